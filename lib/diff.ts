@@ -1,0 +1,443 @@
+/**
+ * The planner: `plan(actual, desired, options)` turns two introspected schemas into ordered DDL.
+ * Pure — no I/O, no clock, no randomness — so the same inputs always give the same plan.
+ *
+ * Order: renames → drop stale triggers/views/indexes → drop unwanted tables (when allowed) →
+ * create tables in foreign-key order → add columns → rebuild tables → indexes → views → triggers
+ * → assertions (foreign keys really off, row counts unchanged, no new foreign-key violations)
+ * → data steps.
+ */
+import type { Column, DatabaseSchema, Index, Table, Trigger, View } from './model.js';
+import { findByName, foldName } from './model.js';
+import { columnKey, definitionKey, foreignKeyKey, mentionsAny, tableConstraintsKey } from './compare.js';
+import { parseCreateTable } from './sql/create-table.js';
+import { quoteIdentifier as q, quoteString } from './sql/tokens.js';
+import { applyRenames, type Renames } from './renames.js';
+import type { Plan, Skipped, Step, StepKind } from './steps.js';
+
+export type { ObjectKind, Plan, Skipped, Step, StepKind } from './steps.js';
+
+/** Which unwanted objects may be dropped: everything, or the ones a version names. */
+export interface DropAllowance {
+  readonly tables?: readonly string[];
+  readonly columns?: Readonly<Record<string, readonly string[]>>;
+  readonly indexes?: readonly string[];
+  readonly views?: readonly string[];
+  readonly triggers?: readonly string[];
+}
+
+export interface DataStep {
+  readonly version: string;
+  readonly sql: string;
+}
+
+export interface PlanOptions {
+  readonly allowDestructive?: boolean;
+  readonly allowDrops?: DropAllowance;
+  readonly renames?: Renames;
+  readonly dataSteps?: readonly DataStep[];
+}
+
+/** Temporary objects the plan uses; the applier never leaves them behind. */
+export const ASSERT_TABLE = 'temp._schema_sync_assert';
+export const COUNTS_TABLE = 'temp._schema_sync_counts';
+const REBUILD_PREFIX = '_schema_sync_new_';
+
+const CONSTANT_DEFAULT = /^(?:[-+]?\s*[0-9.]|'|x'|null$|true$|false$)/i;
+
+function step(kind: StepKind, object: string, sql: string, reason: string, destructive = false): Step {
+  return { kind, object, sql, destructive, reason };
+}
+
+function folded(names: Iterable<string>): Set<string> {
+  return new Set([...names].map(foldName));
+}
+
+/** Decides, for one table present on both sides, what it takes to reach the desired form. */
+interface TableChange {
+  readonly actual: Table;
+  readonly desired: Table;
+  readonly added: readonly Column[];
+  /** Columns the database has and the desired schema lacks, split by whether they may go. */
+  readonly kept: readonly Column[];
+  readonly dropped: readonly Column[];
+  /** Non-empty when ADD COLUMN cannot do the job: why the table must be rebuilt. */
+  readonly rebuildReasons: readonly string[];
+}
+
+function isAllowed(list: readonly string[] | undefined, name: string, allowAll: boolean): boolean {
+  return allowAll || (list?.some((entry) => foldName(entry) === foldName(name)) ?? false);
+}
+
+/** Why SQLite's ALTER TABLE ADD COLUMN cannot add this column (see its documentation), or null. */
+function addColumnObstacle(column: Column, desired: Table): string | null {
+  if (column.primaryKeyPosition > 0) return 'it is part of the PRIMARY KEY';
+  if (desired.uniques.some((unique) => unique.some((part) => part.name !== null && foldName(part.name) === foldName(column.name)))) {
+    return 'it has a UNIQUE constraint';
+  }
+  if (column.generated?.storage === 'STORED') return 'it is a STORED generated column';
+  if (column.notNull && column.defaultSql === null && column.generated === null) return 'it is NOT NULL without a default';
+  if (column.defaultSql !== null && !CONSTANT_DEFAULT.test(column.defaultSql.trim())) {
+    return `its default ${column.defaultSql} is not a constant`;
+  }
+  const foreignKey = desired.foreignKeys.find((fk) => fk.columns.some((name) => foldName(name) === foldName(column.name)));
+  if (foreignKey !== undefined && (foreignKey.columns.length > 1 || column.defaultSql !== null && column.defaultSql.toUpperCase() !== 'NULL')) {
+    return 'its foreign key needs the table rebuilt';
+  }
+  return null;
+}
+
+function compareTable(actual: Table, desired: Table, options: PlanOptions): TableChange {
+  const allowAll = options.allowDestructive === true;
+  const actualNames = folded(actual.columns.map((column) => column.name));
+  const desiredNames = folded(desired.columns.map((column) => column.name));
+  const added = desired.columns.filter((column) => !actualNames.has(foldName(column.name)));
+  const extra = actual.columns.filter((column) => !desiredNames.has(foldName(column.name)));
+  const allowedColumns = Object.entries(options.allowDrops?.columns ?? {})
+    .find(([table]) => foldName(table) === foldName(desired.name))?.[1];
+  const dropped = extra.filter((column) => isAllowed(allowedColumns, column.name, allowAll));
+  const kept = extra.filter((column) => !dropped.includes(column));
+  const reasons: string[] = [];
+
+  if (actual.virtual || desired.virtual) {
+    return { actual, desired, added: [], kept, dropped: [], rebuildReasons: [] };
+  }
+  for (const want of desired.columns) {
+    const have = findByName(actual.columns, want.name);
+    if (have !== undefined && columnKey(have) !== columnKey(want)) reasons.push(`column ${want.name} changed`);
+  }
+  // Column order: the columns both sides share must appear in the desired order, and new columns
+  // may only be appended (that is where ADD COLUMN puts them).
+  const sharedInActualOrder = actual.columns.filter((column) => desiredNames.has(foldName(column.name))).map((c) => foldName(c.name));
+  const sharedInDesiredOrder = desired.columns.filter((column) => actualNames.has(foldName(column.name))).map((c) => foldName(c.name));
+  if (sharedInActualOrder.join('\u0000') !== sharedInDesiredOrder.join('\u0000')) reasons.push('column order changed');
+  const firstAdded = desired.columns.findIndex((column) => !actualNames.has(foldName(column.name)));
+  if (firstAdded >= 0 && desired.columns.slice(firstAdded).some((column) => actualNames.has(foldName(column.name)))) {
+    reasons.push('new columns are not at the end');
+  }
+  for (const column of added) {
+    const obstacle = addColumnObstacle(column, desired);
+    if (obstacle !== null) reasons.push(`column ${column.name} cannot be added in place: ${obstacle}`);
+  }
+  // Table-level constraints, ignoring what the added columns bring along in their own definitions.
+  const addedNames = folded(added.map((column) => column.name));
+  const comparable = (table: Table): Table => ({
+    ...table,
+    foreignKeys: table.foreignKeys.filter((fk) => !fk.columns.some((name) => addedNames.has(foldName(name)))),
+  });
+  if (tableConstraintsKey(comparable(actual)) !== tableConstraintsKey(comparable(desired))) {
+    reasons.push(describeConstraintChange(actual, desired));
+  }
+  if (dropped.length > 0) reasons.push(`dropping column(s) ${dropped.map((column) => column.name).join(', ')}`);
+  return { actual, desired, added, kept, dropped, rebuildReasons: reasons };
+}
+
+function describeConstraintChange(actual: Table, desired: Table): string {
+  if (actual.strict !== desired.strict) return desired.strict ? 'table becomes STRICT' : 'table stops being STRICT';
+  if (actual.withoutRowid !== desired.withoutRowid) return 'WITHOUT ROWID changed';
+  if (actual.autoincrement !== desired.autoincrement) return 'AUTOINCREMENT changed';
+  const fks = (table: Table): string => table.foreignKeys.map(foreignKeyKey).sort().join();
+  if (fks(actual) !== fks(desired)) return 'foreign keys changed';
+  if (actual.primaryKey.map(foldName).join() !== desired.primaryKey.map(foldName).join()) return 'primary key changed';
+  if (JSON.stringify(actual.uniques) !== JSON.stringify(desired.uniques)) return 'UNIQUE constraints changed';
+  return 'CHECK constraints changed';
+}
+
+/** Orders tables so that a table comes after the tables it references; cycles break by name. */
+function foreignKeyOrder(tables: readonly Table[]): Table[] {
+  const pending = new Map(tables.map((table) => [foldName(table.name), table]));
+  const ordered: Table[] = [];
+  const visiting = new Set<string>();
+  const visit = (key: string): void => {
+    const table = pending.get(key);
+    if (table === undefined || visiting.has(key)) return;
+    visiting.add(key);
+    const targets = [...new Set(table.foreignKeys.map((fk) => foldName(fk.targetTable)))].sort();
+    for (const target of targets) if (target !== key) visit(target);
+    pending.delete(key);
+    ordered.push(table);
+  };
+  for (const key of [...pending.keys()].sort()) visit(key);
+  return ordered;
+}
+
+/** Orders views so that a view comes after the views it selects from. */
+function viewOrder(views: readonly View[]): View[] {
+  const names = folded(views.map((view) => view.name));
+  const pending = new Map(views.map((view) => [foldName(view.name), view]));
+  const ordered: View[] = [];
+  const visiting = new Set<string>();
+  const visit = (key: string): void => {
+    const view = pending.get(key);
+    if (view === undefined || visiting.has(key)) return;
+    visiting.add(key);
+    for (const other of [...names].sort()) {
+      if (other !== key && mentionsAny(view.sql, new Set([other]))) visit(other);
+    }
+    pending.delete(key);
+    ordered.push(view);
+  };
+  for (const key of [...pending.keys()].sort()) visit(key);
+  return ordered;
+}
+
+/** The CREATE TABLE for a rebuild: the desired text under a temporary name, plus kept columns. */
+function rebuildCreateSql(desired: Table, kept: readonly Column[], temporaryName: string): string {
+  const parsed = parseCreateTable(desired.sql);
+  const keptDefinitions = kept.map((column) => `, ${column.definitionSql}`).join('');
+  return desired.sql.slice(0, parsed.nameStart) + q(temporaryName) + desired.sql.slice(parsed.nameEnd, parsed.columnsEnd)
+    + keptDefinitions + desired.sql.slice(parsed.columnsEnd);
+}
+
+function hasRowidAlias(table: Table): boolean {
+  if (table.withoutRowid || table.primaryKey.length !== 1) return false;
+  const pk = findByName(table.columns, table.primaryKey[0] as string);
+  return pk?.type === 'INTEGER';
+}
+
+function rebuildSteps(change: TableChange): Step[] {
+  const { actual, desired, kept } = change;
+  const name = desired.name;
+  const temporaryName = `${REBUILD_PREFIX}${name}`;
+  const reason = `rebuild: ${change.rebuildReasons.join('; ')}`;
+  const target = [...desired.columns, ...kept];
+  const copied = target.filter((column) => column.generated === null && findByName(actual.columns, column.name) !== undefined
+    && !findByName(actual.columns, column.name)?.hidden);
+  const reservedRowid = target.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
+  // Implicit rowids are data too (other tables may store them): carry them across when both
+  // sides have one that no column already carries.
+  const copyRowid = !actual.withoutRowid && !desired.withoutRowid && !hasRowidAlias(desired) && !hasRowidAlias(actual) && !reservedRowid;
+  const columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
+  const steps = [
+    step('rebuild_table', name, rebuildCreateSql(desired, kept, temporaryName), `${reason} (1/4: create the new table)`),
+    step('rebuild_table', name, `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${columnList} FROM ${q(actual.name)}`,
+      `${reason} (2/4: copy every row)`),
+    step('rebuild_table', name, `DROP TABLE ${q(actual.name)}`, `${reason} (3/4: drop the old table)`, change.dropped.length > 0),
+    step('rebuild_table', name, `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`, `${reason} (4/4: rename the new table)`),
+  ];
+  if (actual.autoincrement && desired.autoincrement) {
+    // The copy sets the sequence to the highest id copied; keep a higher one so ids are never reused.
+    steps.splice(2, 0, step('rebuild_table', name,
+      `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${quoteString(`seq:${name}`)}, seq FROM main.sqlite_sequence WHERE name = ${quoteString(actual.name)}`,
+      `${reason} (remember the AUTOINCREMENT sequence)`));
+    steps.push(step('rebuild_table', name,
+      `UPDATE main.sqlite_sequence SET seq = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)}) WHERE name = ${quoteString(name)} AND seq < (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)})`,
+      `${reason} (restore the AUTOINCREMENT sequence)`));
+  }
+  return steps;
+}
+
+/** The SQL of a kept object whose table is rebuilt or which depends on it: recreate it verbatim. */
+interface Recreate<T> { readonly item: T; readonly from: 'desired' | 'actual' }
+
+export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, options: PlanOptions = {}): Plan {
+  const allowAll = options.allowDestructive === true;
+  const skipped: Skipped[] = [];
+  const warnings: string[] = [];
+  const renamed = applyRenames(actualSchema, desired, options.renames ?? {});
+  const actual = renamed.schema;
+  const renameSteps = renamed.steps;
+
+  // ---- tables
+  const createdTables = desired.tables.filter((table) => findByName(actual.tables, table.name) === undefined);
+  const changes: TableChange[] = [];
+  for (const want of desired.tables) {
+    const have = findByName(actual.tables, want.name);
+    if (have !== undefined) changes.push(compareTable(have, want, options));
+  }
+  const unwantedTables = actual.tables.filter((table) => findByName(desired.tables, table.name) === undefined);
+  const droppedTables = unwantedTables.filter((table) => isAllowed(options.allowDrops?.tables, table.name, allowAll));
+  for (const table of unwantedTables) {
+    if (!droppedTables.includes(table)) {
+      skipped.push({ kind: 'table', object: table.name, reason: 'not in the desired schema; kept with its rows (dropping needs an explicit allowance)' });
+    }
+  }
+  const rebuilt = changes.filter((change) => change.rebuildReasons.length > 0);
+  const altered = changes.filter((change) => change.rebuildReasons.length === 0 && change.added.length > 0);
+  for (const change of changes) {
+    for (const column of change.kept) {
+      skipped.push({ kind: 'column', object: `${change.desired.name}.${column.name}`, reason: 'not in the desired schema; kept with its data (dropping needs an explicit allowance)' });
+      if (column.notNull && column.defaultSql === null && column.generated === null) {
+        warnings.push(`kept column ${change.desired.name}.${column.name} is NOT NULL without a default: inserts that omit it will fail`);
+      }
+    }
+    if (change.actual.virtual && definitionKey(change.actual.sql) !== definitionKey(change.desired.sql)) {
+      warnings.push(`virtual table ${change.desired.name} differs from the desired definition; virtual tables are not rebuilt`);
+    }
+  }
+  const rebuiltNames = folded(rebuilt.map((change) => change.desired.name));
+  const droppedTableNames = folded(droppedTables.map((table) => table.name));
+  const droppedColumnNames = new Map(rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]));
+
+  // ---- views: changed, unwanted, or broken by a rebuild/drop (transitively through other views)
+  const broken = new Set([...rebuiltNames, ...droppedTableNames]);
+  const viewsToDrop: View[] = [];
+  const viewsToCreate: Recreate<View>[] = [];
+  let grew = true;
+  const viewFate = new Map<string, 'drop' | 'recreate'>();
+  while (grew) {
+    grew = false;
+    for (const view of actual.views) {
+      const key = foldName(view.name);
+      if (viewFate.has(key)) continue;
+      const want = findByName(desired.views, view.name);
+      const allowedToDrop = isAllowed(options.allowDrops?.views, view.name, allowAll);
+      if (want !== undefined && definitionKey(want.sql) !== definitionKey(view.sql)) viewFate.set(key, 'recreate');
+      else if (want === undefined && allowedToDrop) viewFate.set(key, 'drop');
+      else if (mentionsAny(view.sql, broken)) viewFate.set(key, 'recreate');
+      else continue;
+      broken.add(key);
+      grew = true;
+    }
+  }
+  for (const view of actual.views) {
+    const fate = viewFate.get(foldName(view.name));
+    const want = findByName(desired.views, view.name);
+    if (fate !== undefined) viewsToDrop.push(view);
+    if (fate === 'recreate') viewsToCreate.push(want !== undefined ? { item: want, from: 'desired' } : { item: view, from: 'actual' });
+    if (want === undefined && fate !== 'drop') skipped.push({ kind: 'view', object: view.name, reason: 'not in the desired schema; kept' });
+  }
+  for (const view of desired.views) {
+    if (findByName(actual.views, view.name) === undefined) viewsToCreate.push({ item: view, from: 'desired' });
+  }
+
+  // ---- triggers: changed, unwanted, on a rebuilt/dropped table, or mentioning a broken name
+  const triggersToDrop: Trigger[] = [];
+  const triggersToCreate: Recreate<Trigger>[] = [];
+  for (const trigger of actual.triggers) {
+    const want = findByName(desired.triggers, trigger.name);
+    const onDroppedTable = droppedTableNames.has(foldName(trigger.table));
+    const allowedToDrop = isAllowed(options.allowDrops?.triggers, trigger.name, allowAll);
+    const stale = want !== undefined && definitionKey(want.sql) !== definitionKey(trigger.sql);
+    const affected = rebuiltNames.has(foldName(trigger.table)) || mentionsAny(trigger.sql, broken);
+    if (onDroppedTable) {
+      if (want === undefined) continue; // goes with its table
+    }
+    if (want === undefined && allowedToDrop) {
+      triggersToDrop.push(trigger);
+    } else if (stale || affected || onDroppedTable) {
+      triggersToDrop.push(trigger);
+      triggersToCreate.push(want !== undefined ? { item: want, from: 'desired' } : { item: trigger, from: 'actual' });
+    }
+    if (want === undefined && !allowedToDrop) skipped.push({ kind: 'trigger', object: trigger.name, reason: 'not in the desired schema; kept' });
+  }
+  for (const trigger of desired.triggers) {
+    if (findByName(actual.triggers, trigger.name) === undefined) triggersToCreate.push({ item: trigger, from: 'desired' });
+  }
+
+  // ---- indexes (named ones only: autoindexes belong to their table's constraints)
+  const named = (indexes: readonly Index[]): Index[] => indexes.filter((index) => index.origin === 'c' && index.sql !== null);
+  const indexesToDrop: Index[] = [];
+  const indexesToCreate: Recreate<Index>[] = [];
+  for (const index of named(actual.indexes)) {
+    const want = findByName(named(desired.indexes), index.name);
+    const tableKey = foldName(index.table);
+    const goesWithTable = rebuiltNames.has(tableKey) || droppedTableNames.has(tableKey);
+    const allowedToDrop = isAllowed(options.allowDrops?.indexes, index.name, allowAll);
+    if (want === undefined) {
+      if (droppedTableNames.has(tableKey)) continue;
+      if (allowedToDrop) {
+        if (!goesWithTable) indexesToDrop.push(index);
+        continue;
+      }
+      skipped.push({ kind: 'index', object: index.name, reason: 'not in the desired schema; kept' });
+      const lostColumns = droppedColumnNames.get(tableKey);
+      const usesDroppedColumn = index.columns.some((column) => column.name !== null && lostColumns?.has(foldName(column.name)));
+      if (rebuiltNames.has(tableKey) && !usesDroppedColumn) indexesToCreate.push({ item: index, from: 'actual' });
+      continue;
+    }
+    const stale = definitionKey(want.sql ?? '') !== definitionKey(index.sql ?? '');
+    if (stale && !goesWithTable) indexesToDrop.push(index);
+    if (stale || goesWithTable) indexesToCreate.push({ item: want, from: 'desired' });
+  }
+  for (const index of named(desired.indexes)) {
+    if (findByName(actual.indexes, index.name) === undefined) indexesToCreate.push({ item: index, from: 'desired' });
+  }
+
+  // ---- assemble, in dependency order
+  const steps: Step[] = [...renameSteps];
+  for (const trigger of triggersToDrop) {
+    const unwanted = findByName(desired.triggers, trigger.name) === undefined && !triggersToCreate.some((r) => r.item === trigger);
+    steps.push(step('drop_trigger', trigger.name, `DROP TRIGGER ${q(trigger.name)}`,
+      unwanted ? 'not in the desired schema (drop allowed)' : 'recreated after the change', unwanted));
+  }
+  for (const view of viewOrder(viewsToDrop).reverse()) {
+    const unwanted = viewFate.get(foldName(view.name)) === 'drop';
+    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`,
+      unwanted ? 'not in the desired schema (drop allowed)' : 'recreated after the change', unwanted));
+  }
+  for (const index of indexesToDrop) {
+    const unwanted = findByName(desired.indexes, index.name) === undefined;
+    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`,
+      unwanted ? 'not in the desired schema (drop allowed)' : 'definition changed', unwanted));
+  }
+  for (const table of droppedTables) {
+    steps.push(step('drop_table', table.name, `DROP TABLE ${q(table.name)}`, 'not in the desired schema (drop allowed): its rows are deleted', true));
+    if (actual.tables.some((other) => !droppedTableNames.has(foldName(other.name))
+      && other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name)))) {
+      warnings.push(`dropped table ${table.name} is still referenced by a foreign key`);
+    }
+  }
+  for (const table of foreignKeyOrder(createdTables)) {
+    steps.push(step('create_table', table.name, table.sql, 'new table'));
+  }
+  for (const change of altered) {
+    for (const column of change.added) {
+      steps.push(step('add_column', `${change.desired.name}.${column.name}`,
+        `ALTER TABLE ${q(change.desired.name)} ADD COLUMN ${column.definitionSql}`, 'new column'));
+    }
+  }
+  const steppedRebuilds = rebuilt.flatMap(rebuildSteps);
+  const guarded = rebuilt.length > 0 ? rebuildGuards(rebuilt, actual) : { before: [], after: [] };
+  steps.push(...guarded.before, ...steppedRebuilds);
+  for (const { item: index, from } of indexesToCreate) {
+    steps.push(step('create_index', index.name, index.sql ?? '', from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild'));
+  }
+  for (const view of viewOrder(viewsToCreate.map((r) => r.item))) {
+    const from = viewsToCreate.find((r) => r.item === view)?.from;
+    steps.push(step('create_view', view.name, view.sql, from === 'desired' ? 'new, changed or dependent view' : 'kept view recreated after the change'));
+  }
+  for (const { item: trigger, from } of triggersToCreate) {
+    steps.push(step('create_trigger', trigger.name, trigger.sql, from === 'desired' ? 'new, changed or dependent trigger' : 'kept trigger recreated after the change'));
+  }
+  steps.push(...guarded.after);
+  for (const data of options.dataSteps ?? []) {
+    steps.push(step('data', `version ${data.version}`, data.sql, `data step of version ${data.version}`));
+  }
+  return { steps, skipped, warnings };
+}
+
+/**
+ * In-batch proofs around rebuilds. Some libSQL servers have ignored `PRAGMA foreign_keys=off`, and a
+ * rebuild's DROP TABLE then cascaded into child rows. These statements make the batch fail (an
+ * insert violating the CHECK on the temp table) unless foreign keys are off and the row counts of
+ * every rebuilt table and every table referencing it are unchanged, with no new FK violations.
+ */
+function rebuildGuards(rebuilt: readonly TableChange[], actual: DatabaseSchema): { before: Step[]; after: Step[] } {
+  const rebuiltNames = folded(rebuilt.map((change) => change.actual.name));
+  const watched = actual.tables.filter((table) => rebuiltNames.has(foldName(table.name))
+    || table.foreignKeys.some((fk) => rebuiltNames.has(foldName(fk.targetTable))));
+  const before: Step[] = [
+    step('assert', 'batch', `CREATE TEMP TABLE IF NOT EXISTS _schema_sync_assert (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`, 'assertion table'),
+    step('assert', 'batch', `CREATE TEMP TABLE IF NOT EXISTS _schema_sync_counts (name TEXT PRIMARY KEY, n INTEGER)`, 'row-count table'),
+    step('assert', 'foreign_keys', `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT foreign_keys = 0, 'foreign keys are off' FROM pragma_foreign_keys`,
+      'foreign keys must be off, or dropping a table could cascade into child rows'),
+  ];
+  const after: Step[] = [];
+  for (const table of watched) {
+    const rows = quoteString(`rows:${table.name}`);
+    const violations = quoteString(`fk:${table.name}`);
+    before.push(step('assert', table.name,
+      `INSERT INTO ${COUNTS_TABLE} (name, n) VALUES (${rows}, (SELECT count(*) FROM main.${q(table.name)})), (${violations}, (SELECT count(*) FROM pragma_foreign_key_check(${quoteString(table.name)})))`,
+      'count rows and foreign-key violations before the rebuild'));
+    after.push(step('assert', table.name,
+      `INSERT INTO ${ASSERT_TABLE} (ok, what) VALUES ((SELECT count(*) FROM main.${q(table.name)}) = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${rows}), ${rows})`,
+      `row count of ${table.name} must be unchanged by the rebuild`));
+    after.push(step('assert', table.name,
+      `INSERT INTO ${ASSERT_TABLE} (ok, what) VALUES ((SELECT count(*) FROM pragma_foreign_key_check(${quoteString(table.name)})) <= (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${violations}), ${violations})`,
+      `the rebuild must not add foreign-key violations in ${table.name} (PRAGMA foreign_key_check)`));
+  }
+  after.push(step('assert', 'batch', 'DROP TABLE temp._schema_sync_assert', 'clean up'));
+  after.push(step('assert', 'batch', 'DROP TABLE temp._schema_sync_counts', 'clean up'));
+  return { before, after };
+}

@@ -1,0 +1,160 @@
+/**
+ * Reads the parts of a CREATE TABLE that SQLite's pragmas do not report: column COLLATE, generated
+ * expressions, CHECK constraints, AUTOINCREMENT, and where each column definition sits in the text
+ * (a rebuild that keeps an unwanted column splices its definition into the new table verbatim).
+ */
+import { closingParen, identifierOf, isWord, SqlSyntaxError, tokenize, type Token } from './tokens.js';
+import type { GeneratedStorage } from '../model.js';
+
+export interface ParsedColumn {
+  readonly name: string;
+  readonly definitionSql: string;
+  readonly collate: string | null;
+  readonly generated: { readonly expression: string; readonly storage: GeneratedStorage } | null;
+  readonly checks: readonly string[];
+  readonly autoincrement: boolean;
+}
+
+export interface ParsedCreateTable {
+  readonly name: string;
+  readonly virtual: boolean;
+  readonly columns: readonly ParsedColumn[];
+  readonly checks: readonly string[];
+  /** Offsets into the text: the table name token, and the end of the last column definition. */
+  readonly nameStart: number;
+  readonly nameEnd: number;
+  readonly columnsEnd: number;
+}
+
+const COLUMN_CONSTRAINT_STARTS = [
+  'CONSTRAINT', 'PRIMARY', 'NOT', 'NULL', 'UNIQUE', 'CHECK', 'DEFAULT', 'COLLATE', 'REFERENCES',
+  'GENERATED', 'AS',
+];
+const TABLE_CONSTRAINT_STARTS = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN'];
+
+/** Splits tokens[from, to) at commas that are not inside parentheses. */
+function splitTopLevel(tokens: readonly Token[], from: number, to: number): Array<[number, number]> {
+  const parts: Array<[number, number]> = [];
+  let depth = 0;
+  let partStart = from;
+  for (let i = from; i < to; i++) {
+    const text = tokens[i]?.text;
+    if (text === '(') depth++;
+    else if (text === ')') depth--;
+    else if (text === ',' && depth === 0) {
+      parts.push([partStart, i]);
+      partStart = i + 1;
+    }
+  }
+  parts.push([partStart, to]);
+  return parts;
+}
+
+function textBetween(sql: string, tokens: readonly Token[], from: number, toInclusive: number): string {
+  const first = tokens[from];
+  const last = tokens[toInclusive];
+  if (first === undefined || last === undefined) return '';
+  return sql.slice(first.start, last.end);
+}
+
+/** The text inside the parentheses that open at `open`, and the index of the closing one. */
+function parenthesised(sql: string, tokens: readonly Token[], open: number): [string, number] {
+  if (tokens[open]?.text !== '(') throw new SqlSyntaxError('expected (', tokens[open]?.start ?? sql.length);
+  const close = closingParen(tokens, open);
+  if (close < 0) throw new SqlSyntaxError('unbalanced parentheses', tokens[open]?.start ?? 0);
+  return [textBetween(sql, tokens, open + 1, close - 1), close];
+}
+
+function parseColumn(sql: string, tokens: readonly Token[], from: number, to: number): ParsedColumn {
+  const name = identifierOf(tokens[from]);
+  if (name === undefined) throw new SqlSyntaxError('expected a column name', tokens[from]?.start ?? 0);
+  let collate: string | null = null;
+  let generated: ParsedColumn['generated'] = null;
+  const checks: string[] = [];
+  let autoincrement = false;
+  let depth = 0;
+  for (let i = from + 1; i < to; i++) {
+    const token = tokens[i];
+    if (token?.text === '(') depth++;
+    if (token?.text === ')') depth--;
+    if (depth > 0 || token?.kind !== 'word') continue;
+    if (isWord(token, 'COLLATE')) {
+      collate = identifierOf(tokens[i + 1]) ?? null;
+      i++;
+    } else if (isWord(token, 'CHECK')) {
+      const [expression, close] = parenthesised(sql, tokens, i + 1);
+      checks.push(expression);
+      i = close;
+    } else if (isWord(token, 'AS') && tokens[i + 1]?.text === '(') {
+      const [expression, close] = parenthesised(sql, tokens, i + 1);
+      const storage = isWord(tokens[close + 1], 'STORED') ? 'STORED' : 'VIRTUAL';
+      generated = { expression, storage };
+      i = close;
+    } else if (isWord(token, 'AUTOINCREMENT')) {
+      autoincrement = true;
+    } else if (isWord(token, 'DEFAULT') && tokens[i + 1]?.text === '(') {
+      i = closingParen(tokens, i + 1);
+    } else if (isWord(token, 'REFERENCES') && tokens[i + 2]?.text === '(') {
+      i = closingParen(tokens, i + 2);
+    }
+  }
+  return {
+    name,
+    definitionSql: textBetween(sql, tokens, from, to - 1),
+    collate,
+    generated,
+    checks,
+    autoincrement,
+  };
+}
+
+export function parseCreateTable(sql: string): ParsedCreateTable {
+  const tokens = tokenize(sql);
+  let i = 0;
+  if (!isWord(tokens[i++], 'CREATE')) throw new SqlSyntaxError('expected CREATE', 0);
+  if (isWord(tokens[i], 'TEMP', 'TEMPORARY')) i++;
+  const virtual = isWord(tokens[i], 'VIRTUAL');
+  if (virtual) i++;
+  if (!isWord(tokens[i++], 'TABLE')) throw new SqlSyntaxError('expected TABLE', tokens[i - 1]?.start ?? 0);
+  if (isWord(tokens[i], 'IF')) i += 3;
+  if (tokens[i + 1]?.text === '.') i += 2;
+  const nameToken = tokens[i];
+  const name = identifierOf(nameToken);
+  if (nameToken === undefined || name === undefined) throw new SqlSyntaxError('expected a table name', 0);
+  const base = { name, nameStart: nameToken.start, nameEnd: nameToken.end };
+  if (virtual || tokens[i + 1]?.text !== '(') {
+    return { ...base, virtual, columns: [], checks: [], columnsEnd: nameToken.end };
+  }
+  const open = i + 1;
+  const close = closingParen(tokens, open);
+  if (close < 0) throw new SqlSyntaxError('unbalanced parentheses', tokens[open]?.start ?? 0);
+  const columns: ParsedColumn[] = [];
+  const checks: string[] = [];
+  let inConstraints = false;
+  let columnsEnd = tokens[open]?.end ?? 0;
+  for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
+    if (from >= to) continue;
+    if (!inConstraints && tokens[from]?.kind === 'word' && isWord(tokens[from], ...TABLE_CONSTRAINT_STARTS)) {
+      // `CONSTRAINT` could also be a column named so only when quoted; bare, it starts constraints.
+      inConstraints = true;
+    }
+    if (!inConstraints) {
+      columns.push(parseColumn(sql, tokens, from, to));
+      columnsEnd = tokens[to - 1]?.end ?? columnsEnd;
+      continue;
+    }
+    for (let k = from; k < to; k++) {
+      if (isWord(tokens[k], 'CHECK')) {
+        const [expression, closeAt] = parenthesised(sql, tokens, k + 1);
+        checks.push(expression);
+        k = closeAt;
+      }
+    }
+  }
+  return { ...base, virtual, columns, checks, columnsEnd };
+}
+
+/** True when the token list of a column definition starts a constraint (used by the renderer). */
+export function isColumnConstraintStart(token: Token | undefined): boolean {
+  return isWord(token, ...COLUMN_CONSTRAINT_STARTS);
+}

@@ -1,0 +1,225 @@
+/**
+ * A tokenizer for SQLite's SQL dialect, enough to split DDL into statements, find the parts of a
+ * CREATE TABLE that the pragmas do not report, and compare two texts that differ only in
+ * whitespace, comments, keyword case or quoting style.
+ */
+
+export type TokenKind = 'word' | 'quoted' | 'string' | 'number' | 'blob' | 'variable' | 'punct';
+
+export interface Token {
+  readonly kind: TokenKind;
+  /** The text as written. */
+  readonly text: string;
+  /** For `quoted`: the identifier without its quotes; for `word`: the text itself. */
+  readonly value: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const KEYWORDS = new Set(
+  `ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE BEGIN
+  BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN COMMIT CONFLICT CONSTRAINT CREATE CROSS CURRENT
+  CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DATABASE DEFAULT DEFERRABLE DEFERRED DELETE DESC
+  DETACH DISTINCT DO DROP EACH ELSE END ESCAPE EXCEPT EXCLUDE EXCLUSIVE EXISTS EXPLAIN FAIL FILTER
+  FIRST FOLLOWING FOR FOREIGN FROM FULL GENERATED GLOB GROUP GROUPS HAVING IF IGNORE IMMEDIATE IN
+  INDEX INDEXED INITIALLY INNER INSERT INSTEAD INTERSECT INTO IS ISNULL JOIN KEY LAST LEFT LIKE
+  LIMIT MATCH MATERIALIZED NATURAL NO NOT NOTHING NOTNULL NULL NULLS OF OFFSET ON OR ORDER OTHERS
+  OUTER OVER PARTITION PLAN PRAGMA PRECEDING PRIMARY QUERY RAISE RANGE RECURSIVE REFERENCES REGEXP
+  REINDEX RELEASE RENAME REPLACE RESTRICT RETURNING RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET
+  TABLE TEMP TEMPORARY THEN TIES TO TRANSACTION TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM
+  VALUES VIEW VIRTUAL WHEN WHERE WINDOW WITH WITHOUT`.split(/\s+/),
+);
+
+export function isKeyword(word: string): boolean {
+  return KEYWORDS.has(word.toUpperCase());
+}
+
+export class SqlSyntaxError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+    this.name = 'SqlSyntaxError';
+  }
+}
+
+const MULTI_CHAR_OPERATORS = ['->>', '||', '<=', '>=', '<>', '!=', '==', '<<', '>>', '->'];
+
+function isWordStart(ch: string): boolean {
+  return /[A-Za-z_]/.test(ch) || ch.charCodeAt(0) > 127;
+}
+
+function isWordPart(ch: string): boolean {
+  return /[A-Za-z0-9_$]/.test(ch) || ch.charCodeAt(0) > 127;
+}
+
+/** Reads a quoted run starting at `start` whose closing quote is doubled to escape it. */
+function readQuoted(sql: string, start: number, close: string): number {
+  let i = start + 1;
+  for (;;) {
+    const at = sql.indexOf(close, i);
+    if (at < 0) throw new SqlSyntaxError(`unterminated ${sql[start]}…${close}`, start);
+    if (close !== ']' && sql[at + 1] === close) {
+      i = at + 2;
+      continue;
+    }
+    return at + 1;
+  }
+}
+
+/** Splits SQL into tokens, dropping whitespace and comments. */
+export function tokenize(sql: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const push = (kind: TokenKind, end: number, value?: string): void => {
+    const text = sql.slice(i, end);
+    tokens.push({ kind, text, value: value ?? text, start: i, end });
+    i = end;
+  };
+  while (i < sql.length) {
+    const ch = sql[i] as string;
+    const next = sql[i + 1];
+    if (/\s/.test(ch)) {
+      i++;
+    } else if (ch === '-' && next === '-') {
+      const eol = sql.indexOf('\n', i);
+      i = eol < 0 ? sql.length : eol + 1;
+    } else if (ch === '/' && next === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 ? sql.length : close + 2;
+    } else if (ch === "'") {
+      push('string', readQuoted(sql, i, "'"));
+    } else if ((ch === 'x' || ch === 'X') && next === "'") {
+      const end = readQuoted(sql, i + 1, "'");
+      push('blob', end);
+    } else if (ch === '"' || ch === '`') {
+      const end = readQuoted(sql, i, ch);
+      push('quoted', end, sql.slice(i + 1, end - 1).split(ch + ch).join(ch));
+    } else if (ch === '[') {
+      const end = readQuoted(sql, i, ']');
+      push('quoted', end, sql.slice(i + 1, end - 1));
+    } else if (/[0-9]/.test(ch) || (ch === '.' && next !== undefined && /[0-9]/.test(next))) {
+      const match = /^(0[xX][0-9a-fA-F]+|(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?)/.exec(sql.slice(i));
+      push('number', i + Math.max(1, match?.[0].length ?? 1));
+    } else if (isWordStart(ch)) {
+      let end = i + 1;
+      while (end < sql.length && isWordPart(sql[end] as string)) end++;
+      push('word', end);
+    } else if ((ch === '?' || ch === ':' || ch === '@' || ch === '$') && next !== undefined) {
+      let end = i + 1;
+      while (end < sql.length && isWordPart(sql[end] as string)) end++;
+      push('variable', end);
+    } else {
+      const op = MULTI_CHAR_OPERATORS.find((candidate) => sql.startsWith(candidate, i));
+      push('punct', i + (op?.length ?? 1));
+    }
+  }
+  return tokens;
+}
+
+/** ASCII lower case: SQLite folds identifiers and keywords only in the ASCII range. */
+function foldAscii(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** One token in a canonical spelling: the same identifier quoted any way spells the same. */
+function canonicalToken(token: Token): string {
+  switch (token.kind) {
+    case 'word':
+      return foldAscii(token.text);
+    case 'quoted':
+      return /^[A-Za-z_][A-Za-z0-9_]*$/.test(token.value) && !isKeyword(token.value)
+        ? foldAscii(token.value)
+        : `"${foldAscii(token.value).replaceAll('"', '""')}"`;
+    case 'number':
+    case 'blob':
+      return foldAscii(token.text);
+    default:
+      return token.text;
+  }
+}
+
+/** A canonical spelling of a SQL fragment, for comparing two texts for meaning, not layout. */
+export function canonicalSql(sql: string): string {
+  return canonicalTokens(tokenize(sql));
+}
+
+export function canonicalTokens(tokens: readonly Token[]): string {
+  return tokens.map(canonicalToken).join(' ');
+}
+
+/** A canonical expression: as canonicalSql, with redundant enclosing parentheses removed. */
+export function canonicalExpression(sql: string): string {
+  let tokens = tokenize(sql);
+  while (tokens.length >= 2 && tokens[0]?.text === '(' && closingParen(tokens, 0) === tokens.length - 1) {
+    tokens = tokens.slice(1, -1);
+  }
+  return canonicalTokens(tokens);
+}
+
+/** Index of the `)` matching the `(` at `open`, or -1. */
+export function closingParen(tokens: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    const text = tokens[i]?.text;
+    if (text === '(') depth++;
+    else if (text === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** The token's identifier value if it can name something (a bare word or a quoted name). */
+export function identifierOf(token: Token | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  if (token.kind === 'word' || token.kind === 'quoted') return token.value;
+  if (token.kind === 'string') return token.text.slice(1, -1).replaceAll("''", "'");
+  return undefined;
+}
+
+export function isWord(token: Token | undefined, ...words: string[]): boolean {
+  return token?.kind === 'word' && words.some((word) => word.toUpperCase() === token.text.toUpperCase());
+}
+
+/** Quotes an identifier for SQLite; always quoting keeps keywords, spaces and case safe. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/**
+ * Splits a script into statements at top-level semicolons. A trigger body's semicolons sit between
+ * BEGIN and END, so CREATE TRIGGER … BEGIN … END counts as one statement.
+ */
+export function splitStatements(sql: string): string[] {
+  const tokens = tokenize(sql);
+  const statements: string[] = [];
+  let start: number | undefined;
+  let inTriggerBody = false;
+  let isTrigger = false;
+  let caseDepth = 0;
+  for (const [i, token] of tokens.entries()) {
+    if (start === undefined) {
+      if (token.text === ';') continue;
+      start = token.start;
+      isTrigger = false;
+      inTriggerBody = false;
+    }
+    if (isWord(token, 'TRIGGER') && isWord(tokens[i - 1], 'CREATE', 'TEMP', 'TEMPORARY')) isTrigger = true;
+    if (isTrigger && isWord(token, 'BEGIN')) inTriggerBody = true;
+    if (inTriggerBody && isWord(token, 'CASE')) caseDepth++;
+    if (inTriggerBody && isWord(token, 'END')) {
+      if (caseDepth > 0) caseDepth--;
+      else inTriggerBody = false;
+    }
+    if (token.text === ';' && !inTriggerBody) {
+      statements.push(sql.slice(start, token.start).trim());
+      start = undefined;
+    }
+  }
+  if (start !== undefined) {
+    const rest = sql.slice(start).trim();
+    if (rest.length > 0) statements.push(rest);
+  }
+  return statements;
+}

@@ -1,0 +1,148 @@
+/**
+ * The schema registry: every version of the application's schema, validated and ordered by semver
+ * once at start-up. A bad registry stops start-up with a message naming the file and the problem.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import semver from 'semver';
+import type { DataStep, DropAllowance } from '../lib/diff.js';
+import type { DatabaseSchema } from '../lib/model.js';
+import type { Renames } from '../lib/renames.js';
+import { loadDesiredSchema } from '../lib/desired.js';
+import { renderDefinition, validateDefinition } from './definition.js';
+import type { SchemaVersionSource } from './version.js';
+import { builtInVersions } from './versions/index.js';
+
+export interface LoadedSchemaVersion {
+  readonly version: string;
+  readonly description: string;
+  readonly createdAt: string;
+  /** The desired schema as DDL (typed definitions rendered). */
+  readonly sql: string;
+  readonly desired: DatabaseSchema;
+  /** sha256 of the normalised desired schema: two databases at one checksum have one schema. */
+  readonly checksum: string;
+  readonly renames: Renames;
+  readonly dataSteps: readonly string[];
+  readonly allowDrops: DropAllowance;
+  readonly file: string;
+}
+
+export interface SchemaRegistry {
+  /** Ascending by semver. */
+  readonly versions: readonly LoadedSchemaVersion[];
+  readonly current: LoadedSchemaVersion;
+  find(version: string): LoadedSchemaVersion | undefined;
+  /** The data steps of every version after `from` up to and including `to`, in order. */
+  dataStepsBetween(from: string | null, to: string): DataStep[];
+}
+
+export class RegistryError extends Error {
+  constructor(readonly file: string, problem: string) {
+    super(`schema registry: ${file}: ${problem}`);
+    this.name = 'RegistryError';
+  }
+}
+
+export function checksumOf(schema: DatabaseSchema): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}
+
+async function loadVersion(source: SchemaVersionSource): Promise<LoadedSchemaVersion> {
+  if (semver.valid(source.version) === null || semver.clean(source.version) !== source.version) {
+    throw new RegistryError(source.file, `"${source.version}" is not a semantic version (e.g. 1.2.0)`);
+  }
+  if (Number.isNaN(Date.parse(source.createdAt))) {
+    throw new RegistryError(source.file, `created_at "${source.createdAt}" is not a date`);
+  }
+  let sql: string;
+  try {
+    sql = 'sql' in source.schema ? source.schema.sql : renderDefinition(validateDefinition(source.schema.definition));
+  } catch (error) {
+    throw new RegistryError(source.file, (error as Error).message);
+  }
+  let desired: DatabaseSchema;
+  try {
+    desired = await loadDesiredSchema(sql);
+  } catch (error) {
+    throw new RegistryError(source.file, (error as Error).message);
+  }
+  for (const step of source.dataSteps ?? []) {
+    if (step.trim() === '') throw new RegistryError(source.file, 'a data step is empty');
+  }
+  return {
+    version: source.version,
+    description: source.description,
+    createdAt: new Date(source.createdAt).toISOString(),
+    sql,
+    desired,
+    checksum: checksumOf(desired),
+    renames: source.renames ?? {},
+    dataSteps: source.dataSteps ?? [],
+    allowDrops: source.allowDrops ?? {},
+    file: source.file,
+  };
+}
+
+const HEADER = /^--\s*(description|created_at)\s*:\s*(.*)$/i;
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+/** Reads `<semver>.sql` files; leading `-- description: …` / `-- created_at: …` lines are metadata. */
+export async function readSqlVersions(directory: string): Promise<SchemaVersionSource[]> {
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch (error) {
+    throw new RegistryError(directory, `cannot read the directory: ${(error as Error).message}`);
+  }
+  const files = names.filter((name) => name.endsWith('.sql')).sort();
+  if (files.length === 0) throw new RegistryError(directory, 'holds no <semver>.sql files');
+  return Promise.all(files.map(async (name) => {
+    const file = join(directory, name);
+    const sql = await readFile(file, 'utf8');
+    const meta: Record<string, string> = {};
+    for (const line of sql.split('\n')) {
+      const match = HEADER.exec(line.trim());
+      if (match === null) break;
+      meta[(match[1] as string).toLowerCase()] = (match[2] as string).trim();
+    }
+    return {
+      version: name.slice(0, -'.sql'.length),
+      description: meta['description'] ?? '',
+      createdAt: meta['created_at'] ?? EPOCH,
+      schema: { sql },
+      file,
+    };
+  }));
+}
+
+export async function buildRegistry(sources: readonly SchemaVersionSource[]): Promise<SchemaRegistry> {
+  if (sources.length === 0) throw new RegistryError('(registry)', 'no schema versions');
+  const versions = await Promise.all(sources.map(loadVersion));
+  versions.sort((a, b) => semver.compare(a.version, b.version));
+  for (let i = 1; i < versions.length; i++) {
+    const previous = versions[i - 1] as LoadedSchemaVersion;
+    const version = versions[i] as LoadedSchemaVersion;
+    if (semver.eq(previous.version, version.version)) {
+      throw new RegistryError(version.file, `version ${version.version} is also defined in ${previous.file}`);
+    }
+  }
+  const current = versions[versions.length - 1] as LoadedSchemaVersion;
+  return {
+    versions,
+    current,
+    find: (version) => versions.find((candidate) => semver.valid(version) !== null && semver.eq(candidate.version, version)),
+    dataStepsBetween: (from, to) => versions
+      .filter((version) => (from === null || semver.gt(version.version, from)) && semver.lte(version.version, to))
+      .flatMap((version) => version.dataSteps.map((sql) => ({ version: version.version, sql }))),
+  };
+}
+
+/** Loads SCHEMA_DIR's .sql versions when given, the built-in versions otherwise. */
+export async function loadRegistry(options: { schemaDir?: string | undefined } = {}): Promise<SchemaRegistry> {
+  const sources = options.schemaDir === undefined || options.schemaDir === ''
+    ? builtInVersions
+    : await readSqlVersions(options.schemaDir);
+  return buildRegistry(sources);
+}

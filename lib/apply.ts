@@ -55,7 +55,8 @@ export class ApplyError extends Error {
   }
 }
 
-function guardStatements(audit: AuditRecord, state: AuditState, statements: number): InStatement[] {
+function guardStatements(audit: AuditRecord | null, state: AuditState, statements: number): InStatement[] {
+  if (audit === null) return [];
   const insert: InStatement = {
     sql: `INSERT INTO schema_version (id, version, description, created_at, applied_at, checksum, statements, previous_version)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -65,13 +66,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   return state.tableExists ? [insert] : [SCHEMA_VERSION_DDL, insert];
 }
 
-/** The statements `applyPlan` sends, in order: the guard and audit row first, then the plan. */
-export function batchStatements(plan: Plan, audit: AuditRecord, state: AuditState): InStatement[] {
+/**
+ * The statements `applyPlan` sends, in order: the guard and audit row first, then the plan. Without
+ * an audit record (an ad-hoc target such as `apply --schema file.sql`) no version is recorded.
+ */
+export function batchStatements(plan: Plan, audit: AuditRecord | null, state: AuditState): InStatement[] {
   return [...guardStatements(audit, state, plan.steps.length), ...plan.steps.map((step) => step.sql)];
 }
 
-export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord, state: AuditState): Promise<void> {
-  const preamble = state.tableExists ? 1 : 2;
+export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord | null, state: AuditState): Promise<void> {
+  const preamble = guardStatements(audit, state, 0).length;
   try {
     await client.migrate(batchStatements(plan, audit, state));
   } catch (error) {

@@ -8,6 +8,7 @@ import type { SchemaRegistry, LoadedSchemaVersion } from '../schema/registry.js'
 import { applyPlan, ApplyError, type AuditState } from './apply.js';
 import { plan as makePlan, type DropAllowance, type Plan, type PlanOptions } from './diff.js';
 import { introspect } from './introspect.js';
+import type { DatabaseSchema } from './model.js';
 import type { Renames } from './renames.js';
 
 export interface RecordedVersion {
@@ -65,6 +66,13 @@ export class SyncError extends Error {
   get statement(): string | undefined { return this.details.statement; }
   get statementIndex(): number | undefined { return this.details.statementIndex; }
   get recordedVersion(): string | undefined { return this.details.recordedVersion; }
+}
+
+function applyFailed(error: ApplyError): SyncError {
+  return new SyncError('APPLY_FAILED', `schema sync failed, database unchanged: ${error.message}`, {
+    ...(error.statement === null ? {} : { statement: error.statement }),
+    ...(error.stepIndex === null ? {} : { statementIndex: error.stepIndex }),
+  });
 }
 
 const READ_VERSION_SQL = `SELECT id, version, description, created_at, applied_at, checksum, statements
@@ -197,10 +205,7 @@ export async function syncDatabase(client: Client, registry: SchemaRegistry, opt
         from_version: from, to_version: target.version, statements: plan.steps.length, duration_ms: elapsed(),
         outcome: 'failed', failed_statement: error.statement, error: error.message,
       }, 'schema sync failed; database unchanged');
-      throw new SyncError('APPLY_FAILED', `schema sync failed, database unchanged: ${error.message}`, {
-        ...(error.statement === null ? {} : { statement: error.statement }),
-        ...(error.stepIndex === null ? {} : { statementIndex: error.stepIndex }),
-      });
+      throw applyFailed(error);
     }
     const result: SyncResult = {
       outcome: 'applied', fromVersion: from, toVersion: target.version, statements: plan.steps.length, plan, appliedAt, durationMs: elapsed(),
@@ -211,4 +216,25 @@ export async function syncDatabase(client: Client, registry: SchemaRegistry, opt
     }, 'schema synced');
     return result;
   }
+}
+
+/**
+ * Brings a database to an ad-hoc desired schema (e.g. `apply --schema file.sql`) without recording
+ * a version: the file is not one of the application's versions. Introspection 1, apply 1.
+ */
+export async function syncToSchema(
+  client: Client, desired: DatabaseSchema, options: { allowDestructive?: boolean } = {},
+): Promise<{ readonly plan: Plan; readonly durationMs: number }> {
+  const started = performance.now();
+  const actual = await introspect(client);
+  const plan = makePlan(actual, desired, { allowDestructive: options.allowDestructive === true });
+  if (plan.steps.length > 0) {
+    try {
+      await applyPlan(client, plan, null, { tableExists: true, latestId: 0 });
+    } catch (error) {
+      if (!(error instanceof ApplyError)) throw error;
+      throw applyFailed(error);
+    }
+  }
+  return { plan, durationMs: Math.round((performance.now() - started) * 100) / 100 };
 }

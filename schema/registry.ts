@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import semver from 'semver';
 import type { DataStep, DropAllowance } from '../lib/diff.js';
 import type { DatabaseSchema } from '../lib/model.js';
@@ -88,7 +88,34 @@ async function loadVersion(source: SchemaVersionSource): Promise<LoadedSchemaVer
 const HEADER = /^--\s*(description|created_at)\s*:\s*(.*)$/i;
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
-/** Reads `<semver>.sql` files; leading `-- description: …` / `-- created_at: …` lines are metadata. */
+/**
+ * Reads one `<semver>.sql` version; leading `-- description: …` / `-- created_at: …` lines are its
+ * metadata. A file used as an ad-hoc target (`--schema`) need not be named by a version.
+ */
+export async function readSqlVersionFile(file: string, options: { requireSemverName?: boolean } = {}): Promise<SchemaVersionSource> {
+  let sql: string;
+  try {
+    sql = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new RegistryError(file, `cannot read the file: ${(error as Error).message}`);
+  }
+  const meta: Record<string, string> = {};
+  for (const line of sql.split('\n')) {
+    const match = HEADER.exec(line.trim());
+    if (match === null) break;
+    meta[(match[1] as string).toLowerCase()] = (match[2] as string).trim();
+  }
+  const named = basename(file).replace(/\.sql$/, '');
+  return {
+    version: options.requireSemverName === false && semver.valid(named) === null ? '0.0.0' : named,
+    description: meta['description'] ?? '',
+    createdAt: meta['created_at'] ?? EPOCH,
+    schema: { sql },
+    file,
+  };
+}
+
+/** Reads every `<semver>.sql` file of a SCHEMA_DIR. */
 export async function readSqlVersions(directory: string): Promise<SchemaVersionSource[]> {
   let names: string[];
   try {
@@ -98,23 +125,7 @@ export async function readSqlVersions(directory: string): Promise<SchemaVersionS
   }
   const files = names.filter((name) => name.endsWith('.sql')).sort();
   if (files.length === 0) throw new RegistryError(directory, 'holds no <semver>.sql files');
-  return Promise.all(files.map(async (name) => {
-    const file = join(directory, name);
-    const sql = await readFile(file, 'utf8');
-    const meta: Record<string, string> = {};
-    for (const line of sql.split('\n')) {
-      const match = HEADER.exec(line.trim());
-      if (match === null) break;
-      meta[(match[1] as string).toLowerCase()] = (match[2] as string).trim();
-    }
-    return {
-      version: name.slice(0, -'.sql'.length),
-      description: meta['description'] ?? '',
-      createdAt: meta['created_at'] ?? EPOCH,
-      schema: { sql },
-      file,
-    };
-  }));
+  return Promise.all(files.map((name) => readSqlVersionFile(join(directory, name))));
 }
 
 export async function buildRegistry(sources: readonly SchemaVersionSource[]): Promise<SchemaRegistry> {

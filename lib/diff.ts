@@ -327,10 +327,11 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
 
   // ---- indexes (named ones only: autoindexes belong to their table's constraints)
   const named = (indexes: readonly Index[]): Index[] => indexes.filter((index) => index.origin === 'c' && index.sql !== null);
+  const desiredNamedIndexes = named(desired.indexes);
   const indexesToDrop: Index[] = [];
   const indexesToCreate: Recreate<Index>[] = [];
   for (const index of named(actual.indexes)) {
-    const want = findByName(named(desired.indexes), index.name);
+    const want = findByName(desiredNamedIndexes, index.name);
     const tableKey = foldName(index.table);
     const goesWithTable = rebuiltNames.has(tableKey) || droppedTableNames.has(tableKey);
     const allowedToDrop = isAllowed(options.allowDrops?.indexes, index.name, allowAll);
@@ -350,7 +351,7 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
     if (stale && !goesWithTable) indexesToDrop.push(index);
     if (stale || goesWithTable) indexesToCreate.push({ item: want, from: 'desired' });
   }
-  for (const index of named(desired.indexes)) {
+  for (const index of desiredNamedIndexes) {
     if (findByName(actual.indexes, index.name) === undefined) indexesToCreate.push({ item: index, from: 'desired' });
   }
 

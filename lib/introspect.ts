@@ -24,7 +24,7 @@ export function isInternalName(name: string): boolean {
 export const INTROSPECTION_SQL = `
 SELECT s.type, s.name, s.tbl_name, s.sql,
   (SELECT json_object('type', t.type, 'strict', t.strict, 'wr', t.wr)
-     FROM pragma_table_list AS t WHERE t.schema = 'main' AND t.name = s.name) AS info,
+     FROM pragma_table_list(s.name) AS t WHERE t.schema = 'main') AS info,
   CASE WHEN s.type = 'table' THEN (
     SELECT json_group_array(json_object('name', c.name, 'type', c.type, 'notnull', c."notnull",
              'dflt', c.dflt_value, 'pk', c.pk, 'hidden', c.hidden))

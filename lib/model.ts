@@ -101,12 +101,24 @@ export function foldName(name: string): string {
   return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
+/** Lookup maps per list: model lists are immutable, so one map per list serves every lookup. */
+const nameIndexes = new WeakMap<readonly { readonly name: string }[], Map<string, { readonly name: string }>>();
+
+/** Finds an item by name as SQLite would (ASCII case-insensitively). Lists must not be mutated. */
 export function findByName<T extends { readonly name: string }>(
   items: readonly T[],
   name: string,
 ): T | undefined {
-  const folded = foldName(name);
-  return items.find((item) => foldName(item.name) === folded);
+  let index = nameIndexes.get(items);
+  if (index === undefined) {
+    index = new Map();
+    for (const item of items) {
+      const key = foldName(item.name);
+      if (!index.has(key)) index.set(key, item);
+    }
+    nameIndexes.set(items, index);
+  }
+  return index.get(foldName(name)) as T | undefined;
 }
 
 export const emptySchema: DatabaseSchema = { tables: [], indexes: [], triggers: [], views: [] };

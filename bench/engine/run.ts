@@ -1,0 +1,142 @@
+/**
+ * bench/engine: the engine's speed on a 500-table schema, each number beside its floor measured in
+ * the same run on the same machine.
+ *   - introspection of a 500-table database (one query) vs. the floor of reading sqlite_schema alone;
+ *   - plan time: pure planning for creation and for a change touching 10% of the tables;
+ *   - apply time (guarded, asserted, one batch) vs. replaying the very same DDL by hand in one
+ *     transaction with the raw client (the floor), for creation and for a rebuild of 50 tables
+ *     holding 2,000 rows each.
+ * Run: npm run bench:engine  (writes bench/results/engine.json)
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type Client } from '@libsql/client';
+import { applyPlan } from '../../lib/apply.js';
+import { plan } from '../../lib/diff.js';
+import { loadDesiredSchema } from '../../lib/desired.js';
+import { introspect } from '../../lib/introspect.js';
+import { emptySchema } from '../../lib/model.js';
+
+const TABLES = 500;
+const REBUILT_TABLES = 50;
+const ROWS_PER_TABLE = 2000;
+
+function schemaSql(tables: number, changed: (i: number) => boolean): string {
+  const statements: string[] = [];
+  for (let i = 0; i < tables; i++) {
+    const change = changed(i);
+    const parent = i === 0 ? '' : `,\n  parent_id INTEGER REFERENCES t${i - 1}(id) ON DELETE CASCADE`;
+    statements.push(`CREATE TABLE t${i} (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL${change ? ' COLLATE NOCASE' : ''},
+  amount REAL NOT NULL DEFAULT 0 CHECK (amount >= 0),
+  status TEXT NOT NULL DEFAULT 'new',
+  note TEXT,
+  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP${parent}${change ? ',\n  extra TEXT' : ''}
+)`);
+    statements.push(`CREATE INDEX t${i}_name ON t${i} (name)`);
+    statements.push(`CREATE INDEX t${i}_status_amount ON t${i} (status, amount DESC) WHERE status <> 'done'`);
+    if (i % 10 === 0) {
+      statements.push(`CREATE TRIGGER t${i}_audit AFTER UPDATE ON t${i} BEGIN UPDATE t${i} SET note = 'updated' WHERE id = NEW.id AND note IS NULL; END`);
+    }
+  }
+  return statements.map((statement) => `${statement};`).join('\n');
+}
+
+async function median(runs: number, fn: () => Promise<unknown> | unknown): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return Math.round((times[Math.floor(times.length / 2)] as number) * 100) / 100;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'schema-sync-bench-'));
+let counter = 0;
+function freshDatabase(): Client {
+  return createClient({ url: `file:${join(dir, `db${counter++}.db`)}` });
+}
+
+/** The floor: the same DDL replayed by hand in one transaction, nothing planned or checked. */
+async function replayByHand(client: Client, statements: readonly string[]): Promise<void> {
+  await client.migrate([...statements]);
+}
+
+/** Rows in t0..t(n-1); each row of t(i) references the row with the same id in t(i-1). */
+async function seed(client: Client, tables: number): Promise<void> {
+  const values = (withParent: boolean): string => Array.from({ length: ROWS_PER_TABLE }, (_, r) =>
+    `('n${r}', ${r % 97}${withParent ? `, ${r + 1}` : ''})`).join(', ');
+  const statements = Array.from({ length: tables }, (_, i) => (i === 0
+    ? `INSERT INTO t0 (name, amount) VALUES ${values(false)}`
+    : `INSERT INTO t${i} (name, amount, parent_id) VALUES ${values(true)}`));
+  await client.batch(statements, 'write');
+}
+
+const baseSql = schemaSql(TABLES, () => false);
+const changedSql = schemaSql(TABLES, (i) => i < REBUILT_TABLES);
+const base = await loadDesiredSchema(baseSql);
+const changed = await loadDesiredSchema(changedSql);
+
+// Plan time (pure).
+const createPlan = plan(emptySchema, base);
+const planCreateMs = await median(21, () => plan(emptySchema, base));
+const changePlan = plan(base, changed);
+const planChangeMs = await median(21, () => plan(base, changed));
+
+// Introspection of a 500-table database, and the floor: one query over sqlite_schema alone.
+const introspected = freshDatabase();
+await replayByHand(introspected, createPlan.steps.map((step) => step.sql));
+const introspectMs = await median(11, () => introspect(introspected));
+const sqliteSchemaFloorMs = await median(11, () => introspected.execute('SELECT type, name, tbl_name, sql FROM sqlite_schema'));
+
+// Apply: creation of 500 tables.
+const auditState = { tableExists: false, latestId: 0 };
+const audit = (version: string) => ({ version, description: 'bench', createdAt: '2024-01-01T00:00:00.000Z', appliedAt: new Date().toISOString(), checksum: 'x', previousVersion: null });
+const applyCreateMs = await median(5, async () => { const c = freshDatabase(); await applyPlan(c, createPlan, audit('1.0.0'), auditState); c.close(); });
+const replayCreateMs = await median(5, async () => { const c = freshDatabase(); await replayByHand(c, createPlan.steps.map((s) => s.sql)); c.close(); });
+
+// Apply: rebuild 50 tables with rows (2,000 each), everything checked in the batch.
+const rebuildStatements = changePlan.steps.filter((step) => step.kind !== 'assert').map((step) => step.sql);
+async function seededDatabase(): Promise<Client> {
+  const c = freshDatabase();
+  await replayByHand(c, createPlan.steps.map((s) => s.sql));
+  await seed(c, REBUILT_TABLES + 1);
+  return c;
+}
+const rebuildTimes: number[] = [];
+const replayRebuildTimes: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const a = await seededDatabase();
+  let start = performance.now();
+  await applyPlan(a, changePlan, audit('1.1.0'), auditState);
+  rebuildTimes.push(performance.now() - start);
+  const remaining = plan(await introspect(a), changed).steps.length;
+  if (remaining !== 0) throw new Error(`rebuild did not converge: ${remaining} steps left`);
+  a.close();
+  const b = await seededDatabase();
+  start = performance.now();
+  await replayByHand(b, rebuildStatements);
+  replayRebuildTimes.push(performance.now() - start);
+  b.close();
+}
+const mid = (values: number[]): number => Math.round(([...values].sort((x, y) => x - y)[1] as number) * 100) / 100;
+
+const results = {
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  tables: TABLES,
+  plan: { createStatements: createPlan.steps.length, createMs: planCreateMs, changeStatements: changePlan.steps.length, changeMs: planChangeMs },
+  introspect: { ms: introspectMs, floorSqliteSchemaOnlyMs: sqliteSchemaFloorMs, ratio: Math.round((introspectMs / sqliteSchemaFloorMs) * 100) / 100 },
+  applyCreate: { ms: applyCreateMs, floorReplayMs: replayCreateMs, ratio: Math.round((applyCreateMs / replayCreateMs) * 100) / 100 },
+  applyRebuild: {
+    tables: REBUILT_TABLES, rowsPerTable: ROWS_PER_TABLE, ms: mid(rebuildTimes), floorReplayMs: mid(replayRebuildTimes),
+    ratio: Math.round((mid(rebuildTimes) / mid(replayRebuildTimes)) * 100) / 100,
+  },
+};
+mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('../results/engine.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));
+rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import type { Column, DatabaseSchema, Index, Table, Trigger, View } from './mode
 import { findByName, foldName } from './model.js';
 import { columnKey, definitionKey, foreignKeyKey, mentionsAny, tableConstraintsKey } from './compare.js';
 import { parseCreateTable } from './sql/create-table.js';
-import { quoteIdentifier as q, quoteString } from './sql/tokens.js';
+import { isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
 import { applyRenames, type Renames } from './renames.js';
 import type { Plan, Skipped, Step, StepKind } from './steps.js';
 
@@ -43,7 +43,18 @@ export const ASSERT_TABLE = 'temp._schema_sync_assert';
 export const COUNTS_TABLE = 'temp._schema_sync_counts';
 const REBUILD_PREFIX = '_schema_sync_new_';
 
-const CONSTANT_DEFAULT = /^(?:[-+]?\s*[0-9.]|'|x'|null$|true$|false$)/i;
+/**
+ * ALTER TABLE ADD COLUMN accepts (on a table with rows) only a literal default, optionally signed or
+ * parenthesised: `0`, `-1`, `('x')`, `x'00'`, NULL, TRUE. `1 + 1` or `'a' || 'b'` are expressions.
+ */
+function isConstantDefault(sql: string): boolean {
+  const tokens = tokenize(sql).filter((token) => token.text !== '(' && token.text !== ')');
+  let i = 0;
+  while (tokens[i]?.text === '+' || tokens[i]?.text === '-') i++;
+  const literal = tokens[i];
+  if (literal === undefined || i !== tokens.length - 1) return false;
+  return literal.kind === 'number' || literal.kind === 'string' || literal.kind === 'blob' || isWord(literal, 'NULL', 'TRUE', 'FALSE');
+}
 
 function step(kind: StepKind, object: string, sql: string, reason: string, destructive = false): Step {
   return { kind, object, sql, destructive, reason };
@@ -77,7 +88,7 @@ function addColumnObstacle(column: Column, desired: Table): string | null {
   }
   if (column.generated?.storage === 'STORED') return 'it is a STORED generated column';
   if (column.notNull && column.defaultSql === null && column.generated === null) return 'it is NOT NULL without a default';
-  if (column.defaultSql !== null && !CONSTANT_DEFAULT.test(column.defaultSql.trim())) {
+  if (column.defaultSql !== null && !isConstantDefault(column.defaultSql)) {
     return `its default ${column.defaultSql} is not a constant`;
   }
   const foreignKey = desired.foreignKeys.find((fk) => fk.columns.some((name) => foldName(name) === foldName(column.name)));

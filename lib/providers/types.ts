@@ -1,0 +1,38 @@
+/**
+ * Where user databases live. The service only ever asks a provider these questions, so the local
+ * file provider and the Turso Platform API provider (a later issue) are interchangeable.
+ */
+import type { Config } from '@libsql/client';
+
+export interface UserDatabase {
+  readonly userId: string;
+  /** The provider's name for the database, derived injectively from the user id (lib/naming). */
+  readonly name: string;
+}
+
+/** What a user's application receives to open its own database. */
+export interface DatabaseCredentials {
+  readonly url: string;
+  /** Empty when the database needs no token (local files). */
+  readonly token: string;
+}
+
+export interface DatabaseProvider {
+  readonly kind: 'local' | 'turso';
+  /** Pure: the user's database, without touching it. Throws InvalidUserIdError for a bad id. */
+  locate(userId: string): UserDatabase;
+  /** Whether the database exists; never creates it. */
+  exists(db: UserDatabase): Promise<boolean>;
+  /**
+   * Creates the database when missing. Safe to race, also across processes: exactly one caller
+   * sees `created: true`.
+   */
+  ensure(db: UserDatabase): Promise<{ readonly created: boolean }>;
+  /** How the service itself connects (for `createClient`). */
+  clientConfig(db: UserDatabase): Config;
+  /** What the user's application is handed on sign-in. */
+  credentials(db: UserDatabase): Promise<DatabaseCredentials>;
+  /** Throws when the provider cannot serve requests (readiness probe). */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -400,7 +400,7 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
     }
   }
   const steppedRebuilds = rebuilt.flatMap(rebuildSteps);
-  const guarded = rebuilt.length > 0 ? rebuildGuards(rebuilt, actual) : { before: [], after: [] };
+  const guarded = rebuilt.length > 0 ? rebuildGuards(rebuilt, actual, droppedTableNames) : { before: [], after: [] };
   steps.push(...guarded.before, ...steppedRebuilds);
   for (const { item: index, from } of indexesToCreate) {
     steps.push(step('create_index', index.name, index.sql ?? '', from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild'));
@@ -425,10 +425,13 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
  * insert violating the CHECK on the temp table) unless foreign keys are off and the row counts of
  * every rebuilt table and every table referencing it are unchanged, with no new FK violations.
  */
-function rebuildGuards(rebuilt: readonly TableChange[], actual: DatabaseSchema): { before: Step[]; after: Step[] } {
+function rebuildGuards(
+  rebuilt: readonly TableChange[], actual: DatabaseSchema, droppedTableNames: ReadonlySet<string>,
+): { before: Step[]; after: Step[] } {
   const rebuiltNames = folded(rebuilt.map((change) => change.actual.name));
-  const watched = actual.tables.filter((table) => rebuiltNames.has(foldName(table.name))
-    || table.foreignKeys.some((fk) => rebuiltNames.has(foldName(fk.targetTable))));
+  // A child table this plan drops is gone before the counts are taken: nothing left to watch.
+  const watched = actual.tables.filter((table) => !droppedTableNames.has(foldName(table.name))
+    && (rebuiltNames.has(foldName(table.name)) || table.foreignKeys.some((fk) => rebuiltNames.has(foldName(fk.targetTable)))));
   const before: Step[] = [
     step('assert', 'batch', `CREATE TEMP TABLE IF NOT EXISTS _schema_sync_assert (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`, 'assertion table'),
     step('assert', 'batch', `CREATE TEMP TABLE IF NOT EXISTS _schema_sync_counts (name TEXT PRIMARY KEY, n INTEGER)`, 'row-count table'),

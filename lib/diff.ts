@@ -192,6 +192,15 @@ function viewOrder(views: readonly View[]): View[] {
   return ordered;
 }
 
+/** Does the index use any of these (folded) column names: as a key, in an expression or its WHERE? */
+function indexUsesAny(index: Index, columns: ReadonlySet<string> | undefined): boolean {
+  if (columns === undefined || columns.size === 0) return false;
+  if (index.columns.some((column) => column.name !== null && columns.has(foldName(column.name)))) return true;
+  const sql = index.sql ?? '';
+  const open = tokenize(sql).find((token) => token.text === '(');
+  return open !== undefined && mentionsAny(sql.slice(open.start), columns);
+}
+
 /** The CREATE TABLE for a rebuild: the desired text under a temporary name, plus kept columns. */
 function rebuildCreateSql(desired: Table, kept: readonly Column[], temporaryName: string): string {
   const parsed = parseCreateTable(desired.sql);
@@ -352,10 +361,11 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
         if (!goesWithTable) indexesToDrop.push(index);
         continue;
       }
+      // An index over a column the rebuild drops (as a key, in an expression or in its WHERE)
+      // cannot be recreated: it goes with the column.
+      if (rebuiltNames.has(tableKey) && indexUsesAny(index, droppedColumnNames.get(tableKey))) continue;
       skipped.push({ kind: 'index', object: index.name, reason: 'not in the desired schema; kept' });
-      const lostColumns = droppedColumnNames.get(tableKey);
-      const usesDroppedColumn = index.columns.some((column) => column.name !== null && lostColumns?.has(foldName(column.name)));
-      if (rebuiltNames.has(tableKey) && !usesDroppedColumn) indexesToCreate.push({ item: index, from: 'actual' });
+      if (rebuiltNames.has(tableKey)) indexesToCreate.push({ item: index, from: 'actual' });
       continue;
     }
     const stale = definitionKey(want.sql ?? '') !== definitionKey(index.sql ?? '');

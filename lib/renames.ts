@@ -6,7 +6,7 @@
 import type { DatabaseSchema, Table } from './model.js';
 import type { Step } from './steps.js';
 import { findByName, sameName } from './model.js';
-import { quoteIdentifier as q } from './sql/tokens.js';
+import { isWord, quoteIdentifier as q, tokenize } from './sql/tokens.js';
 
 export interface Renames {
   /** New table name → the name it had before. */
@@ -17,6 +17,28 @@ export interface Renames {
 
 const rename = (name: string, from: string, to: string): string => (sameName(name, from) ? to : name);
 
+/**
+ * What ALTER TABLE … RENAME does to the SQL of indexes, triggers and views: references to the old
+ * name follow the new one. The plan compares, and recreates after a rebuild, from these texts, so
+ * they must read as SQLite will have rewritten them. Only identifier tokens from `fromOffset` on
+ * are touched (a CREATE INDEX's own name comes before its column list).
+ */
+function renameInSql(sql: string, from: string, to: string, fromOffset = 0): string {
+  let out = '';
+  let last = 0;
+  for (const token of tokenize(sql)) {
+    if (token.start < fromOffset || (token.kind !== 'word' && token.kind !== 'quoted') || !sameName(token.value, from)) continue;
+    out += sql.slice(last, token.start) + q(to);
+    last = token.end;
+  }
+  return out + sql.slice(last);
+}
+
+/** Offset of the column list of a CREATE INDEX (its first parenthesis). */
+function columnListOffset(sql: string): number {
+  return tokenize(sql).find((token) => token.text === '(')?.start ?? sql.length;
+}
+
 function renameTable(schema: DatabaseSchema, from: string, to: string): DatabaseSchema {
   return {
     tables: schema.tables.map((table) => ({
@@ -24,9 +46,13 @@ function renameTable(schema: DatabaseSchema, from: string, to: string): Database
       name: rename(table.name, from, to),
       foreignKeys: table.foreignKeys.map((fk) => ({ ...fk, targetTable: rename(fk.targetTable, from, to) })),
     })),
-    indexes: schema.indexes.map((index) => ({ ...index, table: rename(index.table, from, to) })),
-    triggers: schema.triggers.map((trigger) => ({ ...trigger, table: rename(trigger.table, from, to) })),
-    views: schema.views,
+    indexes: schema.indexes.map((index) => ({
+      ...index,
+      table: rename(index.table, from, to),
+      sql: index.sql === null ? null : renameInSql(index.sql, from, to),
+    })),
+    triggers: schema.triggers.map((trigger) => ({ ...trigger, table: rename(trigger.table, from, to), sql: renameInSql(trigger.sql, from, to) })),
+    views: schema.views.map((view) => ({ ...view, sql: renameInSql(view.sql, from, to) })),
   };
 }
 
@@ -48,9 +74,41 @@ function renameColumn(schema: DatabaseSchema, tableName: string, from: string, t
       })),
     })),
     indexes: schema.indexes.map((index) => (sameName(index.table, tableName)
-      ? { ...index, columns: index.columns.map((column) => ({ ...column, name: column.name === null ? null : rename(column.name, from, to) })) }
+      ? {
+        ...index,
+        columns: index.columns.map((column) => ({ ...column, name: column.name === null ? null : rename(column.name, from, to) })),
+        sql: index.sql === null ? null : renameInSql(index.sql, from, to, columnListOffset(index.sql)),
+      }
       : index)),
+    // Triggers and views that mention the table may use the column (SQLite rewrites those uses).
+    triggers: schema.triggers.map((trigger) => (sameName(trigger.table, tableName) || mentions(trigger.sql, tableName)
+      ? { ...trigger, sql: renameInSql(trigger.sql, from, to, bodyOffset(trigger.sql)) }
+      : trigger)),
+    views: schema.views.map((view) => (mentions(view.sql, tableName)
+      ? { ...view, sql: renameInSql(view.sql, from, to, bodyOffset(view.sql)) }
+      : view)),
   };
+}
+
+function mentions(sql: string, name: string): boolean {
+  return tokenize(sql).some((token) => (token.kind === 'word' || token.kind === 'quoted') && sameName(token.value, name));
+}
+
+/**
+ * Where column uses can start in CREATE TRIGGER/VIEW: just past the trigger's name (UPDATE OF
+ * lists columns), or at a view's AS (its own column list names the view's columns).
+ */
+function bodyOffset(sql: string): number {
+  const tokens = tokenize(sql);
+  let i = tokens.findIndex((token) => isWord(token, 'TRIGGER', 'VIEW'));
+  if (i < 0) return 0;
+  const view = isWord(tokens[i], 'VIEW');
+  i++;
+  if (isWord(tokens[i], 'IF')) i += 3;
+  if (tokens[i + 1]?.text === '.') i += 2;
+  if (!view) return tokens[i]?.end ?? 0;
+  const as = tokens.findIndex((token, k) => k > i && isWord(token, 'AS'));
+  return tokens[as]?.start ?? 0;
 }
 
 /** Applies the hints that fit this database and returns the renamed model and the steps. */

@@ -130,11 +130,17 @@ function compareTable(actual: Table, desired: Table, options: PlanOptions): Tabl
     const obstacle = addColumnObstacle(column, desired);
     if (obstacle !== null) reasons.push(`column ${column.name} cannot be added in place: ${obstacle}`);
   }
-  // Table-level constraints, ignoring what the added columns bring along in their own definitions.
+  // Table-level constraints, ignoring what the added columns bring along in their own definitions,
+  // and the foreign keys and UNIQUE constraints of kept columns: a rebuild keeps those columns'
+  // definitions verbatim, so it could never remove them (every plan would rebuild again).
   const addedNames = folded(added.map((column) => column.name));
+  const keptNames = folded(kept.map((column) => column.name));
+  const onlyKept = (names: readonly (string | null)[]): boolean =>
+    names.length > 0 && names.every((name) => name !== null && keptNames.has(foldName(name)));
   const comparable = (table: Table): Table => ({
     ...table,
-    foreignKeys: table.foreignKeys.filter((fk) => !fk.columns.some((name) => addedNames.has(foldName(name)))),
+    foreignKeys: table.foreignKeys.filter((fk) => !fk.columns.some((name) => addedNames.has(foldName(name))) && !onlyKept(fk.columns)),
+    uniques: table.uniques.filter((unique) => !onlyKept(unique.map((part) => part.name))),
   });
   if (tableConstraintsKey(comparable(actual)) !== tableConstraintsKey(comparable(desired))) {
     reasons.push(describeConstraintChange(actual, desired));

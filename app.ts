@@ -1,0 +1,119 @@
+/**
+ * The root plugin: plugins first (each one concern, named), then routes. `buildApp` makes a
+ * Fastify instance with the server options the routes rely on; server.ts and the tests both use it.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Client, Config } from '@libsql/client';
+import type { DatabaseProvider } from './lib/providers/types.js';
+import authPlugin from './plugins/auth.js';
+import configPlugin, { type AppConfig } from './plugins/config.js';
+import errorsPlugin, { toErrorBody } from './plugins/errors.js';
+import schemaRegistryPlugin from './plugins/schema-registry.js';
+import tursoPlugin from './plugins/turso.js';
+import userSyncPlugin from './plugins/user-sync.js';
+import healthRoutes from './routes/health.js';
+import versionsRoute from './routes/schema/versions.js';
+import initializeRoute from './routes/user/initialize.js';
+import schemaPlanRoute from './routes/user/schema-plan.js';
+import schemaVersionRoute from './routes/user/schema-version.js';
+import syncSchemaRoute from './routes/user/sync-schema.js';
+
+export interface AppOptions {
+  readonly config: AppConfig;
+  /** Replaces the configured database provider. */
+  readonly provider?: DatabaseProvider;
+  /** Replaces `createClient` for user databases (tests count round trips through it). */
+  readonly createClient?: (config: Config) => Client;
+}
+
+export const DOCS_PATH = '/docs';
+
+const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, createClient }) => {
+  await fastify.register(configPlugin, { config });
+  await fastify.register(errorsPlugin);
+  await fastify.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'schema-sync',
+        description: "Keeps every user's own libSQL database in step with the application's versioned schema.",
+        version: '0.1.0',
+      },
+      tags: [
+        { name: 'user', description: "A user's database and its schema" },
+        { name: 'schema', description: "The application's schema versions" },
+        { name: 'ops', description: 'Probes' },
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: '`sub` is the user id; the `schema:admin` scope (space-separated `scope` claim) may act for any user.',
+          },
+        },
+      },
+    },
+    // Name shared schemas by their $id in components instead of def-0, def-1…
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
+  });
+  if (config.docs) await fastify.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
+
+  await fastify.register(schemaRegistryPlugin, { schemaDir: config.schemaDir });
+  await fastify.register(tursoPlugin, {
+    config,
+    ...(provider === undefined ? {} : { provider }),
+    ...(createClient === undefined ? {} : { createClient }),
+  });
+  await fastify.register(authPlugin, { jwt: config.jwt });
+  await fastify.register(userSyncPlugin, { versionCacheSize: config.versionCacheSize });
+
+  await fastify.register(healthRoutes);
+  await fastify.register(versionsRoute);
+  await fastify.register(initializeRoute);
+  await fastify.register(syncSchemaRoute);
+  await fastify.register(schemaVersionRoute);
+  await fastify.register(schemaPlanRoute);
+};
+
+const appPlugin = fp(app, { name: 'schema-sync', fastify: '5.x' });
+export default appPlugin;
+
+/** Server options the routes depend on; keep them with the app, not with whoever listens. */
+export function serverOptions(config: AppConfig, logger: FastifyServerOptions['logger'] = { level: config.logLevel }): FastifyServerOptions {
+  return {
+    logger,
+    bodyLimit: config.bodyLimit,
+    // The only path parameter is a user id: 128 characters, up to 3× that percent-encoded
+    // (Fastify's default of 100 would turn valid ids into 414s).
+    routerOptions: { maxParamLength: 512 },
+    // While draining for a deploy, requests still arriving on open connections are served (the
+    // pool closes only after them); /ready turns 503 NOT_READY so the load balancer moves on.
+    return503OnClosing: false,
+    // Errors the router raises before any route (bad percent-encoding, an over-long parameter)
+    // get the same envelope as everything else.
+    frameworkErrors: (error, request, reply) => {
+      const body = toErrorBody(error, request);
+      void (reply as FastifyReply).code(body.statusCode).send(body);
+    },
+    ajv: {
+      customOptions: {
+        // Reject rather than silently drop unknown fields, and do not turn 123 into "123".
+        removeAdditional: false,
+        coerceTypes: false,
+        allErrors: false,
+      },
+    },
+  };
+}
+
+/** A ready-to-listen (or inject) instance. */
+export async function buildApp(options: AppOptions & { logger?: FastifyServerOptions['logger'] }): Promise<FastifyInstance> {
+  const fastify = Fastify(serverOptions(options.config, options.logger));
+  await fastify.register(appPlugin, options);
+  return fastify;
+}

@@ -1,0 +1,133 @@
+/**
+ * Configuration: the environment, validated once at start-up (env-schema), turned into one typed
+ * object that the other plugins read from `fastify.config`.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import envSchema from 'env-schema';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export const EnvSchema = Type.Object(
+  {
+    NODE_ENV: Type.String({ default: 'development' }),
+    PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+    HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+    // 32 characters: an HMAC secret shorter than that can be brute-forced from one token.
+    JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+    JWT_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
+    JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+    JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+    SCHEMA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+    DB_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('turso')], { default: 'local' }),
+    LOG_LEVEL: Type.Union(
+      LOG_LEVELS.map((level) => Type.Literal(level)),
+      { default: 'info' },
+    ),
+    DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100_000, default: 64 }),
+    DB_POOL_IDLE_MS: Type.Integer({ minimum: 0, default: 60_000 }),
+    DB_BUSY_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 5_000 }),
+    VERSION_CACHE_SIZE: Type.Integer({ minimum: 0, default: 100_000 }),
+    BODY_LIMIT: Type.Integer({ minimum: 1_024, maximum: 1_048_576, default: 16_384 }),
+    DOCS: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: true },
+);
+type Env = Static<typeof EnvSchema>;
+
+interface JwtClaimsConfig {
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+}
+export type JwtConfig =
+  | (JwtClaimsConfig & { readonly mode: 'secret'; readonly secret: string; readonly ephemeral: boolean })
+  | (JwtClaimsConfig & { readonly mode: 'public-key'; readonly publicKey: string });
+
+export interface AppConfig {
+  readonly nodeEnv: string;
+  readonly port: number;
+  readonly host: string;
+  /** Absolute. */
+  readonly dataDir: string;
+  readonly jwt: JwtConfig;
+  readonly schemaDir: string | undefined;
+  readonly dbProvider: 'local' | 'turso';
+  readonly logLevel: LogLevelName;
+  readonly pool: { readonly size: number; readonly idleMs: number };
+  readonly busyTimeoutMs: number;
+  /** Users remembered as being at the current version; 0 turns the sign-in cache off. */
+  readonly versionCacheSize: number;
+  readonly bodyLimit: number;
+  readonly docs: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates `env` (default: process.env). Throws ConfigError with a message fit for a human. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  // `KEY=` in a .env template means "not set", not "set to nothing".
+  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  let parsed: Env;
+  try {
+    parsed = envSchema<Env>({ schema: EnvSchema, data, env: false, dotenv: false });
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    port: parsed.PORT,
+    host: parsed.HOST,
+    dataDir: resolve(parsed.DATA_DIR),
+    jwt: jwtConfig(parsed),
+    schemaDir: parsed.SCHEMA_DIR === undefined ? undefined : resolve(parsed.SCHEMA_DIR),
+    dbProvider: parsed.DB_PROVIDER,
+    logLevel: parsed.LOG_LEVEL,
+    pool: { size: parsed.DB_POOL_SIZE, idleMs: parsed.DB_POOL_IDLE_MS },
+    busyTimeoutMs: parsed.DB_BUSY_TIMEOUT_MS,
+    versionCacheSize: parsed.VERSION_CACHE_SIZE,
+    bodyLimit: parsed.BODY_LIMIT,
+    docs: parsed.DOCS,
+  };
+}
+
+function jwtConfig(env: Env): JwtConfig {
+  const claims = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
+  if (env.JWT_SECRET !== undefined && env.JWT_PUBLIC_KEY !== undefined) {
+    throw new ConfigError('invalid configuration: set JWT_SECRET or JWT_PUBLIC_KEY, not both');
+  }
+  if (env.JWT_SECRET !== undefined) return { mode: 'secret', secret: env.JWT_SECRET, ephemeral: false, ...claims };
+  if (env.JWT_PUBLIC_KEY !== undefined) {
+    // Environments often hold a PEM on one line with literal "\n" separators.
+    const publicKey = env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
+    if (!publicKey.includes('-----BEGIN')) {
+      throw new ConfigError('invalid configuration: JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----…)');
+    }
+    return { mode: 'public-key', publicKey, ...claims };
+  }
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'refusing to start: NODE_ENV=production needs JWT_SECRET (at least 32 characters) or JWT_PUBLIC_KEY (PEM). ' +
+        'Without one the service would invent a secret that changes on every restart and differs between replicas.',
+    );
+  }
+  return { mode: 'secret', secret: randomBytes(32).toString('base64url'), ephemeral: true, ...claims };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig;
+  }
+}
+
+const configPlugin: FastifyPluginAsync<{ config: AppConfig }> = async (fastify, { config }) => {
+  fastify.decorate('config', config);
+};
+
+export default fp(configPlugin, { name: 'config', fastify: '5.x' });

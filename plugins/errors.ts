@@ -1,0 +1,147 @@
+/**
+ * One error shape for every failure: `{ statusCode, error, message, code }` with a stable `code`
+ * a client can branch on. Caller mistakes are 4xx with a message that says what to fix; anything
+ * unexpected is a 500 whose details go to the log, not to the caller.
+ */
+import { STATUS_CODES } from 'node:http';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { checkUserId } from '../lib/naming.js';
+
+export const ERROR_CODES = [
+  'INVALID_REQUEST',
+  'INVALID_USER_ID',
+  'INVALID_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'BODY_TOO_LARGE',
+  'TOKEN_MISSING',
+  'TOKEN_EXPIRED',
+  'TOKEN_INVALID',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'USER_NOT_FOUND',
+  'DATABASE_AHEAD',
+  'CONCURRENT_CHANGE',
+  'APPLY_FAILED',
+  'SYNC_FAILED',
+  'NOT_READY',
+  'INTERNAL_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorResponse = Type.Object(
+  {
+    statusCode: Type.Integer({ description: 'The HTTP status, repeated.' }),
+    error: Type.String({ description: 'The HTTP status text.' }),
+    message: Type.String({ description: 'What went wrong, for a human.' }),
+    code: Type.Unsafe<ErrorCode>({ type: 'string', enum: [...ERROR_CODES], description: 'Stable machine-readable cause.' }),
+    statement: Type.Optional(Type.String({ description: 'APPLY_FAILED: the SQL statement that failed.' })),
+    statement_index: Type.Optional(Type.Integer({ description: 'APPLY_FAILED: its 0-based position in the plan.' })),
+    recorded_version: Type.Optional(
+      Type.String({ description: 'DATABASE_AHEAD: the version the database records.' }),
+    ),
+  },
+  { $id: 'ErrorResponse', title: 'Error', additionalProperties: false },
+);
+export type ErrorBody = Static<typeof ErrorResponse>;
+
+type ErrorDetails = Pick<ErrorBody, 'statement' | 'statement_index' | 'recorded_version'>;
+
+/** An error that knows its response. Throw it from hooks and handlers. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(statusCode: number, code: ErrorCode, message: string, details: ErrorDetails = {}): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code, ...details };
+}
+
+const FASTIFY_CODES: Readonly<Record<string, readonly [number, ErrorCode]>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'INVALID_REQUEST'],
+  FST_ERR_BAD_URL: [400, 'INVALID_REQUEST'],
+};
+
+const messageFor: Readonly<Record<string, string>> = {
+  // Path parameters are user ids; one this long can only be far past the 128-character limit.
+  FST_ERR_MAX_PARAM_LENGTH: 'user_id must be at most 128 characters',
+};
+
+const STATUS_FALLBACK: Readonly<Record<number, ErrorCode>> = {
+  401: 'TOKEN_INVALID',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+interface ValidationIssue {
+  readonly keyword: string;
+  readonly instancePath: string;
+  readonly params: Record<string, unknown>;
+}
+
+/** Maps any error a request can raise to the response body. */
+export function toErrorBody(error: FastifyError | HttpError | Error, request: FastifyRequest): ErrorBody {
+  if (error instanceof HttpError) return errorBody(error.statusCode, error.code, error.message, error.details);
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return validationBody(fastifyError, request);
+  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return errorBody(400, 'INVALID_USER_ID', messageFor[fastifyError.code] as string);
+  const known = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
+  if (known) return errorBody(known[0], known[1], error.message);
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    // e.g. secure-json-parse refusing __proto__: the caller's mistake, said as is.
+    return errorBody(status, STATUS_FALLBACK[status] ?? 'INVALID_REQUEST', error.message);
+  }
+  return errorBody(500, 'INTERNAL_ERROR', 'internal server error');
+}
+
+function validationBody(error: FastifyError, request: FastifyRequest): ErrorBody {
+  const issue = error.validation?.[0] as ValidationIssue | undefined;
+  const context = error.validationContext ?? 'request';
+  if (issue && (issue.instancePath === '/user_id' || issue.params['missingProperty'] === 'user_id')) {
+    const source: unknown = context === 'params' ? request.params : request.body;
+    const value = typeof source === 'object' && source !== null ? (source as Record<string, unknown>)['user_id'] : undefined;
+    const check = checkUserId(value);
+    const message = value === undefined ? `${context} must have required property 'user_id'` : check.ok ? error.message : check.message;
+    return errorBody(400, value === undefined ? 'INVALID_REQUEST' : 'INVALID_USER_ID', message);
+  }
+  if (issue?.keyword === 'additionalProperties') {
+    return errorBody(400, 'INVALID_REQUEST', `${context} has an unexpected field '${String(issue.params['additionalProperty'])}'`);
+  }
+  return errorBody(400, 'INVALID_REQUEST', error.message);
+}
+
+const errorsPlugin: FastifyPluginAsync = async (fastify) => {
+  fastify.addSchema(ErrorResponse);
+
+  fastify.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const body = toErrorBody(error, request);
+    if (body.statusCode >= 500) request.log.error({ err: error, code: body.code }, 'request failed');
+    else request.log.info({ code: body.code, reason: body.message }, 'request refused');
+    if (error instanceof HttpError) void reply.headers(error.headers);
+    void reply.code(body.statusCode).send(body);
+  });
+
+  fastify.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody(404, 'NOT_FOUND', `route ${request.method} ${request.url} not found`));
+  });
+};
+
+export default fp(errorsPlugin, { name: 'errors', fastify: '5.x' });

@@ -1,0 +1,29 @@
+/**
+ * The application's schema versions, loaded and validated once at start-up: a bad registry
+ * (RegistryError, naming the file) fails `ready()` so the service never starts half-configured.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { loadRegistry, type SchemaRegistry } from '../schema/registry.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    schemaRegistry: SchemaRegistry;
+  }
+}
+
+export interface SchemaRegistryPluginOptions {
+  /** SCHEMA_DIR: `<semver>.sql` files replacing the built-in versions. */
+  readonly schemaDir?: string | undefined;
+}
+
+const schemaRegistryPlugin: FastifyPluginAsync<SchemaRegistryPluginOptions> = async (fastify, options) => {
+  const registry = await loadRegistry({ schemaDir: options.schemaDir });
+  fastify.decorate('schemaRegistry', registry);
+  fastify.log.info(
+    { current_version: registry.current.version, versions: registry.versions.length, schema_dir: options.schemaDir ?? null },
+    'schema registry loaded',
+  );
+};
+
+export default fp(schemaRegistryPlugin, { name: 'schema-registry', fastify: '5.x' });

@@ -1,0 +1,69 @@
+/**
+ * User databases: the provider that knows where they live and a bounded pool of open clients.
+ * Named after Turso's database-per-tenant model; locally the "databases" are libSQL files.
+ */
+import { createClient, type Client, type Config } from '@libsql/client';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { ClientPool } from '../lib/pool.js';
+import { createLocalProvider } from '../lib/providers/local.js';
+import type { DatabaseProvider, UserDatabase } from '../lib/providers/types.js';
+import type { AppConfig } from './config.js';
+
+export interface UserDatabases {
+  readonly provider: DatabaseProvider;
+  /** Runs `fn` with a pooled client for the user's database (which must exist: opening creates it). */
+  withClient<R>(db: UserDatabase, fn: (client: Client) => Promise<R>): Promise<R>;
+  /** Open clients right now (for tests and metrics). */
+  readonly openClients: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    databases: UserDatabases;
+  }
+}
+
+export function createProvider(config: AppConfig): DatabaseProvider {
+  switch (config.dbProvider) {
+    case 'local':
+      return createLocalProvider({ dataDir: config.dataDir, busyTimeoutMs: config.busyTimeoutMs });
+    case 'turso':
+      throw new Error(
+        'DB_PROVIDER=turso is not available in this version (the Turso Platform API provider is a separate issue); use DB_PROVIDER=local',
+      );
+  }
+}
+
+export interface TursoPluginOptions {
+  readonly config: AppConfig;
+  /** Replaces the configured provider (tests, and the Turso provider once it exists). */
+  readonly provider?: DatabaseProvider;
+  /** Replaces `createClient` (tests count round trips through it). */
+  readonly createClient?: (config: Config) => Client;
+}
+
+const tursoPlugin: FastifyPluginAsync<TursoPluginOptions> = async (fastify, options) => {
+  const provider = options.provider ?? createProvider(options.config);
+  const open = options.createClient ?? createClient;
+  const pool = new ClientPool<Client>({
+    max: options.config.pool.size,
+    idleMs: options.config.pool.idleMs,
+    close: (client) => client.close(),
+    onCloseError: (error, name) => fastify.log.warn({ err: error, database: name }, 'closing a database client failed'),
+  });
+
+  fastify.decorate('databases', {
+    provider,
+    withClient: <R>(db: UserDatabase, fn: (client: Client) => Promise<R>) =>
+      pool.use(db.name, () => open(provider.clientConfig(db)), fn),
+    openClients: () => pool.size,
+  } satisfies UserDatabases);
+
+  fastify.addHook('onClose', async () => {
+    await pool.close();
+    await provider.close();
+  });
+};
+
+export default fp(tursoPlugin, { name: 'turso', fastify: '5.x' });

@@ -1,0 +1,221 @@
+/**
+ * Bringing users' databases to the application's schema: the glue between the provider, the
+ * client pool, the registry and the engine (lib/sync). Routes call this and only map its answers
+ * to HTTP.
+ *
+ * Two things make sign-in cheap and safe:
+ *  - single flight: concurrent requests for one user in this process share one sync, so a burst of
+ *    sign-ins for a new user creates one database and applies each version once (the engine's
+ *    guarded audit row covers other processes);
+ *  - a bounded per-process set of users known to be at the current version. Versions only move
+ *    forward and the registry is fixed for the life of the process, so an entry never goes stale
+ *    (unless a database is deleted behind the service's back); a hit costs no database read.
+ */
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { planSync, readRecordedVersion, syncDatabase, SyncError, type RecordedVersion, type SyncResult } from '../lib/sync.js';
+import type { Plan } from '../lib/diff.js';
+import type { UserDatabase } from '../lib/providers/types.js';
+import { HttpError, type ErrorCode } from './errors.js';
+
+export const SYNC_FAILURE_CODES = ['DATABASE_AHEAD', 'APPLY_FAILED', 'CONCURRENT_CHANGE', 'SYNC_FAILED'] as const;
+export type SyncFailureCode = (typeof SYNC_FAILURE_CODES)[number];
+
+export interface SyncFailure {
+  readonly code: SyncFailureCode;
+  readonly message: string;
+  readonly statement?: string;
+  readonly statementIndex?: number;
+  readonly recordedVersion?: string;
+}
+
+export type InitializeOutcome =
+  | {
+      readonly synced: true;
+      readonly created: boolean;
+      /** The engine's result; null when the cache answered without touching the database. */
+      readonly result: SyncResult | null;
+      readonly version: string;
+    }
+  | {
+      readonly synced: false;
+      readonly created: boolean;
+      readonly failure: SyncFailure;
+      /** What the database records after the failed attempt (unchanged by it). */
+      readonly version: string | null;
+    };
+
+export interface UserSync {
+  /** Sign-in: create the database when new, bring it to the current version; sync failures are answers, not throws. */
+  initialize(userId: string, log: FastifyBaseLogger): Promise<InitializeOutcome>;
+  /** Explicit sync, comparing the live schema too (repairs drift). Throws HttpError 404/409/500. */
+  sync(userId: string, log: FastifyBaseLogger): Promise<SyncResult>;
+  /** The newest audit row. Throws HttpError 404. */
+  recordedVersion(userId: string): Promise<RecordedVersion | null>;
+  /** Dry run. Throws HttpError 404/409. */
+  plan(userId: string, options: { allowDestructive: boolean }): Promise<{ recorded: RecordedVersion | null; plan: Plan }>;
+  /** How many users the sign-in cache holds. */
+  cachedUsers(): number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    userSync: UserSync;
+  }
+}
+
+/** Insertion-ordered set that forgets its oldest entries past `max`. */
+class BoundedSet {
+  readonly #items = new Set<string>();
+  constructor(readonly max: number) {}
+  has(key: string): boolean {
+    return this.#items.has(key);
+  }
+  add(key: string): void {
+    if (this.max === 0 || this.#items.has(key)) return;
+    this.#items.add(key);
+    if (this.#items.size > this.max) this.#items.delete(this.#items.values().next().value as string);
+  }
+  get size(): number {
+    return this.#items.size;
+  }
+}
+
+export function failureOf(error: unknown): SyncFailure {
+  if (error instanceof SyncError) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.statement === undefined ? {} : { statement: error.statement }),
+      ...(error.statementIndex === undefined ? {} : { statementIndex: error.statementIndex }),
+      ...(error.recordedVersion === undefined ? {} : { recordedVersion: error.recordedVersion }),
+    };
+  }
+  return { code: 'SYNC_FAILED', message: `schema sync failed: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+const FAILURE_STATUS: Readonly<Record<SyncFailureCode, number>> = {
+  DATABASE_AHEAD: 409,
+  CONCURRENT_CHANGE: 409,
+  APPLY_FAILED: 500,
+  SYNC_FAILED: 500,
+};
+
+/** The HTTP error for a failed sync: 409 when the database is ahead, 500 (stable code) when applying failed. */
+export function httpErrorOf(failure: SyncFailure): HttpError {
+  const code: ErrorCode = failure.code;
+  return new HttpError(FAILURE_STATUS[failure.code], code, failure.message, {
+    ...(failure.statement === undefined ? {} : { statement: failure.statement }),
+    ...(failure.statementIndex === undefined ? {} : { statement_index: failure.statementIndex }),
+    ...(failure.recordedVersion === undefined ? {} : { recorded_version: failure.recordedVersion }),
+  });
+}
+
+const userNotFound = (userId: string): HttpError =>
+  new HttpError(404, 'USER_NOT_FOUND', `no database for user ${JSON.stringify(userId)}; initialize the user first`);
+
+export interface UserSyncPluginOptions {
+  readonly versionCacheSize: number;
+}
+
+const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify, options) => {
+  const registry = fastify.schemaRegistry;
+  const { provider, withClient } = fastify.databases;
+  const atCurrent = new BoundedSet(options.versionCacheSize);
+  const flights = new Map<string, Promise<unknown>>();
+
+  function singleFlight<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const running = flights.get(key);
+    if (running) return running as Promise<T>;
+    const flight = run().finally(() => flights.delete(key));
+    flights.set(key, flight);
+    return flight;
+  }
+
+  async function existing(userId: string): Promise<UserDatabase> {
+    const db = provider.locate(userId);
+    if (!(await provider.exists(db))) throw userNotFound(userId);
+    return db;
+  }
+
+  /** One sync attempt, logged with the user; throws what the engine throws. */
+  async function attempt(db: UserDatabase, log: FastifyBaseLogger, verify: boolean): Promise<SyncResult> {
+    const userLog = log.child({ user_id: db.userId, database: db.name });
+    try {
+      const result = await withClient(db, (client) => syncDatabase(client, registry, { logger: userLog, verify }));
+      // The engine logs applied attempts itself; an up-to-date check is logged here.
+      if (result.outcome === 'up_to_date') {
+        userLog.info(
+          { from_version: result.fromVersion, to_version: result.toVersion, statements: 0, duration_ms: result.durationMs, outcome: 'up_to_date' },
+          'schema up to date',
+        );
+      }
+      atCurrent.add(db.name);
+      return result;
+    } catch (error) {
+      const failure = failureOf(error);
+      // APPLY_FAILED is logged by the engine with the failing statement.
+      if (failure.code === 'DATABASE_AHEAD') {
+        userLog.warn({ recorded_version: failure.recordedVersion, to_version: registry.current.version, outcome: 'refused' }, failure.message);
+      } else if (failure.code !== 'APPLY_FAILED') {
+        userLog.error({ err: error, to_version: registry.current.version, outcome: 'failed', code: failure.code }, 'schema sync failed');
+      }
+      throw error;
+    }
+  }
+
+  const userSync: UserSync = {
+    async initialize(userId, log) {
+      const db = provider.locate(userId);
+      if (atCurrent.has(db.name)) {
+        log.debug({ user_id: userId, outcome: 'up_to_date', cached: true }, 'schema up to date (cached)');
+        return { synced: true, created: false, result: null, version: registry.current.version };
+      }
+      return singleFlight(`initialize:${db.name}`, async (): Promise<InitializeOutcome> => {
+        const { created } = await provider.ensure(db);
+        try {
+          const result = await attempt(db, log, false);
+          return { synced: true, created, result, version: result.toVersion };
+        } catch (error) {
+          const failure = failureOf(error);
+          const version =
+            failure.recordedVersion ??
+            (await withClient(db, readRecordedVersion).then((recorded) => recorded?.version ?? null, () => null));
+          return { synced: false, created, failure, version };
+        }
+      });
+    },
+
+    async sync(userId, log) {
+      const db = await existing(userId);
+      return singleFlight(`sync:${db.name}`, async () => {
+        try {
+          return await attempt(db, log, true);
+        } catch (error) {
+          throw httpErrorOf(failureOf(error));
+        }
+      });
+    },
+
+    async recordedVersion(userId) {
+      const db = await existing(userId);
+      return withClient(db, readRecordedVersion);
+    },
+
+    async plan(userId, { allowDestructive }) {
+      const db = await existing(userId);
+      try {
+        return await withClient(db, (client) => planSync(client, registry, { allowDestructive }));
+      } catch (error) {
+        if (error instanceof SyncError) throw httpErrorOf(failureOf(error));
+        throw error;
+      }
+    },
+
+    cachedUsers: () => atCurrent.size,
+  };
+
+  fastify.decorate('userSync', userSync);
+};
+
+export default fp(userSyncPlugin, { name: 'user-sync', fastify: '5.x', dependencies: ['schema-registry', 'turso'] });

@@ -1,0 +1,60 @@
+/**
+ * GET /health (liveness: the process answers) and GET /ready (readiness: it can serve users —
+ * the registry loaded at start-up, the database provider usable). No token needed; neither
+ * touches a user's database. A closing server stops accepting connections, which probes see.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { HttpError } from '../plugins/errors.js';
+import { errorResponses } from './schemas.js';
+
+const HealthResponse = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The process is up.' });
+const ReadyResponse = Type.Object(
+  {
+    status: Type.Literal('ready'),
+    schema_version: Type.String({ description: "The application's current schema version." }),
+    provider: Type.String({ description: 'Where user databases live (local or turso).' }),
+  },
+  { additionalProperties: false, description: 'Ready to serve users.' },
+);
+
+const healthRoutes: FastifyPluginAsync = async (fastify) => {
+  fastify.get(
+    '/health',
+    {
+      logLevel: 'warn',
+      schema: {
+        operationId: 'health',
+        summary: 'Liveness',
+        tags: ['ops'],
+        response: { 200: HealthResponse },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  fastify.get(
+    '/ready',
+    {
+      logLevel: 'warn',
+      schema: {
+        operationId: 'ready',
+        summary: 'Readiness',
+        description: '503 NOT_READY when the database provider cannot be used (e.g. DATA_DIR is not writable).',
+        tags: ['ops'],
+        response: { 200: ReadyResponse, ...errorResponses(503) },
+      },
+    },
+    async () => {
+      const provider = fastify.databases.provider;
+      try {
+        await provider.check();
+      } catch (error) {
+        throw new HttpError(503, 'NOT_READY', `database provider unavailable: ${(error as Error).message}`);
+      }
+      return { status: 'ready' as const, schema_version: fastify.schemaRegistry.current.version, provider: provider.kind };
+    },
+  );
+};
+
+export default healthRoutes;

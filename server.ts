@@ -1,0 +1,71 @@
+/**
+ * Standalone entry: read the environment, build the app, listen, close gracefully on SIGINT/SIGTERM.
+ * `npm start` with nothing set works on a fresh machine: local databases under ./data and, outside
+ * production, an ephemeral JWT secret with a ready admin token printed below the Swagger UI URL.
+ */
+import type { AddressInfo } from 'node:net';
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, DOCS_PATH } from './app.js';
+import { ADMIN_SCOPE } from './plugins/auth.js';
+import { ConfigError, loadConfig, type AppConfig } from './plugins/config.js';
+
+const ADMIN_TOKEN_TTL = '12h';
+
+function fail(message: string): never {
+  process.stderr.write(`schema-sync: ${message}\n`);
+  process.exit(1);
+}
+
+function baseUrl(config: AppConfig, address: AddressInfo): string {
+  // A wildcard bind is reachable on loopback; print something a browser can open.
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ config });
+  } catch (error) {
+    // A bad registry (RegistryError names the file and the problem), an unavailable provider.
+    fail((error as Error).message);
+  }
+  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+    if (err) app.log.error({ err }, 'closing after an uncaught error');
+    else app.log.info({ signal }, 'closing');
+    await app.close();
+  });
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // e.g. the port is taken.
+    await app.close().catch(() => undefined);
+    fail((error as Error).message);
+  }
+
+  const url = baseUrl(config, app.server.address() as AddressInfo);
+  const lines = [`schema-sync listening on ${url} (data: ${config.dataDir}, schema ${app.schemaRegistry.current.version})`];
+  if (config.docs) lines.push(`  Swagger UI:  ${url}${DOCS_PATH}`);
+  if (config.jwt.mode === 'secret' && config.jwt.ephemeral) {
+    app.log.warn('no JWT_SECRET or JWT_PUBLIC_KEY set: using an ephemeral secret; tokens stop working on restart');
+    const token = app.signToken({ sub: 'admin', scope: ADMIN_SCOPE }, { expiresIn: ADMIN_TOKEN_TTL });
+    lines.push(
+      `  Admin token (scope ${ADMIN_SCOPE}, valid ${ADMIN_TOKEN_TTL}, ephemeral secret: lost on restart):`,
+      `  ${token}`,
+      `  Try:  curl -s -H "Authorization: Bearer ${token}" ${url}/api/schema/versions`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();

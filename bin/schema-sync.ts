@@ -12,6 +12,7 @@ import { formatPlan, formatSchema } from '../lib/format.js';
 import { introspect } from '../lib/introspect.js';
 import { planSync, readVersionState, SyncError, syncDatabase, syncToSchema } from '../lib/sync.js';
 import { plan as makePlan, type Plan } from '../lib/diff.js';
+import type { DatabaseSchema } from '../lib/model.js';
 import { loadRegistry, readSqlVersionFile, buildRegistry, RegistryError, type SchemaRegistry } from '../schema/registry.js';
 
 const USAGE = `Usage:
@@ -94,50 +95,50 @@ function openDatabase(options: Options): Client {
   throw new UsageError(`--db must be a file:<path> or libsql://… URL, not "${url}"`);
 }
 
-async function desiredRegistry(options: Options): Promise<SchemaRegistry | null> {
-  if (options.schema !== undefined) return null;
-  return loadRegistry({ schemaDir: process.env['SCHEMA_DIR'] });
-}
+/** What plan/apply bring the database to: the registry's current version, or a --schema file. */
+type Target =
+  | { readonly kind: 'registry'; readonly registry: SchemaRegistry }
+  | { readonly kind: 'file'; readonly file: string; readonly desired: DatabaseSchema };
 
-async function loadSchemaFile(file: string): Promise<SchemaRegistry> {
+/** Loaded before the database is opened, so a bad target never creates an empty database file. */
+async function loadTarget(options: Options): Promise<Target> {
+  if (options.schema === undefined) return { kind: 'registry', registry: await loadRegistry({ schemaDir: process.env['SCHEMA_DIR'] }) };
+  const file = options.schema;
   if (!existsSync(file)) throw new UsageError(`--schema: no file at ${file}`);
-  return buildRegistry([await readSqlVersionFile(file, { requireSemverName: false })]);
+  const registry = await buildRegistry([await readSqlVersionFile(file, { requireSemverName: false })]);
+  return { kind: 'file', file, desired: registry.current.desired };
 }
 
 function print(options: Options, json: unknown, human: string): void {
   process.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
 }
 
-async function runPlan(options: Options, client: Client): Promise<number> {
-  const registry = await desiredRegistry(options);
+async function runPlan(options: Options, client: Client, target: Target): Promise<number> {
   let plan: Plan;
-  let target: string;
-  if (registry === null) {
-    const file = options.schema as string;
-    const desired = (await loadSchemaFile(file)).current.desired;
-    plan = makePlan(await introspect(client), desired, { allowDestructive: options.allowDestructive });
-    target = basename(file);
+  let label: string;
+  if (target.kind === 'file') {
+    plan = makePlan(await introspect(client), target.desired, { allowDestructive: options.allowDestructive });
+    label = basename(target.file);
   } else {
+    const { registry } = target;
     const result = await planSync(client, registry, { allowDestructive: options.allowDestructive });
     plan = result.plan;
-    target = `schema ${registry.current.version} (database records ${result.recorded?.version ?? 'no version'})`;
+    label = `schema ${registry.current.version} (database records ${result.recorded?.version ?? 'no version'})`;
   }
-  print(options, { target, ...plan }, `-- plan for ${options.db} → ${target}: ${plan.steps.length} statement(s)\n${formatPlan(plan)}`);
+  print(options, { target: label, ...plan }, `-- plan for ${options.db} → ${label}: ${plan.steps.length} statement(s)\n${formatPlan(plan)}`);
   return EXIT.ok;
 }
 
-async function runApply(options: Options, client: Client): Promise<number> {
-  const registry = await desiredRegistry(options);
+async function runApply(options: Options, client: Client, target: Target): Promise<number> {
   if (!options.json) process.stderr.write(`applying to ${options.db}…\n`);
-  if (registry === null) {
-    const desired = (await loadSchemaFile(options.schema as string)).current.desired;
-    const { plan, durationMs } = await syncToSchema(client, desired, { allowDestructive: options.allowDestructive });
+  if (target.kind === 'file') {
+    const { plan, durationMs } = await syncToSchema(client, target.desired, { allowDestructive: options.allowDestructive });
     const outcome = plan.steps.length === 0 ? 'up_to_date' : 'applied';
     print(options, { outcome, statements: plan.steps.length, durationMs, ...plan },
       `${formatPlan(plan)}\n-- ${outcome === 'applied' ? `applied ${plan.steps.length} statement(s)` : 'already in sync'} in ${durationMs} ms`);
     return EXIT.ok;
   }
-  const result = await syncDatabase(client, registry, { allowDestructive: options.allowDestructive, verify: true });
+  const result = await syncDatabase(client, target.registry, { allowDestructive: options.allowDestructive, verify: true });
   const summary = result.outcome === 'applied'
     ? `applied schema ${result.toVersion} (from ${result.fromVersion ?? 'no version'}): ${result.statements} statement(s) in ${result.durationMs} ms`
     : `already at schema ${result.toVersion}`;
@@ -163,10 +164,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   let client: Client | undefined;
   try {
+    if (options.command === 'inspect') {
+      client = openDatabase(options);
+      return await runInspect(options, client);
+    }
+    const target = await loadTarget(options);
     client = openDatabase(options);
-    if (options.command === 'inspect') return await runInspect(options, client);
-    if (options.command === 'plan') return await runPlan(options, client);
-    return await runApply(options, client);
+    if (options.command === 'plan') return await runPlan(options, client, target);
+    return await runApply(options, client, target);
   } catch (error) {
     return reportFailure(options, error);
   } finally {

@@ -10,8 +10,8 @@
 import type { Column, DatabaseSchema, Index, Table, Trigger, View } from './model.js';
 import { findByName, foldName } from './model.js';
 import { columnKey, definitionKey, foreignKeyKey, mentionsAny, tableConstraintsKey } from './compare.js';
-import { parseCreateTable } from './sql/create-table.js';
-import { isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
+import { isColumnConstraintStart, parseCreateTable } from './sql/create-table.js';
+import { closingParen, isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
 import { applyRenames, type Renames } from './renames.js';
 import type { Plan, Skipped, Step, StepKind } from './steps.js';
 
@@ -208,9 +208,30 @@ function indexUsesAny(index: Index, columns: ReadonlySet<string> | undefined): b
 }
 
 /** The CREATE TABLE for a rebuild: the desired text under a temporary name, plus kept columns. */
+/** The only column types a STRICT table accepts. */
+const STRICT_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
+
+/**
+ * A kept column's definition for a STRICT table: a type STRICT does not accept (NUMERIC, none,
+ * VARCHAR(10)…) becomes ANY, which stores every value exactly as it is.
+ */
+function strictDefinition(column: Column): string {
+  if (STRICT_TYPES.has(column.type)) return column.definitionSql;
+  const sql = column.definitionSql;
+  const tokens = tokenize(sql);
+  let end = 1;
+  while (end < tokens.length && !isColumnConstraintStart(tokens[end])) {
+    if (tokens[end]?.text === '(') end = Math.max(end, closingParen(tokens, end));
+    end++;
+  }
+  const nameEnd = tokens[0]?.end ?? 0;
+  const typeEnd = end > 1 ? tokens[end - 1]?.end ?? nameEnd : nameEnd;
+  return `${sql.slice(0, nameEnd)} ANY${sql.slice(typeEnd)}`;
+}
+
 function rebuildCreateSql(desired: Table, kept: readonly Column[], temporaryName: string): string {
   const parsed = parseCreateTable(desired.sql);
-  const keptDefinitions = kept.map((column) => `, ${column.definitionSql}`).join('');
+  const keptDefinitions = kept.map((column) => `, ${desired.strict ? strictDefinition(column) : column.definitionSql}`).join('');
   return desired.sql.slice(0, parsed.nameStart) + q(temporaryName) + desired.sql.slice(parsed.nameEnd, parsed.columnsEnd)
     + keptDefinitions + desired.sql.slice(parsed.columnsEnd);
 }
@@ -285,6 +306,9 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
       skipped.push({ kind: 'column', object: `${change.desired.name}.${column.name}`, reason: 'not in the desired schema; kept with its data (dropping needs an explicit allowance)' });
       if (column.notNull && column.defaultSql === null && column.generated === null) {
         warnings.push(`kept column ${change.desired.name}.${column.name} is NOT NULL without a default: inserts that omit it will fail`);
+      }
+      if (change.desired.strict && !change.actual.strict && !STRICT_TYPES.has(column.type)) {
+        warnings.push(`kept column ${change.desired.name}.${column.name} has type ${column.type === '' ? '(none)' : column.type}, which a STRICT table does not accept: kept as ANY`);
       }
     }
     if (change.actual.virtual && definitionKey(change.actual.sql) !== definitionKey(change.desired.sql)) {

@@ -8,14 +8,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../plugins/errors.js';
 import { errorResponses } from './schemas.js';
 
-const HealthResponse = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The process is up.' });
+const HealthResponse = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The process is up.', examples: [{ status: 'ok' }] });
 const ReadyResponse = Type.Object(
   {
     status: Type.Literal('ready'),
     schema_version: Type.String({ description: "The application's current schema version." }),
     provider: Type.String({ description: 'Where user databases live (local or turso).' }),
   },
-  { additionalProperties: false, description: 'Ready to serve users.' },
+  { additionalProperties: false, description: 'Ready to serve users.', examples: [{ status: 'ready', schema_version: '1.1.0', provider: 'local' }] },
 );
 
 const healthRoutes: FastifyPluginAsync = async (fastify) => {

@@ -19,7 +19,31 @@ export const SchemaVersionsResponse = Type.Object(
       { description: 'Ascending by semver.' },
     ),
   },
-  { additionalProperties: false, description: 'The registry.' },
+  {
+    additionalProperties: false,
+    description: 'The registry.',
+    examples: [
+      {
+        current_version: '1.1.0',
+        versions: [
+          {
+            version: '1.0.0',
+            description: 'Initial trading schema: accounts, portfolios, positions, trades and watchlists',
+            created_at: '2024-01-15T10:30:00.000Z',
+            checksum: '2ffafc8b3c1234d20cca7aee575dd310180e09484c1fb9c6c1bb993f4b43a97f',
+            is_current: false,
+          },
+          {
+            version: '1.1.0',
+            description: 'Price alerts, trade fees and notes, account base currency, cascading positions',
+            created_at: '2024-03-01T09:00:00.000Z',
+            checksum: '04e35dce273bd38b63976f041e7b3d6d9e45668b41078dcf1118d3a3b35473d1',
+            is_current: true,
+          },
+        ],
+      },
+    ],
+  },
 );
 
 const versionsRoute: FastifyPluginAsync = async (fastify) => {
@@ -45,7 +69,7 @@ const versionsRoute: FastifyPluginAsync = async (fastify) => {
         summary: "The application's schema versions",
         description: 'Every version in the registry, oldest first, and which one is current. Any valid token may read it.',
         tags: ['schema'],
-        security: bearerAuth,
+        security: bearerAuth(),
         response: { 200: SchemaVersionsResponse, ...errorResponses(401) },
       },
     },

@@ -84,9 +84,9 @@ const initializeRoute: FastifyPluginAsync = async (fastify) => {
           'schema version. An up-to-date user costs at most one database read. If the sync fails, the answer is still ' +
           '200 with `schema_synced: false` and an `error` naming the cause; the database is left as it was.',
         tags: ['user'],
-        security: bearerAuth,
+        security: bearerAuth(),
         body: InitializeBody,
-        response: { 200: InitializeResponse, ...errorResponses(400, 401, 403, 413, 415, 500) },
+        response: { 200: InitializeResponse, ...errorResponses('INVALID_USER_ID', 'INVALID_REQUEST', 'INVALID_JSON', 401, 403, 413, 415, 'INTERNAL_ERROR') },
       },
     },
     async (request) => {

@@ -39,7 +39,37 @@ export const SchemaPlanResponse = Type.Object(
     ),
     warnings: Type.Array(Type.String()),
   },
-  { additionalProperties: false, description: 'The plan; nothing was changed.' },
+  {
+    additionalProperties: false,
+    description: 'The plan; nothing was changed.',
+    examples: [
+      {
+        user_id: 'user_2abcXYZ',
+        from_version: '1.0.0',
+        to_version: '1.1.0',
+        up_to_date: false,
+        destructive: false,
+        steps: [
+          {
+            kind: 'add_column',
+            object: 'accounts.base_currency',
+            sql: `ALTER TABLE "accounts" ADD COLUMN "base_currency" TEXT NOT NULL DEFAULT 'USD'`,
+            destructive: false,
+            reason: 'new column',
+          },
+          {
+            kind: 'add_column',
+            object: 'trades.fees',
+            sql: 'ALTER TABLE "trades" ADD COLUMN "fees" REAL NOT NULL DEFAULT 0 CHECK (fees >= 0)',
+            destructive: false,
+            reason: 'new column',
+          },
+        ],
+        skipped: [],
+        warnings: [],
+      },
+    ],
+  },
 );
 
 const schemaPlanRoute: FastifyPluginAsync = async (fastify) => {
@@ -55,10 +85,10 @@ const schemaPlanRoute: FastifyPluginAsync = async (fastify) => {
           'statements, which of them are destructive, and what would be kept (skipped). 404 for an unknown user, ' +
           '409 when the database is ahead of the application.',
         tags: ['user'],
-        security: bearerAuth,
+        security: bearerAuth(),
         params: UserIdParams,
         querystring: PlanQuery,
-        response: { 200: SchemaPlanResponse, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: SchemaPlanResponse, ...errorResponses('INVALID_USER_ID', 'INVALID_REQUEST', 401, 403, 404, 409) },
       },
     },
     async (request) => {

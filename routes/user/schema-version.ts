@@ -43,7 +43,7 @@ const schemaVersionRoute: FastifyPluginAsync = async (fastify) => {
         summary: "The schema version of the user's database",
         description: "Reads the newest audit row of the user's database (one read) and compares it with the current version. 404 when the user has no database.",
         tags: ['user'],
-        security: bearerAuth,
+        security: bearerAuth(),
         params: UserIdParams,
         response: { 200: SchemaVersionResponse, ...errorResponses(400, 401, 403, 404) },
       },

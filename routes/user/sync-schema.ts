@@ -34,7 +34,7 @@ const syncSchemaRoute: FastifyPluginAsync = async (fastify) => {
           'application, 500 with code APPLY_FAILED (and the failing statement) when applying fails; the database is ' +
           'then unchanged. Takes no body.',
         tags: ['user'],
-        security: bearerAuth,
+        security: bearerAuth(),
         params: UserIdParams,
         response: { 200: SyncSchemaResponse, ...errorResponses(400, 401, 403, 404, 409, 500) },
       },

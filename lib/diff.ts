@@ -481,15 +481,18 @@ function rebuildGuards(
   const after: Step[] = [];
   for (const table of watched) {
     const rows = quoteString(`rows:${table.name}`);
-    const violations = quoteString(`fk:${table.name}`);
+    const name = quoteString(table.name);
+    // Violations are counted per parent table: a rebuild that removes violations towards one
+    // parent (a dropped column) must not hide new ones towards another (a changed foreign key).
+    const perParent = (parent: string): string => `'fk:' || json_array(${name}, lower(${parent}))`;
     before.push(step('assert', table.name,
-      `INSERT INTO ${COUNTS_TABLE} (name, n) VALUES (${rows}, (SELECT count(*) FROM main.${q(table.name)})), (${violations}, (SELECT count(*) FROM pragma_foreign_key_check(${quoteString(table.name)})))`,
+      `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${rows}, count(*) FROM main.${q(table.name)} UNION ALL SELECT ${perParent('parent')}, count(*) FROM pragma_foreign_key_check(${name}) GROUP BY lower(parent)`,
       'count rows and foreign-key violations before the rebuild'));
     after.push(step('assert', table.name,
       `INSERT INTO ${ASSERT_TABLE} (ok, what) VALUES ((SELECT count(*) FROM main.${q(table.name)}) = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${rows}), ${rows})`,
       `row count of ${table.name} must be unchanged by the rebuild`));
     after.push(step('assert', table.name,
-      `INSERT INTO ${ASSERT_TABLE} (ok, what) VALUES ((SELECT count(*) FROM pragma_foreign_key_check(${quoteString(table.name)})) <= (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${violations}), ${violations})`,
+      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) <= coalesce((SELECT n FROM ${COUNTS_TABLE} WHERE name = ${perParent('v.parent')}), 0), ${perParent('v.parent')} FROM pragma_foreign_key_check(${name}) AS v GROUP BY lower(v.parent)`,
       `the rebuild must not add foreign-key violations in ${table.name} (PRAGMA foreign_key_check)`));
   }
   after.push(step('assert', 'batch', 'DROP TABLE temp._schema_sync_assert', 'clean up'));

@@ -10,6 +10,7 @@
 import type { Column, DatabaseSchema, Index, Table, Trigger, View } from './model.js';
 import { findByName, foldName } from './model.js';
 import { columnKey, definitionKey, foreignKeyKey, mentionsAny, tableConstraintsKey } from './compare.js';
+import { constraintClauses } from './sql/constraint-clauses.js';
 import { isColumnConstraintStart, parseCreateTable } from './sql/create-table.js';
 import { closingParen, isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
 import { applyRenames, type Renames } from './renames.js';
@@ -145,6 +146,13 @@ function compareTable(actual: Table, desired: Table, options: PlanOptions): Tabl
   if (tableConstraintsKey(comparable(actual)) !== tableConstraintsKey(comparable(desired))) {
     reasons.push(describeConstraintChange(actual, desired));
   }
+  // What no pragma reports (ON CONFLICT, DEFERRABLE INITIALLY DEFERRED, DESC key columns) is read
+  // from the CREATE TABLE text, under the same exclusions.
+  const clauses = (table: Table): string => constraintClauses(table.sql)
+    .map(({ columns, clause }) => ({ names: columns.map((at) => table.columns[at]?.name ?? ''), clause }))
+    .filter(({ names }) => !names.some((name) => addedNames.has(foldName(name))) && !onlyKept(names))
+    .map(({ names, clause }) => `${names.map(foldName).join(',')}: ${clause}`).sort().join('\n');
+  if (clauses(actual) !== clauses(desired)) reasons.push('ON CONFLICT, DEFERRABLE or PRIMARY KEY order changed');
   if (dropped.length > 0) reasons.push(`dropping column(s) ${dropped.map((column) => column.name).join(', ')}`);
   return { actual, desired, added, kept, dropped, rebuildReasons: reasons };
 }

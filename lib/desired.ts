@@ -6,7 +6,7 @@
 import { createClient } from '@libsql/client';
 import type { DatabaseSchema } from './model.js';
 import { introspect } from './introspect.js';
-import { splitStatements } from './sql/tokens.js';
+import { identifierOf, isWord, splitStatements, tokenize } from './sql/tokens.js';
 
 export class DesiredSchemaError extends Error {
   constructor(message: string, readonly statement: string | null) {
@@ -15,10 +15,26 @@ export class DesiredSchemaError extends Error {
   }
 }
 
+/**
+ * `sqlite3 app.db .schema` prints the tables SQLite makes for itself (`CREATE TABLE
+ * sqlite_sequence(name,seq);` once AUTOINCREMENT is used, `sqlite_stat1` after ANALYZE). They are
+ * not part of the application's schema, and SQLite refuses to create them, so they are skipped.
+ */
+function createsSqliteTable(statement: string): boolean {
+  const tokens = tokenize(statement);
+  let i = 0;
+  if (!isWord(tokens[i++], 'CREATE')) return false;
+  if (isWord(tokens[i], 'TEMP', 'TEMPORARY')) i++;
+  if (!isWord(tokens[i++], 'TABLE')) return false;
+  if (isWord(tokens[i], 'IF')) i += 3;
+  if (tokens[i + 1]?.text === '.') i += 2;
+  return /^sqlite_/i.test(identifierOf(tokens[i]) ?? '');
+}
+
 export async function loadDesiredSchema(sql: string): Promise<DatabaseSchema> {
   let statements: string[];
   try {
-    statements = splitStatements(sql);
+    statements = splitStatements(sql).filter((statement) => !createsSqliteTable(statement));
   } catch (error) {
     throw new DesiredSchemaError(`cannot read the SQL: ${(error as Error).message}`, null);
   }

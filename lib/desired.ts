@@ -5,7 +5,7 @@
  */
 import { createClient } from '@libsql/client';
 import type { DatabaseSchema } from './model.js';
-import { introspect } from './introspect.js';
+import { introspect, isInternalName } from './introspect.js';
 import { identifierOf, isWord, splitStatements, tokenize } from './sql/tokens.js';
 
 export class DesiredSchemaError extends Error {
@@ -46,6 +46,14 @@ export async function loadDesiredSchema(sql: string): Promise<DatabaseSchema> {
       } catch (error) {
         throw new DesiredSchemaError(`${(error as Error).message} in: ${statement}`, statement);
       }
+    }
+    // Introspection leaves out the names this service owns; a desired object so named would be
+    // silently ignored (never created, yet every plan "in sync"), so it is refused instead.
+    const reserved = (await client.execute("SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")).rows
+      .find((row) => isInternalName(String(row['name'])));
+    if (reserved !== undefined) {
+      throw new DesiredSchemaError(`${String(reserved['type'])} "${String(reserved['name'])}" has a name schema-sync reserves for itself `
+        + `(schema_version, _schema_sync_*, libsql_*): rename it`, null);
     }
     return await introspect(client);
   } finally {

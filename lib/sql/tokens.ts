@@ -115,6 +115,11 @@ export function tokenize(sql: string): Token[] {
   return tokens;
 }
 
+/** Would this text tokenize as one bare word? */
+function isBareWord(text: string): boolean {
+  return text.length > 0 && isWordStart(text[0] as string) && [...text.slice(1)].every(isWordPart);
+}
+
 /** ASCII lower case: SQLite folds identifiers and keywords only in the ASCII range. */
 function foldAscii(text: string): string {
   return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -126,7 +131,9 @@ function canonicalToken(token: Token): string {
     case 'word':
       return foldAscii(token.text);
     case 'quoted':
-      return /^[A-Za-z_][A-Za-z0-9_]*$/.test(token.value) && !isKeyword(token.value)
+      // A name that would read as a bare word (the tokenizer's rule: non-ASCII letters included)
+      // spells the same quoted or not.
+      return isBareWord(token.value) && !isKeyword(token.value)
         ? foldAscii(token.value)
         : `"${foldAscii(token.value).replaceAll('"', '""')}"`;
     case 'number':

@@ -6,7 +6,8 @@
 import type { DatabaseSchema, Table } from './model.js';
 import type { Step } from './steps.js';
 import { findByName, sameName } from './model.js';
-import { isWord, quoteIdentifier as q, tokenize } from './sql/tokens.js';
+import { parseCreateTable } from './sql/create-table.js';
+import { closingParen, identifierOf, isWord, quoteIdentifier as q, tokenize, type Token } from './sql/tokens.js';
 
 export interface Renames {
   /** New table name → the name it had before. */
@@ -34,6 +35,56 @@ function renameInSql(sql: string, from: string, to: string, fromOffset = 0): str
   return out + sql.slice(last);
 }
 
+/** Replaces the given tokens of `sql` with the quoted new name. */
+function replaceTokens(sql: string, tokens: readonly Token[], to: string): string {
+  let out = '';
+  let last = 0;
+  for (const token of tokens) {
+    out += sql.slice(last, token.start) + q(to);
+    last = token.end;
+  }
+  return out + sql.slice(last);
+}
+
+const isName = (token: Token | undefined, name: string): boolean =>
+  token !== undefined && (token.kind === 'word' || token.kind === 'quoted') && sameName(token.value, name);
+
+/**
+ * A table rename inside a column definition or CREATE TABLE: only the table named after
+ * REFERENCES (and, from `nameAt`, the created table's own name) follows; a column may share the
+ * old table's name.
+ */
+function renameTableInDefinition(sql: string, from: string, to: string, nameAt = -1): string {
+  const tokens = tokenize(sql);
+  const edits = tokens.filter((token, i) => isName(token, from) && (isWord(tokens[i - 1], 'REFERENCES') || token.start === nameAt));
+  return replaceTokens(sql, edits, to);
+}
+
+/**
+ * A column rename (`table`.`from` → `to`) inside a column definition, CHECK or CREATE TABLE of
+ * `owner`: every use from `fromOffset` on when owner is that table (CHECK, generated expression,
+ * the column's own name), and otherwise only inside `REFERENCES table (…)`.
+ */
+function renameColumnInDefinition(sql: string, owner: string, table: string, from: string, to: string, fromOffset = 0): string {
+  const tokens = tokenize(sql);
+  const own = sameName(owner, table);
+  const edits: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    if (isWord(token, 'REFERENCES') && tokens[i + 2]?.text === '(') {
+      const close = closingParen(tokens, i + 2);
+      const target = identifierOf(tokens[i + 1]);
+      if (target !== undefined && sameName(target, table)) {
+        for (let k = i + 3; k < close; k++) if (isName(tokens[k], from)) edits.push(tokens[k] as Token);
+      }
+      if (close > i) i = close;
+    } else if (own && token.start >= fromOffset && isName(token, from)) {
+      edits.push(token);
+    }
+  }
+  return replaceTokens(sql, edits, to);
+}
+
 /** Offset of the column list of a CREATE INDEX (its first parenthesis). */
 function columnListOffset(sql: string): number {
   return tokenize(sql).find((token) => token.text === '(')?.start ?? sql.length;
@@ -44,6 +95,9 @@ function renameTable(schema: DatabaseSchema, from: string, to: string): Database
     tables: schema.tables.map((table) => ({
       ...table,
       name: rename(table.name, from, to),
+      // a kept column's definition is spliced into a rebuilt table verbatim: its REFERENCES must follow
+      sql: renameTableInDefinition(table.sql, from, to, sameName(table.name, from) ? parseCreateTable(table.sql).nameStart : -1),
+      columns: table.columns.map((column) => ({ ...column, definitionSql: renameTableInDefinition(column.definitionSql, from, to) })),
       foreignKeys: table.foreignKeys.map((fk) => ({ ...fk, targetTable: rename(fk.targetTable, from, to) })),
     })),
     indexes: schema.indexes.map((index) => ({
@@ -62,7 +116,18 @@ function renameColumn(schema: DatabaseSchema, tableName: string, from: string, t
     ...schema,
     tables: schema.tables.map((table) => ({
       ...table,
-      columns: inTable(table) ? table.columns.map((column) => ({ ...column, name: rename(column.name, from, to) })) : table.columns,
+      // CHECKs, generated expressions and REFERENCES … (column) follow, as SQLite rewrites them
+      sql: renameColumnInDefinition(table.sql, table.name, tableName, from, to, parseCreateTable(table.sql).nameEnd),
+      checks: inTable(table) ? table.checks.map((check) => renameColumnInDefinition(check, table.name, tableName, from, to)) : table.checks,
+      columns: table.columns.map((column) => ({
+        ...column,
+        name: inTable(table) ? rename(column.name, from, to) : column.name,
+        definitionSql: renameColumnInDefinition(column.definitionSql, table.name, tableName, from, to),
+        checks: inTable(table) ? column.checks.map((check) => renameColumnInDefinition(check, table.name, tableName, from, to)) : column.checks,
+        generated: inTable(table) && column.generated !== null
+          ? { ...column.generated, expression: renameColumnInDefinition(column.generated.expression, table.name, tableName, from, to) }
+          : column.generated,
+      })),
       primaryKey: inTable(table) ? table.primaryKey.map((name) => rename(name, from, to)) : table.primaryKey,
       uniques: inTable(table)
         ? table.uniques.map((unique) => unique.map((part) => ({ ...part, name: part.name === null ? null : rename(part.name, from, to) })))

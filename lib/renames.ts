@@ -7,7 +7,7 @@ import type { DatabaseSchema, Table } from './model.js';
 import type { Step } from './steps.js';
 import { findByName, sameName } from './model.js';
 import { parseCreateTable } from './sql/create-table.js';
-import { closingParen, identifierOf, isWord, quoteIdentifier as q, tokenize, type Token } from './sql/tokens.js';
+import { closingParen, identifierOf, isKeyword, isWord, quoteIdentifier as q, tokenize, type Token } from './sql/tokens.js';
 
 export interface Renames {
   /** New table name → the name it had before. */
@@ -25,14 +25,7 @@ const rename = (name: string, from: string, to: string): string => (sameName(nam
  * are touched (a CREATE INDEX's own name comes before its column list).
  */
 function renameInSql(sql: string, from: string, to: string, fromOffset = 0): string {
-  let out = '';
-  let last = 0;
-  for (const token of tokenize(sql)) {
-    if (token.start < fromOffset || (token.kind !== 'word' && token.kind !== 'quoted') || !sameName(token.value, from)) continue;
-    out += sql.slice(last, token.start) + q(to);
-    last = token.end;
-  }
-  return out + sql.slice(last);
+  return replaceTokens(sql, tokenize(sql).filter((token) => token.start >= fromOffset && isName(token, from)), to);
 }
 
 /** Replaces the given tokens of `sql` with the quoted new name. */
@@ -46,8 +39,12 @@ function replaceTokens(sql: string, tokens: readonly Token[], to: string): strin
   return out + sql.slice(last);
 }
 
+/**
+ * Is the token this name? A bare keyword is read as the keyword: a column named "select" or "end"
+ * is only recognised quoted, or SELECT and END themselves would be renamed.
+ */
 const isName = (token: Token | undefined, name: string): boolean =>
-  token !== undefined && (token.kind === 'word' || token.kind === 'quoted') && sameName(token.value, name);
+  token !== undefined && (token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text))) && sameName(token.value, name);
 
 /**
  * A table rename inside a column definition or CREATE TABLE: only the table named after
@@ -156,7 +153,7 @@ function renameColumn(schema: DatabaseSchema, tableName: string, from: string, t
 }
 
 function mentions(sql: string, name: string): boolean {
-  return tokenize(sql).some((token) => (token.kind === 'word' || token.kind === 'quoted') && sameName(token.value, name));
+  return tokenize(sql).some((token) => isName(token, name));
 }
 
 /**

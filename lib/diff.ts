@@ -12,7 +12,7 @@ import { findByName, foldName } from './model.js';
 import { columnKey, definitionKey, foreignKeyKey, mentionsAny, tableConstraintsKey } from './compare.js';
 import { constraintClauses } from './sql/constraint-clauses.js';
 import { isColumnConstraintStart, parseCreateTable } from './sql/create-table.js';
-import { closingParen, isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
+import { closingParen, isKeyword, isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
 import { applyRenames, type Renames } from './renames.js';
 import type { Plan, Skipped, Step, StepKind } from './steps.js';
 
@@ -210,9 +210,11 @@ function viewOrder(views: readonly View[]): View[] {
 function indexUsesAny(index: Index, columns: ReadonlySet<string> | undefined): boolean {
   if (columns === undefined || columns.size === 0) return false;
   if (index.columns.some((column) => column.name !== null && columns.has(foldName(column.name)))) return true;
-  const sql = index.sql ?? '';
-  const open = tokenize(sql).find((token) => token.text === '(');
-  return open !== undefined && mentionsAny(sql.slice(open.start), columns);
+  // After the opening parenthesis; a bare keyword (DESC, COLLATE…) is never a column of that name.
+  const tokens = tokenize(index.sql ?? '');
+  const open = tokens.findIndex((token) => token.text === '(');
+  return open >= 0 && tokens.slice(open).some((token) => (token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text)))
+    && columns.has(foldName(token.value)));
 }
 
 /** The CREATE TABLE for a rebuild: the desired text under a temporary name, plus kept columns. */

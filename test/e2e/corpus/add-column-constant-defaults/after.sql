@@ -1,0 +1,11 @@
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY, name TEXT,
+  status TEXT DEFAULT 'new',
+  qty INTEGER DEFAULT 0,
+  delta INTEGER DEFAULT -5,
+  ratio REAL DEFAULT 1.5,
+  flag BOOLEAN DEFAULT TRUE,
+  magic BLOB DEFAULT x'CAFE',
+  nada TEXT DEFAULT NULL,
+  quoted TEXT DEFAULT 'it''s'
+);

@@ -1,0 +1,1 @@
+CREATE TABLE invites (id INTEGER PRIMARY KEY, email TEXT);

@@ -1,0 +1,1 @@
+CREATE TABLE tags (label TEXT NOT NULL, color TEXT DEFAULT 'grey', id INTEGER PRIMARY KEY);

@@ -1,0 +1,1 @@
+INSERT INTO tags (label, color) VALUES ('red', 'r'), ('blue', 'b'), ('plain', NULL);

@@ -1,0 +1,1 @@
+CREATE TABLE "my table" ("my id" INTEGER PRIMARY KEY, "väl" TEXT);

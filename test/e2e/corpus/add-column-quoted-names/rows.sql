@@ -1,0 +1,1 @@
+INSERT INTO "my table" ("väl") VALUES ('x'), ('y');

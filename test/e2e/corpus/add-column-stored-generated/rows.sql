@@ -1,0 +1,1 @@
+INSERT INTO lines (qty, price) VALUES (2, 50), (3, 7);

@@ -1,0 +1,1 @@
+CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, note TEXT, code TEXT UNIQUE, state TEXT NOT NULL DEFAULT 'open');

@@ -1,0 +1,1 @@
+CREATE TABLE logs (id INTEGER PRIMARY KEY, line TEXT);

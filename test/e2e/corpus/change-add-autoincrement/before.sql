@@ -1,0 +1,1 @@
+CREATE TABLE tickets (id INTEGER PRIMARY KEY, title TEXT);

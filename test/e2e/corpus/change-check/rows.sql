@@ -1,0 +1,1 @@
+INSERT INTO scores (player, points) VALUES ('ann', 10), ('bob', 999), ('cy', 0);

@@ -1,0 +1,1 @@
+CREATE TABLE contacts (id INTEGER PRIMARY KEY, phone TEXT, name TEXT NOT NULL, email TEXT);

@@ -1,0 +1,1 @@
+CREATE TABLE nodes (id INTEGER PRIMARY KEY, next_id INTEGER REFERENCES nodes(id));

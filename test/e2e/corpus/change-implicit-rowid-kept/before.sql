@@ -1,0 +1,2 @@
+CREATE TABLE docs (title TEXT, body TEXT);
+CREATE TABLE refs (doc_rowid INTEGER, note TEXT);

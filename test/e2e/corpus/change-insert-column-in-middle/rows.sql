@@ -1,0 +1,1 @@
+INSERT INTO contacts (name, email) VALUES ('ann', 'a@x'), ('bob', NULL);

@@ -1,0 +1,9 @@
+CREATE TABLE ledger (
+  id INTEGER PRIMARY KEY,
+  ts TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  account TEXT NOT NULL COLLATE NOCASE,
+  amount INTEGER NOT NULL CHECK (amount <> 0),
+  memo TEXT DEFAULT '',
+  currency TEXT NOT NULL DEFAULT 'EUR'
+) STRICT;
+CREATE INDEX ledger_account ON ledger(account, ts DESC);

@@ -1,0 +1,1 @@
+INSERT INTO accounts (email, nickname) VALUES ('a@x', 'a'), ('b@x', 'b');

@@ -1,0 +1,1 @@
+INSERT INTO tags (label) VALUES ('a'), ('b');

@@ -1,0 +1,1 @@
+CREATE TABLE events (stream TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT, PRIMARY KEY (stream, seq DESC)) WITHOUT ROWID;

@@ -1,0 +1,3 @@
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);
+CREATE TABLE sessions (id TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX sessions_account ON sessions(account_id);

@@ -1,0 +1,1 @@
+CREATE TABLE vals (id INTEGER PRIMARY KEY, anything, t TEXT, r REAL, b BLOB, i INTEGER);

@@ -1,0 +1,2 @@
+CREATE TABLE scores (id INTEGER PRIMARY KEY, points INTEGER CHECK (points >= 0));
+CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, extra TEXT);

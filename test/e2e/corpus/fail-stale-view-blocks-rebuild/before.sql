@@ -1,0 +1,3 @@
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT);
+CREATE TABLE scratch (id INTEGER PRIMARY KEY);
+CREATE VIEW scratch_ids AS SELECT id FROM scratch;

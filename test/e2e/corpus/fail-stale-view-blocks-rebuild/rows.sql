@@ -1,0 +1,1 @@
+INSERT INTO accounts (email) VALUES ('a'), ('b'); DROP TABLE scratch;

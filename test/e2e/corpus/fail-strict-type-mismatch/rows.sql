@@ -1,0 +1,1 @@
+INSERT INTO m (n) VALUES (1), ('not a number');

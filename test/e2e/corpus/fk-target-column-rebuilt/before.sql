@@ -1,0 +1,2 @@
+CREATE TABLE currencies (code TEXT PRIMARY KEY, name TEXT);
+CREATE TABLE prices (id INTEGER PRIMARY KEY, currency TEXT NOT NULL REFERENCES currencies(code) ON DELETE CASCADE, amount INTEGER);

@@ -1,0 +1,1 @@
+INSERT INTO docs (title, body) VALUES ('hello', 'world'), ('sqlite', 'rebuilds');

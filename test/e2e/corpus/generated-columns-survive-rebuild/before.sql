@@ -1,0 +1,1 @@
+CREATE TABLE lines (id INTEGER PRIMARY KEY, qty INTEGER, price INTEGER, total INTEGER AS (qty * price) STORED, label TEXT AS ('x' || qty) VIRTUAL, note TEXT);

@@ -1,0 +1,1 @@
+INSERT INTO lines (qty, price, note) VALUES (2, 5, NULL), (3, 4, 'n');

@@ -1,0 +1,7 @@
+CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER, c TEXT);
+CREATE INDEX t_a ON t(a);
+CREATE INDEX t_b ON t(b) WHERE b > 0;
+CREATE INDEX t_c ON t(c);
+CREATE INDEX t_ab ON t(a, b);
+CREATE UNIQUE INDEX t_u ON t(a, c);
+CREATE INDEX t_same ON t(c, b);

@@ -1,0 +1,1 @@
+INSERT INTO a (x) VALUES ('1'); INSERT INTO b (x) VALUES ('2');

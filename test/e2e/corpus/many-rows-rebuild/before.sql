@@ -1,0 +1,2 @@
+CREATE TABLE big (id INTEGER PRIMARY KEY, k TEXT, v INTEGER, payload BLOB);
+CREATE INDEX big_k ON big(k);

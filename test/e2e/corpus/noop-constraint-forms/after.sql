@@ -1,0 +1,2 @@
+CREATE TABLE parents (id INTEGER PRIMARY KEY);
+CREATE TABLE kids (id INTEGER NOT NULL PRIMARY KEY, parent_id INTEGER, code TEXT, FOREIGN KEY (parent_id) REFERENCES parents(id), UNIQUE (code));

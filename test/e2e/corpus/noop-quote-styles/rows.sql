@@ -1,0 +1,1 @@
+INSERT INTO "Order" ("group", note, size) VALUES ('g', 'n', 1);

@@ -1,0 +1,1 @@
+INSERT INTO accounts (email) VALUES ('A@X'), ('b@y');

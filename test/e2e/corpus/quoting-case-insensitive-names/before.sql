@@ -1,0 +1,2 @@
+CREATE TABLE Users (ID INTEGER PRIMARY KEY, Email TEXT);
+CREATE INDEX Users_Email ON Users(Email);

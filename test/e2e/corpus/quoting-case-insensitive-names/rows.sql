@@ -1,0 +1,1 @@
+INSERT INTO Users (Email) VALUES ('a'), ('b');

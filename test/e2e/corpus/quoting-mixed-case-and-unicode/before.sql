@@ -1,0 +1,3 @@
+CREATE TABLE "Café" ("Id" INTEGER PRIMARY KEY, "Naïve Name" TEXT, "prix€" REAL);
+CREATE TABLE "Commandes" (id INTEGER PRIMARY KEY, "caféId" INTEGER REFERENCES "Café"("Id") ON DELETE CASCADE);
+CREATE INDEX "Café_Nom" ON "Café"("Naïve Name");

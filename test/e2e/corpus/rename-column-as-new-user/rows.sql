@@ -1,0 +1,1 @@
+INSERT INTO people (fullname) VALUES ('a'), ('b');

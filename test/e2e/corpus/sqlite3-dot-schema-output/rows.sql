@@ -1,0 +1,1 @@
+INSERT INTO tickets (title, status) VALUES ('a', 'open'), ('b', 'done'); ANALYZE;

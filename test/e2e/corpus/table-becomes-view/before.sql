@@ -1,0 +1,2 @@
+CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER);
+CREATE TABLE order_stats (n INTEGER, total INTEGER);

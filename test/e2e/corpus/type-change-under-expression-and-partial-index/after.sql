@@ -1,0 +1,3 @@
+CREATE TABLE m (id INTEGER PRIMARY KEY, code TEXT COLLATE NOCASE, amount INTEGER);
+CREATE INDEX m_code_lower ON m(lower(code));
+CREATE INDEX m_big ON m(amount) WHERE amount > 100;

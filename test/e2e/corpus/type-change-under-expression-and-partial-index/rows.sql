@@ -1,0 +1,1 @@
+INSERT INTO m (code, amount) VALUES ('Ab', '50'), ('cD', '500');

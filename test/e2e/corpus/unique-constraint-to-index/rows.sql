@@ -1,0 +1,1 @@
+INSERT INTO t (code, name) VALUES ('a', 'x'), ('b', 'y'), (NULL, 'z');

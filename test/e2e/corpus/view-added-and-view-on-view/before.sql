@@ -1,0 +1,1 @@
+CREATE TABLE sales (id INTEGER PRIMARY KEY, region TEXT, amount INTEGER);

@@ -1,0 +1,4 @@
+CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER);
+CREATE VIEW evens AS SELECT id FROM t WHERE v % 2 = 0;
+CREATE VIEW old_view AS SELECT count(*) AS n FROM t;
+CREATE VIEW kept_view AS SELECT max(v) AS m FROM t;

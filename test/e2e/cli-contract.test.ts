@@ -278,3 +278,18 @@ t.test('registry mode upgrades a 1.0.0 database with rows to the current version
   const again = await cli(['apply', '--db', url, '--json'], builtIn);
   t.equal(parseJson(again)['outcome'], 'up_to_date', 'a second apply is a no-op');
 });
+
+t.test('two applies racing on one new database apply the version once', { buffered: true }, async (t) => {
+  const registry = await loadRegistry();
+  const { url } = newDb();
+  const results = await Promise.all([cli(['apply', '--db', url, '--json'], builtIn), cli(['apply', '--db', url, '--json'], builtIn)]);
+  t.same(results.map((result) => result.code), [0, 0], 'both exit 0', { outputs: results.map((result) => result.stdout + result.stderr) });
+  const outcomes = results.map((result) => parseJson(result)['outcome']).sort();
+  t.ok(outcomes.includes('applied'), `one applies (${outcomes.join(', ')})`);
+  const client = createClient({ url });
+  const audit = await client.execute('SELECT version FROM schema_version');
+  t.same(audit.rows.map((row) => row[0]), outcomes.filter((outcome) => outcome === 'applied').map(() => registry.current.version),
+    'one audit row per apply that says it applied');
+  t.equal(audit.rows.length, 1, 'the version is recorded once');
+  client.close();
+});

@@ -105,18 +105,19 @@ t.test("a version's allowance drops only what it names", async (t) => {
 
 t.test('dropping a column that a kept index uses', async (t) => {
   const setup = `
-    CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, c TEXT);
+    CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, c TEXT, "desc" TEXT);
     CREATE INDEX i_plain ON t (c);
     CREATE INDEX i_expr ON t (lower(c));
     CREATE INDEX i_partial ON t (a) WHERE c IS NOT NULL;
     CREATE INDEX i_ok ON t (a);
-    INSERT INTO t VALUES (1, 'x', 'y'), (2, 'z', NULL);
+    CREATE INDEX i_desc ON t (a DESC) WHERE a IS NOT NULL;
+    INSERT INTO t VALUES (1, 'x', 'y', 'd'), (2, 'z', NULL, NULL);
   `;
-  const { plan: made, after, before, db } = await converge(t, setup, 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);', { allowDrops: { columns: { t: ['c'] } } });
-  t.same(after.rows['t'], without(before.rows['t'], 'c'));
+  const { plan: made, after, before, db } = await converge(t, setup, 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);', { allowDrops: { columns: { t: ['c', 'desc'] } } });
+  t.same(after.rows['t'], without(before.rows['t'], 'c', 'desc'));
   const left = (await introspect(db.client)).indexes.map((i) => i.name);
-  t.same(left, ['i_ok'], 'indexes over the dropped column go with it (by name, expression or WHERE); the others are kept');
-  t.same(made.skipped.map((s) => s.object).sort(), ['i_ok'], 'only the index that survives is reported as kept');
+  t.same(left, ['i_desc', 'i_ok'], 'indexes over the dropped column go with it (by name, expression or WHERE); the others are kept');
+  t.same(made.skipped.map((s) => s.object).sort(), ['i_desc', 'i_ok'], 'only the indexes that survive are reported as kept (a DESC keyword is not the dropped "desc" column)');
 });
 
 t.test('dropping a child table while rebuilding its parent', async (t) => {
@@ -212,6 +213,55 @@ t.test('rename hints', async (t) => {
     await db.client.execute("UPDATE k SET name = 'z' WHERE id = 1");
     t.same(await rows(db.client, 'SELECT m FROM log'), [{ m: 'z' }], 'kept trigger (UPDATE OF the renamed column) fires');
     t.same((await introspect(db.client)).indexes.map((i) => i.name), ['i_n'], 'kept partial index recreated');
+  });
+  await t.test('CHECKs, generated columns and foreign keys follow a renamed column: only the rename', async (t) => {
+    const setup = `
+      CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE, qty INT CHECK (qty >= 0), twice INT AS (qty * 2) STORED, CHECK (qty < 1000));
+      CREATE TABLE c (id INTEGER PRIMARY KEY, code TEXT REFERENCES p(code));
+      INSERT INTO p (id, code, qty) VALUES (1, 'a', 3); INSERT INTO c VALUES (1, 'a');
+    `;
+    const desired = `
+      CREATE TABLE p (id INTEGER PRIMARY KEY, ref TEXT UNIQUE, amount INT CHECK (amount >= 0), twice INT AS (amount * 2) STORED, CHECK (amount < 1000));
+      CREATE TABLE c (id INTEGER PRIMARY KEY, code TEXT REFERENCES p(ref));
+    `;
+    const { plan: made, after } = await converge(t, setup, desired, { renames: { columns: { p: { ref: 'code', amount: 'qty' } } } });
+    t.same(made.steps.map((s) => s.kind), ['rename_column', 'rename_column'], 'no rebuild: SQLite rewrote every use');
+    t.same(pick(after.rows['p'], 'id', 'ref', 'amount', 'twice'), [{ id: 1, ref: 'a', amount: 3, twice: 6 }]);
+    t.same(pick(after.rows['c'], 'id', 'code'), [{ id: 1, code: 'a' }], "c's own column named code is not renamed");
+  });
+  await t.test('kept columns that use a renamed column or table survive a rebuild', async (t) => {
+    const setup = `
+      CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE);
+      CREATE TABLE t (id INTEGER PRIMARY KEY, qty INT, below INT CHECK (below < qty), twice INT AS (qty * 2), p INT REFERENCES p(id), pcode TEXT REFERENCES p(code));
+      INSERT INTO p VALUES (1, 'a'); INSERT INTO t (id, qty, below, p, pcode) VALUES (1, 5, 1, 1, 'a');
+    `;
+    // p → parents (its code → ref); t.qty → amount and NOT NULL (a rebuild), every other column of t kept
+    const desired = 'CREATE TABLE parents (id INTEGER PRIMARY KEY, ref TEXT UNIQUE); CREATE TABLE t (id INTEGER PRIMARY KEY, amount INT NOT NULL);';
+    const { plan: made, after, db } = await converge(t, setup, desired,
+      { renames: { tables: { parents: 'p' }, columns: { parents: { ref: 'code' }, t: { amount: 'qty' } } } });
+    t.ok(made.steps.some((s) => s.kind === 'rebuild_table' && s.object === 't'));
+    t.same(made.skipped.map((s) => s.object).sort(), ['t.below', 't.p', 't.pcode', 't.twice']);
+    t.same(pick(after.rows['t'], 'id', 'amount', 'below', 'twice', 'p', 'pcode'), [{ id: 1, amount: 5, below: 1, twice: 10, p: 1, pcode: 'a' }]);
+    const table = findByName((await introspect(db.client)).tables, 't');
+    t.same(table?.foreignKeys.map((fk) => [fk.columns, fk.targetTable, fk.targetColumns]).sort(),
+      [[['p'], 'parents', ['id']], [['pcode'], 'parents', ['ref']]], 'kept foreign keys point at the renamed table and column');
+    await t.rejects(db.client.execute('UPDATE t SET below = 9 WHERE id = 1'), /CHECK/, 'the kept CHECK now reads amount');
+  });
+  await t.test('renaming a column named like a keyword leaves the keyword alone', async (t) => {
+    const setup = `
+      CREATE TABLE t1 (id INTEGER PRIMARY KEY, "select" NUMERIC, "end" TEXT);
+      CREATE TABLE log (m);
+      CREATE TRIGGER trg AFTER UPDATE OF "select" ON t1 BEGIN SELECT NEW.id; INSERT INTO log SELECT NEW."end"; END;
+      CREATE VIEW v AS SELECT "select", "end" FROM t1 WHERE "select" > 0;
+      INSERT INTO t1 VALUES (1, 2, 'e');
+    `;
+    // t1 → t0, select → c0, and a type change: the kept trigger and view are recreated after the rebuild
+    const desired = 'CREATE TABLE t0 (id INTEGER PRIMARY KEY, c0 INTEGER, "end" TEXT); CREATE TABLE log (m);';
+    const { db, plan: made } = await converge(t, setup, desired, { renames: { tables: { t0: 't1' }, columns: { t0: { c0: 'select' } } } });
+    t.ok(made.steps.some((s) => s.kind === 'create_trigger' && /BEGIN SELECT NEW\.id; INSERT INTO log SELECT NEW\."end"; END$/.test(s.sql)), 'SELECT and END are still keywords');
+    await db.client.execute('UPDATE t0 SET c0 = 3');
+    t.same(await rows(db.client, 'SELECT m FROM log'), [{ m: 'e' }]);
+    t.same(await rows(db.client, 'SELECT * FROM v'), [{ c0: 3, end: 'e' }]);
   });
   await t.test('a hint that does not fit this database is ignored', async (t) => {
     const { plan: made } = await converge(t, 'CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);', 'CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);',

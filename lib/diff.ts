@@ -168,6 +168,21 @@ function describeConstraintChange(actual: Table, desired: Table): string {
   return 'CHECK constraints changed';
 }
 
+/**
+ * A version's allowance names a table as it was called in that version: when a later version
+ * renames the table, the allowance follows it (the plan compares tables by their new names).
+ */
+function allowanceAfterRenames(allowDrops: DropAllowance | undefined, renamedTables: ReadonlyMap<string, string>): DropAllowance | undefined {
+  if (allowDrops?.columns === undefined || renamedTables.size === 0) return allowDrops;
+  const columns: Record<string, string[]> = {};
+  for (const [table, names] of Object.entries(allowDrops.columns)) {
+    const name = renamedTables.get(foldName(table)) ?? table;
+    const key = Object.keys(columns).find((existing) => foldName(existing) === foldName(name)) ?? name;
+    columns[key] = [...(columns[key] ?? []), ...names];
+  }
+  return { ...allowDrops, columns };
+}
+
 /** Orders tables so that a table comes after the tables it references; cycles break by name. */
 function foreignKeyOrder(tables: readonly Table[]): Table[] {
   const pending = new Map(tables.map((table) => [foldName(table.name), table]));
@@ -294,13 +309,14 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
   const renamed = applyRenames(actualSchema, desired, options.renames ?? {});
   const actual = renamed.schema;
   const renameSteps = renamed.steps;
+  const columnOptions: PlanOptions = { ...options, allowDrops: allowanceAfterRenames(options.allowDrops, renamed.tables) };
 
   // ---- tables
   const createdTables = desired.tables.filter((table) => findByName(actual.tables, table.name) === undefined);
   const changes: TableChange[] = [];
   for (const want of desired.tables) {
     const have = findByName(actual.tables, want.name);
-    if (have !== undefined) changes.push(compareTable(have, want, options));
+    if (have !== undefined) changes.push(compareTable(have, want, columnOptions));
   }
   const unwantedTables = actual.tables.filter((table) => findByName(desired.tables, table.name) === undefined);
   const droppedTables = unwantedTables.filter((table) => isAllowed(options.allowDrops?.tables, table.name, allowAll));

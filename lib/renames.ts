@@ -5,7 +5,7 @@
  */
 import type { DatabaseSchema, Table } from './model.js';
 import type { Step } from './steps.js';
-import { findByName, sameName } from './model.js';
+import { findByName, foldName, sameName } from './model.js';
 import { parseCreateTable } from './sql/create-table.js';
 import { closingParen, identifierOf, isKeyword, isWord, quoteIdentifier as q, tokenize, type Token } from './sql/tokens.js';
 
@@ -174,15 +174,20 @@ function bodyOffset(sql: string): number {
 }
 
 /** Applies the hints that fit this database and returns the renamed model and the steps. */
-export function applyRenames(actual: DatabaseSchema, desired: DatabaseSchema, renames: Renames): { schema: DatabaseSchema; steps: Step[] } {
+export function applyRenames(
+  actual: DatabaseSchema, desired: DatabaseSchema, renames: Renames,
+): { schema: DatabaseSchema; steps: Step[]; tables: ReadonlyMap<string, string> } {
   let schema = actual;
   const steps: Step[] = [];
+  /** The table renames applied: old name (folded) → new name. */
+  const tables = new Map<string, string>();
   for (const [to, from] of Object.entries(renames.tables ?? {}).sort()) {
     const applies = findByName(schema.tables, from) !== undefined && findByName(schema.tables, to) === undefined
       && findByName(desired.tables, to) !== undefined;
     if (!applies) continue;
     steps.push({ kind: 'rename_table', object: to, sql: `ALTER TABLE ${q(from)} RENAME TO ${q(to)}`, destructive: false, reason: `renamed from ${from}` });
     schema = renameTable(schema, from, to);
+    tables.set(foldName(from), to);
   }
   for (const [tableName, columns] of Object.entries(renames.columns ?? {}).sort()) {
     for (const [to, from] of Object.entries(columns).sort()) {
@@ -195,5 +200,5 @@ export function applyRenames(actual: DatabaseSchema, desired: DatabaseSchema, re
       schema = renameColumn(schema, tableName, from, to);
     }
   }
-  return { schema, steps };
+  return { schema, steps, tables };
 }

@@ -3,7 +3,7 @@
  * that counts round trips, whole-database snapshots (schema + every row) and a one-call
  * "bring this database to that DDL" that goes through the real planner and applier.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,14 +28,17 @@ let counter = 0;
 const testDirs = new WeakMap<object, string>();
 
 /**
- * The test's own temp directory, made once per test: tap's t.testdir() empties the directory on
- * every call, which would delete databases an earlier call in the same test still has open.
+ * The test's own temp directory, made once per test and removed when it ends. Not t.testdir():
+ * that empties its directory on every call (deleting databases an earlier call still has open),
+ * and its path is the same for every run, so two runs of the suite in one checkout would share it.
  */
 export function dirFor(t: Test): string {
   let dir = testDirs.get(t);
   if (dir === undefined) {
-    dir = t.testdir();
-    testDirs.set(t, dir);
+    const made = mkdtempSync(join(tmpdir(), 'schema-sync-test-'));
+    t.teardown(() => rmSync(made, { recursive: true, force: true }));
+    testDirs.set(t, made);
+    dir = made;
   }
   return dir;
 }

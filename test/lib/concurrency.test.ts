@@ -99,6 +99,15 @@ t.test('two Client instances: the version is applied once, the loser is up to da
     t.same(results.map((r) => r.outcome).sort(), ['applied', 'up_to_date', 'up_to_date']);
     t.same((await dumpAudit(db.client))?.map((r) => r['version']), ['1.1.0']);
   });
+  await t.test('one client, two syncs at once (a service handling two requests)', async (t) => {
+    const db = tempDb(dirFor(t));
+    t.teardown(() => db.client.close());
+    await syncDatabase(db.client, await registryOf(['1.0.0', V1]));
+    const registry = await registryOf(['1.0.0', V1], ['1.1.0', V2]);
+    const results = await Promise.all([syncDatabase(db.client, registry), syncDatabase(db.client, registry)]);
+    t.same(results.map((r) => r.outcome).sort(), ['applied', 'up_to_date']);
+    t.same((await dumpAudit(db.client))?.map((r) => r['version']), ['1.0.0', '1.1.0']);
+  });
 });
 
 const WORKER = fileURLToPath(new URL('./_sync-worker.ts', import.meta.url));

@@ -449,6 +449,14 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
     steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`,
       unwanted ? 'not in the desired schema (drop allowed)' : 'definition changed', unwanted));
   }
+  // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
+  // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE
+  // would cascade into their rows; with them off, it could leave those rows pointing at nothing.
+  // Counts are taken before the first drop, since a drop is what could change them.
+  const orphaning = droppedTables.some((table) => actual.tables.some((other) => !droppedTableNames.has(foldName(other.name))
+    && other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name))));
+  const guarded = rebuilt.length > 0 || orphaning ? rebuildGuards(rebuilt, actual, droppedTableNames) : { before: [], after: [] };
+  if (droppedTables.length > 0) steps.push(...guarded.before);
   for (const table of droppedTables) {
     steps.push(step('drop_table', table.name, `DROP TABLE ${q(table.name)}`, 'not in the desired schema (drop allowed): its rows are deleted', true));
     if (actual.tables.some((other) => !droppedTableNames.has(foldName(other.name))
@@ -466,8 +474,8 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
     }
   }
   const steppedRebuilds = rebuilt.flatMap(rebuildSteps);
-  const guarded = rebuilt.length > 0 ? rebuildGuards(rebuilt, actual, droppedTableNames) : { before: [], after: [] };
-  steps.push(...guarded.before, ...steppedRebuilds);
+  if (droppedTables.length === 0) steps.push(...guarded.before);
+  steps.push(...steppedRebuilds);
   for (const { item: index, from } of indexesToCreate) {
     steps.push(step('create_index', index.name, index.sql ?? '', from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild'));
   }
@@ -495,9 +503,10 @@ function rebuildGuards(
   rebuilt: readonly TableChange[], actual: DatabaseSchema, droppedTableNames: ReadonlySet<string>,
 ): { before: Step[]; after: Step[] } {
   const rebuiltNames = folded(rebuilt.map((change) => change.actual.name));
-  // A child table this plan drops is gone before the counts are taken: nothing left to watch.
+  // A table this plan drops is not watched: it will be gone. Its surviving children are.
   const watched = actual.tables.filter((table) => !droppedTableNames.has(foldName(table.name))
-    && (rebuiltNames.has(foldName(table.name)) || table.foreignKeys.some((fk) => rebuiltNames.has(foldName(fk.targetTable)))));
+    && (rebuiltNames.has(foldName(table.name)) || table.foreignKeys.some((fk) => rebuiltNames.has(foldName(fk.targetTable))
+      || droppedTableNames.has(foldName(fk.targetTable)))));
   const before: Step[] = [
     step('assert', 'batch', `CREATE TEMP TABLE IF NOT EXISTS _schema_sync_assert (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`, 'assertion table'),
     step('assert', 'batch', `CREATE TEMP TABLE IF NOT EXISTS _schema_sync_counts (name TEXT PRIMARY KEY, n INTEGER)`, 'row-count table'),

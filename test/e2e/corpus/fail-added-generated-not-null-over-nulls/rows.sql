@@ -1,0 +1,1 @@
+INSERT INTO people (first, last) VALUES ('Ada', 'Lovelace'), ('Cher', NULL);

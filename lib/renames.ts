@@ -173,6 +173,11 @@ function bodyOffset(sql: string): number {
   return tokens[as]?.start ?? 0;
 }
 
+/** Entries ordered by key, so a plan never depends on how the hints object was built. */
+function sortedEntries<T>(record: Readonly<Record<string, T>>): Array<[string, T]> {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** Applies the hints that fit this database and returns the renamed model and the steps. */
 export function applyRenames(
   actual: DatabaseSchema, desired: DatabaseSchema, renames: Renames,
@@ -181,7 +186,7 @@ export function applyRenames(
   const steps: Step[] = [];
   /** The table renames applied: old name (folded) → new name. */
   const tables = new Map<string, string>();
-  for (const [to, from] of Object.entries(renames.tables ?? {}).sort()) {
+  for (const [to, from] of sortedEntries(renames.tables ?? {})) {
     const applies = findByName(schema.tables, from) !== undefined && findByName(schema.tables, to) === undefined
       && findByName(desired.tables, to) !== undefined;
     if (!applies) continue;
@@ -189,8 +194,8 @@ export function applyRenames(
     schema = renameTable(schema, from, to);
     tables.set(foldName(from), to);
   }
-  for (const [tableName, columns] of Object.entries(renames.columns ?? {}).sort()) {
-    for (const [to, from] of Object.entries(columns).sort()) {
+  for (const [tableName, columns] of sortedEntries(renames.columns ?? {})) {
+    for (const [to, from] of sortedEntries(columns)) {
       const table = findByName(schema.tables, tableName);
       const want = findByName(desired.tables, tableName);
       const applies = table !== undefined && want !== undefined && findByName(table.columns, from) !== undefined

@@ -183,42 +183,32 @@ function allowanceAfterRenames(allowDrops: DropAllowance | undefined, renamedTab
   return { ...allowDrops, columns };
 }
 
-/** Orders tables so that a table comes after the tables it references; cycles break by name. */
-function foreignKeyOrder(tables: readonly Table[]): Table[] {
-  const pending = new Map(tables.map((table) => [foldName(table.name), table]));
-  const ordered: Table[] = [];
+/** Orders items so each comes after the (folded) names it depends on; cycles break by name. */
+function dependencyOrder<T extends { readonly name: string }>(items: readonly T[], dependsOn: (item: T) => Iterable<string>): T[] {
+  const pending = new Map(items.map((item) => [foldName(item.name), item]));
+  const ordered: T[] = [];
   const visiting = new Set<string>();
   const visit = (key: string): void => {
-    const table = pending.get(key);
-    if (table === undefined || visiting.has(key)) return;
+    const item = pending.get(key);
+    if (item === undefined || visiting.has(key)) return;
     visiting.add(key);
-    const targets = [...new Set(table.foreignKeys.map((fk) => foldName(fk.targetTable)))].sort();
-    for (const target of targets) if (target !== key) visit(target);
+    for (const dependency of [...new Set(dependsOn(item))].sort()) if (dependency !== key) visit(dependency);
     pending.delete(key);
-    ordered.push(table);
+    ordered.push(item);
   };
   for (const key of [...pending.keys()].sort()) visit(key);
   return ordered;
 }
 
-/** Orders views so that a view comes after the views it selects from. */
+/** Tables after the tables they reference. */
+function foreignKeyOrder(tables: readonly Table[]): Table[] {
+  return dependencyOrder(tables, (table) => table.foreignKeys.map((fk) => foldName(fk.targetTable)));
+}
+
+/** Views after the views they select from. */
 function viewOrder(views: readonly View[]): View[] {
-  const names = folded(views.map((view) => view.name));
-  const pending = new Map(views.map((view) => [foldName(view.name), view]));
-  const ordered: View[] = [];
-  const visiting = new Set<string>();
-  const visit = (key: string): void => {
-    const view = pending.get(key);
-    if (view === undefined || visiting.has(key)) return;
-    visiting.add(key);
-    for (const other of [...names].sort()) {
-      if (other !== key && mentionsAny(view.sql, new Set([other]))) visit(other);
-    }
-    pending.delete(key);
-    ordered.push(view);
-  };
-  for (const key of [...pending.keys()].sort()) visit(key);
-  return ordered;
+  const names = [...folded(views.map((view) => view.name))];
+  return dependencyOrder(views, (view) => names.filter((name) => mentionsAny(view.sql, new Set([name]))));
 }
 
 /** Does the index use any of these (folded) column names: as a key, in an expression or its WHERE? */

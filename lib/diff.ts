@@ -498,8 +498,8 @@ function rebuildGuards(
     && (rebuiltNames.has(foldName(table.name)) || table.foreignKeys.some((fk) => rebuiltNames.has(foldName(fk.targetTable))
       || droppedTableNames.has(foldName(fk.targetTable)))));
   const before: Step[] = [
-    step('assert', 'batch', `CREATE TEMP TABLE IF NOT EXISTS _schema_sync_assert (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`, 'assertion table'),
-    step('assert', 'batch', `CREATE TEMP TABLE IF NOT EXISTS _schema_sync_counts (name TEXT PRIMARY KEY, n INTEGER)`, 'row-count table'),
+    step('assert', 'batch', `CREATE TABLE IF NOT EXISTS ${ASSERT_TABLE} (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`, 'assertion table'),
+    step('assert', 'batch', `CREATE TABLE IF NOT EXISTS ${COUNTS_TABLE} (name TEXT PRIMARY KEY, n INTEGER)`, 'row-count table'),
     step('assert', 'foreign_keys', `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT foreign_keys = 0, 'foreign keys are off' FROM pragma_foreign_keys`,
       'foreign keys must be off, or dropping a table could cascade into child rows'),
   ];
@@ -520,7 +520,7 @@ function rebuildGuards(
       `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) <= coalesce((SELECT n FROM ${COUNTS_TABLE} WHERE name = ${perParent('v.parent')}), 0), ${perParent('v.parent')} FROM pragma_foreign_key_check(${name}) AS v GROUP BY lower(v.parent)`,
       `the rebuild must not add foreign-key violations in ${table.name} (PRAGMA foreign_key_check)`));
   }
-  after.push(step('assert', 'batch', 'DROP TABLE temp._schema_sync_assert', 'clean up'));
-  after.push(step('assert', 'batch', 'DROP TABLE temp._schema_sync_counts', 'clean up'));
+  after.push(step('assert', 'batch', `DROP TABLE ${ASSERT_TABLE}`, 'clean up'));
+  after.push(step('assert', 'batch', `DROP TABLE ${COUNTS_TABLE}`, 'clean up'));
   return { before, after };
 }

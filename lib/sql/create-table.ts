@@ -4,13 +4,13 @@
  * (a rebuild that keeps an unwanted column splices its definition into the new table verbatim).
  */
 import { closingParen, identifierOf, isWord, SqlSyntaxError, tokenize, type Token } from './tokens.js';
-import type { GeneratedStorage } from '../model.js';
+import type { Column } from '../model.js';
 
 export interface ParsedColumn {
   readonly name: string;
   readonly definitionSql: string;
   readonly collate: string | null;
-  readonly generated: { readonly expression: string; readonly storage: GeneratedStorage } | null;
+  readonly generated: Column['generated'];
   readonly checks: readonly string[];
   readonly autoincrement: boolean;
 }

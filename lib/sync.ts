@@ -152,15 +152,18 @@ function isCurrent(registry: SchemaRegistry, recorded: RecordedVersion | null): 
   return recorded !== null && recorded.version === registry.current.version && recorded.checksum === registry.current.checksum;
 }
 
+/** Introspects (one round trip) and plans the way to the registry's current version. */
+async function planToCurrent(client: Client, registry: SchemaRegistry, from: string | null, allowDestructive: boolean): Promise<Plan> {
+  return makePlan(await introspect(client), registry.current.desired, planOptionsFor(registry, from, allowDestructive));
+}
+
 /** Dry run: what sync would do now, without changing anything. */
 export async function planSync(
   client: Client, registry: SchemaRegistry, options: { allowDestructive?: boolean } = {},
 ): Promise<{ readonly recorded: RecordedVersion | null; readonly plan: Plan }> {
   const state = await readVersionState(client);
   refuseIfAhead(registry, state.recorded);
-  const actual = await introspect(client);
-  const from = state.recorded?.version ?? null;
-  return { recorded: state.recorded, plan: makePlan(actual, registry.current.desired, planOptionsFor(registry, from, options.allowDestructive === true)) };
+  return { recorded: state.recorded, plan: await planToCurrent(client, registry, state.recorded?.version ?? null, options.allowDestructive === true) };
 }
 
 const emptyPlan: Plan = { steps: [], skipped: [], warnings: [] };
@@ -178,8 +181,7 @@ export async function syncDatabase(client: Client, registry: SchemaRegistry, opt
     if (isCurrent(registry, state.recorded) && options.verify !== true) {
       return { outcome: 'up_to_date', fromVersion: from, toVersion: target.version, statements: 0, plan: emptyPlan, appliedAt: null, durationMs: elapsed() };
     }
-    const actual = await introspect(client);
-    const plan = makePlan(actual, target.desired, planOptionsFor(registry, from, options.allowDestructive === true));
+    const plan = await planToCurrent(client, registry, from, options.allowDestructive === true);
     if (plan.steps.length === 0 && isCurrent(registry, state.recorded)) {
       return { outcome: 'up_to_date', fromVersion: from, toVersion: target.version, statements: 0, plan, appliedAt: null, durationMs: elapsed() };
     }

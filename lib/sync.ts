@@ -7,9 +7,9 @@ import semver from 'semver';
 import type { SchemaRegistry, LoadedSchemaVersion } from '../schema/registry.js';
 import { applyPlan, ApplyError, type AuditState } from './apply.js';
 import { plan as makePlan, type DropAllowance, type Plan, type PlanOptions } from './diff.js';
-import { introspect } from './introspect.js';
 import type { DatabaseSchema } from './model.js';
 import type { Renames } from './renames.js';
+import { readSchemaSnapshot, type SchemaSnapshot } from './snapshot.js';
 
 export interface RecordedVersion {
   readonly id: number;
@@ -153,9 +153,15 @@ function isCurrent(registry: SchemaRegistry, recorded: RecordedVersion | null): 
 }
 
 /** Introspects (one round trip) and plans the way to the registry's current version. */
-async function planToCurrent(client: Client, registry: SchemaRegistry, from: string | null, allowDestructive: boolean): Promise<Plan> {
-  return makePlan(await introspect(client), registry.current.desired, planOptionsFor(registry, from, allowDestructive));
+async function planToCurrent(
+  client: Client, registry: SchemaRegistry, from: string | null, allowDestructive: boolean,
+): Promise<{ readonly plan: Plan; readonly snapshot: SchemaSnapshot }> {
+  const snapshot = await readSchemaSnapshot(client);
+  return { plan: makePlan(snapshot.schema, registry.current.desired, planOptionsFor(registry, from, allowDestructive)), snapshot };
 }
+
+/** How often a sync that lost a race (another applier, or DDL committed under its plan) plans afresh. */
+const MAX_ATTEMPTS = 3;
 
 /** Dry run: what sync would do now, without changing anything. */
 export async function planSync(
@@ -163,7 +169,8 @@ export async function planSync(
 ): Promise<{ readonly recorded: RecordedVersion | null; readonly plan: Plan }> {
   const state = await readVersionState(client);
   refuseIfAhead(registry, state.recorded);
-  return { recorded: state.recorded, plan: await planToCurrent(client, registry, state.recorded?.version ?? null, options.allowDestructive === true) };
+  const { plan } = await planToCurrent(client, registry, state.recorded?.version ?? null, options.allowDestructive === true);
+  return { recorded: state.recorded, plan };
 }
 
 const emptyPlan: Plan = { steps: [], skipped: [], warnings: [] };
@@ -172,7 +179,7 @@ export async function syncDatabase(client: Client, registry: SchemaRegistry, opt
   const started = performance.now();
   const target = registry.current;
   const log = options.logger;
-  // A lost race is retried once: the winner usually applied the very same version.
+  // A lost race is retried with a fresh plan: the winner usually applied the very same version.
   for (let attempt = 1; ; attempt++) {
     const state = await readVersionState(client);
     const from = state.recorded?.version ?? null;
@@ -181,12 +188,12 @@ export async function syncDatabase(client: Client, registry: SchemaRegistry, opt
     if (isCurrent(registry, state.recorded) && options.verify !== true) {
       return { outcome: 'up_to_date', fromVersion: from, toVersion: target.version, statements: 0, plan: emptyPlan, appliedAt: null, durationMs: elapsed() };
     }
-    const plan = await planToCurrent(client, registry, from, options.allowDestructive === true);
+    const { plan, snapshot } = await planToCurrent(client, registry, from, options.allowDestructive === true);
     if (plan.steps.length === 0 && isCurrent(registry, state.recorded)) {
       return { outcome: 'up_to_date', fromVersion: from, toVersion: target.version, statements: 0, plan, appliedAt: null, durationMs: elapsed() };
     }
     const appliedAt = (options.now?.() ?? new Date()).toISOString();
-    const auditState: AuditState = { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0 };
+    const auditState: AuditState = { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0, schemaCookie: snapshot.schemaCookie };
     try {
       await applyPlan(client, plan, {
         version: target.version, description: target.description, createdAt: target.createdAt, appliedAt,
@@ -200,7 +207,7 @@ export async function syncDatabase(client: Client, registry: SchemaRegistry, opt
         if (isCurrent(registry, now.recorded)) {
           return { outcome: 'up_to_date', fromVersion: now.recorded?.version ?? null, toVersion: target.version, statements: 0, plan: emptyPlan, appliedAt: null, durationMs: elapsed() };
         }
-        if (attempt < 3) continue;
+        if (attempt < MAX_ATTEMPTS) continue;
         throw new SyncError('CONCURRENT_CHANGE', error.message);
       }
       log?.error({
@@ -228,15 +235,18 @@ export async function syncToSchema(
   client: Client, desired: DatabaseSchema, options: { allowDestructive?: boolean } = {},
 ): Promise<{ readonly plan: Plan; readonly durationMs: number }> {
   const started = performance.now();
-  const actual = await introspect(client);
-  const plan = makePlan(actual, desired, { allowDestructive: options.allowDestructive === true });
-  if (plan.steps.length > 0) {
-    try {
-      await applyPlan(client, plan, null, { tableExists: true, latestId: 0 });
-    } catch (error) {
-      if (!(error instanceof ApplyError)) throw error;
-      throw applyFailed(error);
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await readSchemaSnapshot(client);
+    const plan = makePlan(snapshot.schema, desired, { allowDestructive: options.allowDestructive === true });
+    if (plan.steps.length > 0) {
+      try {
+        await applyPlan(client, plan, null, { tableExists: true, latestId: 0, schemaCookie: snapshot.schemaCookie });
+      } catch (error) {
+        if (!(error instanceof ApplyError)) throw error;
+        if (error.failure === 'conflict' && attempt < MAX_ATTEMPTS) continue;
+        throw error.failure === 'conflict' ? new SyncError('CONCURRENT_CHANGE', error.message) : applyFailed(error);
+      }
     }
+    return { plan, durationMs: Math.round((performance.now() - started) * 100) / 100 };
   }
-  return { plan, durationMs: Math.round((performance.now() - started) * 100) / 100 };
 }

@@ -14,6 +14,7 @@ import { loadDesiredSchema } from '../../lib/desired.js';
 import { plan as makePlan, type Plan, type PlanOptions } from '../../lib/diff.js';
 import { introspect } from '../../lib/introspect.js';
 import type { DatabaseSchema } from '../../lib/model.js';
+import { readSchemaSnapshot } from '../../lib/snapshot.js';
 import { splitStatements } from '../../lib/sql/tokens.js';
 import { readVersionState } from '../../lib/sync.js';
 
@@ -156,8 +157,9 @@ export async function planTo(client: Client, desiredSql: string | DatabaseSchema
 export async function migrateTo(client: Client, desiredSql: string | DatabaseSchema, options: PlanOptions = {}): Promise<Plan> {
   const desired = typeof desiredSql === 'string' ? await loadDesiredSchema(desiredSql) : desiredSql;
   const state = await readVersionState(client);
-  const plan = makePlan(await introspect(client), desired, options);
-  await applyPlan(client, plan, testAudit(), { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0 });
+  const { schema, schemaCookie } = await readSchemaSnapshot(client);
+  const plan = makePlan(schema, desired, options);
+  await applyPlan(client, plan, testAudit(), { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0, schemaCookie });
   return plan;
 }
 

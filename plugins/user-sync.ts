@@ -16,17 +16,17 @@ import fp from 'fastify-plugin';
 import { planSync, readRecordedVersion, syncDatabase, SyncError, type RecordedVersion, type SyncResult } from '../lib/sync.js';
 import type { Plan } from '../lib/diff.js';
 import type { UserDatabase } from '../lib/providers/types.js';
-import { HttpError, type ErrorCode } from './errors.js';
+import { entryOf } from './error-catalogue.js';
+import { HttpError, type ErrorCode, type ErrorDetails } from './errors.js';
 
-export const SYNC_FAILURE_CODES = ['DATABASE_AHEAD', 'APPLY_FAILED', 'CONCURRENT_CHANGE', 'SYNC_FAILED'] as const;
+/** What a failed sync reports; unexpected errors are INTERNAL_ERROR, their details only in the log. */
+export const SYNC_FAILURE_CODES = ['DATABASE_AHEAD', 'APPLY_FAILED', 'CONCURRENT_CHANGE', 'INTERNAL_ERROR'] as const satisfies readonly ErrorCode[];
 export type SyncFailureCode = (typeof SYNC_FAILURE_CODES)[number];
 
 export interface SyncFailure {
   readonly code: SyncFailureCode;
   readonly message: string;
-  readonly statement?: string;
-  readonly statementIndex?: number;
-  readonly recordedVersion?: string;
+  readonly details: ErrorDetails;
 }
 
 export type InitializeOutcome =
@@ -82,37 +82,26 @@ class BoundedSet {
 }
 
 export function failureOf(error: unknown): SyncFailure {
-  if (error instanceof SyncError) {
-    return {
-      code: error.code,
-      message: error.message,
-      ...(error.statement === undefined ? {} : { statement: error.statement }),
-      ...(error.statementIndex === undefined ? {} : { statementIndex: error.statementIndex }),
-      ...(error.recordedVersion === undefined ? {} : { recordedVersion: error.recordedVersion }),
-    };
-  }
-  return { code: 'SYNC_FAILED', message: `schema sync failed: ${error instanceof Error ? error.message : String(error)}` };
+  if (!(error instanceof SyncError)) return { code: 'INTERNAL_ERROR', message: entryOf('INTERNAL_ERROR').example, details: {} };
+  const { statement, statementIndex, recordedVersion } = error.details;
+  return {
+    code: error.code,
+    message: error.message,
+    details: {
+      ...(statement === undefined ? {} : { statement }),
+      ...(statementIndex === undefined ? {} : { statement_index: statementIndex }),
+      ...(recordedVersion === undefined ? {} : { recorded_version: recordedVersion }),
+    },
+  };
 }
 
-const FAILURE_STATUS: Readonly<Record<SyncFailureCode, number>> = {
-  DATABASE_AHEAD: 409,
-  CONCURRENT_CHANGE: 409,
-  APPLY_FAILED: 500,
-  SYNC_FAILED: 500,
-};
-
-/** The HTTP error for a failed sync: 409 when the database is ahead, 500 (stable code) when applying failed. */
+/** The HTTP error for a failed sync; its status comes from the error catalogue. */
 export function httpErrorOf(failure: SyncFailure): HttpError {
-  const code: ErrorCode = failure.code;
-  return new HttpError(FAILURE_STATUS[failure.code], code, failure.message, {
-    ...(failure.statement === undefined ? {} : { statement: failure.statement }),
-    ...(failure.statementIndex === undefined ? {} : { statement_index: failure.statementIndex }),
-    ...(failure.recordedVersion === undefined ? {} : { recorded_version: failure.recordedVersion }),
-  });
+  return new HttpError(failure.code, failure.message, failure.details);
 }
 
 const userNotFound = (userId: string): HttpError =>
-  new HttpError(404, 'USER_NOT_FOUND', `no database for user ${JSON.stringify(userId)}; initialize the user first`);
+  new HttpError('USER_NOT_FOUND', `no database for user ${JSON.stringify(userId)}; initialize the user first`);
 
 export interface UserSyncPluginOptions {
   readonly versionCacheSize: number;
@@ -156,7 +145,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       const failure = failureOf(error);
       // APPLY_FAILED is logged by the engine with the failing statement.
       if (failure.code === 'DATABASE_AHEAD') {
-        userLog.warn({ recorded_version: failure.recordedVersion, to_version: registry.current.version, outcome: 'refused' }, failure.message);
+        userLog.warn({ recorded_version: failure.details.recorded_version, to_version: registry.current.version, outcome: 'refused' }, failure.message);
       } else if (failure.code !== 'APPLY_FAILED') {
         userLog.error({ err: error, to_version: registry.current.version, outcome: 'failed', code: failure.code }, 'schema sync failed');
       }
@@ -177,9 +166,10 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
           const result = await attempt(db, log, false);
           return { synced: true, created, result, version: result.toVersion };
         } catch (error) {
+          if (error instanceof HttpError) throw error; // e.g. the provider is unavailable: not a sync outcome
           const failure = failureOf(error);
           const version =
-            failure.recordedVersion ??
+            failure.details.recorded_version ??
             (await withClient(db, readRecordedVersion).then((recorded) => recorded?.version ?? null, () => null));
           return { synced: false, created, failure, version };
         }
@@ -192,7 +182,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
         try {
           return await attempt(db, log, true);
         } catch (error) {
-          throw httpErrorOf(failureOf(error));
+          throw error instanceof HttpError ? error : httpErrorOf(failureOf(error));
         }
       });
     },

@@ -107,13 +107,7 @@ const initializeRoute: FastifyPluginAsync = async (fastify) => {
       const { failure } = outcome;
       return {
         ...reply,
-        error: {
-          code: failure.code,
-          message: failure.message,
-          ...(failure.statement === undefined ? {} : { statement: failure.statement }),
-          ...(failure.statementIndex === undefined ? {} : { statement_index: failure.statementIndex }),
-          ...(failure.recordedVersion === undefined ? {} : { recorded_version: failure.recordedVersion }),
-        },
+        error: { code: failure.code, message: failure.message, ...failure.details },
       };
     },
   );

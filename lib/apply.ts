@@ -14,27 +14,8 @@
  * filled it — makes the batch fail as a conflict instead of running a stale rebuild over its column.
  */
 import { LibsqlBatchError, LibsqlError, type Client, type InStatement } from '@libsql/client';
+import { auditWrites, type AuditRecord } from './audit.js';
 import type { Plan, Step } from './steps.js';
-
-export const SCHEMA_VERSION_DDL = `CREATE TABLE schema_version (
-  id INTEGER PRIMARY KEY,
-  version TEXT NOT NULL,
-  description TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  applied_at TEXT NOT NULL,
-  checksum TEXT NOT NULL,
-  statements INTEGER NOT NULL,
-  previous_version TEXT
-)`;
-
-export interface AuditRecord {
-  readonly version: string;
-  readonly description: string;
-  readonly createdAt: string;
-  readonly appliedAt: string;
-  readonly checksum: string;
-  readonly previousVersion: string | null;
-}
 
 /** The state of the audit table that the plan was made against. */
 export interface AuditState {
@@ -81,16 +62,7 @@ interface Preamble {
 }
 
 function preamble(audit: AuditRecord | null, state: AuditState, statements: number): Preamble {
-  const writes: InStatement[] = [];
-  if (audit !== null) {
-    if (!state.tableExists) writes.push(SCHEMA_VERSION_DDL);
-    writes.push({
-      sql: `INSERT INTO schema_version (id, version, description, created_at, applied_at, checksum, statements, previous_version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      args: [state.latestId + 1, audit.version, audit.description, audit.createdAt, audit.appliedAt, audit.checksum,
-        statements, audit.previousVersion],
-    });
-  }
+  const writes: InStatement[] = audit === null ? [] : auditWrites(audit, state, statements);
   if (state.schemaCookie === undefined) return { statements: writes, cookieAt: null };
   if (audit === null) writes.push(...TAKE_WRITE_LOCK);
   const ddlSoFar = writes.filter((statement) => typeof statement === 'string').length;

@@ -100,6 +100,13 @@ export const ERROR_CATALOGUE = {
     example: "database is at schema 2.0.0, newer than this application's 1.1.0; refusing to change it",
     exampleDetails: { recorded_version: '2.0.0' },
   },
+  INVALID_RECORDED_VERSION: {
+    status: 409,
+    impliedByStatus: true,
+    when: "the user's database records, in its schema_version table, a version that is not semver; it is left alone",
+    example: 'table schema_version records version "v2-beta" (row 3), which is not a semantic version; refusing to change this database',
+    exampleDetails: { recorded_version: 'v2-beta' },
+  },
   CONCURRENT_CHANGE: {
     status: 409,
     impliedByStatus: true,

@@ -13,14 +13,15 @@
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { planSync, readRecordedVersion, syncDatabase, SyncError, type RecordedVersion, type SyncResult } from '../lib/sync.js';
+import { readRecordedVersion, type RecordedVersion } from '../lib/audit.js';
+import { planSync, syncDatabase, SyncError, type SyncResult } from '../lib/sync.js';
 import type { Plan } from '../lib/diff.js';
 import type { UserDatabase } from '../lib/providers/types.js';
 import { entryOf } from './error-catalogue.js';
 import { HttpError, type ErrorCode, type ErrorDetails } from './errors.js';
 
 /** What a failed sync reports; unexpected errors are INTERNAL_ERROR, their details only in the log. */
-export const SYNC_FAILURE_CODES = ['DATABASE_AHEAD', 'APPLY_FAILED', 'CONCURRENT_CHANGE', 'INTERNAL_ERROR'] as const satisfies readonly ErrorCode[];
+export const SYNC_FAILURE_CODES = ['DATABASE_AHEAD', 'INVALID_RECORDED_VERSION', 'APPLY_FAILED', 'CONCURRENT_CHANGE', 'INTERNAL_ERROR'] as const satisfies readonly ErrorCode[];
 export type SyncFailureCode = (typeof SYNC_FAILURE_CODES)[number];
 
 export interface SyncFailure {
@@ -108,7 +109,7 @@ export interface UserSyncPluginOptions {
 }
 
 const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify, options) => {
-  const registry = fastify.schemaRegistry;
+  const target = fastify.syncTarget;
   const { provider, withClient } = fastify.databases;
   const atCurrent = new BoundedSet(options.versionCacheSize);
   const flights = new Map<string, Promise<unknown>>();
@@ -127,27 +128,39 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     return db;
   }
 
-  /** One sync attempt, logged with the user; throws what the engine throws. */
+  /**
+   * One sync attempt, logged with the user (the engine returns outcomes and logs nothing): every
+   * attempt logs from/to version, statements, duration and outcome. Throws what the engine throws.
+   */
   async function attempt(db: UserDatabase, log: FastifyBaseLogger, verify: boolean): Promise<SyncResult> {
     const userLog = log.child({ user_id: db.userId, database: db.name });
+    const started = performance.now();
     try {
-      const result = await withClient(db, (client) => syncDatabase(client, registry, { logger: userLog, verify }));
-      // The engine logs applied attempts itself; an up-to-date check is logged here.
-      if (result.outcome === 'up_to_date') {
-        userLog.info(
-          { from_version: result.fromVersion, to_version: result.toVersion, statements: 0, duration_ms: result.durationMs, outcome: 'up_to_date' },
-          'schema up to date',
-        );
+      const result = await withClient(db, (client) => syncDatabase(client, target, { verify }));
+      const fields = {
+        from_version: result.fromVersion, to_version: result.toVersion, statements: result.statements,
+        duration_ms: result.durationMs, outcome: result.outcome, races_lost: result.racesLost,
+      };
+      if (result.racesLost > 0) userLog.warn(fields, 'schema sync lost a race to another applier and planned afresh');
+      if (result.outcome === 'applied') {
+        userLog.info({ ...fields, skipped: result.plan.skipped.length, warnings: result.plan.warnings }, 'schema synced');
+      } else {
+        userLog.info(fields, 'schema up to date');
       }
       atCurrent.add(db.name);
       return result;
     } catch (error) {
       const failure = failureOf(error);
-      // APPLY_FAILED is logged by the engine with the failing statement.
-      if (failure.code === 'DATABASE_AHEAD') {
-        userLog.warn({ recorded_version: failure.details.recorded_version, to_version: registry.current.version, outcome: 'refused' }, failure.message);
-      } else if (failure.code !== 'APPLY_FAILED') {
-        userLog.error({ err: error, to_version: registry.current.version, outcome: 'failed', code: failure.code }, 'schema sync failed');
+      const fields = {
+        to_version: target.version, duration_ms: Math.round((performance.now() - started) * 100) / 100, code: failure.code,
+        ...(error instanceof SyncError && error.details.fromVersion !== undefined ? { from_version: error.details.fromVersion } : {}),
+      };
+      if (failure.code === 'DATABASE_AHEAD' || failure.code === 'INVALID_RECORDED_VERSION') {
+        userLog.warn({ ...fields, recorded_version: failure.details.recorded_version, outcome: 'refused' }, failure.message);
+      } else if (failure.code === 'APPLY_FAILED') {
+        userLog.error({ ...fields, outcome: 'failed', failed_statement: failure.details.statement, error: failure.message }, 'schema sync failed; database unchanged');
+      } else {
+        userLog.error({ ...fields, err: error, outcome: 'failed' }, 'schema sync failed');
       }
       throw error;
     }
@@ -158,7 +171,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       const db = provider.locate(userId);
       if (atCurrent.has(db.name)) {
         log.debug({ user_id: userId, outcome: 'up_to_date', cached: true }, 'schema up to date (cached)');
-        return { synced: true, created: false, result: null, version: registry.current.version };
+        return { synced: true, created: false, result: null, version: target.version };
       }
       return singleFlight(`initialize:${db.name}`, async (): Promise<InitializeOutcome> => {
         const { created } = await provider.ensure(db);
@@ -195,7 +208,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     async plan(userId, { allowDestructive }) {
       const db = await existing(userId);
       try {
-        return await withClient(db, (client) => planSync(client, registry, { allowDestructive }));
+        return await withClient(db, (client) => planSync(client, target, { allowDestructive }));
       } catch (error) {
         if (error instanceof SyncError) throw httpErrorOf(failureOf(error));
         throw error;

@@ -39,8 +39,8 @@ export const plan: Command = {
         result = makePlan(await introspect(client), target.desired, { allowDestructive });
         label = basename(target.file);
       } else {
-        const { registry } = target;
-        const planned = await planSync(client, registry, { allowDestructive });
+        const { registry, syncTarget } = target;
+        const planned = await planSync(client, syncTarget, { allowDestructive });
         result = planned.plan;
         label = `schema ${registry.current.version} (database records ${planned.recorded?.version ?? 'no version'})`;
       }

@@ -100,7 +100,7 @@ const schemaPlanRoute: FastifyPluginAsync = async (fastify) => {
         user_id: userId,
         from_version: recorded?.version ?? null,
         to_version: current.version,
-        up_to_date: plan.steps.length === 0 && recorded?.version === current.version && recorded.checksum === current.checksum,
+        up_to_date: plan.steps.length === 0 && fastify.syncTarget.standing(recorded).kind === 'current',
         destructive: plan.steps.some((step) => step.destructive),
         steps: plan.steps.map(({ kind, object, sql, destructive, reason }) => ({ kind, object, sql, destructive, reason })),
         skipped: plan.skipped.map(({ kind, object, reason }) => ({ kind, object, reason })),

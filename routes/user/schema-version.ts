@@ -59,7 +59,7 @@ const schemaVersionRoute: FastifyPluginAsync = async (fastify) => {
         user_schema_created_at: recorded?.createdAt ?? null,
         current_app_version: current.version,
         current_app_description: current.description,
-        is_up_to_date: recorded !== null && recorded.version === current.version && recorded.checksum === current.checksum,
+        is_up_to_date: fastify.syncTarget.standing(recorded).kind === 'current',
       };
     },
   );

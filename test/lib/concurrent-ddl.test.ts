@@ -14,6 +14,7 @@ import { readSchemaSnapshot } from '../../lib/snapshot.js';
 import { syncDatabase, syncToSchema } from '../../lib/sync.js';
 import { buildRegistry } from '../../schema/registry.js';
 import { dirFor, exec, foreignKeyViolations, integrityOk, rows, snapshot, tempDb, testAudit } from './_support.js';
+import { targetOf } from '../../schema/target.js';
 
 const BEFORE = `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
 INSERT INTO notes (body) VALUES ('a'), ('b'), ('');`;
@@ -105,7 +106,7 @@ t.test('syncDatabase (a registry version) plans afresh too and records the versi
   await exec(db.client, BEFORE);
   const registry = await buildRegistry([{ version: '1.0.0', description: 'v1', createdAt: '2024-01-01T00:00:00Z', schema: { sql: DESIRED }, file: '1.0.0.sql' }]);
   const paused = pausedBeforeMigrate(db.client, () => addColumnElsewhere(db.url));
-  const result = await syncDatabase(paused.client, registry);
+  const result = await syncDatabase(paused.client, targetOf(registry));
   t.equal(result.outcome, 'applied');
   t.equal(paused.migrates(), 2);
   t.same(await rows(db.client, 'SELECT version FROM schema_version'), [{ version: '1.0.0' }]);

@@ -115,3 +115,18 @@ t.test('an unexpected failure is 500 INTERNAL_ERROR: the cause goes to the log, 
   t.match(signIn.json(), { schema_synced: false, error: { code: 'INTERNAL_ERROR', message: 'internal server error' } });
   t.notMatch(signIn.body, /NOTADB|not a database|SQLITE/i);
 });
+
+t.test('409 INVALID_RECORDED_VERSION when schema_version holds something that is not semver; nothing changes', async (t) => {
+  const { v2 } = registries(t);
+  const h = await buildTestApp(t, { env: { SCHEMA_DIR: v2 } });
+  await initialize(h, 'odd');
+  const db = h.openDb('odd');
+  await db.execute("UPDATE schema_version SET version = 'v2-beta'");
+  const before = await objectNames(db);
+  const res = await sync(h, 'odd');
+  t.equal(res.statusCode, 409);
+  t.match(res.json(), { code: 'INVALID_RECORDED_VERSION', recorded_version: 'v2-beta', message: /schema_version records version "v2-beta"/ });
+  t.same(await objectNames(db), before);
+  const version = await h.call({ method: 'GET', url: '/api/user/schema-version/odd', token: h.token('odd') });
+  t.match(version.json(), { user_schema_version: 'v2-beta', is_up_to_date: false });
+});

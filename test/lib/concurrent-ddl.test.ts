@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { applyPlan, ApplyError } from '../../lib/apply.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { plan as makePlan } from '../../lib/diff.js';
@@ -29,7 +29,7 @@ async function addColumnElsewhere(url: string): Promise<void> {
   other.close();
 }
 
-async function assertColumnKept(t: Tap.Test, client: Client): Promise<void> {
+async function assertColumnKept(t: Test, client: Client): Promise<void> {
   t.same(await rows(client, 'SELECT id, added_elsewhere FROM notes ORDER BY id'),
     [{ id: 1, added_elsewhere: 'kept 1' }, { id: 2, added_elsewhere: 'kept 2' }, { id: 3, added_elsewhere: 'kept 3' }],
     'the column added under the plan and its data are still there');

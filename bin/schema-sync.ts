@@ -13,7 +13,8 @@ import { introspect } from '../lib/introspect.js';
 import { planSync, readVersionState, SyncError, syncDatabase, syncToSchema } from '../lib/sync.js';
 import { plan as makePlan, type Plan } from '../lib/diff.js';
 import type { DatabaseSchema } from '../lib/model.js';
-import { loadRegistry, readSqlVersionFile, buildRegistry, RegistryError, type SchemaRegistry } from '../schema/registry.js';
+import { loadRegistry, RegistryError, type SchemaRegistry } from '../schema/registry.js';
+import { loadSchemaFile, planOptionsAgainst, type SchemaSource } from '../lib/schema-source.js';
 
 const USAGE = `Usage:
   schema-sync inspect --db <url> [--json]
@@ -98,15 +99,15 @@ function openDatabase(options: Options): Client {
 /** What plan/apply bring the database to: the registry's current version, or a --schema file. */
 type Target =
   | { readonly kind: 'registry'; readonly registry: SchemaRegistry }
-  | { readonly kind: 'file'; readonly file: string; readonly desired: DatabaseSchema };
+  | { readonly kind: 'file'; readonly file: string; readonly desired: DatabaseSchema; readonly source: SchemaSource };
 
 /** Loaded before the database is opened, so a bad target never creates an empty database file. */
 async function loadTarget(options: Options): Promise<Target> {
   if (options.schema === undefined) return { kind: 'registry', registry: await loadRegistry({ schemaDir: process.env['SCHEMA_DIR'] }) };
   const file = options.schema;
   if (!existsSync(file)) throw new UsageError(`--schema: no file at ${file}`);
-  const registry = await buildRegistry([await readSqlVersionFile(file, { requireSemverName: false })]);
-  return { kind: 'file', file, desired: registry.current.desired };
+  const source = await loadSchemaFile(file);
+  return { kind: 'file', file, desired: source.desired, source };
 }
 
 function print(options: Options, json: unknown, human: string): void {
@@ -117,7 +118,8 @@ async function runPlan(options: Options, client: Client, target: Target): Promis
   let plan: Plan;
   let label: string;
   if (target.kind === 'file') {
-    plan = makePlan(await introspect(client), target.desired, { allowDestructive: options.allowDestructive });
+    const actual = await introspect(client);
+    plan = makePlan(actual, target.desired, { ...planOptionsAgainst(target.source, actual), allowDestructive: options.allowDestructive });
     label = basename(target.file);
   } else {
     const { registry } = target;
@@ -132,7 +134,9 @@ async function runPlan(options: Options, client: Client, target: Target): Promis
 async function runApply(options: Options, client: Client, target: Target): Promise<number> {
   if (!options.json) process.stderr.write(`applying to ${options.db}…\n`);
   if (target.kind === 'file') {
-    const { plan, durationMs } = await syncToSchema(client, target.desired, { allowDestructive: options.allowDestructive });
+    const { plan, durationMs } = await syncToSchema(client, target.desired, {
+      allowDestructive: options.allowDestructive, planOptions: (actual) => planOptionsAgainst(target.source, actual),
+    });
     const outcome = plan.steps.length === 0 ? 'up_to_date' : 'applied';
     print(options, { outcome, statements: plan.steps.length, durationMs, ...plan },
       `${formatPlan(plan)}\n-- ${outcome === 'applied' ? `applied ${plan.steps.length} statement(s)` : 'already in sync'} in ${durationMs} ms`);

@@ -98,11 +98,14 @@ function excerpt(statement: Statement): string {
 const SQLITE_OWN_TABLES = new Set(['CREATE TABLE sqlite_sequence(name,seq)', 'CREATE TABLE sqlite_stat1(tbl,idx,stat)',
   'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)'].map((sql) => canonicalTokens(splitScript(sql).statements[0]?.tokens ?? [])));
 
-/** The `sqlite3 .dump` prologue and epilogue: harmless, and never run. */
+/**
+ * What `sqlite3 .dump` wraps a schema in (`PRAGMA foreign_keys=OFF; BEGIN TRANSACTION; … COMMIT;`,
+ * and `DELETE FROM sqlite_sequence;` once AUTOINCREMENT is used): accepted, and never run.
+ */
 function isDumpFraming(tokens: readonly Token[]): boolean {
-  const words = tokens.map((token) => token.text.toUpperCase());
-  const text = words.join(' ');
-  return /^PRAGMA FOREIGN_KEYS = (OFF|0|FALSE|NO)$/.test(text) || /^(BEGIN|BEGIN TRANSACTION|COMMIT|COMMIT TRANSACTION|END|END TRANSACTION)$/.test(text);
+  const text = tokens.map((token) => token.text.toUpperCase()).join(' ');
+  return /^PRAGMA FOREIGN_KEYS = (OFF|0|FALSE|NO)$/.test(text) || /^(BEGIN|COMMIT|END)( TRANSACTION)?$/.test(text)
+    || text === 'DELETE FROM SQLITE_SEQUENCE';
 }
 
 const ALLOWED = 'a desired schema holds only CREATE TABLE, CREATE VIRTUAL TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER statements (and comments)';

@@ -150,12 +150,17 @@ export async function syncDatabase(client: Client, target: SyncTarget, options: 
  * a version: the file is not one of the application's versions. Introspection 1, apply 1.
  */
 export async function syncToSchema(
-  client: Client, desired: DatabaseSchema, options: PlanOptions = {},
+  client: Client, desired: DatabaseSchema,
+  options: {
+    allowDestructive?: boolean;
+    /** Plan options that depend on the database (a schema file's annotations are checked against it). */
+    planOptions?: (actual: DatabaseSchema) => Omit<PlanOptions, 'allowDestructive'>;
+  } = {},
 ): Promise<{ readonly plan: Plan; readonly durationMs: number }> {
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     const snapshot = await readSchemaSnapshot(client);
-    const plan = makePlan(snapshot.schema, desired, options);
+    const plan = makePlan(snapshot.schema, desired, { ...options.planOptions?.(snapshot.schema), allowDestructive: options.allowDestructive === true });
     if (plan.steps.length > 0) {
       try {
         await applyPlan(client, plan, null, { tableExists: true, latestId: 0, schemaCookie: snapshot.schemaCookie });

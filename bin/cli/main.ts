@@ -20,7 +20,10 @@ export function usage(): string {
   const names = Object.keys(commands);
   const width = Math.max(...names.map((name) => name.length));
   const lines = ['Usage:'];
-  for (const [name, command] of Object.entries(commands)) lines.push(`  schema-sync ${name.padEnd(width)} ${command.synopsis}`);
+  for (const [name, command] of Object.entries(commands)) {
+    const forms = typeof command.synopsis === 'string' ? [command.synopsis] : command.synopsis;
+    for (const form of forms) lines.push(`  schema-sync ${name.padEnd(width)} ${form}`);
+  }
   const flags = new Map<string, string>();
   for (const command of Object.values(commands)) for (const [flagText, description] of command.help) if (!flags.has(flagText)) flags.set(flagText, description);
   for (const [flagText, description] of SHARED_HELP) flags.set(flagText, description);
@@ -87,6 +90,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`schema-sync: ${error.message}\n\n${usage()}\n`);
       return EXIT.usage;
     }
-    return reportFailure(io, json, error);
+    const db = parsed.values['db'];
+    return reportFailure(io, json, error, typeof db === 'string' ? db : undefined);
   }
 }

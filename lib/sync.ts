@@ -141,6 +141,12 @@ export function planOptionsFor(registry: SchemaRegistry, from: string | null, al
 }
 
 function refuseIfAhead(registry: SchemaRegistry, recorded: RecordedVersion | null): void {
+  // Not semver: there is no telling whether it is ahead or behind, so nothing is changed.
+  if (recorded !== null && semver.valid(recorded.version) === null) {
+    throw new SyncError('DATABASE_AHEAD',
+      `table schema_version records version ${JSON.stringify(recorded.version)}, which is not a semantic version (e.g. 1.2.0); refusing to change the database`,
+      { recordedVersion: recorded.version });
+  }
   if (recorded !== null && semver.valid(recorded.version) !== null && semver.gt(recorded.version, registry.current.version)) {
     throw new SyncError('DATABASE_AHEAD',
       `database is at schema ${recorded.version}, newer than this application's ${registry.current.version}; refusing to change it`,
@@ -225,11 +231,12 @@ export async function syncDatabase(client: Client, registry: SchemaRegistry, opt
  * a version: the file is not one of the application's versions. Introspection 1, apply 1.
  */
 export async function syncToSchema(
-  client: Client, desired: DatabaseSchema, options: { allowDestructive?: boolean } = {},
+  client: Client, desired: DatabaseSchema,
+  options: { allowDestructive?: boolean; planOptions?: (actual: DatabaseSchema) => Omit<PlanOptions, 'allowDestructive'> } = {},
 ): Promise<{ readonly plan: Plan; readonly durationMs: number }> {
   const started = performance.now();
   const actual = await introspect(client);
-  const plan = makePlan(actual, desired, { allowDestructive: options.allowDestructive === true });
+  const plan = makePlan(actual, desired, { ...options.planOptions?.(actual), allowDestructive: options.allowDestructive === true });
   if (plan.steps.length > 0) {
     try {
       await applyPlan(client, plan, null, { tableExists: true, latestId: 0 });

@@ -3,6 +3,7 @@
  * message a person can act on (no driver codes twice, no internal temp-table names, the path or
  * host named instead of "fetch failed").
  */
+import { DesiredSchemaError } from '../../lib/desired.js';
 import { RegistryError } from '../../schema/registry.js';
 import { SyncError } from '../../lib/sync.js';
 import { EXIT } from './exit.js';
@@ -21,14 +22,6 @@ export class DatabaseUnavailableError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'DatabaseUnavailableError';
-  }
-}
-
-/** A --schema/--from/--to file that does not load: exit 1, "schema file <path>, line N: …". */
-export class SchemaFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SchemaFileError';
   }
 }
 
@@ -87,7 +80,8 @@ export function describeError(error: unknown, db: string | undefined): string {
 export function errorCode(error: unknown): string {
   if (error instanceof SyncError) return error.code;
   if (error instanceof RegistryError) return 'REGISTRY_INVALID';
-  if (error instanceof SchemaFileError) return 'SCHEMA_INVALID';
+  // A --schema/--from/--to file that does not load ("schema file <path>, line N: …").
+  if (error instanceof DesiredSchemaError) return 'SCHEMA_INVALID';
   if (error instanceof UsageError) return 'USAGE';
   if (error instanceof DatabaseUnavailableError) return 'DATABASE_UNAVAILABLE';
   const message = error instanceof Error ? error.message : '';

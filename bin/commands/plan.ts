@@ -10,7 +10,7 @@ import { EXIT } from '../cli/exit.js';
 import type { Io } from '../cli/io.js';
 import { DB_HELP, DB_OPTIONS, flag, requiredDb, stringOption } from '../cli/options.js';
 import { print } from '../cli/output.js';
-import { loadSchemaFile } from '../cli/schema-file.js';
+import { fileOptions, loadSchemaFile } from '../cli/schema-file.js';
 import { loadTarget } from '../cli/target.js';
 import { plan as makePlan, type Plan } from '../../lib/diff.js';
 import { formatPlan, summarizePlan } from '../../lib/format.js';
@@ -47,9 +47,7 @@ async function planFiles(values: OptionValues): Promise<Planned> {
   }
   const from = await loadSchemaFile(fromFile, '--from');
   const to = await loadSchemaFile(toFile, '--to');
-  const plan = makePlan(from.desired, to.desired, {
-    allowDestructive: flag(values, 'allow-destructive'), renames: to.renames, allowDrops: to.allowDrops, dataSteps: to.dataSteps,
-  });
+  const plan = makePlan(from.desired, to.desired, { ...fileOptions(to, from.desired), allowDestructive: flag(values, 'allow-destructive') });
   return { plan, label: basename(to.file), source: from.file, pending: plan.steps.length > 0 };
 }
 
@@ -60,9 +58,8 @@ async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
   const client = openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
   try {
     if (target.kind === 'file') {
-      const plan = makePlan(await introspect(client), target.desired, {
-        allowDestructive, renames: target.renames, allowDrops: target.allowDrops, dataSteps: target.dataSteps,
-      });
+      const actual = await introspect(client);
+      const plan = makePlan(actual, target.desired, { ...fileOptions(target, actual), allowDestructive });
       return { plan, label: basename(target.file), source: db, pending: plan.steps.length > 0 };
     }
     const { registry } = target;

@@ -24,6 +24,8 @@ export function usage(): string {
     const forms = typeof command.synopsis === 'string' ? [command.synopsis] : command.synopsis;
     for (const form of forms) lines.push(`  schema-sync ${name.padEnd(width)} ${form}`);
   }
+  lines.push('', 'Commands:');
+  for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(width)}  ${command.summary}`);
   const flags = new Map<string, string>();
   for (const command of Object.values(commands)) for (const [flagText, description] of command.help) if (!flags.has(flagText)) flags.set(flagText, description);
   for (const [flagText, description] of SHARED_HELP) flags.set(flagText, description);

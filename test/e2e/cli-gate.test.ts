@@ -135,6 +135,16 @@ t.test('plan --from a.sql --to b.sql diffs two files without a database', async 
   ] as const) {
     t.equal((await cli(args)).code, 2, `${what} is a usage error (exit 2)`);
   }
+  // Annotations in the --to file are checked against the --from schema, as against a database.
+  const users = schemaFile('offline-users.sql', 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n');
+  const renamed = schemaFile('offline-renamed.sql', 'CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT -- @renamed from=name\n);\n');
+  const rename = parseJson(await cli(['plan', '--from', users, '--to', renamed, '--json']));
+  t.same((rename['steps'] as Array<{ kind: string; object: string }>).map((step) => [step.kind, step.object]), [['rename_column', 'users.full_name']],
+    'a @renamed column in --to becomes a rename, not drop + add');
+  const wrong = await cli(['plan', '--from', a, '--to', renamed]);
+  t.equal(wrong.code, 1, 'a @renamed naming nothing in --from exits 1');
+  t.match(wrong.stderr, new RegExp(`^schema-sync: schema file ${renamed.replaceAll('.', '\\.')}, line 3: `), 'naming the --to file and the line');
+
   const missing = await cli(['plan', '--from', a, '--to', join(work, 'nope.sql')]);
   t.equal(missing.code, 2, 'a missing --to file exits 2');
   t.match(missing.stderr, /^schema-sync: --to: schema file .*nope\.sql does not exist\n$/, 'in one line naming the file');

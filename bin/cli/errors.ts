@@ -71,6 +71,7 @@ export function describeError(error: unknown, db: string | undefined): string {
   if (db !== undefined && db.startsWith('file:')) {
     message = message.replace(/\bSQLITE_NOTADB: file is not a database\b/, `${db.slice('file:'.length)} is not a libSQL/SQLite database`);
     message = message.replace(/\bSQLITE_BUSY: database is locked\b/, `${db.slice('file:'.length)} is locked by another connection (waited 5 s)`);
+    message = message.replace(/\bSQLITE_CANTOPEN: unable to open database file\b/, `cannot open the database file ${db.slice('file:'.length)}`);
   }
   return message
     .replace(/\b(SQLITE_[A-Z_]+): \1: /g, '$1: ')

@@ -364,6 +364,46 @@ t.test('bad --db inputs: one line, a documented exit code, nothing created', asy
   });
 });
 
+t.test('an unreadable database file: one line, nothing changed', { skip: process.getuid?.() === 0 ? 'root reads every file' : false }, async (t) => {
+  const { path, url } = newDb();
+  t.equal((await cli(['apply', '--db', url, '--schema', schemaFile('unreadable.sql', AFTER)])).code, 0);
+  const { chmodSync } = await import('node:fs');
+  chmodSync(path, 0o000);
+  try {
+    for (const command of ['inspect', 'plan', 'apply']) {
+      const result = await cli([command, '--db', url]);
+      t.equal(result.code, 1, `${command}: exit 1`);
+      t.equal(result.stderr, `schema-sync: cannot read the database ${path}: permission denied\n`, `${command}: one line naming the path`);
+    }
+  } finally {
+    chmodSync(path, 0o644);
+  }
+});
+
+t.test('raw driver errors become sentences naming the path', async (t) => {
+  const { describeError } = await import('../../bin/cli/errors.js');
+  const missing = join(work, 'no-such-dir', 'x.db');
+  let thrown: unknown;
+  try {
+    createClient({ url: `file:${missing}` }).close();
+  } catch (error) {
+    thrown = error;
+  }
+  t.match(String((thrown as Error | undefined)?.message), /ConnectionFailed/, 'the driver throws ConnectionFailed(…: 14) for a missing directory');
+  t.equal(describeError(thrown, `file:${missing}`), `cannot open the database file ${missing} (SQLITE_CANTOPEN: the file or its directory cannot be opened)`);
+  const notDb = schemaFile('raw-not-a-db.bin', 'x'.repeat(4096));
+  const client = createClient({ url: `file:${notDb}` });
+  try {
+    await client.execute('SELECT * FROM sqlite_schema');
+    t.fail('reading a non-database file should fail');
+  } catch (error) {
+    t.match((error as Error).message, /SQLITE_NOTADB/, 'the driver says SQLITE_NOTADB');
+    t.equal(describeError(error, `file:${notDb}`), `${notDb} is not a libSQL/SQLite database`);
+  } finally {
+    client.close();
+  }
+});
+
 t.test('an unreachable or refusing server: a sentence naming the host', async (t) => {
   const { createServer } = await import('node:http');
   // A Hrana-over-HTTP endpoint that rejects the token, as Turso does (HTTP 401).

@@ -50,25 +50,30 @@ function allOptions(): OptionSpecs {
   return merged;
 }
 
-/** Parses against every command's options, then refuses flags the chosen command does not take. */
+/**
+ * Two passes: the first, against every command's options, finds the command (options may come
+ * before it) and names a flag the command does not take; the second parses strictly against the
+ * command's own options, so two commands may give one flag different types.
+ */
 function parse(argv: readonly string[]): Parsed | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, tokens: true, options: allOptions() });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (parsed.values['help'] === true) return 'help';
-  const [name, ...extra] = parsed.positionals;
-  if (name === undefined) throw new UsageError('a command is required');
+  const first = parseArgs({ args: [...argv], allowPositionals: true, strict: false, tokens: true, options: allOptions() });
+  if (first.values['help'] === true) return 'help';
+  const [name] = first.positionals;
+  if (name === undefined || name.startsWith('-')) throw new UsageError('a command is required');
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (command === undefined) throw new UsageError(`unknown command "${name}"`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  for (const token of parsed.tokens) {
-    if (token.kind === 'option' && !Object.hasOwn(command.options, token.name) && !Object.hasOwn(SHARED_OPTIONS, token.name)) {
-      throw new UsageError(`${name} does not take --${token.name}`);
-    }
+  const known = (option: string): boolean => Object.hasOwn(command.options, option) || Object.hasOwn(SHARED_OPTIONS, option);
+  const foreign = first.tokens.find((token) => token.kind === 'option' && !known(token.name) && Object.hasOwn(allOptions(), token.name));
+  if (foreign?.kind === 'option') throw new UsageError(`${name} does not take --${foreign.name}`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { ...SHARED_OPTIONS, ...command.options } });
+  } catch (error) {
+    // parseArgs's wording ("Unknown option '--x'. To specify a positional argument…") cut to the point.
+    throw new UsageError((error as Error).message.replace(/^Unknown option '([^']+)'[\s\S]*$/, 'unknown option $1'));
   }
+  const extra = parsed.positionals.slice(1);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   return { name, values: parsed.values };
 }
 

@@ -10,6 +10,7 @@ import { plan as makePlan, type DropAllowance, type Plan, type PlanOptions } fro
 import { introspect } from './introspect.js';
 import type { DatabaseSchema } from './model.js';
 import type { Renames } from './renames.js';
+import { composeRenames } from './rename-chain.js';
 
 export interface RecordedVersion {
   readonly id: number;
@@ -115,14 +116,9 @@ function mergeAllowances(versions: readonly LoadedSchemaVersion[]): DropAllowanc
   return { tables: list('tables'), indexes: list('indexes'), views: list('views'), triggers: list('triggers'), columns };
 }
 
+/** Composed, not merged: `b ← a` then `c ← b` is `c ← a` for a database that crosses both. */
 function mergeRenames(versions: readonly LoadedSchemaVersion[]): Renames {
-  const tables: Record<string, string> = {};
-  const columns: Record<string, Record<string, string>> = {};
-  for (const version of versions) {
-    Object.assign(tables, version.renames.tables ?? {});
-    for (const [table, renamed] of Object.entries(version.renames.columns ?? {})) columns[table] = { ...columns[table], ...renamed };
-  }
-  return { tables, columns };
+  return composeRenames(versions.map((version) => version.renames));
 }
 
 /** The versions a database crosses going from `from` (exclusive) to the current one. */

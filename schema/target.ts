@@ -8,6 +8,7 @@ import semver from 'semver';
 import type { RecordedVersion } from '../lib/audit.js';
 import type { DataStep, DropAllowance } from '../lib/diff.js';
 import { SCHEMA_VERSION_TABLE } from '../lib/audit.js';
+import { composeRenames } from '../lib/rename-chain.js';
 import type { Renames } from '../lib/renames.js';
 import type { Standing, SyncTarget } from '../lib/sync.js';
 import type { LoadedSchemaVersion, SchemaRegistry } from './registry.js';
@@ -21,14 +22,9 @@ function mergeAllowances(versions: readonly LoadedSchemaVersion[]): DropAllowanc
   return { tables: list('tables'), indexes: list('indexes'), views: list('views'), triggers: list('triggers'), columns };
 }
 
+/** Hints of consecutive versions composed: `b ← a` then `c ← b` is `c ← a` for a database that crosses both. */
 function mergeRenames(versions: readonly LoadedSchemaVersion[]): Renames {
-  const tables: Record<string, string> = {};
-  const columns: Record<string, Record<string, string>> = {};
-  for (const version of versions) {
-    Object.assign(tables, version.renames.tables ?? {});
-    for (const [table, renamed] of Object.entries(version.renames.columns ?? {})) columns[table] = { ...columns[table], ...renamed };
-  }
-  return { tables, columns };
+  return composeRenames(versions.map((version) => version.renames));
 }
 
 /** Where a recorded version stands against `version`: the one place "is current" is decided. */

@@ -147,3 +147,28 @@ t.test('a schema_version row whose version is not semver is refused, naming the 
   }
   t.same(await snapshot(db.client), before, 'the database is unchanged');
 });
+
+t.test('renames chained over versions a database skips are composed, keeping the rows', async (t) => {
+  const v = (version: string, sql: string): SchemaVersionSource => ({ version, description: '', createdAt: '2024-01-01', schema: { sql }, file: `${version}.sql` });
+  const v1 = v('1.0.0', 'CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);\nCREATE TABLE kids (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));');
+  const v2 = v('1.1.0', 'CREATE TABLE b ( -- @renamed from=a\n  id INTEGER PRIMARY KEY,\n  y TEXT -- @renamed from=x\n);\nCREATE TABLE kids (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES b (id));');
+  const v3 = v('1.2.0', 'CREATE TABLE c ( -- @renamed from=b\n  id INTEGER PRIMARY KEY,\n  z TEXT -- @renamed from=y\n);\nCREATE TABLE kids (id INTEGER PRIMARY KEY,\n  parent INTEGER REFERENCES c (id) -- @renamed from=a_id\n);');
+  const all = await buildRegistry([v1, v2, v3]);
+  for (const start of [[v1], [v1, v2]]) {
+    const db = tempDb(dirFor(t));
+    t.teardown(() => db.client.close());
+    await syncDatabase(db.client, targetOf(await buildRegistry(start)));
+    const [table, column] = start.length === 1 ? ['a', 'x'] : ['b', 'y'];
+    await exec(db.client, `INSERT INTO ${table} (id, ${column}) VALUES (1, 'one'), (2, 'two'); INSERT INTO kids VALUES (10, 1), (11, 2);`);
+    const result = await syncDatabase(db.client, targetOf(all));
+    const from = start.length === 1 ? '1.0.0' : '1.1.0';
+    t.same(result.plan.steps.filter((s) => s.kind.startsWith('rename')).map((s) => s.sql), [
+      `ALTER TABLE "${table}" RENAME TO "c"`, `ALTER TABLE "c" RENAME COLUMN "${column}" TO "z"`, 'ALTER TABLE "kids" RENAME COLUMN "a_id" TO "parent"',
+    ], `from ${from}: one rename per object, from the name the database has`);
+    t.same(result.plan.skipped, [], `from ${from}: nothing left behind`);
+    t.same(await rows(db.client, 'SELECT c.id, c.z, k.id AS kid FROM c JOIN kids AS k ON k.parent = c.id ORDER BY c.id'),
+      [{ id: 1, z: 'one', kid: 10 }, { id: 2, z: 'two', kid: 11 }], `from ${from}: every row, under the newest names`);
+    t.ok(await integrityOk(db.client), `from ${from}: integrity_check ok`);
+    t.equal(await foreignKeyViolations(db.client), 0, `from ${from}: foreign_key_check empty`);
+  }
+});

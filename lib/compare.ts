@@ -2,9 +2,9 @@
  * Canonical forms of model nodes: two nodes that SQLite would treat the same have equal keys,
  * however their DDL was written (whitespace, keyword case, quoting, redundant parentheses).
  */
-import type { Column, ForeignKey, IndexColumn, Table } from './model.js';
+import type { Column, ForeignKey, Index, IndexColumn, Table } from './model.js';
 import { foldName } from './model.js';
-import { canonicalExpression, canonicalTokens, isWord, quoteString, tokenize } from './sql/tokens.js';
+import { canonicalExpression, canonicalTokens, closingParen, isWord, quoteString, tokenize } from './sql/tokens.js';
 
 /**
  * A default by its value: in a default nothing can name a column, so `"x"` is the string 'x'
@@ -105,4 +105,18 @@ export function mentionsAny(sql: string, foldedNames: ReadonlySet<string>): bool
   return tokenize(sql).some((token) =>
     (token.kind === 'word' || token.kind === 'quoted' || token.kind === 'string') &&
     foldedNames.has(foldName(token.kind === 'string' ? token.text.slice(1, -1) : token.value)));
+}
+
+/**
+ * A CREATE INDEX by what SQLite made of it: its table, uniqueness, each key column's name, order
+ * and collation as the pragmas report them (so `ASC`, a `COLLATE` equal to the column's own and
+ * quoting change nothing) and its WHERE clause. An index over expressions is compared by its text.
+ */
+export function indexKey(index: Index): string {
+  if (index.sql === null || index.columns.some((column) => column.name === null)) return definitionKey(index.sql ?? '');
+  const tokens = tokenize(index.sql);
+  const open = tokens.findIndex((token) => token.text === '(');
+  const close = open < 0 ? -1 : closingParen(tokens, open);
+  const where = close < 0 ? [] : tokens.slice(close + 1);
+  return JSON.stringify([foldName(index.table), index.unique, indexColumnsKey(index.columns), canonicalTokens(where)]);
 }

@@ -9,7 +9,7 @@
  */
 import type { Column, DatabaseSchema, ForeignKey, Index, Table, Trigger, View } from './model.js';
 import { findByName, foldName } from './model.js';
-import { columnKey, definitionKey, foreignKeyKey, mentionsAny, tableConstraintsKey } from './compare.js';
+import { columnKey, definitionKey, foreignKeyKey, indexKey, mentionsAny, tableConstraintsKey } from './compare.js';
 import { constraintClauses } from './sql/constraint-clauses.js';
 import { columnDefinitionParts, parseCreateTable } from './sql/create-table.js';
 import { closingParen, isKeyword, isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
@@ -324,7 +324,11 @@ function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: r
 function rowidAlias(table: Table): string | undefined {
   if (table.withoutRowid || table.primaryKey.length !== 1) return undefined;
   const pk = findByName(table.columns, table.primaryKey[0] as string);
-  return pk?.type === 'INTEGER' ? pk.name : undefined;
+  if (pk?.type !== 'INTEGER') return undefined;
+  // SQLite's documented quirk: `INTEGER PRIMARY KEY DESC` written on the column is no alias
+  // (written as a table constraint, `PRIMARY KEY (k DESC)`, it is).
+  const key = columnDefinitionParts(pk.definitionSql).constraints.find((part) => part.kind === 'primary key');
+  return key !== undefined && tokenize(key.sql).some((token) => isWord(token, 'DESC')) ? undefined : pk.name;
 }
 
 function hasRowidAlias(table: Table): boolean {
@@ -344,7 +348,14 @@ function rebuildSteps(change: TableChange, schemas: readonly DatabaseSchema[]): 
   // table has one that no column carries (from the old rowid, or the old INTEGER PRIMARY KEY, which is it).
   const copyRowid = !actual.withoutRowid && !desired.withoutRowid && !hasRowidAlias(desired) && !reservedRowid
     && !actual.columns.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
-  const columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
+  let columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
+  let selectList = columnList;
+  if (columnList === '') {
+    // No column in common: every old row still becomes a row, with the defaults of the new table.
+    const first = target.find((column) => column.generated === null) as Column;
+    columnList = q(first.name);
+    selectList = first.defaultSql ?? 'NULL';
+  }
   const steps: Step[] = [];
   // A column that becomes INTEGER PRIMARY KEY becomes the rowid: inserting NULL there makes up a new
   // number, so a stored NULL key would silently change. The batch stops instead (the rows need keys).
@@ -356,7 +367,7 @@ function rebuildSteps(change: TableChange, schemas: readonly DatabaseSchema[]): 
   }
   steps.push(
     step('rebuild_table', name, rebuildCreateSql(change, temporaryName, schemas), `${reason} (1/4: create the new table)`),
-    step('rebuild_table', name, `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${columnList} FROM ${q(actual.name)}`,
+    step('rebuild_table', name, `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${selectList} FROM ${q(actual.name)}`,
       `${reason} (2/4: copy every row)`),
     step('rebuild_table', name, `DROP TABLE ${q(actual.name)}`, `${reason} (3/4: drop the old table)`, change.dropped.length > 0),
     step('rebuild_table', name, `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`, `${reason} (4/4: rename the new table)`),
@@ -515,7 +526,7 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
       if (rebuiltNames.has(tableKey)) indexesToCreate.push({ item: index, from: 'actual' });
       continue;
     }
-    const stale = definitionKey(want.sql ?? '') !== definitionKey(index.sql ?? '');
+    const stale = indexKey(want) !== indexKey(index);
     if (stale && !goesWithTable) indexesToDrop.push(index);
     if (stale || goesWithTable) indexesToCreate.push({ item: want, from: 'desired' });
   }

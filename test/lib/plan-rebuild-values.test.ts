@@ -50,3 +50,33 @@ t.test('an INTEGER PRIMARY KEY that stops being the rowid keeps the rowids', asy
   t.same(after.rows['k'], before.rows['k'], 'rowids and values unchanged');
   t.same(await rows(db.client, 'SELECT rowid AS r, id FROM k ORDER BY id'), [{ r: 3, id: 3 }, { r: 10, id: 10 }, { r: 42, id: 42 }]);
 });
+
+t.test('INTEGER PRIMARY KEY DESC is no rowid alias: a rebuild keeps the real rowids', async (t) => {
+  const setup = "CREATE TABLE t (k INTEGER PRIMARY KEY DESC, v TEXT); INSERT INTO t (rowid, k, v) VALUES (10, 1, 'a'), (20, 2, 'b');";
+  const { after, before } = await converge(t, setup, "CREATE TABLE t (k INTEGER PRIMARY KEY DESC, v TEXT, w TEXT DEFAULT (lower('X')))");
+  t.same(pick(after.rows['t'], '__rowid', 'k', 'v'), before.rows['t'], 'rowids 10 and 20 kept');
+});
+
+t.test('a table-level PRIMARY KEY (k DESC) is the rowid: a NULL key there is refused like any other', async (t) => {
+  const db = tempDb(dirFor(t));
+  t.teardown(() => db.client.close());
+  await exec(db.client, "CREATE TABLE t (k INTEGER PRIMARY KEY DESC, v TEXT); INSERT INTO t VALUES (NULL, 'a');");
+  const before = await snapshot(db.client);
+  await t.rejects(migrateTo(db.client, 'CREATE TABLE t (k INTEGER, v TEXT, PRIMARY KEY (k DESC))'), /t\.k becomes INTEGER PRIMARY KEY/);
+  t.same(await snapshot(db.client), before, 'database unchanged');
+});
+
+t.test('a rebuild with no column in common keeps one row per old row (allowDestructive)', async (t) => {
+  const setup = 'CREATE TABLE t (a TEXT, b TEXT, PRIMARY KEY (a)) WITHOUT ROWID; INSERT INTO t VALUES (1, 2), (3, 4);';
+  const { after } = await converge(t, setup, "CREATE TABLE t (c INTEGER, d TEXT DEFAULT 'd')", { allowDestructive: true });
+  t.same(pick(after.rows['t'], 'c', 'd'), [{ c: null, d: 'd' }, { c: null, d: 'd' }]);
+});
+
+t.test('a NULL in a STORED generated column that becomes INTEGER PRIMARY KEY is refused', async (t) => {
+  const db = tempDb(dirFor(t));
+  t.teardown(() => db.client.close());
+  await exec(db.client, "CREATE TABLE t (id INT, a ANY GENERATED ALWAYS AS (id * 2) STORED, v TEXT); INSERT INTO t (id, v) VALUES (NULL, 'x'), (3, 'y');");
+  const before = await snapshot(db.client);
+  await t.rejects(migrateTo(db.client, 'CREATE TABLE t (id INT, a INTEGER PRIMARY KEY, v TEXT)'), /t\.a becomes INTEGER PRIMARY KEY/);
+  t.same(await snapshot(db.client), before, 'database unchanged');
+});

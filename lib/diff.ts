@@ -431,8 +431,9 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
   const droppedColumnNames = new Map(rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]));
 
   // ---- names that change kind: a view or index whose name the desired schema gives to an object
-  // of another kind is dropped first, whatever the mode (neither holds data; creating the new
-  // object would fail on the name). Objects that mention the name are recreated after.
+  // of another kind is dropped first, whatever the mode (neither holds data, so the drop is not
+  // destructive; creating the new object would fail on the name). What mentions the name is
+  // recreated after.
   const desiredTableNames = folded(desired.tables.map((table) => table.name));
   const desiredViewNames = folded(desired.views.map((view) => view.name));
   const desiredIndexNames = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
@@ -545,13 +546,13 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
     const unwanted = viewFate.get(foldName(view.name)) === 'drop';
     const why = viewsChangingKind.has(foldName(view.name)) ? 'the desired schema gives its name to a table or index (a view holds no data)'
       : unwanted ? 'not in the desired schema (drop allowed)' : 'recreated after the change';
-    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, why, unwanted));
+    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, why, unwanted && !viewsChangingKind.has(foldName(view.name))));
   }
   for (const index of indexesToDrop) {
     const unwanted = findByName(desired.indexes, index.name) === undefined;
     const why = indexesChangingKind.has(foldName(index.name)) ? 'the desired schema gives its name to a table or view (an index holds no data)'
       : unwanted ? 'not in the desired schema (drop allowed)' : 'definition changed';
-    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, why, unwanted));
+    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, why, unwanted && !indexesChangingKind.has(foldName(index.name))));
   }
   // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
   // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE

@@ -268,7 +268,10 @@ const STRICT_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
  */
 function keptDefinition(column: Column, actual: Table, desired: Table): string {
   const parts = columnDefinitionParts(column.definitionSql);
-  const type = desired.strict && (!actual.strict || !STRICT_TYPES.has(column.type)) ? 'ANY' : parts.type;
+  // …and in a table that stops being STRICT, a kept ANY column has no type: ANY would mean NUMERIC
+  // affinity there, which turns text such as '12' into 12; no type stores every value as it is.
+  const type = desired.strict && (!actual.strict || !STRICT_TYPES.has(column.type)) ? 'ANY'
+    : actual.strict && !desired.strict && column.type === 'ANY' ? '' : parts.type;
   return [parts.name, type, ...parts.constraints.filter((part) => part.kind !== 'primary key').map((part) => part.sql)]
     .filter((part) => part !== '').join(' ');
 }
@@ -372,6 +375,16 @@ function rebuildSteps(change: TableChange, schemas: readonly DatabaseSchema[]): 
     step('rebuild_table', name, `DROP TABLE ${q(actual.name)}`, `${reason} (3/4: drop the old table)`, change.dropped.length > 0),
     step('rebuild_table', name, `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`, `${reason} (4/4: rename the new table)`),
   );
+  // A STRICT table's ANY column stores values as they are; ANY in a table that is not STRICT has
+  // NUMERIC affinity and turns text such as '12' into 12. The batch proves no value changed.
+  if (actual.strict && !desired.strict) {
+    const converting = desired.columns.filter((column) => column.type === 'ANY' && findByName(actual.columns, column.name)?.type === 'ANY'
+      && column.generated === null);
+    const drop = steps.findIndex((each) => each.sql.startsWith('DROP TABLE'));
+    steps.splice(drop, 0, ...converting.map((column) => step('assert', name,
+      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`values kept:${name}.${column.name}`)} FROM (SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(actual.name)} EXCEPT SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(temporaryName)})`,
+      `${name}.${column.name} is ANY in a table that stops being STRICT, where ANY converts numeric text ('12' to 12): the apply stops if a stored value would change`)));
+  }
   if (actual.autoincrement && desired.autoincrement) {
     // The copy sets the sequence to the highest id copied; keep a higher one so ids are never reused.
     steps.splice(steps.findIndex((each) => each.sql.startsWith('DROP TABLE')), 0, step('rebuild_table', name,

@@ -80,3 +80,24 @@ t.test('a NULL in a STORED generated column that becomes INTEGER PRIMARY KEY is 
   await t.rejects(migrateTo(db.client, 'CREATE TABLE t (id INT, a INTEGER PRIMARY KEY, v TEXT)'), /t\.a becomes INTEGER PRIMARY KEY/);
   t.same(await snapshot(db.client), before, 'database unchanged');
 });
+
+t.test('an ANY column of a table that stops being STRICT: refused when a value would convert, kept exactly otherwise', async (t) => {
+  const db = tempDb(dirFor(t));
+  t.teardown(() => db.client.close());
+  await exec(db.client, "CREATE TABLE t (id INTEGER PRIMARY KEY, a ANY) STRICT; INSERT INTO t VALUES (1, '12'), (2, 'abc');");
+  const before = await snapshot(db.client);
+  await t.rejects(migrateTo(db.client, 'CREATE TABLE t (id INTEGER PRIMARY KEY, a ANY)'), /t\.a is ANY in a table that stops being STRICT/);
+  t.same(await snapshot(db.client), before, 'database unchanged');
+  t.ok(await integrityOk(db.client));
+
+  const setup = "CREATE TABLE t (id INTEGER PRIMARY KEY, a ANY) STRICT; INSERT INTO t VALUES (1, 'abc'), (2, 5), (3, x'01'), (4, 2.5), (5, NULL);";
+  const { after, before: was } = await converge(t, setup, 'CREATE TABLE t (id INTEGER PRIMARY KEY, a ANY)');
+  t.same(after.rows['t'], was.rows['t'], 'nothing would convert: applied, values kept');
+});
+
+t.test('a kept ANY column of a table that stops being STRICT keeps numeric-looking text as text', async (t) => {
+  const setup = "CREATE TABLE t (id INTEGER PRIMARY KEY, k ANY) STRICT; INSERT INTO t VALUES (1, '12'), (2, '1.5'), (3, x'01');";
+  const { after, before, db } = await converge(t, setup, 'CREATE TABLE t (id INTEGER PRIMARY KEY)');
+  t.same(after.rows['t'], before.rows['t']);
+  t.same(await rows(db.client, 'SELECT typeof(k) AS k FROM t ORDER BY id'), [{ k: 'text' }, { k: 'text' }, { k: 'blob' }]);
+});

@@ -266,14 +266,29 @@ const STRICT_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
  * In a table that becomes STRICT it is ANY, which stores every value exactly as it is (a declared
  * INT or TEXT would convert or refuse values the old column could hold).
  */
-function keptDefinition(column: Column, actual: Table, desired: Table): string {
+function keptDefinition(column: Column, actual: Table, desired: Table, actualSchema: DatabaseSchema): string {
   const parts = columnDefinitionParts(column.definitionSql);
   // …and in a table that stops being STRICT, a kept ANY column has no type: ANY would mean NUMERIC
   // affinity there, which turns text such as '12' into 12; no type stores every value as it is.
   const type = desired.strict && (!actual.strict || !STRICT_TYPES.has(column.type)) ? 'ANY'
     : actual.strict && !desired.strict && column.type === 'ANY' ? '' : parts.type;
-  return [parts.name, type, ...parts.constraints.filter((part) => part.kind !== 'primary key').map((part) => part.sql)]
+  return [parts.name, type, ...parts.constraints.filter((part) => part.kind !== 'primary key')
+    .map((part) => (part.kind === 'references' ? withExplicitTarget(part.sql, actualSchema) : part.sql))]
     .filter((part) => part !== '').join(' ');
+}
+
+/**
+ * `REFERENCES p` means p's primary key at the time of use. A kept foreign key must keep pointing at
+ * what it pointed at, also when this plan gives p another key: its target columns are written out.
+ */
+function withExplicitTarget(sql: string, schema: DatabaseSchema): string {
+  const tokens = tokenize(sql);
+  const at = tokens.findIndex((token) => isWord(token, 'REFERENCES'));
+  const target = tokens[at + 1];
+  if (at < 0 || target === undefined || tokens[at + 2]?.text === '(') return sql;
+  const table = findByName(schema.tables, target.value);
+  if (table === undefined || table.primaryKey.length === 0) return sql;
+  return `${sql.slice(0, target.end)} (${table.primaryKey.map(q).join(', ')})${sql.slice(target.end)}`;
 }
 
 /** Are these names, all of them, kept columns (and at least one)? */
@@ -297,15 +312,19 @@ function checkColumns(check: string, table: Table): string[] {
 function keptClauses(change: TableChange, schemas: readonly DatabaseSchema[]): string[] {
   const { actual, kept } = change;
   const keptNames = folded(kept.map((column) => column.name));
-  const clauses = parseCreateTable(actual.sql).tableConstraints
+  const carried = parseCreateTable(actual.sql).tableConstraints
     .filter((clause) => clause.kind !== 'primary key'
-      && onlyKeptNames(clause.kind === 'check' ? checkColumns(clause.sql, actual) : clause.columns, keptNames))
-    .map((clause) => clause.sql);
+      && onlyKeptNames(clause.kind === 'check' ? checkColumns(clause.sql, actual) : clause.columns, keptNames));
+  const clauses = carried
+    .map((clause) => (clause.kind === 'foreign key' ? withExplicitTarget(clause.sql, schemas[0] as DatabaseSchema) : clause.sql));
   const oldKey = actual.primaryKey.map(foldName);
   const keyTargeted = onlyKeptNames(actual.primaryKey, keptNames) && schemas.some((schema) => schema.tables.some((table) =>
-    table.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(actual.name) && fk.targetColumns.length === oldKey.length
-      && fk.targetColumns.every((name) => oldKey.includes(foldName(name))))));
-  if (keyTargeted) clauses.push(`UNIQUE (${actual.primaryKey.map(q).join(', ')})`);
+    table.foreignKeys.map((fk) => resolvedForeignKey(fk, schema))
+      .some((fk) => foldName(fk.targetTable) === foldName(actual.name) && fk.targetColumns.length === oldKey.length
+        && fk.targetColumns.every((name) => oldKey.includes(foldName(name))))));
+  const alreadyUnique = carried.some((clause) => clause.kind === 'unique' && clause.columns.length === oldKey.length
+    && clause.columns.every((name) => oldKey.includes(foldName(name))));
+  if (keyTargeted && !alreadyUnique) clauses.push(`UNIQUE (${actual.primaryKey.map(q).join(', ')})`);
   return clauses;
 }
 
@@ -313,7 +332,7 @@ function keptClauses(change: TableChange, schemas: readonly DatabaseSchema[]): s
 function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: readonly DatabaseSchema[]): string {
   const { actual, desired, kept } = change;
   const parsed = parseCreateTable(desired.sql);
-  const keptDefinitions = kept.map((column) => `, ${keptDefinition(column, actual, desired)}`).join('');
+  const keptDefinitions = kept.map((column) => `, ${keptDefinition(column, actual, desired, schemas[0] as DatabaseSchema)}`).join('');
   const clauses = keptClauses(change, schemas).map((clause) => `, ${clause}`).join('');
   const tokens = tokenize(desired.sql);
   const open = tokens.findIndex((token) => token.start >= parsed.nameEnd && token.text === '(');

@@ -31,6 +31,8 @@ export interface FuzzCase {
   readonly rows: RowsSpec;
   readonly destructive: boolean;
   readonly spelling: Spelling;
+  /** How the desired DDL handed to the engine is spelled (plain when absent). */
+  readonly desiredSpelling?: Spelling;
 }
 
 export interface Outcome {
@@ -185,10 +187,12 @@ function schemaDifferences(actual: DatabaseSchema, desired: DatabaseSchema, befo
     const kept = new Set(keptNames);
     const w = normTable(want, desired);
     const h = normTable(have, actual, kept);
+    // kept columns may sit anywhere (a table that needs no rebuild keeps them in place); the others
+    // are the desired columns in the desired order
     const wantColumns = JSON.stringify(w.columns);
-    const haveColumns = JSON.stringify(h.columns.slice(0, w.columns.length));
+    const haveColumns = JSON.stringify(h.columns.filter((_, i) => !kept.has(h.columnNames[i] as string)));
     if (wantColumns !== haveColumns) problems.push(`table ${want.name}: columns differ\n  want ${wantColumns}\n  have ${JSON.stringify(h.columns)}`);
-    const extra = h.columnNames.slice(w.columns.length);
+    const extra = h.columnNames.filter((name) => !wantNames.has(name));
     if (JSON.stringify([...extra].sort()) !== JSON.stringify([...kept].sort())) {
       problems.push(`table ${want.name}: extra columns ${JSON.stringify(extra)}, must keep exactly ${JSON.stringify([...kept])}`);
     }
@@ -203,8 +207,9 @@ function schemaDifferences(actual: DatabaseSchema, desired: DatabaseSchema, befo
     const prevFks = previous === undefined ? [] : normTable({ ...previous, foreignKeys: previous.foreignKeys.filter((fk) => keptOnly(fk.columns)) }, before).fks;
     const haveUniques = normTable(have, actual).uniques;
     const haveFks = normTable(have, actual).fks;
-    const wantUniques = [...new Set([...w.uniques, ...prevUniques])].sort();
-    const wantFks = [...new Set([...w.fks, ...prevFks])].sort();
+    // (kept-only constraints can never equal desired ones: those cannot name a kept column)
+    const wantUniques = [...w.uniques, ...prevUniques].sort();
+    const wantFks = [...w.fks, ...prevFks].sort();
     const pairs: Array<[string, unknown, unknown]> = [
       ['primary key', w.keyed, h.keyed], ['CHECK constraints', w.checks, h.checks], ['UNIQUE constraints', wantUniques, haveUniques],
       ['foreign keys', wantFks, haveFks], ['table options', w.flags, h.flags],
@@ -303,7 +308,7 @@ interface Snapshot {
 async function snapshot(client: Client, path: string): Promise<Snapshot> {
   const schema = JSON.stringify(await all(client, 'SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid'));
   const sequence = (await all(client, "SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'")).length > 0
-    ? JSON.stringify(await all(client, 'SELECT * FROM sqlite_sequence ORDER BY name')) : '';
+    ? JSON.stringify(await all(client, 'SELECT name, quote(seq) AS seq FROM sqlite_sequence ORDER BY name')) : '';
   return { bytes: readFileSync(path), schema: schema + sequence, tables: await dumpTables(client) };
 }
 
@@ -311,7 +316,7 @@ async function checksAfterApply(client: Client): Promise<string[]> {
   const problems: string[] = [];
   const integrity = await all(client, 'PRAGMA integrity_check');
   if (integrity.length !== 1 || Object.values(integrity[0] ?? {})[0] !== 'ok') problems.push(`integrity_check: ${JSON.stringify(integrity)}`);
-  const violations = await all(client, 'SELECT * FROM pragma_foreign_key_check');
+  const violations = await all(client, 'SELECT "table", quote(rowid) AS rowid, parent, fkid FROM pragma_foreign_key_check');
   if (violations.length > 0) problems.push(`foreign_key_check: ${JSON.stringify(violations)}`);
   return problems;
 }
@@ -483,7 +488,7 @@ async function desiredCannotHold(
         if (after !== nulls) return `${target.name}.${c}: ${nulls - after} NULL key(s) would become numbers`;
       }
     }
-    const violations = await all(oracle, 'SELECT * FROM pragma_foreign_key_check');
+    const violations = await all(oracle, 'SELECT "table", quote(rowid) AS rowid, parent, fkid FROM pragma_foreign_key_check');
     if (violations.length > 0) return `foreign key violations: ${JSON.stringify(violations.slice(0, 3))}`;
     return null;
   } catch (error) {
@@ -557,10 +562,21 @@ export function describeCase(c: FuzzCase, extra = ''): string {
     `mode: ${c.destructive ? 'allowDestructive' : 'default'}`,
     `-- current\n${render(c.current)}`,
     `-- rows\n${JSON.stringify(c.rows.tables, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? `x'${Buffer.from(v).toString('hex')}'` : v))}`,
-    `-- desired\n${render(c.desired)}`,
+    `-- desired\n${render(c.desired, c.desiredSpelling ?? PLAIN)}`,
     `-- respelled desired\n${render(c.desired, c.spelling)}`,
     extra,
   ].join('\n');
+}
+
+/** Which single respelling plans changes (for the report): each option alone over the plain spelling. */
+async function respellingCulprits(model: DatabaseSchema, spec: SchemaSpec, spelling: Spelling, destructive: boolean): Promise<string[]> {
+  const culprits: string[] = [];
+  for (const key of Object.keys(PLAIN) as Array<keyof Spelling>) {
+    if (spelling[key] === PLAIN[key]) continue;
+    const one = await loadDesiredSchema(render(spec, { ...PLAIN, [key]: spelling[key] }));
+    if (makePlan(model, one, { allowDestructive: destructive }).steps.length > 0) culprits.push(`${key}=${String(spelling[key])}`);
+  }
+  return culprits;
 }
 
 export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
@@ -568,7 +584,7 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
   const scratch = createClient({ url: ':memory:' });
   try {
     const currentSql = render(c.current);
-    const desiredSql = render(c.desired);
+    const desiredSql = render(c.desired, c.desiredSpelling ?? PLAIN);
     for (const statement of splitStatements(currentSql)) await db.client.execute(statement);
     const inserted = await insertRows(db.client, c.current, c.rows);
     const precheck = await checksAfterApply(db.client);
@@ -579,6 +595,10 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
     const fail = (what: string, details: string, steps: readonly string[] = []): FuzzFailure =>
       new FuzzFailure(what, `${details}\n${describeCase(c, steps.length > 0 ? `-- plan\n${steps.join(';\n')}` : '')}`);
     const planned = makePlan(beforeModel, desired, { allowDestructive: c.destructive }).steps.map((s) => s.sql);
+    if (c.desiredSpelling !== undefined && c.desired === c.current && planned.length > 0 && process.env['FUZZ_NO_RESPELL'] !== '1') {
+      const culprits = await respellingCulprits(beforeModel, c.desired, c.desiredSpelling, c.destructive);
+      throw fail(`the current schema, respelled (${culprits.join(', ') || 'a combination'}), plans changes`, '', planned);
+    }
     const keptTablesSql = c.destructive ? [] : beforeModel.tables.filter((t) => !desired.tables.some((d) => fold(d.name) === fold(t.name))).map((t) => t.sql);
     let failure: unknown = null;
     try {
@@ -619,13 +639,7 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
     const respelledPlan = makePlan(afterModel, respelled, { allowDestructive: c.destructive }).steps.map((s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`);
     // FUZZ_NO_RESPELL=1 (exploring other classes only) leaves this check out
     if (respelledPlan.length > 0 && process.env['FUZZ_NO_RESPELL'] !== '1') {
-      // which single respelling does it (for the report): each option alone over the plain spelling
-      const culprits: string[] = [];
-      for (const key of Object.keys(PLAIN) as Array<keyof Spelling>) {
-        if (c.spelling[key] === PLAIN[key]) continue;
-        const one = await loadDesiredSchema(render(c.desired, { ...PLAIN, [key]: c.spelling[key] }));
-        if (makePlan(afterModel, one, { allowDestructive: c.destructive }).steps.length > 0) culprits.push(`${key}=${String(c.spelling[key])}`);
-      }
+      const culprits = await respellingCulprits(afterModel, c.desired, c.spelling, c.destructive);
       problems.push(`planning against the respelled desired schema is not empty (respelling: ${culprits.join(', ') || 'a combination'}):\n  ${respelledPlan.join('\n  ')}`);
     }
     if (problems.length > 0) throw fail('the apply broke a promise', problems.join('\n'), planned);

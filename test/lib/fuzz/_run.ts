@@ -6,16 +6,31 @@ import fc from 'fast-check';
 import type { Test } from 'tap';
 import { dirFor } from '../_support.js';
 import { describeCase, FuzzFailure, runCase, type FuzzCase, type Outcome } from './_check.js';
-import { desiredArb, rowsArb, schemaArb, spellingArb, type GenConfig } from './_gen.js';
+import {
+  desiredArb, openFindings, rowsArb, schemaArb, spellingArb, withoutOpenPairs, withoutOpenSpellings, type GenConfig,
+} from './_gen.js';
 
+/** Current schema, desired schema (edited or drawn anew), rows, mode and a respelling. */
 export function caseArb(config: GenConfig, maxRows = 6): fc.Arbitrary<FuzzCase> {
+  const open = openFindings();
   return schemaArb(config).chain((current) => fc.record({
     current: fc.constant(current),
     desired: desiredArb(config, current),
     rows: rowsArb(maxRows),
     destructive: fc.boolean(),
-    spelling: spellingArb,
-  }));
+    spelling: spellingArb.map((spelling) => withoutOpenSpellings(spelling, open)),
+  })).map((c) => ({ ...c, ...withoutOpenPairs(c, open) }));
+}
+
+/**
+ * The desired schema IS the current one, synced to in a random respelling: nothing may change
+ * (and the row checks still run). The respelling check then tries a second spelling.
+ */
+export function respellArb(config: GenConfig, maxRows = 6): fc.Arbitrary<FuzzCase> {
+  const open = openFindings();
+  const spelling = spellingArb.map((s) => withoutOpenSpellings(s, open));
+  return fc.record({ current: schemaArb(config), rows: rowsArb(maxRows), destructive: fc.boolean(), spelling, desiredSpelling: spelling })
+    .map((c) => ({ ...c, desired: c.current }));
 }
 
 export interface Tally {

@@ -4,18 +4,23 @@
  */
 import type { Column, ForeignKey, IndexColumn, Table } from './model.js';
 import { foldName } from './model.js';
-import { canonicalExpression, canonicalSql, isWord, tokenize } from './sql/tokens.js';
+import { canonicalExpression, canonicalTokens, isWord, tokenize } from './sql/tokens.js';
 
+/**
+ * A column apart from its CHECKs (compared per table: inline or table-level, a CHECK is the same
+ * constraint). `DEFAULT NULL` is no default, `COLLATE BINARY` the default collation.
+ */
 export function columnKey(column: Column): string {
+  const defaultSql = column.defaultSql === null ? null : canonicalExpression(column.defaultSql);
+  const collate = column.collate === null ? null : foldName(column.collate);
   return JSON.stringify([
     column.type,
     column.notNull,
-    column.defaultSql === null ? null : canonicalExpression(column.defaultSql),
+    defaultSql === 'null' ? null : defaultSql,
     column.primaryKeyPosition,
-    column.collate === null ? null : foldName(column.collate),
+    collate === 'binary' ? null : collate,
     column.generated === null ? null : [canonicalExpression(column.generated.expression), column.generated.storage],
     column.hidden,
-    column.checks.map(canonicalExpression).sort(),
   ]);
 }
 
@@ -49,18 +54,31 @@ export function tableConstraintsKey(table: Table): string {
 }
 
 /**
- * Canonical CREATE INDEX / VIEW / TRIGGER text. `IF NOT EXISTS` and a `main.` qualifier change
- * nothing about the object, so they are left out.
+ * Canonical CREATE INDEX / VIEW / TRIGGER text. What changes nothing about the object is left
+ * out: `IF NOT EXISTS`, a `main.` qualifier on the object's name, a trigger's `FOR EACH ROW` (the
+ * only kind SQLite has); operator spellings and `ASC` are canonical in canonicalTokens.
  */
 export function definitionKey(sql: string): string {
   const tokens = tokenize(sql);
-  const kept = tokens.filter((token, i) => {
-    const ifNotExists = isWord(token, 'IF') && isWord(tokens[i + 1], 'NOT') && isWord(tokens[i + 2], 'EXISTS');
-    const afterIf = (isWord(token, 'NOT') && isWord(tokens[i - 1], 'IF'))
-      || (isWord(token, 'EXISTS') && isWord(tokens[i - 1], 'NOT') && isWord(tokens[i - 2], 'IF'));
-    return !ifNotExists && !afterIf;
-  });
-  return canonicalSql(kept.map((token) => token.text).join(' '));
+  const drop = new Set<number>();
+  const kind = tokens.findIndex((token) => isWord(token, 'INDEX', 'VIEW', 'TRIGGER'));
+  let at = kind + 1;
+  if (kind >= 0 && isWord(tokens[at], 'IF') && isWord(tokens[at + 1], 'NOT') && isWord(tokens[at + 2], 'EXISTS')) {
+    for (const i of [at, at + 1, at + 2]) drop.add(i);
+    at += 3;
+  }
+  const qualifier = tokens[at];
+  if (kind >= 0 && tokens[at + 1]?.text === '.' && qualifier !== undefined && (qualifier.kind === 'word' || qualifier.kind === 'quoted')
+    && foldName(qualifier.value) === 'main') {
+    drop.add(at);
+    drop.add(at + 1);
+  }
+  if (isWord(tokens[kind], 'TRIGGER')) {
+    tokens.forEach((token, i) => {
+      if (isWord(token, 'FOR') && isWord(tokens[i + 1], 'EACH') && isWord(tokens[i + 2], 'ROW')) for (const k of [i, i + 1, i + 2]) drop.add(k);
+    });
+  }
+  return canonicalTokens(tokens.filter((_, i) => !drop.has(i)));
 }
 
 /** Does this SQL mention any of the (folded) names as an identifier? */

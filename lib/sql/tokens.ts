@@ -149,8 +149,21 @@ export function canonicalSql(sql: string): string {
   return canonicalTokens(tokenize(sql));
 }
 
+/** Operators SQLite spells two ways. */
+const OPERATOR_SPELLINGS: Readonly<Record<string, string>> = { '==': '=', '<>': '!=' };
+
+/**
+ * `ASC` is every ordering's default, so it is left out where it is an ordering (after a term, not
+ * where it stands for a column called asc: at the start of a term).
+ */
+function isRedundantAsc(tokens: readonly Token[], i: number): boolean {
+  const before = tokens[i - 1]?.text;
+  return isWord(tokens[i], 'ASC') && before !== undefined && before !== '(' && before !== ',' && before !== '.';
+}
+
 export function canonicalTokens(tokens: readonly Token[]): string {
-  return tokens.map(canonicalToken).join(' ');
+  return tokens.filter((_, i) => !isRedundantAsc(tokens, i))
+    .map((token) => (token.kind === 'punct' ? OPERATOR_SPELLINGS[token.text] ?? token.text : canonicalToken(token))).join(' ');
 }
 
 /** A canonical expression: as canonicalSql, with redundant enclosing parentheses removed. */

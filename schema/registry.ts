@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import semver from 'semver';
-import type { DataStep, DropAllowance } from '../lib/diff.js';
+import type { DropAllowance } from '../lib/diff.js';
 import type { DatabaseSchema } from '../lib/model.js';
 import type { Renames } from '../lib/renames.js';
 import { decodeSchemaText, DesiredSchemaError } from '../lib/desired.js';
@@ -37,8 +37,6 @@ export interface SchemaRegistry {
   readonly versions: readonly LoadedSchemaVersion[];
   readonly current: LoadedSchemaVersion;
   find(version: string): LoadedSchemaVersion | undefined;
-  /** The data steps of every version after `from` up to and including `to`, in order. */
-  dataStepsBetween(from: string | null, to: string): DataStep[];
 }
 
 export class RegistryError extends Error {
@@ -167,9 +165,6 @@ export async function buildRegistry(sources: readonly SchemaVersionSource[]): Pr
     versions,
     current,
     find: (version) => versions.find((candidate) => semver.valid(version) !== null && semver.eq(candidate.version, version)),
-    dataStepsBetween: (from, to) => versions
-      .filter((version) => (from === null || semver.gt(version.version, from)) && semver.lte(version.version, to))
-      .flatMap((version) => version.dataSteps.map((sql) => ({ version: version.version, sql }))),
   };
 }
 

@@ -93,13 +93,13 @@ export function errorCode(error: unknown): string {
 export function reportFailure(io: Io, json: boolean, error: unknown, db: string | undefined): number {
   const message = describeError(error, db);
   const code = errorCode(error);
-  const statement = error instanceof SyncError ? error.statement : undefined;
+  const statement = error instanceof SyncError ? error.details.statement : undefined;
   if (json) {
     io.stdout(`${JSON.stringify({ outcome: 'failed', code, message, ...(statement === undefined ? {} : { statement }) }, null, 2)}\n`);
   } else {
     io.stderr(`schema-sync: ${message}\n${statement === undefined ? '' : `failing statement:\n  ${statement}\n`}`);
   }
   if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof SyncError && error.code === 'DATABASE_AHEAD') return EXIT.refused;
+  if (error instanceof SyncError && (error.code === 'DATABASE_AHEAD' || error.code === 'INVALID_RECORDED_VERSION')) return EXIT.refused;
   return EXIT.failed;
 }

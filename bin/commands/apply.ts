@@ -32,7 +32,7 @@ export const apply: Command = {
           `${formatPlan(plan)}\n-- ${outcome === 'applied' ? `applied ${plan.steps.length} statement(s)` : 'already in sync'} in ${durationMs} ms`);
         return EXIT.ok;
       }
-      const result = await syncDatabase(client, target.registry, { allowDestructive, verify: true });
+      const result = await syncDatabase(client, target.syncTarget, { allowDestructive, verify: true });
       const summary = result.outcome === 'applied'
         ? `applied schema ${result.toVersion} (from ${result.fromVersion ?? 'no version'}): ${result.statements} statement(s) in ${result.durationMs} ms`
         : `already at schema ${result.toVersion}`;

@@ -7,7 +7,7 @@ import { DB_HELP, DB_OPTIONS, flag, requiredDb, stringOption } from '../cli/opti
 import { print } from '../cli/output.js';
 import { formatSchema, formatSql } from '../../lib/format.js';
 import { introspect } from '../../lib/introspect.js';
-import { readVersionState } from '../../lib/sync.js';
+import { readVersionState } from '../../lib/audit.js';
 
 export const inspect: Command = {
   summary: 'print the database\'s schema and recorded version',

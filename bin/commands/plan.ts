@@ -62,9 +62,9 @@ async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
       const plan = makePlan(actual, target.desired, { ...fileOptions(target, actual), allowDestructive });
       return { plan, label: basename(target.file), source: db, pending: plan.steps.length > 0 };
     }
-    const { registry } = target;
-    const { plan, recorded } = await planSync(client, registry, { allowDestructive });
-    const current = recorded !== null && recorded.version === registry.current.version && recorded.checksum === registry.current.checksum;
+    const { registry, syncTarget } = target;
+    const { plan, recorded } = await planSync(client, syncTarget, { allowDestructive });
+    const current = syncTarget.standing(recorded).kind === 'current';
     return {
       plan,
       label: `schema ${registry.current.version} (database records ${recorded?.version ?? 'no version'})`,

@@ -11,6 +11,7 @@ import { planSync, syncDatabase, SyncError } from '../../lib/sync.js';
 import { buildRegistry, loadRegistry, RegistryError } from '../../schema/registry.js';
 import type { SchemaVersionSource } from '../../schema/version.js';
 import { dirFor, exec, foreignKeyViolations, integrityOk, rows, snapshot, tempDb } from './_support.js';
+import { targetOf } from '../../schema/target.js';
 
 function schemaDir(t: Test, files: Record<string, string>): string {
   const dir = mkdtempSync(join(dirFor(t), 'versions-'));
@@ -54,12 +55,12 @@ t.test('a .sql version renames, drops what it allows and runs its data steps, ke
 
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await syncDatabase(db.client, await buildRegistry([{ version: '1.0.0', description: '', createdAt: '2024-01-01', schema: { sql: V1 }, file: '1.0.0.sql' }]));
+  await syncDatabase(db.client, targetOf(await buildRegistry([{ version: '1.0.0', description: '', createdAt: '2024-01-01', schema: { sql: V1 }, file: '1.0.0.sql' }])));
   await exec(db.client, `
     INSERT INTO accounts VALUES (1, 'a@x', 'l1'), (2, 'b@x', NULL), (3, 'c@x', 'l3');
     INSERT INTO orders VALUES (10, 1, 150), (11, 1, 5), (12, 2, 20);
   `);
-  const result = await syncDatabase(db.client, registry);
+  const result = await syncDatabase(db.client, targetOf(registry));
   t.equal(result.outcome, 'applied');
   t.same(result.plan.steps.filter((s) => s.kind.startsWith('rename')).map((s) => s.sql), [
     'ALTER TABLE "accounts" RENAME TO "customers"',
@@ -81,7 +82,7 @@ t.test('a .sql version renames, drops what it allows and runs its data steps, ke
   t.same(await rows(db.client, 'SELECT id FROM orders ORDER BY id'), [{ id: 12 }], 'the cascade follows the renamed table');
 
   const before = await snapshot(db.client);
-  t.equal((await syncDatabase(db.client, registry, { verify: true })).outcome, 'up_to_date', 'the annotations do not apply twice');
+  t.equal((await syncDatabase(db.client, targetOf(registry), { verify: true })).outcome, 'up_to_date', 'the annotations do not apply twice');
   t.same(await snapshot(db.client), before);
 });
 
@@ -135,14 +136,14 @@ t.test('a schema_version row whose version is not semver is refused, naming the 
   const registry = await buildRegistry([{ version: '1.0.0', description: '', createdAt: '2024-01-01', schema: { sql: 'CREATE TABLE a (x);' }, file: '1.0.0.sql' }]);
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await syncDatabase(db.client, registry);
+  await syncDatabase(db.client, targetOf(registry));
   await db.client.execute("UPDATE schema_version SET version = 'v1-final'");
   const before = await snapshot(db.client);
-  for (const [what, run] of [['sync', () => syncDatabase(db.client, registry)], ['plan', () => planSync(db.client, registry)]] as const) {
+  for (const [what, run] of [['sync', () => syncDatabase(db.client, targetOf(registry))], ['plan', () => planSync(db.client, targetOf(registry))]] as const) {
     const error = await run().then(() => null, (e: unknown) => e);
     t.type(error, SyncError, `${what}: a SyncError`);
-    t.match(error, { code: 'DATABASE_AHEAD', recordedVersion: 'v1-final' }, `${what}: refused, like a version it cannot order`);
-    t.match((error as Error).message, /table schema_version records version "v1-final", which is not a semantic version/, `${what}: names the table and the value`);
+    t.match(error, { code: 'INVALID_RECORDED_VERSION', details: { recordedVersion: 'v1-final' } }, `${what}: refused, a version it cannot order`);
+    t.match((error as Error).message, /table schema_version records version "v1-final" \(row \d+\), which is not a semantic version/, `${what}: names the table and the value`);
   }
   t.same(await snapshot(db.client), before, 'the database is unchanged');
 });

@@ -35,6 +35,7 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
   ENETUNREACH: 'the network is unreachable',
   CERT_HAS_EXPIRED: 'its TLS certificate has expired',
   UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  UND_ERR_SOCKET: 'the server closed the connection',
 };
 
 function hostOf(db: string): string {

@@ -91,7 +91,7 @@ export function errorCode(error: unknown): string {
   return 'FAILED';
 }
 
-export function reportFailure(io: Io, json: boolean, error: unknown, db: string | undefined): number {
+export function reportFailure(io: Io, json: boolean, error: unknown, db?: string): number {
   const message = describeError(error, db);
   const code = errorCode(error);
   const statement = error instanceof SyncError ? error.details.statement : undefined;

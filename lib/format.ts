@@ -119,13 +119,15 @@ function stepsByObject(plan: Plan): Step[][] {
   const groups = new Map<string, Step[]>();
   for (const step of plan.steps) {
     if (step.kind === 'assert') continue;
-    const family = step.kind === 'data' ? `data:${groups.size}` : step.kind.replace(/^(create|drop|rebuild|rename|add)_/, '');
-    const key = `${family === 'column' ? 'column' : family}:${foldName(step.object)}`;
+    // create_view v and drop_view v are one change to "view:v"; each data step is its own.
+    const family = step.kind === 'data' ? `data#${groups.size}` : step.kind.replace(/^(create|drop|rebuild|rename|add)_/, '');
+    const key = `${family}:${foldName(step.object)}`;
     groups.set(key, [...(groups.get(key) ?? []), step]);
   }
   return [...groups.values()];
 }
 
+/** A group's category; a create the planner explains as "kept …" restores an object (recreated). */
 function categoryOf(steps: readonly Step[]): Category {
   const has = (pattern: RegExp): boolean => steps.some((step) => pattern.test(step.kind));
   if (has(/^rebuild_/)) return 'rebuilt';

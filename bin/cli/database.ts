@@ -7,6 +7,7 @@ import { accessSync, closeSync, constants, openSync, readSync, statSync, type St
 import { dirname, resolve } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import { DatabaseUnavailableError, describeError, UsageError } from './errors.js';
+import { displayDb } from './options.js';
 
 export interface OpenOptions {
   readonly authToken: string | undefined;
@@ -95,8 +96,8 @@ export function openDatabase(url: string, options: OpenOptions): Client {
     try {
       return createClient(options.authToken === undefined ? { url } : { url, authToken: options.authToken });
     } catch (error) {
-      throw new DatabaseUnavailableError(`--db ${url}: ${describeError(error, url)}`);
+      throw new DatabaseUnavailableError(`--db ${displayDb(url)}: ${describeError(error, url)}`);
     }
   }
-  throw new UsageError(`--db must be a file:<path> or libsql://… URL, not "${url}"`, false);
+  throw new UsageError(`--db must be a file:<path> or libsql://… URL, not "${displayDb(url)}"`, false);
 }

@@ -35,6 +35,7 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
   ENETUNREACH: 'the network is unreachable',
   CERT_HAS_EXPIRED: 'its TLS certificate has expired',
   UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  UND_ERR_SOCKET: 'the server closed the connection',
 };
 
 function hostOf(db: string): string {
@@ -90,7 +91,7 @@ export function errorCode(error: unknown): string {
   return 'FAILED';
 }
 
-export function reportFailure(io: Io, json: boolean, error: unknown, db: string | undefined): number {
+export function reportFailure(io: Io, json: boolean, error: unknown, db?: string): number {
   const message = describeError(error, db);
   const code = errorCode(error);
   const statement = error instanceof SyncError ? error.details.statement : undefined;

@@ -26,3 +26,13 @@ export function requiredDb(values: OptionValues): string {
   if (db === undefined || db === '') throw new UsageError('--db <url> is required');
   return db;
 }
+
+/**
+ * The --db URL as printed: a token in the query (`?authToken=…`) or a password in the userinfo
+ * never reaches the terminal, a CI log or a JSON report.
+ */
+export function displayDb(url: string): string {
+  return url
+    .replace(/([?&](?:authToken|auth_token|token|jwt)=)[^&#]*/gi, '$1…')
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, '$1:…@');
+}

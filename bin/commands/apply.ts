@@ -2,7 +2,7 @@
 import type { Command } from '../cli/command.js';
 import { openDatabase } from '../cli/database.js';
 import { EXIT } from '../cli/exit.js';
-import { DB_HELP, DB_OPTIONS, flag, requiredDb, stringOption } from '../cli/options.js';
+import { DB_HELP, DB_OPTIONS, displayDb, flag, requiredDb, stringOption } from '../cli/options.js';
 import { print } from '../cli/output.js';
 import { fileOptions } from '../cli/schema-file.js';
 import { loadTarget } from '../cli/target.js';
@@ -22,7 +22,7 @@ export const apply: Command = {
     const target = await loadTarget(stringOption(values, 'schema'), io);
     const client = openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: true });
     try {
-      if (!json) io.stderr(`applying to ${db}…\n`);
+      if (!json) io.stderr(`applying to ${displayDb(db)}…\n`);
       if (target.kind === 'file') {
         const { plan, durationMs } = await syncToSchema(client, target.desired, {
           allowDestructive, planOptions: (actual) => fileOptions(target, actual),

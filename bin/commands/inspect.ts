@@ -3,7 +3,7 @@ import type { Command } from '../cli/command.js';
 import { openDatabase } from '../cli/database.js';
 import { UsageError } from '../cli/errors.js';
 import { EXIT } from '../cli/exit.js';
-import { DB_HELP, DB_OPTIONS, flag, requiredDb, stringOption } from '../cli/options.js';
+import { DB_HELP, DB_OPTIONS, displayDb, flag, requiredDb, stringOption } from '../cli/options.js';
 import { print } from '../cli/output.js';
 import { formatSchema, formatSql } from '../../lib/format.js';
 import { introspect } from '../../lib/introspect.js';
@@ -24,10 +24,10 @@ export const inspect: Command = {
       const [schema, state] = [await introspect(client), await readVersionState(client)];
       const version = state.recorded === null ? 'no recorded version' : `schema ${state.recorded.version} (applied ${state.recorded.appliedAt})`;
       if (sql) {
-        io.stdout(`-- ${db}: ${version}\n${formatSql(schema)}\n`);
+        io.stdout(`-- ${displayDb(db)}: ${version}\n${formatSql(schema)}\n`);
         return EXIT.ok;
       }
-      print(io, json, { version: state.recorded, schema }, `-- ${db}: ${version}\n${formatSchema(schema)}`);
+      print(io, json, { version: state.recorded, schema }, `-- ${displayDb(db)}: ${version}\n${formatSchema(schema)}`);
       return EXIT.ok;
     } finally {
       client.close();

@@ -8,7 +8,7 @@ import { openDatabase } from '../cli/database.js';
 import { UsageError } from '../cli/errors.js';
 import { EXIT } from '../cli/exit.js';
 import type { Io } from '../cli/io.js';
-import { DB_HELP, DB_OPTIONS, flag, requiredDb, stringOption } from '../cli/options.js';
+import { DB_HELP, DB_OPTIONS, displayDb, flag, requiredDb, stringOption } from '../cli/options.js';
 import { print } from '../cli/output.js';
 import { fileOptions, loadSchemaFile } from '../cli/schema-file.js';
 import { loadTarget } from '../cli/target.js';
@@ -60,7 +60,7 @@ async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
     if (target.kind === 'file') {
       const actual = await introspect(client);
       const plan = makePlan(actual, target.desired, { ...fileOptions(target, actual), allowDestructive });
-      return { plan, label: basename(target.file), source: db, pending: plan.steps.length > 0 };
+      return { plan, label: basename(target.file), source: displayDb(db), pending: plan.steps.length > 0 };
     }
     const { registry, syncTarget } = target;
     const { plan, recorded } = await planSync(client, syncTarget, { allowDestructive });
@@ -68,7 +68,7 @@ async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
     return {
       plan,
       label: `schema ${registry.current.version} (database records ${recorded?.version ?? 'no version'})`,
-      source: db,
+      source: displayDb(db),
       pending: plan.steps.length > 0 || !current,
     };
   } finally {

@@ -418,18 +418,37 @@ t.test('an unreachable or refusing server: a sentence naming the host', async (t
     const refused = await cli(['inspect', '--db', `http://127.0.0.1:${port}`, '--auth-token', 'wrong']);
     t.equal(refused.code, 1, 'a rejected token exits 1');
     t.equal(refused.stderr, `schema-sync: 127.0.0.1:${port} refused the credentials (401): check --auth-token or TURSO_AUTH_TOKEN\n`, 'naming the host');
+    // A token written into the URL is never printed, whatever the command or output.
+    const secretUrl = `http://127.0.0.1:${port}/?authToken=s3cret-token`;
+    const schema = schemaFile('secret.sql', AFTER);
+    for (const args of [['inspect', '--db', secretUrl], ['plan', '--db', secretUrl, '--schema', schema], ['apply', '--db', secretUrl, '--schema', schema]]) {
+      for (const json of [[], ['--json']]) {
+        const result = await cli([...args, ...json]);
+        t.equal(result.code, 1, `${args[0]} ${json.join('')}: exit 1`);
+        t.notMatch(result.stdout + result.stderr, /s3cret/, `${args[0]} ${json.join('')}: the token is not printed`);
+      }
+    }
+    const scheme = await cli(['plan', '--db', 'postgres://admin:hunter2@localhost/db']);
+    t.equal(scheme.code, 2, 'an unsupported scheme with a password exits 2');
+    t.notMatch(scheme.stderr, /hunter2/, 'without printing the password');
   } finally {
+    server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
-  // The port is closed now: nothing listens there.
+  // A port nothing listens on (taken, then freed, and never connected to: no pooled socket).
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const closedAddress = closed.address();
+  const freePort = typeof closedAddress === 'object' && closedAddress !== null ? closedAddress.port : 0;
+  await new Promise((resolve) => closed.close(resolve));
   const remote = schemaFile('remote.sql', AFTER);
   for (const command of ['inspect', 'plan', 'apply']) {
     const target = command === 'inspect' ? [] : ['--schema', remote];
-    const result = await cli([command, '--db', `http://127.0.0.1:${port}`, ...target]);
+    const result = await cli([command, '--db', `http://127.0.0.1:${freePort}`, ...target]);
     t.equal(result.code, 1, `${command}: exit 1`);
     const line = result.stderr.replace(/^applying to .*\n/, '');
-    t.equal(line, `schema-sync: cannot reach 127.0.0.1:${port}: the connection was refused\n`, `${command}: one sentence naming the host`);
-    const json = parseJson(await cli([command, '--db', `http://127.0.0.1:${port}`, '--json']));
+    t.equal(line, `schema-sync: cannot reach 127.0.0.1:${freePort}: the connection was refused\n`, `${command}: one sentence naming the host`);
+    const json = parseJson(await cli([command, '--db', `http://127.0.0.1:${freePort}`, '--json']));
     t.equal(json['code'], 'DATABASE_UNAVAILABLE', `${command} --json: DATABASE_UNAVAILABLE`);
     t.notMatch(String(json['message']), /fetch failed/, `${command} --json: no raw "fetch failed"`);
   }

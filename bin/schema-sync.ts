@@ -14,11 +14,13 @@ import { planSync, readVersionState, SyncError, syncDatabase, syncToSchema } fro
 import { plan as makePlan, type Plan } from '../lib/diff.js';
 import type { DatabaseSchema } from '../lib/model.js';
 import { loadRegistry, readSqlVersionFile, buildRegistry, RegistryError, type SchemaRegistry } from '../schema/registry.js';
+import { tokenCommand } from './commands/token.js';
 
 const USAGE = `Usage:
   schema-sync inspect --db <url> [--json]
   schema-sync plan    --db <url> [--schema <file.sql>] [--allow-destructive] [--json]
   schema-sync apply   --db <url> [--schema <file.sql>] [--allow-destructive] [--json]
+  schema-sync token   --sub <user_id> [--admin] [--expires 1h] [--json]
 
   --db <url>           file:<path> (an embedded libSQL file) or libsql://… (Turso)
   --auth-token <tok>   token for libsql:// URLs (default: $TURSO_AUTH_TOKEN)
@@ -154,6 +156,7 @@ async function runInspect(options: Options, client: Client): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'token') return tokenCommand(argv.slice(1));
   let options: Options;
   try {
     options = parseOptions(argv);

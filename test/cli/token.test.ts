@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { tokenCommand } from '../../bin/commands/token.js';
+import { captureIo } from '../../bin/cli/io.js';
+import { run } from '../../bin/cli/main.js';
 import { buildTestApp, TEST_SECRET } from '../helpers/app.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,10 +37,9 @@ function cli(args: string[], env: Record<string, string>): Promise<Run> {
 
 /** The same command in this process (the many small cases; spawning each would take seconds). */
 async function inProcess(args: string[], env: Record<string, string>): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await tokenCommand(args, env, { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) });
-  return { code, stdout, stderr };
+  const io = captureIo(env);
+  const code = await run(['token', ...args], io);
+  return { code, stdout: io.out, stderr: io.err };
 }
 
 const claimsOf = (token: string): Record<string, unknown> =>
@@ -108,6 +108,9 @@ t.test('refuses, naming why, when it cannot sign a token the service accepts', a
   t.equal(publicOnly.code, 1);
   t.equal(publicOnly.stdout, '', 'no token printed');
   t.match(publicOnly.stderr, /refusing to sign: JWT_PUBLIC_KEY is configured.*private key/);
+  const asJson = await inProcess(['--sub', 'user_1', '--json'], { JWT_PUBLIC_KEY: pem });
+  t.equal(asJson.code, 1);
+  t.match(JSON.parse(asJson.stdout), { outcome: 'refused', code: 'NO_SIGNING_SECRET' });
 
   const nothing = await inProcess(['--sub', 'user_1'], {});
   t.equal(nothing.code, 1);
@@ -126,13 +129,13 @@ t.test('usage errors exit 2 with the usage', async (t) => {
   const spawned = await cli(['token'], { JWT_SECRET: TEST_SECRET });
   t.equal(spawned.code, 2, 'the CLI exits 2');
   t.match(spawned.stderr, /--sub <user_id> is required/);
-  for (const args of [[], ['--sub', 'a b'], ['--sub', 'u', '--expires', 'soon'], ['--sub', 'u', 'extra'], ['--nope']]) {
+  for (const args of [[], ['--sub', 'a b'], ['--sub', 'u', '--expires', 'soon'], ['--sub', 'u', 'extra'], ['--nope'], ['--sub', 'u', '--db', 'file:x.db']]) {
     const run = await inProcess(args, { JWT_SECRET: TEST_SECRET });
     t.equal(run.code, 2, args.join(' '));
     t.equal(run.stdout, '');
-    t.match(run.stderr, /Usage:\n {2}schema-sync token --sub/);
+    t.match(run.stderr, /Usage:\n(.*\n)* {2}schema-sync token +--sub <user_id>/);
   }
   const help = await inProcess(['--help'], {});
   t.equal(help.code, 0);
-  t.match(help.stdout, /schema-sync token --sub/);
+  t.match(help.stderr, /schema-sync token +--sub <user_id> \[--admin\]/);
 });

@@ -35,6 +35,12 @@ export const EnvSchema = Type.Object(
     VERSION_CACHE_SIZE: Type.Integer({ minimum: 0, default: 100_000 }),
     BODY_LIMIT: Type.Integer({ minimum: 1_024, maximum: 1_048_576, default: 16_384 }),
     DOCS: Type.Boolean({ default: true }),
+    METRICS: Type.Boolean({ default: true }),
+    // Optional bearer token for GET /metrics; 16+ characters so it cannot be guessed.
+    METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+    // Default: 5 s in production (time for a load balancer to see /ready fail), 0 elsewhere.
+    DRAIN_DELAY_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
   },
   { additionalProperties: true },
 );
@@ -64,6 +70,10 @@ export interface AppConfig {
   readonly versionCacheSize: number;
   readonly bodyLimit: number;
   readonly docs: boolean;
+  /** GET /metrics on or off, and the bearer token it requires (none: open, like /health). */
+  readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
+  /** On SIGTERM: keep serving (with /ready 503) this long, then close; exit after `timeoutMs` more at most. */
+  readonly shutdown: { readonly drainDelayMs: number; readonly timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -94,6 +104,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     versionCacheSize: parsed.VERSION_CACHE_SIZE,
     bodyLimit: parsed.BODY_LIMIT,
     docs: parsed.DOCS,
+    metrics: { enabled: parsed.METRICS, token: parsed.METRICS_TOKEN },
+    shutdown: { drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0), timeoutMs: parsed.SHUTDOWN_TIMEOUT_MS },
   };
 }
 

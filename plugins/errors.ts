@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'APPLY_FAILED',
   'SYNC_FAILED',
   'NOT_READY',
+  'SHUTTING_DOWN',
   'INTERNAL_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

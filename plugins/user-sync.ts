@@ -11,8 +11,10 @@
  *    forward and the registry is fixed for the life of the process, so an entry never goes stale
  *    (unless a database is deleted behind the service's back); a hit costs no database read.
  */
+import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import type { SyncOutcome, SyncTrigger } from '../lib/metrics.js';
 import { planSync, readRecordedVersion, syncDatabase, SyncError, type RecordedVersion, type SyncResult } from '../lib/sync.js';
 import type { Plan } from '../lib/diff.js';
 import type { UserDatabase } from '../lib/providers/types.js';
@@ -123,6 +125,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   const { provider, withClient } = fastify.databases;
   const atCurrent = new BoundedSet(options.versionCacheSize);
   const flights = new Map<string, Promise<unknown>>();
+  const metrics = fastify.syncMetrics;
 
   function singleFlight<T>(key: string, run: () => Promise<T>): Promise<T> {
     const running = flights.get(key);
@@ -138,11 +141,18 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     return db;
   }
 
-  /** One sync attempt, logged with the user; throws what the engine throws. */
-  async function attempt(db: UserDatabase, log: FastifyBaseLogger, verify: boolean): Promise<SyncResult> {
+  /** One sync attempt, logged with the user and counted by trigger; throws what the engine throws. */
+  async function attempt(db: UserDatabase, log: FastifyBaseLogger, trigger: SyncTrigger): Promise<SyncResult> {
     const userLog = log.child({ user_id: db.userId, database: db.name });
+    // A sign-in trusts the version row; an explicit sync compares the live schema too.
+    const verify = trigger === 'manual';
+    const startedAt = performance.now();
+    const running = metrics?.started(trigger);
+    const record = (outcome: SyncOutcome, statements: number, code?: string): void =>
+      metrics?.record({ trigger, outcome, durationMs: performance.now() - startedAt, statements, ...(code === undefined ? {} : { code }) });
     try {
       const result = await withClient(db, (client) => syncDatabase(client, registry, { logger: userLog, verify }));
+      record(result.outcome, result.outcome === 'applied' ? result.statements : 0);
       // The engine logs applied attempts itself; an up-to-date check is logged here.
       if (result.outcome === 'up_to_date') {
         userLog.info(
@@ -154,6 +164,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       return result;
     } catch (error) {
       const failure = failureOf(error);
+      record(failure.code === 'DATABASE_AHEAD' ? 'refused' : 'failed', 0, failure.code);
       // APPLY_FAILED is logged by the engine with the failing statement.
       if (failure.code === 'DATABASE_AHEAD') {
         userLog.warn({ recorded_version: failure.recordedVersion, to_version: registry.current.version, outcome: 'refused' }, failure.message);
@@ -161,6 +172,8 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
         userLog.error({ err: error, to_version: registry.current.version, outcome: 'failed', code: failure.code }, 'schema sync failed');
       }
       throw error;
+    } finally {
+      running?.();
     }
   }
 
@@ -169,12 +182,13 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       const db = provider.locate(userId);
       if (atCurrent.has(db.name)) {
         log.debug({ user_id: userId, outcome: 'up_to_date', cached: true }, 'schema up to date (cached)');
+        metrics?.signInCacheHit();
         return { synced: true, created: false, result: null, version: registry.current.version };
       }
       return singleFlight(`initialize:${db.name}`, async (): Promise<InitializeOutcome> => {
         const { created } = await provider.ensure(db);
         try {
-          const result = await attempt(db, log, false);
+          const result = await attempt(db, log, 'sign_in');
           return { synced: true, created, result, version: result.toVersion };
         } catch (error) {
           const failure = failureOf(error);
@@ -190,7 +204,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       const db = await existing(userId);
       return singleFlight(`sync:${db.name}`, async () => {
         try {
-          return await attempt(db, log, true);
+          return await attempt(db, log, 'manual');
         } catch (error) {
           throw httpErrorOf(failureOf(error));
         }
@@ -216,6 +230,12 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   };
 
   fastify.decorate('userSync', userSync);
+
+  // Runs before the pool closes (plugins close in reverse order): syncs still running finish
+  // (or roll back) on their own clients, so no client is closed under a transaction.
+  fastify.addHook('onClose', async () => {
+    await Promise.allSettled([...flights.values()]);
+  });
 };
 
-export default fp(userSyncPlugin, { name: 'user-sync', fastify: '5.x', dependencies: ['schema-registry', 'turso'] });
+export default fp(userSyncPlugin, { name: 'user-sync', fastify: '5.x', dependencies: ['schema-registry', 'turso', 'metrics'] });

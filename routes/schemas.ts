@@ -127,6 +127,11 @@ const CODE_DOCS: Partial<Readonly<Record<ErrorCode, CodeDoc>>> = {
     when: 'the service cannot use its database provider (e.g. DATA_DIR is not writable)',
     example: example(503, 'NOT_READY', 'database provider unavailable: EACCES: permission denied, access \'/srv/schema-sync/data\''),
   },
+  SHUTTING_DOWN: {
+    status: 503,
+    when: 'the process is draining for a shutdown (SIGTERM): requests are still served, but send new work elsewhere',
+    example: example(503, 'SHUTTING_DOWN', 'shutting down: finishing requests in flight'),
+  },
 };
 
 const STATUS_SUMMARIES: Readonly<Record<number, string>> = {
@@ -151,7 +156,7 @@ const DEFAULT_CODES: Readonly<Record<number, readonly ErrorCode[]>> = {
   413: ['BODY_TOO_LARGE'],
   415: ['UNSUPPORTED_MEDIA_TYPE'],
   500: ['APPLY_FAILED', 'INTERNAL_ERROR'],
-  503: ['NOT_READY'],
+  503: ['NOT_READY', 'SHUTTING_DOWN'],
 };
 
 const docOf = (code: ErrorCode): CodeDoc => {

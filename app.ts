@@ -74,7 +74,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
   });
   await fastify.register(authPlugin, { jwt: config.jwt });
   await fastify.register(metricsPlugin);
-  await fastify.register(userSyncPlugin, { versionCacheSize: config.versionCacheSize });
+  await fastify.register(userSyncPlugin, { versionCacheSize: config.versionCacheSize, syncThreads: config.syncThreads, schemaDir: config.schemaDir });
 
   await fastify.register(healthRoutes);
   await fastify.register(versionsRoute);

@@ -5,8 +5,8 @@
  *
  * Shutdown (SIGTERM, as an orchestrator sends it): /ready turns 503 SHUTTING_DOWN at once and
  * requests keep being served for DRAIN_DELAY_MS, long enough for the load balancer to see it and
- * stop routing here; then the server stops listening, waits for requests in flight and running
- * syncs, closes every database client and exits 0. If that takes longer than SHUTDOWN_TIMEOUT_MS
+ * stop routing here; then the server stops listening, answers what is in flight, waits for
+ * running syncs, closes every database client and exits 0 (plugins/drain.ts). If that takes longer than SHUTDOWN_TIMEOUT_MS
  * the process exits 1 anyway. SIGINT (Ctrl-C at a terminal) skips the delay.
  */
 import type { AddressInfo } from 'node:net';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         app.log.info({ signal, drain_delay_ms: delay }, 'draining: /ready is 503 SHUTTING_DOWN, requests are still served');
         await sleep(delay);
       }
-      await app.close();
+      await app.drain.close();
       app.log.info({ duration_ms: Date.now() - startedAt }, 'closed: requests answered, syncs finished, database clients closed');
     },
   );

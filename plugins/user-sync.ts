@@ -10,11 +10,18 @@
  *  - a bounded per-process set of users known to be at the current version. Versions only move
  *    forward and the registry is fixed for the life of the process, so an entry never goes stale
  *    (unless a database is deleted behind the service's back); a hit costs no database read.
+ *
+ * Local (file:) databases migrate on worker threads (lib/sync-executor.ts): @libsql/client runs
+ * an embedded database on the calling thread, and a big rebuild would stall the event loop. The
+ * version check that settles most sign-ins stays on the pooled client here.
  */
+import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SyncOutcome, SyncTrigger } from '../lib/metrics.js';
+import { createSyncExecutor } from '../lib/sync-executor.js';
 import { planSync, readRecordedVersion, syncDatabase, SyncError, type RecordedVersion, type SyncResult } from '../lib/sync.js';
 import type { Plan } from '../lib/diff.js';
 import type { UserDatabase } from '../lib/providers/types.js';
@@ -118,7 +125,13 @@ const userNotFound = (userId: string): HttpError =>
 
 export interface UserSyncPluginOptions {
   readonly versionCacheSize: number;
+  /** Threads for local syncs of files of at least `minBytes`; 0 threads (or a remote provider) runs them on the event loop. */
+  readonly syncThreads?: { readonly count: number; readonly minBytes: number };
+  /** Where the worker threads load the registry from (the service's SCHEMA_DIR). */
+  readonly schemaDir?: string | undefined;
 }
+
+const NO_STEPS = { steps: [], skipped: [], warnings: [] } as const;
 
 const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify, options) => {
   const registry = fastify.schemaRegistry;
@@ -126,6 +139,35 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   const atCurrent = new BoundedSet(options.versionCacheSize);
   const flights = new Map<string, Promise<unknown>>();
   const metrics = fastify.syncMetrics;
+  const threads = options.syncThreads ?? { count: 0, minBytes: 0 };
+  const executor = provider.kind === 'local' && threads.count > 0 ? createSyncExecutor({ registry, schemaDir: options.schemaDir, threads: threads.count }) : null;
+
+  /** A local file big enough that migrating it on the event loop would stall it. */
+  async function big(db: UserDatabase): Promise<boolean> {
+    if (threads.minBytes === 0) return true;
+    const { url } = provider.clientConfig(db);
+    if (!url.startsWith('file:')) return false;
+    const size = await stat(fileURLToPath(url)).then((info) => info.size, () => 0);
+    return size >= threads.minBytes;
+  }
+
+  /**
+   * syncDatabase, on a thread for a big local file; an up-to-date sign-in is settled here by one
+   * read, and a small file (a new user's, say) migrates here in milliseconds.
+   */
+  async function runSync(db: UserDatabase, verify: boolean, logger: FastifyBaseLogger): Promise<SyncResult> {
+    if (executor === null || !(await big(db))) return withClient(db, (client) => syncDatabase(client, registry, { logger, verify }));
+    if (!verify) {
+      const startedAt = performance.now();
+      const recorded = await withClient(db, readRecordedVersion);
+      const current = registry.current;
+      if (recorded !== null && recorded.version === current.version && recorded.checksum === current.checksum) {
+        const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
+        return { outcome: 'up_to_date', fromVersion: recorded.version, toVersion: current.version, statements: 0, plan: NO_STEPS, appliedAt: null, durationMs };
+      }
+    }
+    return executor.sync(provider.clientConfig(db), { verify, logger });
+  }
 
   function singleFlight<T>(key: string, run: () => Promise<T>): Promise<T> {
     const running = flights.get(key);
@@ -151,7 +193,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     const record = (outcome: SyncOutcome, statements: number, code?: string): void =>
       metrics?.record({ trigger, outcome, durationMs: performance.now() - startedAt, statements, ...(code === undefined ? {} : { code }) });
     try {
-      const result = await withClient(db, (client) => syncDatabase(client, registry, { logger: userLog, verify }));
+      const result = await runSync(db, verify, userLog);
       record(result.outcome, result.outcome === 'applied' ? result.statements : 0);
       // The engine logs applied attempts itself; an up-to-date check is logged here.
       if (result.outcome === 'up_to_date') {
@@ -235,6 +277,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   // (or roll back) on their own clients, so no client is closed under a transaction.
   fastify.addHook('onClose', async () => {
     await Promise.allSettled([...flights.values()]);
+    await executor?.close();
   });
 };
 

@@ -6,8 +6,8 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** What started a sync: a sign-in (POST /api/user/initialize), an explicit sync route, a fleet rollout. */
-export const SYNC_TRIGGERS = ['sign_in', 'manual', 'sync_all'] as const;
+/** What started a sync: a sign-in (POST /api/user/initialize), the explicit sync route, a fleet rollout (sync-all). */
+export const SYNC_TRIGGERS = ['sign_in', 'manual', 'fleet'] as const;
 export type SyncTrigger = (typeof SYNC_TRIGGERS)[number];
 
 /**
@@ -66,7 +66,7 @@ export function createSyncMetrics(options: SyncMetricsOptions): SyncMetrics {
   const registry = new Registry();
   const syncs = new Counter({
     name: METRIC_NAMES.syncs,
-    help: 'Sync attempts by trigger (sign_in, manual, sync_all) and outcome (applied, up_to_date, refused, failed).',
+    help: 'Sync attempts by trigger (sign_in, manual, fleet) and outcome (applied, up_to_date, refused, failed).',
     labelNames: ['trigger', 'outcome'] as const,
     registers: [registry],
   });

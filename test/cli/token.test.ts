@@ -3,8 +3,11 @@
  * configured only through the environment; its tokens are then used against the real app (real
  * libSQL files), which must accept them exactly as it accepts its own.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { captureIo } from '../../bin/cli/io.js';
@@ -65,6 +68,39 @@ t.test('a user token from the CLI signs that user in, and only that user', async
   const other = await initialize(app, token, 'someone_else');
   t.equal(other.statusCode, 403);
   t.equal(other.json().code, 'FORBIDDEN');
+});
+
+t.test('the running server (server.ts, its own process) accepts a CLI token', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'schema-sync-token-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { JWT_SECRET: TEST_SECRET, JWT_AUDIENCE: 'schema-sync' };
+  const server = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env, PORT: '0', DATA_DIR: join(dir, 'data'), DOCS: 'false', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.teardown(() => void server.kill('SIGKILL'));
+  let stdout = '';
+  server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const deadline = Date.now() + 30_000;
+  let url: string | undefined;
+  while (url === undefined) {
+    url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+    if (url === undefined && (Date.now() > deadline || server.exitCode !== null)) throw new Error(`server did not start: ${stdout}`);
+    if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const run = await cli(['token', '--sub', 'user_2abcXYZ'], env);
+  t.equal(run.code, 0, run.stderr);
+  const res = await fetch(`${url}/api/user/initialize`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${run.stdout.trim()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'ada@example.com', user_id: 'user_2abcXYZ' }),
+  });
+  t.equal(res.status, 200);
+  t.match(await res.json(), { success: true, schema_synced: true, schema_version: '1.1.0' });
+  const exited = new Promise((resolve) => server.on('exit', resolve));
+  server.kill('SIGTERM');
+  t.equal(await exited, 0);
 });
 
 t.test('--admin may act for any user; --expires sets the lifetime; --json prints the claims', async (t) => {

@@ -8,7 +8,9 @@ import type { Client, Config } from '@libsql/client';
 import type { DatabaseProvider } from './lib/providers/types.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin, { type AppConfig } from './plugins/config.js';
+import drainPlugin from './plugins/drain.js';
 import errorsPlugin, { toErrorBody } from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
 import schemaRegistryPlugin from './plugins/schema-registry.js';
 import swaggerPlugin from './plugins/swagger.js';
 import tursoPlugin from './plugins/turso.js';
@@ -33,6 +35,7 @@ export { DOCS_PATH } from './plugins/swagger.js';
 const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, createClient }) => {
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
+  await fastify.register(drainPlugin);
   await fastify.register(swaggerPlugin, { docs: config.docs });
 
   await fastify.register(schemaRegistryPlugin, { schemaDir: config.schemaDir });
@@ -42,7 +45,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
     ...(createClient === undefined ? {} : { createClient }),
   });
   await fastify.register(authPlugin, { jwt: config.jwt });
-  await fastify.register(userSyncPlugin, { versionCacheSize: config.versionCacheSize });
+  await fastify.register(metricsPlugin);
+  await fastify.register(userSyncPlugin, { versionCacheSize: config.versionCacheSize, syncThreads: config.syncThreads, schemaDir: config.schemaDir });
 
   await fastify.register(healthRoutes);
   await fastify.register(versionsRoute);
@@ -64,7 +68,7 @@ export function serverOptions(config: AppConfig, logger: FastifyServerOptions['l
     // (Fastify's default of 100 would turn valid ids into 414s).
     routerOptions: { maxParamLength: 512 },
     // While draining for a deploy, requests still arriving on open connections are served (the
-    // pool closes only after them); /ready turns 503 NOT_READY so the load balancer moves on.
+    // pool closes only after them); /ready turns 503 SHUTTING_DOWN so the load balancer moves on.
     return503OnClosing: false,
     // Errors the router raises before any route (bad percent-encoding, an over-long parameter)
     // get the same envelope as everything else.

@@ -2,13 +2,21 @@
  * Standalone entry: read the environment, build the app, listen, close gracefully on SIGINT/SIGTERM.
  * `npm start` with nothing set works on a fresh machine: local databases under ./data and, outside
  * production, an ephemeral JWT secret with a ready admin token printed below the Swagger UI URL.
+ *
+ * Shutdown (SIGTERM, as an orchestrator sends it): /ready turns 503 SHUTTING_DOWN at once and
+ * requests keep being served for DRAIN_DELAY_MS, long enough for the load balancer to see it and
+ * stop routing here; then the server stops listening, answers what is in flight, waits for
+ * running syncs, closes every database client and exits 0 (plugins/drain.ts). If that takes longer than SHUTDOWN_TIMEOUT_MS
+ * the process exits 1 anyway. SIGINT (Ctrl-C at a terminal) skips the delay.
  */
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DOCS_PATH } from './app.js';
 import { ADMIN_SCOPE } from './plugins/auth.js';
 import { ConfigError, loadConfig, type AppConfig } from './plugins/config.js';
+import { METRICS_PATH } from './plugins/metrics.js';
 
 const ADMIN_TOKEN_TTL = '12h';
 
@@ -39,11 +47,26 @@ async function main(): Promise<void> {
     // A bad registry (RegistryError names the file and the problem), an unavailable provider.
     fail((error as Error).message);
   }
-  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
-    if (err) app.log.error({ err }, 'closing after an uncaught error');
-    else app.log.info({ signal }, 'closing');
-    await app.close();
-  });
+  const { drainDelayMs, timeoutMs } = config.shutdown;
+  closeWithGrace(
+    {
+      delay: drainDelayMs + timeoutMs,
+      onTimeout: (ms) => app.log.error({ timeout_ms: ms }, 'shutdown timed out: exiting with requests or syncs unfinished'),
+    },
+    async ({ err, signal }) => {
+      const startedAt = Date.now();
+      app.drain.start();
+      if (err) {
+        app.log.error({ err }, 'closing after an uncaught error');
+      } else {
+        const delay = signal === 'SIGTERM' ? drainDelayMs : 0;
+        app.log.info({ signal, drain_delay_ms: delay }, 'draining: /ready is 503 SHUTTING_DOWN, requests are still served');
+        await sleep(delay);
+      }
+      await app.drain.close();
+      app.log.info({ duration_ms: Date.now() - startedAt }, 'closed: requests answered, syncs finished, database clients closed');
+    },
+  );
 
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -56,6 +79,7 @@ async function main(): Promise<void> {
   const url = baseUrl(config, app.server.address() as AddressInfo);
   const lines = [`schema-sync listening on ${url} (data: ${config.dataDir}, schema ${app.schemaRegistry.current.version})`];
   if (config.docs) lines.push(`  Swagger UI:  ${url}${DOCS_PATH}`);
+  if (config.metrics.enabled) lines.push(`  Metrics:     ${url}${METRICS_PATH}${config.metrics.token === undefined ? '' : ' (bearer METRICS_TOKEN)'}`);
   if (config.jwt.mode === 'secret' && config.jwt.ephemeral) {
     app.log.warn('no JWT_SECRET or JWT_PUBLIC_KEY set: using an ephemeral secret; tokens stop working on restart');
     const token = app.signToken({ sub: 'admin', scope: ADMIN_SCOPE }, { expiresIn: ADMIN_TOKEN_TTL });

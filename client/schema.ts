@@ -30,7 +30,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description 503 NOT_READY when the database provider cannot be used (e.g. DATA_DIR is not writable).
+         * @description 503 NOT_READY when the database provider cannot be used (e.g. DATA_DIR is not writable); 503 SHUTTING_DOWN from SIGTERM on, while the process drains.
          */
         get: operations["ready"];
         put?: never;
@@ -157,7 +157,7 @@ export interface components {
              * @description Stable machine-readable cause.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY";
+            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "SHUTTING_DOWN";
             /** @description APPLY_FAILED: the SQL statement that failed. */
             statement?: string;
             /** @description APPLY_FAILED: its 0-based position in the plan. */
@@ -238,6 +238,7 @@ export interface operations {
              * @description Not ready.
              *
              *     - `NOT_READY`: the service cannot use its database provider (e.g. DATA_DIR is not writable)
+             *     - `SHUTTING_DOWN`: the process is draining for a shutdown (SIGTERM): requests are still served, but send new work elsewhere
              */
             503: {
                 headers: {

@@ -3,6 +3,7 @@
  * object that the other plugins read from `fastify.config`.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import envSchema from 'env-schema';
@@ -35,6 +36,16 @@ export const EnvSchema = Type.Object(
     VERSION_CACHE_SIZE: Type.Integer({ minimum: 0, default: 100_000 }),
     BODY_LIMIT: Type.Integer({ minimum: 1_024, maximum: 1_048_576, default: 16_384 }),
     DOCS: Type.Boolean({ default: true }),
+    METRICS: Type.Boolean({ default: true }),
+    // Optional bearer token for GET /metrics; 16+ characters so it cannot be guessed.
+    METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+    // Default: 5 s in production (time for a load balancer to see /ready fail), 0 elsewhere.
+    DRAIN_DELAY_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+    // Threads for local (file:) syncs, off the event loop; 0 runs them on it. Default: cores, at most 4.
+    SYNC_THREADS: Type.Optional(Type.Integer({ minimum: 0, maximum: 64 })),
+    // Smaller database files migrate on the event loop in milliseconds; a thread costs more than that.
+    SYNC_THREAD_MIN_BYTES: Type.Integer({ minimum: 0, default: 1_048_576 }),
   },
   { additionalProperties: true },
 );
@@ -64,6 +75,12 @@ export interface AppConfig {
   readonly versionCacheSize: number;
   readonly bodyLimit: number;
   readonly docs: boolean;
+  /** GET /metrics on or off, and the bearer token it requires (none: open, like /health). */
+  readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
+  /** On SIGTERM: keep serving (with /ready 503) this long, then close; exit after `timeoutMs` more at most. */
+  readonly shutdown: { readonly drainDelayMs: number; readonly timeoutMs: number };
+  /** Worker threads running local syncs of files of at least `minBytes`; 0 threads = all on the event loop. */
+  readonly syncThreads: { readonly count: number; readonly minBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -94,6 +111,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     versionCacheSize: parsed.VERSION_CACHE_SIZE,
     bodyLimit: parsed.BODY_LIMIT,
     docs: parsed.DOCS,
+    metrics: { enabled: parsed.METRICS, token: parsed.METRICS_TOKEN },
+    syncThreads: { count: parsed.SYNC_THREADS ?? Math.min(4, availableParallelism()), minBytes: parsed.SYNC_THREAD_MIN_BYTES },
+    shutdown: { drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0), timeoutMs: parsed.SHUTDOWN_TIMEOUT_MS },
   };
 }
 

@@ -132,6 +132,12 @@ export const ERROR_CATALOGUE = {
     when: 'the service cannot use its database provider (e.g. DATA_DIR is not writable)',
     example: "database provider unavailable: EACCES: permission denied, access '/srv/schema-sync/data'",
   },
+  SHUTTING_DOWN: {
+    status: 503,
+    impliedByStatus: true,
+    when: 'the process is draining for a shutdown (SIGTERM): requests are still served, but send new work elsewhere',
+    example: 'shutting down: finishing requests in flight',
+  },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

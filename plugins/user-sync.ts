@@ -10,10 +10,20 @@
  *  - a bounded per-process set of users known to be at the current version. Versions only move
  *    forward and the registry is fixed for the life of the process, so an entry never goes stale
  *    (unless a database is deleted behind the service's back); a hit costs no database read.
+ *
+ * Local (file:) databases migrate on worker threads (lib/sync-executor.ts): @libsql/client runs
+ * an embedded database on the calling thread, and a big rebuild would stall the event loop. The
+ * version check that settles most sign-ins stays on the pooled client here.
  */
+import { stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { readRecordedVersion, type RecordedVersion } from '../lib/audit.js';
+import type { SyncOutcome, SyncTrigger } from '../lib/metrics.js';
+import { createSyncExecutor } from '../lib/sync-executor.js';
+import { SYNC_WORKER_URL, type SyncWorkerData } from '../schema/sync-worker-url.js';
 import { planSync, syncDatabase, SyncError, type SyncResult } from '../lib/sync.js';
 import type { Plan } from '../lib/diff.js';
 import type { UserDatabase } from '../lib/providers/types.js';
@@ -106,13 +116,57 @@ const userNotFound = (userId: string): HttpError =>
 
 export interface UserSyncPluginOptions {
   readonly versionCacheSize: number;
+  /** Threads for local syncs of files of at least `minBytes`; 0 threads (or a remote provider) runs them on the event loop. */
+  readonly syncThreads?: { readonly count: number; readonly minBytes: number };
+  /** Where the worker threads load the registry from (the service's SCHEMA_DIR). */
+  readonly schemaDir?: string | undefined;
 }
 
+const NO_STEPS = { steps: [], skipped: [], warnings: [] } as const;
+
 const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify, options) => {
+  const registry = fastify.schemaRegistry;
   const target = fastify.syncTarget;
   const { provider, withClient } = fastify.databases;
   const atCurrent = new BoundedSet(options.versionCacheSize);
   const flights = new Map<string, Promise<unknown>>();
+  const metrics = fastify.syncMetrics;
+  const threads = options.syncThreads ?? { count: 0, minBytes: 0 };
+  const executor = provider.kind === 'local' && threads.count > 0 ? createSyncExecutor({
+    workerUrl: SYNC_WORKER_URL,
+    workerData: { schemaDir: options.schemaDir } satisfies SyncWorkerData,
+    expectedVersions: registry.versions.map(({ version, checksum }) => ({ version, checksum })),
+    threads: threads.count,
+  }) : null;
+
+  /** A local file big enough that migrating it on the event loop would stall it. */
+  async function big(db: UserDatabase): Promise<boolean> {
+    if (threads.minBytes === 0) return true;
+    const { url } = provider.clientConfig(db);
+    if (!url.startsWith('file:')) return false;
+    const size = await stat(fileURLToPath(url)).then((info) => info.size, () => 0);
+    return size >= threads.minBytes;
+  }
+
+  /**
+   * syncDatabase, on a thread for a big local file; an up-to-date sign-in is settled here by one
+   * read, and a small file (a new user's, say) migrates here in milliseconds.
+   */
+  async function runSync(db: UserDatabase, verify: boolean): Promise<SyncResult> {
+    if (executor === null || !(await big(db))) return withClient(db, (client) => syncDatabase(client, target, { verify }));
+    if (!verify) {
+      const startedAt = performance.now();
+      const recorded = await withClient(db, readRecordedVersion);
+      if (target.standing(recorded).kind === 'current') {
+        const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
+        return {
+          outcome: 'up_to_date', fromVersion: recorded?.version ?? null, toVersion: target.version, statements: 0, plan: NO_STEPS,
+          appliedAt: null, durationMs, racesLost: 0,
+        };
+      }
+    }
+    return executor.sync(provider.clientConfig(db), { verify });
+  }
 
   function singleFlight<T>(key: string, run: () => Promise<T>): Promise<T> {
     const running = flights.get(key);
@@ -129,14 +183,22 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   }
 
   /**
-   * One sync attempt, logged with the user (the engine returns outcomes and logs nothing): every
-   * attempt logs from/to version, statements, duration and outcome. Throws what the engine throws.
+   * One sync attempt, logged with the user and counted by trigger (the engine returns outcomes and
+   * logs nothing): every attempt logs from/to version, statements, duration and outcome. Throws
+   * what the engine throws.
    */
-  async function attempt(db: UserDatabase, log: FastifyBaseLogger, verify: boolean): Promise<SyncResult> {
+  async function attempt(db: UserDatabase, log: FastifyBaseLogger, trigger: SyncTrigger): Promise<SyncResult> {
     const userLog = log.child({ user_id: db.userId, database: db.name });
-    const started = performance.now();
+    // A sign-in trusts the version row; an explicit sync compares the live schema too.
+    const verify = trigger === 'manual';
+    const startedAt = performance.now();
+    const elapsed = (): number => Math.round((performance.now() - startedAt) * 100) / 100;
+    const running = metrics?.started(trigger);
+    const record = (outcome: SyncOutcome, statements: number, code?: string): void =>
+      metrics?.record({ trigger, outcome, durationMs: performance.now() - startedAt, statements, ...(code === undefined ? {} : { code }) });
     try {
-      const result = await withClient(db, (client) => syncDatabase(client, target, { verify }));
+      const result = await runSync(db, verify);
+      record(result.outcome, result.outcome === 'applied' ? result.statements : 0);
       const fields = {
         from_version: result.fromVersion, to_version: result.toVersion, statements: result.statements,
         duration_ms: result.durationMs, outcome: result.outcome, races_lost: result.racesLost,
@@ -151,11 +213,13 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       return result;
     } catch (error) {
       const failure = failureOf(error);
+      const refused = failure.code === 'DATABASE_AHEAD' || failure.code === 'INVALID_RECORDED_VERSION';
+      record(refused ? 'refused' : 'failed', 0, failure.code);
       const fields = {
-        to_version: target.version, duration_ms: Math.round((performance.now() - started) * 100) / 100, code: failure.code,
+        to_version: target.version, duration_ms: elapsed(), code: failure.code,
         ...(error instanceof SyncError && error.details.fromVersion !== undefined ? { from_version: error.details.fromVersion } : {}),
       };
-      if (failure.code === 'DATABASE_AHEAD' || failure.code === 'INVALID_RECORDED_VERSION') {
+      if (refused) {
         userLog.warn({ ...fields, recorded_version: failure.details.recorded_version, outcome: 'refused' }, failure.message);
       } else if (failure.code === 'APPLY_FAILED') {
         userLog.error({ ...fields, outcome: 'failed', failed_statement: failure.details.statement, error: failure.message }, 'schema sync failed; database unchanged');
@@ -163,6 +227,8 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
         userLog.error({ ...fields, err: error, outcome: 'failed' }, 'schema sync failed');
       }
       throw error;
+    } finally {
+      running?.();
     }
   }
 
@@ -171,12 +237,13 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       const db = provider.locate(userId);
       if (atCurrent.has(db.name)) {
         log.debug({ user_id: userId, outcome: 'up_to_date', cached: true }, 'schema up to date (cached)');
+        metrics?.signInCacheHit();
         return { synced: true, created: false, result: null, version: target.version };
       }
       return singleFlight(`initialize:${db.name}`, async (): Promise<InitializeOutcome> => {
         const { created } = await provider.ensure(db);
         try {
-          const result = await attempt(db, log, false);
+          const result = await attempt(db, log, 'sign_in');
           return { synced: true, created, result, version: result.toVersion };
         } catch (error) {
           if (error instanceof HttpError) throw error; // e.g. the provider is unavailable: not a sync outcome
@@ -193,7 +260,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       const db = await existing(userId);
       return singleFlight(`sync:${db.name}`, async () => {
         try {
-          return await attempt(db, log, true);
+          return await attempt(db, log, 'manual');
         } catch (error) {
           throw error instanceof HttpError ? error : httpErrorOf(failureOf(error));
         }
@@ -219,6 +286,13 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   };
 
   fastify.decorate('userSync', userSync);
+
+  // Runs before the pool closes (plugins close in reverse order): syncs still running finish
+  // (or roll back) on their own clients, so no client is closed under a transaction.
+  fastify.addHook('onClose', async () => {
+    await Promise.allSettled([...flights.values()]);
+    await executor?.close();
+  });
 };
 
-export default fp(userSyncPlugin, { name: 'user-sync', fastify: '5.x', dependencies: ['schema-registry', 'turso'] });
+export default fp(userSyncPlugin, { name: 'user-sync', fastify: '5.x', dependencies: ['schema-registry', 'turso', 'metrics'] });

@@ -1,7 +1,8 @@
 /**
  * GET /health (liveness: the process answers) and GET /ready (readiness: it can serve users —
  * the registry loaded at start-up, the database provider usable). No token needed; neither
- * touches a user's database. A closing server stops accepting connections, which probes see.
+ * touches a user's database. From SIGTERM on /ready is 503 SHUTTING_DOWN (plugins/drain.ts)
+ * while requests are still served; /health stays 200 until the process exits.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -40,12 +41,15 @@ const healthRoutes: FastifyPluginAsync = async (fastify) => {
       schema: {
         operationId: 'ready',
         summary: 'Readiness',
-        description: '503 NOT_READY when the database provider cannot be used (e.g. DATA_DIR is not writable).',
+        description:
+          '503 NOT_READY when the database provider cannot be used (e.g. DATA_DIR is not writable); ' +
+          '503 SHUTTING_DOWN from SIGTERM on, while the process drains.',
         tags: ['ops'],
         response: { 200: ReadyResponse, ...errorResponses(503) },
       },
     },
     async () => {
+      if (fastify.drain.draining) throw new HttpError('SHUTTING_DOWN', 'shutting down: finishing requests in flight');
       const provider = fastify.databases.provider;
       try {
         await provider.check();

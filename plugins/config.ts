@@ -8,6 +8,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import envSchema from 'env-schema';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { TURSO_HASH_LENGTH, tursoNameBudget } from '../lib/naming.js';
+import { parseExpiration } from '../lib/providers/turso-tokens.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -35,6 +37,14 @@ export const EnvSchema = Type.Object(
     VERSION_CACHE_SIZE: Type.Integer({ minimum: 0, default: 100_000 }),
     BODY_LIMIT: Type.Integer({ minimum: 1_024, maximum: 1_048_576, default: 16_384 }),
     DOCS: Type.Boolean({ default: true }),
+    // DB_PROVIDER=turso (required there, checked in tursoConfig).
+    TURSO_API_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+    TURSO_ORG: Type.Optional(Type.String({ minLength: 1, pattern: '^[a-z0-9][a-z0-9-]*$' })),
+    TURSO_GROUP: Type.Optional(Type.String({ minLength: 1, pattern: '^[a-z0-9][a-z0-9-]*$' })),
+    TURSO_API_URL: Type.String({ minLength: 1, pattern: '^https?://', default: 'https://api.turso.tech' }),
+    TURSO_TLS: Type.Boolean({ default: true }),
+    TURSO_GROUP_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+    TURSO_TOKEN_EXPIRATION: Type.String({ minLength: 1, default: '7d' }),
   },
   { additionalProperties: true },
 );
@@ -64,6 +74,18 @@ export interface AppConfig {
   readonly versionCacheSize: number;
   readonly bodyLimit: number;
   readonly docs: boolean;
+  /** Set when DB_PROVIDER=turso. */
+  readonly turso: TursoConfig | null;
+}
+
+export interface TursoConfig {
+  readonly apiToken: string;
+  readonly org: string;
+  readonly group: string;
+  readonly apiUrl: string;
+  readonly tls: boolean;
+  readonly groupToken: string | undefined;
+  readonly tokenExpiration: string;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +116,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     versionCacheSize: parsed.VERSION_CACHE_SIZE,
     bodyLimit: parsed.BODY_LIMIT,
     docs: parsed.DOCS,
+    turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,
+  };
+}
+
+function tursoConfig(env: Env): TursoConfig {
+  const missing = (['TURSO_API_TOKEN', 'TURSO_ORG', 'TURSO_GROUP'] as const).filter((key) => env[key] === undefined);
+  if (missing.length > 0) throw new ConfigError(`invalid configuration: DB_PROVIDER=turso needs ${missing.join(', ')}`);
+  const org = env.TURSO_ORG as string;
+  if (tursoNameBudget(org) < TURSO_HASH_LENGTH) {
+    throw new ConfigError(`invalid configuration: TURSO_ORG is too long (${org.length} characters): "<database>-<org>" must fit one 63-character DNS label`);
+  }
+  try {
+    parseExpiration(env.TURSO_TOKEN_EXPIRATION);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: TURSO_TOKEN_EXPIRATION: ${(error as Error).message}`);
+  }
+  return {
+    apiToken: env.TURSO_API_TOKEN as string,
+    org,
+    group: env.TURSO_GROUP as string,
+    apiUrl: env.TURSO_API_URL,
+    tls: env.TURSO_TLS,
+    groupToken: env.TURSO_GROUP_TOKEN,
+    tokenExpiration: env.TURSO_TOKEN_EXPIRATION,
   };
 }
 

@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkUserId } from '../lib/naming.js';
+import { ProviderUnavailableError } from '../lib/providers/turso-api.js';
 
 export const ERROR_CODES = [
   'INVALID_REQUEST',
@@ -27,6 +28,7 @@ export const ERROR_CODES = [
   'APPLY_FAILED',
   'SYNC_FAILED',
   'NOT_READY',
+  'PROVIDER_UNAVAILABLE',
   'INTERNAL_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -99,6 +101,8 @@ interface ValidationIssue {
 /** Maps any error a request can raise to the response body. */
 export function toErrorBody(error: FastifyError | HttpError | Error, request: FastifyRequest): ErrorBody {
   if (error instanceof HttpError) return errorBody(error.statusCode, error.code, error.message, error.details);
+  // The database provider's API kept failing (or refused our credentials): the caller may retry.
+  if (error instanceof ProviderUnavailableError) return errorBody(503, 'PROVIDER_UNAVAILABLE', error.message);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationBody(fastifyError, request);
   if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return errorBody(400, 'INVALID_USER_ID', messageFor[fastifyError.code] as string);

@@ -127,6 +127,15 @@ const CODE_DOCS: Partial<Readonly<Record<ErrorCode, CodeDoc>>> = {
     when: 'the service cannot use its database provider (e.g. DATA_DIR is not writable)',
     example: example(503, 'NOT_READY', 'database provider unavailable: EACCES: permission denied, access \'/srv/schema-sync/data\''),
   },
+  PROVIDER_UNAVAILABLE: {
+    status: 503,
+    when: "the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later",
+    example: example(
+      503,
+      'PROVIDER_UNAVAILABLE',
+      'Turso Platform API: create database user-2abcxyz-k3q7… failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
+    ),
+  },
 };
 
 const STATUS_SUMMARIES: Readonly<Record<number, string>> = {
@@ -138,7 +147,7 @@ const STATUS_SUMMARIES: Readonly<Record<number, string>> = {
   413: 'Body too large.',
   415: 'Wrong content type.',
   500: 'The request failed on the server.',
-  503: 'Not ready.',
+  503: 'Not ready, or the database provider is unavailable.',
 };
 
 /** The codes a bare status stands for. */
@@ -178,7 +187,9 @@ export interface ErrorResponseSchema {
  */
 export function errorResponses(...items: readonly (number | ErrorCode)[]): Record<number, ErrorResponseSchema> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const item of items) {
+  // A route that authorizes per user (403) acts on that user's database, which the provider may fail to reach.
+  const all = items.includes(403) ? [...items, 'PROVIDER_UNAVAILABLE' as const] : items;
+  for (const item of all) {
     const codes = typeof item === 'number' ? DEFAULT_CODES[item] : [item];
     if (codes === undefined) throw new Error(`no default error codes for status ${item}`);
     for (const code of codes) {

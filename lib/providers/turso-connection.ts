@@ -128,8 +128,9 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
 
     let claimed = 0;
     if (!owner.verified && body !== undefined && /\/pipeline$/.test(incoming.pathname)) {
-      const parsed = JSON.parse(body) as { baton: string | null; requests: HranaRequest[] };
-      if (parsed.baton === null && readOnly(parsed.requests)) {
+      const parsed = JSON.parse(body) as { baton?: string | null; requests: HranaRequest[] };
+      // A new stream (the client omits the baton) whose requests only read.
+      if ((parsed.baton === undefined || parsed.baton === null) && readOnly(parsed.requests)) {
         const claim = CLAIM_STATEMENTS(options.userId);
         claimed = claim.length;
         body = JSON.stringify({ ...parsed, requests: [...claim, ...parsed.requests] });

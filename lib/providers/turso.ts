@@ -150,8 +150,13 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
         remember(answer.created);
         return { created: true };
       }
-      // Another replica (or process) created it first: success. Its hostname comes from the API.
-      const hostname = await lookup(db.name);
+      // Another replica (or process) created it first: success. Its hostname comes from the API,
+      // which may not list a database that is still being created: look again for a few seconds.
+      let hostname = await lookup(db.name);
+      for (let wait = 100; hostname === null && wait <= 1_600; wait *= 2) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        hostname = await lookup(db.name);
+      }
       if (hostname === null) {
         throw new ProviderUnavailableError(`create database ${db.name}`, `Turso Platform API: create database ${db.name} answered "already exists" but the database cannot be found`, 409);
       }

@@ -27,6 +27,8 @@ export interface Fault {
   readonly status?: number;
   readonly retryAfter?: string;
   readonly body?: string;
+  /** Never answer (the client's timeout must fire). */
+  readonly hang?: boolean;
   /** How many requests it hits (Infinity: until removed). */
   times: number;
 }
@@ -230,6 +232,7 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
       const fault = faults.find((f) => f.times > 0 && (f.match === undefined || f.match({ method, path: logged.path })));
       if (fault !== undefined) {
         fault.times--;
+        if (fault.hang === true) return;
         if (fault.status === undefined) return void req.socket.destroy();
         logged.status = fault.status;
         return void send(res, fault.status, { error: fault.body ?? `injected ${fault.status}` }, fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter });

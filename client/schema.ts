@@ -157,7 +157,7 @@ export interface components {
              * @description Stable machine-readable cause.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "SYNC_FAILED" | "NOT_READY" | "INTERNAL_ERROR";
+            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "SYNC_FAILED" | "NOT_READY" | "PROVIDER_UNAVAILABLE" | "INTERNAL_ERROR";
             /** @description APPLY_FAILED: the SQL statement that failed. */
             statement?: string;
             /** @description APPLY_FAILED: its 0-based position in the plan. */
@@ -235,7 +235,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready.
+             * @description Not ready, or the database provider is unavailable.
              *
              *     - `NOT_READY`: the service cannot use its database provider (e.g. DATA_DIR is not writable)
              */
@@ -477,6 +477,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /**
+             * @description Not ready, or the database provider is unavailable.
+             *
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     syncUserSchema: {
@@ -600,6 +613,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /**
+             * @description Not ready, or the database provider is unavailable.
+             *
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getUserSchemaVersion: {
@@ -687,6 +713,19 @@ export interface operations {
              *     - `USER_NOT_FOUND`: the user has no database yet (initialize the user first)
              */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not ready, or the database provider is unavailable.
+             *
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -836,6 +875,19 @@ export interface operations {
              *     - `CONCURRENT_CHANGE`: another applier kept changing the database while this one tried; retry
              */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not ready, or the database provider is unavailable.
+             *
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,21 @@ export interface TursoProvider extends DatabaseProvider {
 }
 
 const GROUP_KEY = 'group';
+const CACHE_MAX = 100_000;
+
+/** A Map that forgets its least recently set entries past `max`. */
+class BoundedMap<V> {
+  readonly #items = new Map<string, V>();
+  constructor(readonly max: number) {}
+  get(key: string): V | undefined {
+    return this.#items.get(key);
+  }
+  set(key: string, value: V): void {
+    this.#items.delete(key);
+    this.#items.set(key, value);
+    if (this.#items.size > this.max) this.#items.delete(this.#items.keys().next().value as string);
+  }
+}
 
 export function createTursoProvider(options: TursoProviderOptions): TursoProvider {
   if (tursoNameBudget(options.org) < TURSO_HASH_LENGTH) {
@@ -65,8 +80,9 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
   const handedScheme = options.tls ? 'libsql' : 'http';
   const tokens = new TokenCache();
   if (options.groupToken !== undefined) tokens.setStatic(GROUP_KEY, options.groupToken);
-  const hostnames = new Map<string, string>();
-  const owners = new Map<string, OwnerState>();
+  // Bounded: a forgotten hostname is looked up again, a forgotten owner checked again.
+  const hostnames = new BoundedMap<string>(CACHE_MAX);
+  const owners = new BoundedMap<OwnerState>(CACHE_MAX);
   let groupFailure: Error | null = null;
 
   const groupToken = (): Promise<string> =>

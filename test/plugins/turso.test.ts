@@ -44,6 +44,13 @@ t.test('local provider: exists() never creates; ensure() creates once, even when
   t.equal(await provider.exists(db), true);
   t.same(await provider.credentials(db), { url: `file://${provider.pathOf(db)}`, token: '' });
   await provider.check();
+  await provider.ensure(provider.locate('auth0|5f7c8ec7'));
+  const listed: unknown[] = [];
+  for await (const entry of provider.listDatabases()) listed.push(entry);
+  t.same(listed, [
+    { name: provider.locate('auth0|5f7c8ec7').name, userId: 'auth0|5f7c8ec7' },
+    { name: db.name, userId: 'user_2abcXYZ' },
+  ], 'listing decodes each file name back to its user');
 });
 
 t.test('the pool stays within DB_POOL_SIZE and everything is closed on shutdown', async (t) => {

@@ -13,6 +13,8 @@
  * does, the database is refused for the life of the process.
  */
 
+import { ProviderUnavailableError } from './turso-api.js';
+
 /** Where the owner is recorded; ignored by introspection (`_schema_sync_*`). */
 export const OWNER_TABLE = '_schema_sync_owner';
 
@@ -83,6 +85,8 @@ export interface DatabaseFetchOptions {
   /** `http(s)://<Hostname>` and the token to send, resolved per request. */
   readonly target: () => Promise<{ readonly origin: string; readonly token: string }>;
   readonly timeoutMs: number;
+  /** Called when the database cannot be reached (the provider then looks its hostname up again). */
+  readonly onUnreachable?: () => void;
   readonly fetch?: typeof fetch;
 }
 
@@ -90,8 +94,17 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
   const send = options.fetch ?? globalThis.fetch;
   const { owner } = options;
 
-  const post = (url: URL, headers: Headers, body: string | undefined, method: string): Promise<Response> =>
-    send(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(options.timeoutMs) });
+  const post = async (url: URL, headers: Headers, body: string | undefined, method: string): Promise<Response> => {
+    try {
+      return await send(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(options.timeoutMs) });
+    } catch (error) {
+      // Unreachable or too slow: the provider's failure, not the caller's (503 PROVIDER_UNAVAILABLE).
+      const name = error instanceof Error ? error.name : '';
+      const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${options.timeoutMs} ms` : `network error: ${(error as Error).message}`;
+      options.onUnreachable?.();
+      throw new ProviderUnavailableError(`reach database ${options.database}`, `database ${options.database} at ${url.host}: ${why}`, null);
+    }
+  };
 
   const settle = (results: readonly HranaResult[]): void => {
     const last = results[results.length - 1];
@@ -111,7 +124,10 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
 
   const claimAlone = async (origin: string, headers: Headers): Promise<void> => {
     const response = await post(new URL('v2/pipeline', `${origin}/`), headers, JSON.stringify({ baton: null, requests: [...CLAIM_STATEMENTS(options.userId), { type: 'close' }] }), 'POST');
-    if (!response.ok) throw new Error(`could not check the owner of database ${options.database}: HTTP ${response.status} ${await response.text()}`);
+    if (!response.ok) {
+      const operation = `check the owner of database ${options.database}`;
+      throw new ProviderUnavailableError(operation, `database ${options.database}: could not ${operation}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`, response.status);
+    }
     const body = (await response.json()) as { results: HranaResult[] };
     settle(body.results.slice(0, -1));
   };

@@ -60,6 +60,9 @@ class BoundedMap<V> {
     this.#items.set(key, value);
     if (this.#items.size > this.max) this.#items.delete(this.#items.keys().next().value as string);
   }
+  delete(key: string): void {
+    this.#items.delete(key);
+  }
 }
 
 export function createTursoProvider(options: TursoProviderOptions): TursoProvider {
@@ -135,6 +138,7 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
       return { origin: `${scheme}://${hostname}`, token: await groupToken() };
     },
     timeoutMs: options.databaseTimeoutMs ?? 20_000,
+    onUnreachable: () => hostnames.delete(db.name),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
 

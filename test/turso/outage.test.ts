@@ -62,3 +62,20 @@ t.test('the group token cannot be minted at start: /ready 503, requests 503, not
   t.equal(readyAgain.statusCode, 200);
   t.match(readyAgain.json(), { status: 'ready', provider: 'turso' });
 });
+
+t.test('a database server that is down: sign-in is 503 PROVIDER_UNAVAILABLE naming the database, then recovers', async (t) => {
+  const platform = await startPlatform(t);
+  const first = await buildTursoApp(t, platform);
+  t.equal((await initialize(first, 'ada')).statusCode, 200);
+  const db = [...platform.databases.values()][0];
+  // Point the API at a port nothing listens on, as if the database's server were gone.
+  const gone = await buildTursoApp(t, platform);
+  const original = db?.Hostname as string;
+  (db as { Hostname: string }).Hostname = '127.0.0.1:9';
+  const res = await initialize(gone, 'ada');
+  t.equal(res.statusCode, 503);
+  t.match(res.json(), { code: 'PROVIDER_UNAVAILABLE', message: /database [a-z0-9-]+ at 127\.0\.0\.1:9: network error/ });
+  t.equal((await gone.call({ method: 'GET', url: '/health' })).statusCode, 200);
+  (db as { Hostname: string }).Hostname = original;
+  t.equal((await initialize(gone, 'ada')).statusCode, 200, 'the same replica recovers: the hostname is looked up again');
+});

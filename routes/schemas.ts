@@ -133,7 +133,7 @@ const CODE_DOCS: Partial<Readonly<Record<ErrorCode, CodeDoc>>> = {
     example: example(
       503,
       'PROVIDER_UNAVAILABLE',
-      'Turso Platform API: look up database user-2abcxyz-iaoamu7tllrxydyq4sj3evzgd2 failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
+      'Turso Platform API: create database user-2abcxyz-iaoamu7tllrxydyq4sj3evzgd2 failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
     ),
   },
 };

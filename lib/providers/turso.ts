@@ -163,8 +163,9 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
     async ensure(db: UserDatabase): Promise<{ created: boolean }> {
       // The group token first: without it nothing can be served, so fail before creating anything.
       await groupToken();
-      // Looking up first keeps an existing user's cold sign-in at one database request.
-      if ((await lookup(db.name)) !== null) return { created: false };
+      if (hostnames.get(db.name) !== undefined) return { created: false };
+      // Create first: a new user costs one create; for an existing one "already exists" is
+      // success and the hostname comes from a lookup (never from the name).
       const answer = await api.createDatabase(db.name, options.group);
       if ('created' in answer) {
         remember(answer.created);

@@ -41,16 +41,27 @@ t.test('Retry-After as an HTTP date, and an absurd Retry-After capped at a few s
 t.test('5xx with an HTML body, a dropped connection and a hanging request are retried', async (t) => {
   const platform = await startPlatform(t);
   const h = await buildTursoApp(t, platform, { api: { attemptTimeoutMs: 400 } });
-  const isLookup = (r: { method: string; path: string }): boolean => r.method === 'GET' && r.path.startsWith('databases/');
-  platform.faults.push({ match: isLookup, status: 502, body: '<html>Bad Gateway</html>', times: 1 });
-  platform.faults.push({ match: isLookup, times: 1 }); // dropped connection
+  platform.faults.push({ match: isCreate, status: 502, body: '<html>Bad Gateway</html>', times: 1 });
+  platform.faults.push({ match: isCreate, times: 1 }); // dropped connection
   platform.faults.push({ match: isCreate, hang: true, times: 1 });
+  platform.faults.push({ match: isMint, status: 500, times: 1 });
   const res = await initialize(h, 'ada');
   t.equal(res.statusCode, 200);
   t.match(res.json(), { schema_synced: true });
-  t.equal(platform.requests.filter(isLookup).length, 3, 'lookup: 502, dropped, then 404');
-  t.equal(platform.requests.filter(isCreate).length, 2, 'create: timed out, then created');
+  t.same(platform.requests.filter(isCreate).map((r) => r.status), [502, null, null, 200], 'create: 502, dropped, timed out, created');
+  t.same(platform.requests.filter(isMint).map((r) => r.status), [500, 200]);
   t.equal(platform.databases.size, 1, 'one database despite the retried create');
+});
+
+t.test('a create that timed out but happened: the retry\'s 409 is success', async (t) => {
+  const platform = await startPlatform(t);
+  const h = await buildTursoApp(t, platform, { api: { attemptTimeoutMs: 300 } });
+  platform.createDelayMs = 600;
+  const res = await initialize(h, 'ada');
+  t.equal(res.statusCode, 200);
+  t.match(res.json(), { schema_synced: true });
+  t.ok(platform.requests.filter(isCreate).some((r) => r.status === 409), 'the retry found it created');
+  t.equal(platform.databases.size, 1);
 });
 
 t.test('other 4xx are not retried: a bad API token is 503 PROVIDER_UNAVAILABLE at once, naming the call', async (t) => {

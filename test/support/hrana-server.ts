@@ -314,7 +314,6 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       requests.push(`${req.method} ${path}`);
-      if (process.env.HRANA_DEBUG) console.log(Buffer.concat(chunks).toString().slice(0, 300));
       try {
         const auth = req.headers.authorization;
         const token = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : null;

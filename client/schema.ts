@@ -157,7 +157,7 @@ export interface components {
              * @description Stable machine-readable cause.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "SHUTTING_DOWN";
+            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "PROVIDER_UNAVAILABLE" | "SHUTTING_DOWN";
             /** @description APPLY_FAILED: the SQL statement that failed. */
             statement?: string;
             /** @description APPLY_FAILED: its 0-based position in the plan. */
@@ -235,7 +235,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready.
+             * @description Not ready, or the database provider is unavailable.
              *
              *     - `NOT_READY`: the service cannot use its database provider (e.g. DATA_DIR is not writable)
              *     - `SHUTTING_DOWN`: the process is draining for a shutdown (SIGTERM): requests are still served, but send new work elsewhere
@@ -478,6 +478,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /**
+             * @description Not ready, or the database provider is unavailable.
+             *
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     syncUserSchema: {
@@ -602,6 +615,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /**
+             * @description Not ready, or the database provider is unavailable.
+             *
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     getUserSchemaVersion: {
@@ -689,6 +715,19 @@ export interface operations {
              *     - `USER_NOT_FOUND`: the user has no database yet (initialize the user first)
              */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not ready, or the database provider is unavailable.
+             *
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -839,6 +878,19 @@ export interface operations {
              *     - `CONCURRENT_CHANGE`: another applier kept changing the database while this one tried; retry
              */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not ready, or the database provider is unavailable.
+             *
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

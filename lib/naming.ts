@@ -8,6 +8,8 @@
  * never form a path (`/`, `\`, `..`), and also fit Turso's database-name alphabet.
  */
 
+import { createHash } from 'node:crypto';
+
 export const USER_ID_MAX_LENGTH = 128;
 
 /**
@@ -154,6 +156,56 @@ function base32Decode(text: string): string | null {
       bits -= 8;
     }
     buffer &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/*
+ * Turso database names: `[a-z0-9-]`, no leading, trailing or doubled dash, at most 64 characters,
+ * and `<name>-<org>` must fit one DNS label (63). No injective encoding of a 128-character id fits,
+ * so the name is a readable prefix (the id lowercased, other characters as dashes) plus 26 base32
+ * characters (130 bits) of SHA-256 of the exact id: ids that differ only by case or `_` vs `-` get
+ * different hashes. A collision is not assumed impossible: each database records its owner
+ * (lib/providers/turso-owner.ts) and a mismatch is refused.
+ */
+export const TURSO_NAME_MAX = 64;
+export const TURSO_HASH_LENGTH = 26;
+const DNS_LABEL_MAX = 63;
+
+/** How many characters a database name may have in `org`; below TURSO_HASH_LENGTH no name fits. */
+export function tursoNameBudget(org: string): number {
+  return Math.min(TURSO_NAME_MAX, DNS_LABEL_MAX - org.length - 1);
+}
+
+/** The Turso database name for a user id in `org`. Throws for an invalid id or an org too long for any name. */
+export function tursoDatabaseNameFor(userId: string, org: string): string {
+  assertValidUserId(userId);
+  const budget = tursoNameBudget(org);
+  if (budget < TURSO_HASH_LENGTH) {
+    throw new RangeError(`TURSO_ORG ${JSON.stringify(org)} is too long: "<database>-<org>" must fit 63 characters`);
+  }
+  const hash = base32Bytes(createHash('sha256').update(userId, 'utf8').digest()).slice(0, TURSO_HASH_LENGTH);
+  const room = budget - TURSO_HASH_LENGTH - 1;
+  const slug = userId.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, Math.max(0, room)).replace(/^-+|-+$/g, '');
+  return slug === '' ? hash : `${slug}-${hash}`;
+}
+
+/** Whether `name` is a name Turso accepts (and the DNS label it becomes fits, given `org`). */
+export function isTursoDatabaseName(name: string, org: string): boolean {
+  return name.length <= tursoNameBudget(org) && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name);
+}
+
+function base32Bytes(bytes: Uint8Array): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = ((buffer << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
   }
   return out;
 }

@@ -9,6 +9,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import envSchema from 'env-schema';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { TURSO_HASH_LENGTH, tursoNameBudget } from '../lib/naming.js';
+import { parseExpiration } from '../lib/providers/turso-tokens.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -46,6 +48,14 @@ export const EnvSchema = Type.Object(
     SYNC_THREADS: Type.Optional(Type.Integer({ minimum: 0, maximum: 64 })),
     // Smaller database files migrate on the event loop in milliseconds; a thread costs more than that.
     SYNC_THREAD_MIN_BYTES: Type.Integer({ minimum: 0, default: 1_048_576 }),
+    // DB_PROVIDER=turso (required there, checked in tursoConfig).
+    TURSO_API_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+    TURSO_ORG: Type.Optional(Type.String({ minLength: 1, pattern: '^[a-z0-9][a-z0-9-]*$' })),
+    TURSO_GROUP: Type.Optional(Type.String({ minLength: 1, pattern: '^[a-z0-9][a-z0-9-]*$' })),
+    TURSO_API_URL: Type.String({ minLength: 1, pattern: '^https?://', default: 'https://api.turso.tech' }),
+    TURSO_TLS: Type.Boolean({ default: true }),
+    TURSO_GROUP_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+    TURSO_TOKEN_EXPIRATION: Type.String({ minLength: 1, default: '7d' }),
   },
   { additionalProperties: true },
 );
@@ -81,6 +91,18 @@ export interface AppConfig {
   readonly shutdown: { readonly drainDelayMs: number; readonly timeoutMs: number };
   /** Worker threads running local syncs of files of at least `minBytes`; 0 threads = all on the event loop. */
   readonly syncThreads: { readonly count: number; readonly minBytes: number };
+  /** Set when DB_PROVIDER=turso. */
+  readonly turso: TursoConfig | null;
+}
+
+export interface TursoConfig {
+  readonly apiToken: string;
+  readonly org: string;
+  readonly group: string;
+  readonly apiUrl: string;
+  readonly tls: boolean;
+  readonly groupToken: string | undefined;
+  readonly tokenExpiration: string;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +136,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metrics: { enabled: parsed.METRICS, token: parsed.METRICS_TOKEN },
     syncThreads: { count: parsed.SYNC_THREADS ?? Math.min(4, availableParallelism()), minBytes: parsed.SYNC_THREAD_MIN_BYTES },
     shutdown: { drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0), timeoutMs: parsed.SHUTDOWN_TIMEOUT_MS },
+    turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,
+  };
+}
+
+function tursoConfig(env: Env): TursoConfig {
+  const missing = (['TURSO_API_TOKEN', 'TURSO_ORG', 'TURSO_GROUP'] as const).filter((key) => env[key] === undefined);
+  if (missing.length > 0) throw new ConfigError(`invalid configuration: DB_PROVIDER=turso needs ${missing.join(', ')}`);
+  const org = env.TURSO_ORG as string;
+  if (tursoNameBudget(org) < TURSO_HASH_LENGTH) {
+    throw new ConfigError(`invalid configuration: TURSO_ORG is too long (${org.length} characters): "<database>-<org>" must fit one 63-character DNS label`);
+  }
+  try {
+    parseExpiration(env.TURSO_TOKEN_EXPIRATION);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: TURSO_TOKEN_EXPIRATION: ${(error as Error).message}`);
+  }
+  return {
+    apiToken: env.TURSO_API_TOKEN as string,
+    org,
+    group: env.TURSO_GROUP as string,
+    apiUrl: env.TURSO_API_URL,
+    tls: env.TURSO_TLS,
+    groupToken: env.TURSO_GROUP_TOKEN,
+    tokenExpiration: env.TURSO_TOKEN_EXPIRATION,
   };
 }
 

@@ -132,6 +132,11 @@ export const ERROR_CATALOGUE = {
     when: 'the service cannot use its database provider (e.g. DATA_DIR is not writable)',
     example: "database provider unavailable: EACCES: permission denied, access '/srv/schema-sync/data'",
   },
+  PROVIDER_UNAVAILABLE: {
+    status: 503,
+    when: "the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later",
+    example: 'Turso Platform API: create database user-2abcxyz-iaoamu7tllrxydyq4sj3evzgd2 failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
+  },
   SHUTTING_DOWN: {
     status: 503,
     impliedByStatus: true,

@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkUserId } from '../lib/naming.js';
+import { ProviderUnavailableError } from '../lib/providers/turso-api.js';
 import { entryOf, ERROR_CODES, type ErrorCode, type ErrorDetails } from './error-catalogue.js';
 
 export type { ErrorCode, ErrorDetails } from './error-catalogue.js';
@@ -80,6 +81,8 @@ interface ValidationIssue {
 /** Maps any error a request can raise to the response body. */
 export function toErrorBody(error: FastifyError | HttpError | Error, request: FastifyRequest): ErrorBody {
   if (error instanceof HttpError) return errorBody(error.code, error.message, error.details);
+  // The database provider's API kept failing (or refused our credentials): the caller may retry.
+  if (error instanceof ProviderUnavailableError) return errorBody('PROVIDER_UNAVAILABLE', error.message);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationBody(fastifyError, request);
   if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return errorBody('INVALID_USER_ID', messageFor[fastifyError.code] as string);

@@ -1,12 +1,14 @@
 /**
  * User databases: the provider that knows where they live and a bounded pool of open clients.
- * Named after Turso's database-per-tenant model; locally the "databases" are libSQL files.
+ * Named after Turso's database-per-tenant model: `DB_PROVIDER=local` keeps libSQL files under
+ * DATA_DIR, `DB_PROVIDER=turso` one Turso database per user through the Platform API.
  */
 import { createClient, type Client, type Config } from '@libsql/client';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { ClientPool } from '../lib/pool.js';
 import { createLocalProvider } from '../lib/providers/local.js';
+import { createTursoProvider } from '../lib/providers/turso.js';
 import type { DatabaseProvider, UserDatabase } from '../lib/providers/types.js';
 import type { AppConfig } from './config.js';
 
@@ -28,10 +30,19 @@ export function createProvider(config: AppConfig): DatabaseProvider {
   switch (config.dbProvider) {
     case 'local':
       return createLocalProvider({ dataDir: config.dataDir, busyTimeoutMs: config.busyTimeoutMs });
-    case 'turso':
-      throw new Error(
-        'DB_PROVIDER=turso is not available in this version (the Turso Platform API provider is a separate issue); use DB_PROVIDER=local',
-      );
+    case 'turso': {
+      const turso = config.turso;
+      if (turso === null) throw new Error('DB_PROVIDER=turso without its TURSO_* configuration');
+      return createTursoProvider({
+        apiUrl: turso.apiUrl,
+        apiToken: turso.apiToken,
+        org: turso.org,
+        group: turso.group,
+        tls: turso.tls,
+        groupToken: turso.groupToken,
+        tokenExpiration: turso.tokenExpiration,
+      });
+    }
   }
 }
 
@@ -46,6 +57,11 @@ export interface TursoPluginOptions {
 const tursoPlugin: FastifyPluginAsync<TursoPluginOptions> = async (fastify, options) => {
   const provider = options.provider ?? createProvider(options.config);
   const open = options.createClient ?? createClient;
+  // The Turso provider mints its group token now; a failure leaves /ready at 503 and is retried on use.
+  if (provider.start !== undefined) {
+    await provider.start();
+    await provider.check().catch((error: unknown) => fastify.log.error({ err: error }, 'database provider not ready'));
+  }
   const pool = new ClientPool<Client>({
     max: options.config.pool.size,
     idleMs: options.config.pool.idleMs,

@@ -26,6 +26,7 @@ import { createSyncExecutor } from '../lib/sync-executor.js';
 import { SYNC_WORKER_URL, type SyncWorkerData } from '../schema/sync-worker-url.js';
 import { planSync, syncDatabase, SyncError, type SyncResult } from '../lib/sync.js';
 import type { Plan } from '../lib/diff.js';
+import { ProviderUnavailableError } from '../lib/providers/turso-api.js';
 import type { UserDatabase } from '../lib/providers/types.js';
 import { entryOf } from './error-catalogue.js';
 import { HttpError, type ErrorCode, type ErrorDetails } from './errors.js';
@@ -110,6 +111,9 @@ export function failureOf(error: unknown): SyncFailure {
 export function httpErrorOf(failure: SyncFailure): HttpError {
   return new HttpError(failure.code, failure.message, failure.details);
 }
+
+/** Errors that already are an answer (an HttpError, the provider being unavailable), not a sync outcome. */
+const isServiceError = (error: unknown): boolean => error instanceof HttpError || error instanceof ProviderUnavailableError;
 
 const userNotFound = (userId: string): HttpError =>
   new HttpError('USER_NOT_FOUND', `no database for user ${JSON.stringify(userId)}; initialize the user first`);
@@ -246,7 +250,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
           const result = await attempt(db, log, 'sign_in');
           return { synced: true, created, result, version: result.toVersion };
         } catch (error) {
-          if (error instanceof HttpError) throw error; // e.g. the provider is unavailable: not a sync outcome
+          if (isServiceError(error)) throw error; // e.g. the provider is unavailable: not a sync outcome
           const failure = failureOf(error);
           const version =
             failure.details.recorded_version ??
@@ -262,7 +266,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
         try {
           return await attempt(db, log, 'manual');
         } catch (error) {
-          throw error instanceof HttpError ? error : httpErrorOf(failureOf(error));
+          throw isServiceError(error) ? error : httpErrorOf(failureOf(error));
         }
       });
     },

@@ -34,7 +34,7 @@ const STATUS_SUMMARIES: Readonly<Record<number, string>> = {
   413: 'Body too large.',
   415: 'Wrong content type.',
   500: 'The request failed on the server.',
-  503: 'Not ready.',
+  503: 'Not ready, or the database provider is unavailable.',
 };
 
 /** The codes a bare status stands for: the catalogue's entries marked `impliedByStatus`. */
@@ -65,7 +65,9 @@ export interface ErrorResponseSchema {
  */
 export function errorResponses(...items: readonly (number | ErrorCode)[]): Record<number, ErrorResponseSchema> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const item of items) {
+  // A route that authorizes per user (403) acts on that user's database, which the provider may fail to reach.
+  const all = items.includes(403) ? [...items, 'PROVIDER_UNAVAILABLE' as const] : items;
+  for (const item of all) {
     const codes = typeof item === 'number' ? impliedCodes(item) : [item];
     if (codes.length === 0) throw new Error(`no error code is implied by status ${item}`);
     for (const code of codes) {

@@ -2,12 +2,12 @@
  * Local provider: one embedded libSQL file per user, `DATA_DIR/<name>.db`. No server needed.
  */
 import { constants } from 'node:fs';
-import { access, mkdir, open, stat } from 'node:fs/promises';
+import { access, mkdir, open, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '@libsql/client';
-import { databaseNameFor } from '../naming.js';
-import type { DatabaseCredentials, DatabaseProvider, UserDatabase } from './types.js';
+import { databaseNameFor, userIdForDatabaseName } from '../naming.js';
+import type { DatabaseCredentials, DatabaseProvider, DatabaseRef, ListedDatabase, UserDatabase } from './types.js';
 
 export interface LocalProviderOptions {
   readonly dataDir: string;
@@ -19,7 +19,7 @@ export interface LocalProvider extends DatabaseProvider {
   readonly kind: 'local';
   readonly dataDir: string;
   /** Absolute path of the user's database file. */
-  pathOf(db: UserDatabase): string;
+  pathOf(db: DatabaseRef): string;
 }
 
 export function createLocalProvider(options: LocalProviderOptions): LocalProvider {
@@ -31,13 +31,13 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       throw error;
     }));
 
-  const pathOf = (db: UserDatabase): string => {
+  const pathOf = (db: DatabaseRef): string => {
     const path = join(dataDir, `${db.name}.db`);
     // Names are [a-z0-9_-] so this cannot happen; checked anyway because it guards the file system.
     if (dirname(path) !== dataDir) throw new Error(`database name ${JSON.stringify(db.name)} escapes DATA_DIR`);
     return path;
   };
-  const urlOf = (db: UserDatabase): string => pathToFileURL(pathOf(db)).href;
+  const urlOf = (db: DatabaseRef): string => pathToFileURL(pathOf(db)).href;
 
   return {
     kind: 'local',
@@ -67,11 +67,27 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         throw error;
       }
     },
-    clientConfig(db: UserDatabase): Config {
+    clientConfig(db: DatabaseRef): Config {
       return { url: urlOf(db), timeout: options.busyTimeoutMs };
     },
     async credentials(db: UserDatabase): Promise<DatabaseCredentials> {
       return { url: urlOf(db), token: '' };
+    },
+    async *listDatabases(): AsyncGenerator<ListedDatabase> {
+      let files: string[];
+      try {
+        files = (await readdir(dataDir)).sort();
+      } catch (error) {
+        if (isErrno(error, 'ENOENT')) return;
+        throw error;
+      }
+      for (const file of files) {
+        if (!file.endsWith('.db')) continue;
+        const name = file.slice(0, -'.db'.length);
+        // Only names the encoding produced are user databases (the name decodes to the id).
+        const userId = userIdForDatabaseName(name);
+        if (userId !== null) yield { name, userId };
+      }
     },
     async check(): Promise<void> {
       await ensureDir();

@@ -1,6 +1,6 @@
 /**
  * Where user databases live. The service only ever asks a provider these questions, so the local
- * file provider and the Turso Platform API provider (a later issue) are interchangeable.
+ * file provider and the Turso Platform API provider (lib/providers/turso.ts) are interchangeable.
  */
 import type { Config } from '@libsql/client';
 
@@ -9,6 +9,15 @@ export interface UserDatabase {
   /** The provider's name for the database, derived injectively from the user id (lib/naming). */
   readonly name: string;
 }
+
+/** A database by name; `userId` is null when the provider cannot tell whose it is without opening it (fleet listings). */
+export interface DatabaseRef {
+  readonly name: string;
+  readonly userId: string | null;
+}
+
+/** One entry of a provider's database listing (fleet work). */
+export type ListedDatabase = DatabaseRef;
 
 /** What a user's application receives to open its own database. */
 export interface DatabaseCredentials {
@@ -28,10 +37,17 @@ export interface DatabaseProvider {
    * sees `created: true`.
    */
   ensure(db: UserDatabase): Promise<{ readonly created: boolean }>;
-  /** How the service itself connects (for `createClient`). */
-  clientConfig(db: UserDatabase): Config;
+  /** How the service itself connects (for `createClient`); a listed database works too (fleet runs). */
+  clientConfig(db: DatabaseRef): Config;
   /** What the user's application is handed on sign-in. */
   credentials(db: UserDatabase): Promise<DatabaseCredentials>;
+  /**
+   * Every user database the provider holds, page by page (local: the files in DATA_DIR; Turso: the
+   * databases of TURSO_GROUP, following the API's pagination). For fleet runners.
+   */
+  listDatabases(): AsyncIterable<ListedDatabase>;
+  /** Optional start-up work (Turso: mint the group token); must not throw for an unavailable provider. */
+  start?(): Promise<void>;
   /** Throws when the provider cannot serve requests (readiness probe). */
   check(): Promise<void>;
   close(): Promise<void>;

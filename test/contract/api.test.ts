@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { ContractOracle } from './_openapi.js';
 import { recordNewerVersion, startServer, tempDir, type RunningServer } from './_server.js';
+import { startPlatform, tursoEnv } from '../support/turso-app.js';
 
 const oracle = await ContractOracle.load();
 
@@ -234,6 +235,17 @@ t.test('an unusable DATA_DIR: 503 not ready, 500 INTERNAL_ERROR with the error e
   t.equal(body['message'], 'internal server error', 'no internals leak to the caller');
   const sync = await api.POST('/api/user/sync-schema/{user_id}', { params: { path: { user_id: 'user_2abcXYZ' } } });
   expectError(t, 'syncUserSchema', sync, 500, 'INTERNAL_ERROR');
+});
+
+t.test('DB_PROVIDER=turso with a Platform API that refuses the service: 503 PROVIDER_UNAVAILABLE', async (t) => {
+  const platform = await startPlatform(t);
+  const server = await startServer(t, { env: tursoEnv(platform, { TURSO_API_TOKEN: 'revoked-token' }) });
+  const api = server.client(server.token('ada'));
+  const path = { params: { path: { user_id: 'ada' } } };
+  expectError(t, 'initializeUser', await api.POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: 'ada' } }), 503, 'PROVIDER_UNAVAILABLE');
+  expectError(t, 'syncUserSchema', await api.POST('/api/user/sync-schema/{user_id}', path), 503, 'PROVIDER_UNAVAILABLE');
+  expectError(t, 'getUserSchemaVersion', await api.GET('/api/user/schema-version/{user_id}', path), 503, 'PROVIDER_UNAVAILABLE');
+  expectError(t, 'planUserSchema', await api.GET('/api/user/schema-plan/{user_id}', path), 503, 'PROVIDER_UNAVAILABLE');
 });
 
 t.test('every response openapi.yaml declares was exercised and validated', async (t) => {

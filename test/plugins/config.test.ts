@@ -75,8 +75,9 @@ t.test('bad values are refused with a message naming the variable', async (t) =>
   t.ok(new ConfigError('x') instanceof Error);
 });
 
-t.test('DB_PROVIDER=turso is refused at start-up with a clear message until its provider exists', async (t) => {
-  await t.rejects(buildApp({ config: loadConfig({ DB_PROVIDER: 'turso', DOCS: 'false' }), logger: false }), /DB_PROVIDER=turso is not available/);
+t.test('DB_PROVIDER=turso without its variables stops start-up naming them', async (t) => {
+  t.throws(() => loadConfig({ DB_PROVIDER: 'turso', DOCS: 'false' }), { name: 'ConfigError', message: /DB_PROVIDER=turso needs TURSO_API_TOKEN, TURSO_ORG, TURSO_GROUP/ });
+  await t.rejects(async () => buildApp({ config: loadConfig({ DB_PROVIDER: 'turso', TURSO_ORG: 'acme', TURSO_GROUP: 'users' }), logger: false }), /TURSO_API_TOKEN/);
 });
 
 t.test('a bad registry stops start-up, naming the file', async (t) => {

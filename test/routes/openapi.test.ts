@@ -26,10 +26,11 @@ t.test('every route is a documented operation', async (t) => {
   t.ok(spec.components.schemas['ErrorResponse'], 'the error envelope is a named component');
 
   const expected: Record<string, [string, string, number[]]> = {
-    'POST /api/user/initialize': ['initializeUser', 'user', [400, 401, 403, 413, 415, 500]],
-    'POST /api/user/sync-schema/{user_id}': ['syncUserSchema', 'user', [400, 401, 403, 404, 409, 500]],
-    'GET /api/user/schema-version/{user_id}': ['getUserSchemaVersion', 'user', [400, 401, 403, 404]],
-    'GET /api/user/schema-plan/{user_id}': ['planUserSchema', 'user', [400, 401, 403, 404, 409]],
+    // 503 PROVIDER_UNAVAILABLE on every route that acts on a user's database.
+    'POST /api/user/initialize': ['initializeUser', 'user', [400, 401, 403, 413, 415, 500, 503]],
+    'POST /api/user/sync-schema/{user_id}': ['syncUserSchema', 'user', [400, 401, 403, 404, 409, 500, 503]],
+    'GET /api/user/schema-version/{user_id}': ['getUserSchemaVersion', 'user', [400, 401, 403, 404, 503]],
+    'GET /api/user/schema-plan/{user_id}': ['planUserSchema', 'user', [400, 401, 403, 404, 409, 503]],
     'GET /api/schema/versions': ['listSchemaVersions', 'schema', [401]],
     'GET /health': ['health', 'ops', []],
     'GET /ready': ['ready', 'ops', [503]],

@@ -1,5 +1,8 @@
 /**
- * The held-out corpus (issue 2): schema changes tried as a new user would, only through the CLI.
+ * The held-out corpus (issue 2): schema changes tried as a new user would, through the CLI's own
+ * entry point. The cases run in-process (`run(argv, io)`, the function bin/schema-sync.ts calls)
+ * split over cli-corpus-<i>.test.ts by a hash of the case name; cli-corpus-spawned.test.ts runs a
+ * few of them through a real child process.
  * Each directory under corpus/ holds before.sql, optional rows.sql, after.sql and case.json.
  *
  * For every case: `apply --schema before.sql`, insert rows.sql over a plain connection, snapshot,
@@ -9,14 +12,16 @@
  *    still there with the same values in the surviving columns (keyed by rowid or primary key);
  *  - fails-unchanged: exit 1, the JSON names a planned statement as the failing one, and the
  *    whole database (sqlite_schema and every row) is identical to the snapshot.
- * CORPUS_CASE=<name>[,<name>…] runs only those cases; CORPUS_JOBS sets how many run at once (default 2).
+ * CORPUS_CASE=<name>[,<name>…] runs only those cases (in whichever files hold them); CORPUS_JOBS sets
+ * how many run at once per file (default 2).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import type { Test } from 'tap';
 import { createClient, type Value } from '@libsql/client';
-import { cli, foldName, parseJson, quoteName, ROWID, schemaFacts, scriptFacts, snapshot, type SchemaFacts, type Snapshot, type TableInfo } from './_cli.js';
+import { foldName, parseJson, quoteName, ROWID, schemaFacts, scriptFacts, snapshot, type CliResult, type SchemaFacts, type Snapshot, type TableInfo } from './_cli.js';
 
 interface CaseSpec {
   readonly allowDestructive: boolean;
@@ -52,16 +57,34 @@ interface PlanJson {
   readonly skipped: ReadonlyArray<{ kind: string; object: string }>;
 }
 
+/** Runs `schema-sync <args>` (in-process or spawned) and returns its exit code and output. */
+export type Runner = (args: readonly string[]) => Promise<CliResult>;
+
 const CORPUS = join(import.meta.dirname, 'corpus');
-const only = process.env['CORPUS_CASE']?.split(',');
-const cases = readdirSync(CORPUS, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory() && (only === undefined || only.includes(entry.name)))
+
+/** Every case directory, sorted. */
+export const allCases: readonly string[] = readdirSync(CORPUS, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
   .sort();
-const work = mkdtempSync(join(tmpdir(), 'schema-sync-corpus-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
 
-t.jobs = Number(process.env['CORPUS_JOBS'] ?? 2);
+/** How many cli-corpus-<i>.test.ts files share the corpus. */
+export const SHARDS = 4;
+
+/** A stable split: a case's file depends only on its name, so adding a case moves no other. */
+export function shardOf(name: string): number {
+  return createHash('sha256').update(name).digest().readUInt32BE(0) % SHARDS;
+}
+
+/** Runs the given cases (narrowed by CORPUS_CASE) as subtests of `t`. */
+export function runCases(t: Test, names: readonly string[], runner: Runner): void {
+  const only = process.env['CORPUS_CASE']?.split(',');
+  const selected = names.filter((name) => only === undefined || only.includes(name));
+  const work = mkdtempSync(join(tmpdir(), 'schema-sync-corpus-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  t.jobs = Number(process.env['CORPUS_JOBS'] ?? 2);
+  for (const name of selected) runCase(t, name, work, runner);
+}
 
 const fold = foldName;
 
@@ -126,9 +149,7 @@ function compareFacts(t: Test, actual: SchemaFacts, desired: SchemaFacts, allowD
   }
 }
 
-t.ok(cases.length > 0, 'the corpus has cases');
-
-for (const name of cases) {
+function runCase(t: Test, name: string, work: string, cli: Runner): void {
   const dir = join(CORPUS, name);
   const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseSpec;
   t.test(`${name}: ${spec.description}`, { buffered: true }, async (t) => {

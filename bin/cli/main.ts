@@ -1,0 +1,92 @@
+/**
+ * The dispatcher: parses argv against the command record, runs one command, maps what it throws
+ * to an exit code. `run` writes only through `io`, so tests can call it in-process.
+ */
+import { parseArgs } from 'node:util';
+import { commands } from '../commands/index.js';
+import type { OptionSpecs, OptionValues } from './command.js';
+import { reportFailure, UsageError } from './errors.js';
+import { EXIT, EXIT_HELP } from './exit.js';
+import type { Io } from './io.js';
+
+const SHARED_OPTIONS: OptionSpecs = {
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+const SHARED_HELP: ReadonlyArray<readonly [string, string]> = [['--json', 'machine-readable output']];
+
+/** The usage text, generated from the command record (synopses, then every flag once). */
+export function usage(): string {
+  const names = Object.keys(commands);
+  const width = Math.max(...names.map((name) => name.length));
+  const lines = ['Usage:'];
+  for (const [name, command] of Object.entries(commands)) lines.push(`  schema-sync ${name.padEnd(width)} ${command.synopsis}`);
+  const flags = new Map<string, string>();
+  for (const command of Object.values(commands)) for (const [flagText, description] of command.help) if (!flags.has(flagText)) flags.set(flagText, description);
+  for (const [flagText, description] of SHARED_HELP) flags.set(flagText, description);
+  const flagWidth = Math.max(...[...flags.keys()].map((text) => text.length)) + 2;
+  lines.push('');
+  for (const [flagText, description] of flags) {
+    const [first, ...rest] = description.split('\n');
+    lines.push(`  ${flagText.padEnd(flagWidth)} ${first ?? ''}`, ...rest.map((line) => `  ${''.padEnd(flagWidth)} ${line}`));
+  }
+  lines.push('', EXIT_HELP);
+  return lines.join('\n');
+}
+
+interface Parsed {
+  readonly name: string;
+  readonly values: OptionValues;
+}
+
+function allOptions(): OptionSpecs {
+  const merged: OptionSpecs = { ...SHARED_OPTIONS };
+  for (const command of Object.values(commands)) Object.assign(merged, command.options);
+  return merged;
+}
+
+/** Parses against every command's options, then refuses flags the chosen command does not take. */
+function parse(argv: readonly string[]): Parsed | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, tokens: true, options: allOptions() });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.values['help'] === true) return 'help';
+  const [name, ...extra] = parsed.positionals;
+  if (name === undefined) throw new UsageError('a command is required');
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command === undefined) throw new UsageError(`unknown command "${name}"`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  for (const token of parsed.tokens) {
+    if (token.kind === 'option' && !Object.hasOwn(command.options, token.name) && !Object.hasOwn(SHARED_OPTIONS, token.name)) {
+      throw new UsageError(`${name} does not take --${token.name}`);
+    }
+  }
+  return { name, values: parsed.values };
+}
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let parsed: Parsed | 'help';
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.stderr(`schema-sync: ${(error as Error).message}\n\n${usage()}\n`);
+    return EXIT.usage;
+  }
+  if (parsed === 'help') {
+    io.stderr(`${usage()}\n`);
+    return EXIT.ok;
+  }
+  const json = parsed.values['json'] === true;
+  try {
+    return await (commands[parsed.name] as NonNullable<(typeof commands)[string]>).run(parsed.values, io);
+  } catch (error) {
+    if (error instanceof UsageError && error.showUsage && !json) {
+      io.stderr(`schema-sync: ${error.message}\n\n${usage()}\n`);
+      return EXIT.usage;
+    }
+    return reportFailure(io, json, error);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Every CLI command, by name. Adding one is a module under bin/commands/ exporting a `Command`
+ * plus one line here; the usage text and the parser are generated from this record.
+ */
+import type { Command } from '../cli/command.js';
+import { apply } from './apply.js';
+import { inspect } from './inspect.js';
+import { plan } from './plan.js';
+
+export const commands: Readonly<Record<string, Command>> = {
+  inspect,
+  plan,
+  apply,
+};

@@ -6,9 +6,11 @@ import type { Command } from '../cli/command.js';
 import { apply } from './apply.js';
 import { inspect } from './inspect.js';
 import { plan } from './plan.js';
+import { syncAllCommand } from './sync-all.js';
 
 export const commands: Readonly<Record<string, Command>> = {
   inspect,
   plan,
   apply,
+  'sync-all': syncAllCommand,
 };

@@ -72,7 +72,7 @@ t.test('shards are stable, disjoint and complete', async (t) => {
   // of this tool would skip or repeat databases.
   t.same(['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => shardOf(name, 4)), [1, 0, 3, 3, 0]);
   const spread = [0, 0, 0, 0];
-  for (let i = 0; i < 1000; i++) spread[shardOf(`user-${i}`, 4)]++;
+  for (let i = 0; i < 1000; i++) spread[shardOf(`user-${i}`, 4)] = (spread[shardOf(`user-${i}`, 4)] ?? 0) + 1;
   t.ok(spread.every((n) => n > 200 && n < 300), `1,000 names spread evenly over 4 shards: ${spread.join(', ')}`);
 });
 

@@ -6,9 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { stat, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import { formatPlan } from '../../lib/format.js';
-import { writeMetricsFile } from '../../lib/fleet/metrics.js';
 import { groupPlans, reportDocument, summarize, type PlanGroup, type RolloutSummary } from '../../lib/fleet/report.js';
 import { defaultMode, runRollout, type LaneMode } from '../../lib/fleet/runner.js';
 import { inShard, parseShard, type Shard } from '../../lib/fleet/shard.js';
@@ -127,7 +125,9 @@ function jsonLines(io: Io): Progress {
   };
 }
 
-function progressBar(): Progress {
+/** cli-progress is loaded only for a terminal (and prom-client only for --metrics-file): start-up counts on re-runs. */
+async function progressBar(): Promise<Progress> {
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({
     stream: process.stderr,
     format: ' {bar} {value}/{total} | {rate} db/s | ETA {eta_formatted} | failures {failures}',
@@ -192,7 +192,7 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
   const databases = options.shard === undefined ? all : all.filter((db) => inShard(db.name, options.shard as Shard));
 
   const machine = options.json || !onTerminal();
-  const progress = machine ? jsonLines(io) : progressBar();
+  const progress = machine ? jsonLines(io) : await progressBar();
   progress.start(databases.length);
   let rollout;
   try {
@@ -215,7 +215,10 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
   const summary = summarize(target.version, rollout, performance.now() - started);
   const groups = options.dryRun ? groupPlans(rollout) : null;
   if (options.report !== undefined) await writeFile(options.report, `${JSON.stringify(reportDocument(summary, rollout), null, 2)}\n`);
-  if (options.metricsFile !== undefined) await writeMetricsFile(options.metricsFile, rollout.results, summary);
+  if (options.metricsFile !== undefined) {
+    const { writeMetricsFile } = await import('../../lib/fleet/metrics.js');
+    await writeMetricsFile(options.metricsFile, rollout.results, summary);
+  }
   if (machine) {
     const shard = options.shard === undefined ? {} : { shard: `${options.shard.index}/${options.shard.count}` };
     io.stdout(`${JSON.stringify({ summary: { ...summary, ...shard }, ...(groups === null ? {} : { groups }) })}\n`);

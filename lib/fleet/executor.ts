@@ -9,7 +9,8 @@ import { createClient, type Client } from '@libsql/client';
 import type { LoadedSchemaVersion } from '../../schema/registry.js';
 import type { Plan } from '../diff.js';
 import type { FleetDatabase } from './source.js';
-import { checkOnly, PlanCache, syncOne, type DatabaseResult, type SyncTarget } from './sync-one.js';
+import { readVersionState } from '../sync.js';
+import { PlanCache, settledByVersion, syncOne, type DatabaseResult, type SyncTarget } from './sync-one.js';
 import { registryEndingAt } from './target.js';
 
 export interface LaneSettings {
@@ -83,6 +84,7 @@ export function asyncLanes(settings: LaneSettings, count: number): Lane[] {
 }
 
 interface WorkerReply {
+  readonly id: number;
   readonly output?: LaneOutput;
   readonly plans: number;
   readonly error?: string;
@@ -106,69 +108,107 @@ function spawnWorker(settings: LaneSettings): Worker {
   return new Worker(boot, { eval: true, workerData: settings });
 }
 
-export function threadLane(settings: LaneSettings): Lane {
-  let worker: Worker | null = null;
-  let plans = 0;
-  let pending: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void } | null = null;
-  const start = (): Worker => {
-    const made = spawnWorker(settings);
-    made.on('message', (reply: WorkerReply) => { const p = pending; pending = null; p?.resolve(reply); });
-    made.on('error', (error) => { const p = pending; pending = null; worker = null; p?.reject(error); });
-    made.on('exit', (code) => {
-      if (worker === made) worker = null;
-      const p = pending; pending = null; p?.reject(new Error(`sync worker exited with code ${code}`));
+/**
+ * One worker thread, started on first use, serving requests by id so that several lanes can keep
+ * it busy: while it syncs one database the next is already queued, and it never waits on the main
+ * thread between two.
+ */
+class WorkerHandle {
+  #worker: Worker | null = null;
+  #nextId = 0;
+  /** Whether the thread has loaded its modules and takes work. */
+  ready = false;
+  readonly #pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
+  plans = 0;
+
+  constructor(private readonly settings: LaneSettings) {}
+
+  #start(): Worker {
+    const made = spawnWorker(this.settings);
+    const failAll = (error: Error): void => {
+      if (this.#worker === made) this.#worker = null;
+      for (const waiter of this.#pending.values()) waiter.reject(error);
+      this.#pending.clear();
+    };
+    made.on('message', (reply: WorkerReply | 'ready') => {
+      if (reply === 'ready') {
+        this.ready = true;
+        return;
+      }
+      const waiter = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      waiter?.resolve(reply);
     });
+    made.on('error', failAll);
+    made.on('exit', (code) => failAll(new Error(`sync worker exited with code ${code}`)));
     return made;
-  };
-  return {
-    async run(db) {
-      worker ??= start();
-      const current = worker;
-      const reply = await new Promise<WorkerReply>((resolve, reject) => {
-        pending = { resolve, reject };
-        current.postMessage(db);
-      });
-      plans = reply.plans;
-      if (reply.output === undefined) throw new Error(reply.error ?? 'sync worker sent no result');
-      return reply.output;
-    },
-    plansComputed: () => plans,
-    async close() {
-      const current = worker;
-      worker = null;
-      if (current !== null) await current.terminate();
-    },
-  };
+  }
+
+  start(): void {
+    this.#worker ??= this.#start();
+  }
+
+  async run(db: FleetDatabase): Promise<LaneOutput> {
+    this.#worker ??= this.#start();
+    const worker = this.#worker;
+    const id = this.#nextId++;
+    const reply = await new Promise<WorkerReply>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ id, db });
+    });
+    this.plans = reply.plans;
+    if (reply.output === undefined) throw new Error(reply.error ?? 'sync worker sent no result');
+    return reply.output;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = null;
+    if (worker !== null) await worker.terminate();
+  }
 }
 
+/** Requests each worker has queued: the one it runs plus one waiting. */
+const PIPELINE = 2;
+
 /**
- * Thread lanes that start their workers only when a database needs more than its version read:
- * until then the main thread reads version rows itself, so a rollout with nothing to do (a
- * re-run) never pays for starting threads. Once one database needs work, every lane hands its
- * databases to its worker.
+ * Worker-thread lanes that cost nothing until needed. Until one database needs more than its
+ * version read, the main thread reads version rows itself, so a rollout with nothing to do (a
+ * re-run) never starts a thread. The first database that needs work starts every worker; each
+ * lane keeps syncing on the main thread until its worker has loaded, then hands its databases to it.
  */
-export function lazyThreadLanes(settings: LaneSettings, count: number): Lane[] {
+export function threadLanes(settings: LaneSettings, threads: number): Lane[] {
   const target = targetOf(settings);
+  const workers = Array.from({ length: threads }, () => new WorkerHandle(settings));
+  const main = createSyncer(settings);
   let escalated = false;
-  return Array.from({ length: count }, () => {
-    const thread = threadLane(settings);
+  return Array.from({ length: threads * PIPELINE }, (_, i): Lane => {
+    const worker = workers[i % threads] as WorkerHandle;
     return {
-      async run(db: FleetDatabase): Promise<LaneOutput> {
+      async run(db) {
         if (!escalated) {
           const client = open(db, settings);
           let settled: DatabaseResult | null;
           try {
-            settled = await checkOnly(db.name, client, target);
+            const started = performance.now();
+            const { recorded } = await readVersionState(client);
+            const outcome = settledByVersion(recorded, target);
+            settled = outcome === null ? null : {
+              name: db.name, from: recorded?.version ?? null, to: settings.to,
+              durationMs: Math.round((performance.now() - started) * 100) / 100, ...outcome,
+            };
           } finally {
             client.close();
           }
           if (settled !== null) return { result: settled };
           escalated = true;
+          for (const handle of workers) handle.start();
         }
-        return thread.run(db);
+        return worker.ready ? worker.run(db) : main.run(db);
       },
-      plansComputed: () => thread.plansComputed(),
-      close: () => thread.close(),
+      // Each worker counted once, on its first lane; the main thread's plans on lane 0.
+      plansComputed: () => (i < threads ? worker.plans : 0) + (i === 0 ? main.cache.computed : 0),
+      close: () => worker.close(),
     };
   });
 }

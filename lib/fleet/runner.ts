@@ -4,11 +4,14 @@
  * untouched are reported as `not_attempted`.
  */
 import type { Plan } from '../diff.js';
-import { asyncLanes, lazyThreadLanes, type Lane, type LaneSettings } from './executor.js';
+import { asyncLanes, threadLanes, type Lane, type LaneSettings } from './executor.js';
 import type { FleetDatabase } from './source.js';
 import type { DatabaseResult } from './sync-one.js';
 
 export type LaneMode = 'threads' | 'async';
+
+/** Fewer databases than this run on the main thread even in thread mode. */
+export const THREAD_MIN = 32;
 
 export interface RolloutOptions extends LaneSettings {
   readonly concurrency: number;
@@ -41,13 +44,15 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   const results = new Array<DatabaseResult | undefined>(databases.length);
   const plans = new Map<string, Plan>();
   const lanesWanted = Math.max(1, Math.min(options.concurrency, databases.length));
+  // Thread mode: `lanesWanted` worker threads, each fed by more than one lane (see PIPELINE).
   // Only plain data crosses into a worker thread.
   const settings: LaneSettings = {
     versions: options.versions, to: options.to, latest: options.latest, allowDestructive: options.allowDestructive,
     dryRun: options.dryRun, busyTimeoutMs: options.busyTimeoutMs,
   };
-  const lanes: Lane[] = options.mode === 'threads'
-    ? lazyThreadLanes(settings, lanesWanted)
+  // Below THREAD_MIN databases starting threads costs more than it saves.
+  const lanes: Lane[] = options.mode === 'threads' && databases.length >= THREAD_MIN
+    ? threadLanes(settings, lanesWanted)
     : asyncLanes(settings, lanesWanted);
   let failures = 0;
   let stopped: StopReason | null = null;

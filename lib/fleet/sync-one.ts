@@ -1,11 +1,11 @@
 /**
  * One database of a rollout, with plans shared across databases of the same schema.
  *
- * Round trips: the version row (1) — all an up-to-date database costs. When behind: introspection
- * (1), whose rows are hashed into the schema's fingerprint; databases with the same recorded
- * version and the same fingerprint have the same plan (the planner is a pure function of the
- * introspected model, the target and the plan options, which depend only on the recorded version),
- * so it is planned once and reused; then the atomic apply (1). Each database is fingerprinted from
+ * Round trips: the version row (1) — all an up-to-date database costs. When behind: the schema's
+ * fingerprint (1, see FINGERPRINT_SQL); databases with the same recorded version and the same
+ * fingerprint have the same plan (the planner is a pure function of the introspected model, the
+ * target and the plan options, which depend only on the recorded version), so only the first of
+ * them is introspected (1) and planned; then the atomic apply (1). Each database is fingerprinted from
  * its own introspection before the shared plan is applied to it, and the apply is guarded by the
  * audit row exactly as `syncDatabase` guards it, so a racing applier (another rollout, a sign-in)
  * makes this one step back rather than apply twice.
@@ -16,7 +16,7 @@ import semver from 'semver';
 import type { SchemaRegistry } from '../../schema/registry.js';
 import { applyPlan, ApplyError } from '../apply.js';
 import { plan as makePlan, type Plan } from '../diff.js';
-import { INTROSPECTION_SQL, schemaFromRows } from '../introspect.js';
+import { introspect } from '../introspect.js';
 import { planOptionsFor, readVersionState, type RecordedVersion } from '../sync.js';
 
 export type FleetOutcome =
@@ -58,6 +58,10 @@ export class PlanCache {
   readonly #plans = new Map<string, Plan>();
   computed = 0;
 
+  peek(key: string): Plan | undefined {
+    return this.#plans.get(key);
+  }
+
   get(key: string, make: () => Plan): Plan {
     let found = this.#plans.get(key);
     if (found === undefined) {
@@ -69,23 +73,24 @@ export class PlanCache {
   }
 }
 
-interface Introspected {
-  readonly fingerprint: string;
-  readonly rows: ReadonlyArray<Record<string, unknown>>;
-}
+/**
+ * sqlite_schema as stored. Everything introspection reports (columns, keys, indexes, strictness)
+ * SQLite derives from these rows, so two databases with the same rows have the same model, hence the
+ * same plan: their hash is the fingerprint, and it costs one light query instead of the full
+ * introspection, which only the first database of each fingerprint needs.
+ */
+const FINGERPRINT_SQL = 'SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name, tbl_name';
 
-/** One introspection round trip; the fingerprint hashes every value the model is built from. */
-async function introspectWithFingerprint(client: Client): Promise<Introspected> {
-  const result = await client.execute(INTROSPECTION_SQL);
+async function fingerprintOf(client: Client): Promise<string> {
+  const result = await client.execute(FINGERPRINT_SQL);
   const hash = createHash('sha256');
   for (const row of result.rows) {
-    for (let i = 0; i < result.columns.length; i++) {
+    for (let i = 0; i < 4; i++) {
       const value = row[i];
       hash.update(value === null || value === undefined ? '\u0000N' : `\u0000${String(value)}`);
     }
-    hash.update('\u0001');
   }
-  return { fingerprint: hash.digest('hex'), rows: result.rows as unknown as ReadonlyArray<Record<string, unknown>> };
+  return hash.digest('hex');
 }
 
 function isAtTarget(target: SchemaRegistry, recorded: RecordedVersion | null): boolean {
@@ -111,15 +116,6 @@ export function settledByVersion(recorded: RecordedVersion | null, target: SyncT
   return null;
 }
 
-/** The version read alone (one round trip): a result when that settles it, null when work is needed. */
-export async function checkOnly(name: string, client: Client, target: SyncTarget): Promise<DatabaseResult | null> {
-  const started = performance.now();
-  const { recorded } = await readVersionState(client);
-  const settled = settledByVersion(recorded, target);
-  if (settled === null) return null;
-  return { name, from: recorded?.version ?? null, to: target.registry.current.version, durationMs: round(performance.now() - started), ...settled };
-}
-
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 export async function syncOne(name: string, client: Client, target: SyncTarget, cache: PlanCache): Promise<DatabaseResult> {
@@ -136,10 +132,12 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
       const settled = settledByVersion(recorded, target);
       if (settled !== null) return done({ from, ...settled });
 
-      const actual = await introspectWithFingerprint(client);
-      const planKey = `${from ?? '-'}|${recorded?.checksum ?? '-'}|${actual.fingerprint}`;
-      const plan = cache.get(planKey, () =>
-        makePlan(schemaFromRows(actual.rows), target.registry.current.desired, planOptionsFor(target.registry, from, target.allowDestructive)));
+      const planKey = `${from ?? '-'}|${recorded?.checksum ?? '-'}|${await fingerprintOf(client)}`;
+      let plan = cache.peek(planKey);
+      if (plan === undefined) {
+        const actual = await introspect(client);
+        plan = cache.get(planKey, () => makePlan(actual, target.registry.current.desired, planOptionsFor(target.registry, from, target.allowDestructive)));
+      }
       if (target.dryRun) return done({ from, outcome: 'planned', statements: plan.steps.length, planKey });
       if (plan.steps.length === 0 && recorded !== null && recorded.version === to && recorded.checksum === target.registry.current.checksum) {
         return done({ from, outcome: 'up_to_date', statements: 0, planKey });

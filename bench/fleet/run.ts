@@ -2,13 +2,14 @@
  * bench/fleet: `schema-sync sync-all` over 2,000 databases with rows, from 1.0.0 to 1.1.0 (the
  * built-in versions: new table, added columns, indexes, a view and the positions rebuild), as whole
  * processes, against a floor measured in the same run: the very same DDL replayed by hand, one
- * client.migrate() batch per database, sequentially (bench/fleet/floor.ts). Then a no-op re-run.
- * Peak RSS by /usr/bin/time when present.
+ * client.migrate() batch per database, sequentially (bench/fleet/floor.mjs). Then a no-op re-run.
+ * The CLI is the built one (dist/bin/schema-sync.js, built first), as installed; FLEET_BENCH_TSX=1
+ * runs it from source through tsx instead. Peak RSS and CPU time by /usr/bin/time when present.
  *   npm run bench:fleet            (FLEET_BENCH_COUNT=500 for a quick run;
  *                                   FLEET_BENCH_LANES=1 also times --lanes async)
  * Writes bench/results/fleet.json.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +82,11 @@ async function verify(dir: string, label: string): Promise<void> {
   }
 }
 
-const cli = ['--import', 'tsx', join(repo, 'bin', 'schema-sync.ts'), 'sync-all', '--json'];
+const fromSource = process.env['FLEET_BENCH_TSX'] === '1';
+const cli = fromSource
+  ? ['--import', 'tsx', join(repo, 'bin', 'schema-sync.ts'), 'sync-all', '--json']
+  : [join(repo, 'dist', 'bin', 'schema-sync.js'), 'sync-all', '--json'];
+if (!fromSource) execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.json')], { stdio: 'inherit' });
 const summaryOf = (out: string): Record<string, unknown> =>
   (JSON.parse(out.trim().split('\n').at(-1) as string) as { summary: Record<string, unknown> }).summary;
 
@@ -96,7 +101,7 @@ try {
   const statementsFile = join(work, 'statements.json');
   writeFileSync(statementsFile, JSON.stringify(ddl));
 
-  const floor = await timed(['--import', 'tsx', join(here, 'floor.ts'), floorDir, statementsFile], join(work, 'floor.out'));
+  const floor = await timed([join(here, 'floor.mjs'), floorDir, statementsFile], join(work, 'floor.out'));
   if (floor.code !== 0) throw new Error('floor failed');
   rmSync(floorDir, { recursive: true, force: true });
   console.error(`floor (hand-replayed DDL, sequential): ${floor.wallS} s, cpu ${floor.cpuS} s`);
@@ -124,6 +129,7 @@ try {
 
   const result = {
     databases: COUNT,
+    cli: fromSource ? 'tsx bin/schema-sync.ts' : 'node dist/bin/schema-sync.js',
     rows_per_database: SCALE * 9,
     statements_per_database: fullPlan.steps.length,
     cores: availableParallelism(),

@@ -48,6 +48,13 @@ function open(db: FleetDatabase, settings: LaneSettings): Client {
   return createClient({ url: db.url, timeout: settings.busyTimeoutMs, ...(db.authToken === undefined ? {} : { authToken: db.authToken }) });
 }
 
+/**
+ * An embedded database's calls complete synchronously, so a lane on the main thread would chain
+ * promise callbacks without ever returning to the event loop: worker messages, timers (the progress
+ * bar) and pipe writes would wait for the end. Lanes on the main thread yield after each database.
+ */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** The work of one lane, wherever it runs: open, sync, close. */
 export function createSyncer(settings: LaneSettings): { run(db: FleetDatabase): Promise<LaneOutput>; cache: PlanCache } {
   const target = targetOf(settings);
@@ -76,7 +83,11 @@ export function createSyncer(settings: LaneSettings): { run(db: FleetDatabase): 
 export function asyncLanes(settings: LaneSettings, count: number): Lane[] {
   const shared = createSyncer(settings);
   return Array.from({ length: count }, (_, i) => ({
-    run: (db: FleetDatabase) => shared.run(db),
+    run: async (db: FleetDatabase) => {
+      const output = await shared.run(db);
+      await yieldToEventLoop();
+      return output;
+    },
     // Counted once, on the first lane, so that summing over lanes gives the total.
     plansComputed: () => (i === 0 ? shared.cache.computed : 0),
     close: async () => undefined,
@@ -200,11 +211,15 @@ export function threadLanes(settings: LaneSettings, threads: number): Lane[] {
           } finally {
             client.close();
           }
+          await yieldToEventLoop();
           if (settled !== null) return { result: settled };
           escalated = true;
           for (const handle of workers) handle.start();
         }
-        return worker.ready ? worker.run(db) : main.run(db);
+        if (worker.ready) return worker.run(db);
+        const output = await main.run(db);
+        await yieldToEventLoop();
+        return output;
       },
       // Each worker counted once, on its first lane; the main thread's plans on lane 0.
       plansComputed: () => (i < threads ? worker.plans : 0) + (i === 0 ? main.cache.computed : 0),

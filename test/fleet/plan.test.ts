@@ -3,11 +3,12 @@
  * that is disjoint and complete, staged --to targets, the exit codes for ahead databases and usage.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { applyPlan } from '../../lib/apply.js';
 import { inShard, parseShard, shardOf } from '../../lib/fleet/shard.js';
+import { listAll, localDirectorySource } from '../../lib/fleet/source.js';
 import { syncDatabase } from '../../lib/sync.js';
 import { dirFor } from '../lib/_support.js';
 import { fleetAt, runSyncAll, stateOf, V1, V2, V3, withClient, writeSchemaDir } from './_fleet.js';
@@ -35,6 +36,37 @@ t.test('--dry-run groups databases by plan and changes nothing', async (t) => {
     'only the drifted group\'s plan deals with the extra index');
   t.ok(last.groups.every((g) => g.from === '1.0.0' && g.statements.length > 0));
   t.notSame(last.groups[0]?.statements, last.groups[1]?.statements, 'the groups have different plans');
+});
+
+t.test('a database whose schema differs gets its own plan, not the shared one', async (t) => {
+  const root = dirFor(t);
+  const schemaDir = writeSchemaDir(join(root, 'schema'), VERSIONS);
+  const fleet = await fleetAt(root, schemaDir, 9);
+  // Three databases already have 1.1.0's index (created early, by hand): a different schema.
+  const early = [1, 4, 7];
+  for (const i of early) await withClient(fleet.paths[i] as string, (c) => c.execute('CREATE INDEX notes_user ON notes (user_id)'));
+  const dry = await runSyncAll(['--data-dir', fleet.dir, '--to', '1.1.0', '--dry-run', '--lanes', 'async'], { SCHEMA_DIR: schemaDir });
+  const groups = (dry.lines.at(-1) as { groups: Array<{ databases: number; examples: string[] }> }).groups;
+  t.same(groups.map((g) => [g.databases, g.examples]), [[6, ['db-00000', 'db-00002', 'db-00003', 'db-00005', 'db-00006', 'db-00008']], [3, ['db-00001', 'db-00004', 'db-00007']]]);
+  // One lane on one thread, so one plan cache serves every database: only fingerprints keep them apart.
+  const run = await runSyncAll(['--data-dir', fleet.dir, '--to', '1.1.0', '--lanes', 'async', '--concurrency', '1'], { SCHEMA_DIR: schemaDir });
+  t.equal(run.code, 0);
+  t.match(run.lines.at(-1), { summary: { outcomes: { applied: 9, failed: 0 }, plansComputed: 2 } });
+  for (const path of fleet.paths) {
+    const state = await stateOf(path, fleet.registry);
+    t.equal(state.version, '1.1.0');
+    t.equal(state.driftFromRecorded, 0);
+    t.ok(state.integrity && state.fkViolations === 0);
+  }
+});
+
+t.test('the local source lists *.db files recursively, named by relative path', async (t) => {
+  const root = dirFor(t);
+  mkdirSync(join(root, 'eu', 'west'), { recursive: true });
+  for (const file of ['a.db', 'eu/b.db', 'eu/west/c.db', 'notes.txt', 'a.db-journal', 'eu/b.db-wal']) writeFileSync(join(root, file), '');
+  const listed = await listAll(localDirectorySource(root));
+  t.same(listed.map((db) => db.name), ['a', 'eu/b', 'eu/west/c']);
+  t.match(listed[2]?.url, /^file:\/\/.*\/eu\/west\/c\.db$/);
 });
 
 t.test('--dry-run counts databases already at the target as up to date', async (t) => {

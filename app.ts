@@ -2,8 +2,6 @@
  * The root plugin: plugins first (each one concern, named), then routes. `buildApp` makes a
  * Fastify instance with the server options the routes rely on; server.ts and the tests both use it.
  */
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Client, Config } from '@libsql/client';
@@ -12,6 +10,7 @@ import authPlugin from './plugins/auth.js';
 import configPlugin, { type AppConfig } from './plugins/config.js';
 import errorsPlugin, { toErrorBody } from './plugins/errors.js';
 import schemaRegistryPlugin from './plugins/schema-registry.js';
+import swaggerPlugin from './plugins/swagger.js';
 import tursoPlugin from './plugins/turso.js';
 import userSyncPlugin from './plugins/user-sync.js';
 import healthRoutes from './routes/health.js';
@@ -29,39 +28,12 @@ export interface AppOptions {
   readonly createClient?: (config: Config) => Client;
 }
 
-export const DOCS_PATH = '/docs';
+export { DOCS_PATH } from './plugins/swagger.js';
 
 const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, createClient }) => {
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
-  await fastify.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'schema-sync',
-        description: "Keeps every user's own libSQL database in step with the application's versioned schema.",
-        version: '0.1.0',
-      },
-      tags: [
-        { name: 'user', description: "A user's database and its schema" },
-        { name: 'schema', description: "The application's schema versions" },
-        { name: 'ops', description: 'Probes' },
-      ],
-      components: {
-        securitySchemes: {
-          bearerAuth: {
-            type: 'http',
-            scheme: 'bearer',
-            bearerFormat: 'JWT',
-            description: '`sub` is the user id; the `schema:admin` scope (space-separated `scope` claim) may act for any user.',
-          },
-        },
-      },
-    },
-    // Name shared schemas by their $id in components instead of def-0, def-1…
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
-  });
-  if (config.docs) await fastify.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
+  await fastify.register(swaggerPlugin, { docs: config.docs });
 
   await fastify.register(schemaRegistryPlugin, { schemaDir: config.schemaDir });
   await fastify.register(tursoPlugin, {

@@ -157,7 +157,7 @@ export interface components {
              * @description Stable machine-readable cause.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "SYNC_FAILED" | "NOT_READY" | "INTERNAL_ERROR";
+            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY";
             /** @description APPLY_FAILED: the SQL statement that failed. */
             statement?: string;
             /** @description APPLY_FAILED: its 0-based position in the plan. */
@@ -305,8 +305,8 @@ export interface operations {
              * @description No valid bearer token.
              *
              *     - `TOKEN_MISSING`: no `Authorization: Bearer <token>` header
-             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              *     - `TOKEN_EXPIRED`: the token has expired
+             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              */
             401: {
                 headers: {
@@ -384,7 +384,7 @@ export interface operations {
                         /** @description Present only when `schema_synced` is false: why the schema could not be synced. */
                         error?: {
                             /** @enum {string} */
-                            code: "DATABASE_AHEAD" | "APPLY_FAILED" | "CONCURRENT_CHANGE" | "SYNC_FAILED";
+                            code: "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "APPLY_FAILED" | "CONCURRENT_CHANGE" | "INTERNAL_ERROR";
                             message: string;
                             /** @description APPLY_FAILED: the statement that failed. */
                             statement?: string;
@@ -414,8 +414,8 @@ export interface operations {
              * @description No valid bearer token.
              *
              *     - `TOKEN_MISSING`: no `Authorization: Bearer <token>` header
-             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              *     - `TOKEN_EXPIRED`: the token has expired
+             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              */
             401: {
                 headers: {
@@ -535,8 +535,8 @@ export interface operations {
              * @description No valid bearer token.
              *
              *     - `TOKEN_MISSING`: no `Authorization: Bearer <token>` header
-             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              *     - `TOKEN_EXPIRED`: the token has expired
+             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              */
             401: {
                 headers: {
@@ -576,6 +576,7 @@ export interface operations {
              * @description Refused: the database is not in a state this application may change.
              *
              *     - `DATABASE_AHEAD`: the user's database records a newer schema version than this application knows; it is left alone
+             *     - `INVALID_RECORDED_VERSION`: the user's database records, in its schema_version table, a version that is not semver; it is left alone
              *     - `CONCURRENT_CHANGE`: another applier kept changing the database while this one tried; retry
              */
             409: {
@@ -657,8 +658,8 @@ export interface operations {
              * @description No valid bearer token.
              *
              *     - `TOKEN_MISSING`: no `Authorization: Bearer <token>` header
-             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              *     - `TOKEN_EXPIRED`: the token has expired
+             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              */
             401: {
                 headers: {
@@ -792,8 +793,8 @@ export interface operations {
              * @description No valid bearer token.
              *
              *     - `TOKEN_MISSING`: no `Authorization: Bearer <token>` header
-             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              *     - `TOKEN_EXPIRED`: the token has expired
+             *     - `TOKEN_INVALID`: the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`
              */
             401: {
                 headers: {
@@ -833,6 +834,7 @@ export interface operations {
              * @description Refused: the database is not in a state this application may change.
              *
              *     - `DATABASE_AHEAD`: the user's database records a newer schema version than this application knows; it is left alone
+             *     - `INVALID_RECORDED_VERSION`: the user's database records, in its schema_version table, a version that is not semver; it is left alone
              *     - `CONCURRENT_CHANGE`: another applier kept changing the database while this one tried; retry
              */
             409: {

@@ -7,35 +7,23 @@
  * (waiting on the busy timeout) before anything else is read. A process that planned against the
  * same state and comes second fails on that primary key — or on CREATE TABLE, when the table did
  * not exist yet — and learns that someone else got there first.
+ *
+ * Right after that first write, with the lock held, the batch proves that the schema is still the
+ * one the plan was made from: the schema cookie must equal the snapshot's (plus the DDL the batch
+ * itself has run so far). A connection that committed DDL in between — say, added a column and
+ * filled it — makes the batch fail as a conflict instead of running a stale rebuild over its column.
  */
 import { LibsqlBatchError, LibsqlError, type Client, type InStatement } from '@libsql/client';
+import { auditWrites, type AuditRecord } from './audit.js';
 import type { Plan, Step } from './steps.js';
-
-export const SCHEMA_VERSION_DDL = `CREATE TABLE schema_version (
-  id INTEGER PRIMARY KEY,
-  version TEXT NOT NULL,
-  description TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  applied_at TEXT NOT NULL,
-  checksum TEXT NOT NULL,
-  statements INTEGER NOT NULL,
-  previous_version TEXT
-)`;
-
-export interface AuditRecord {
-  readonly version: string;
-  readonly description: string;
-  readonly createdAt: string;
-  readonly appliedAt: string;
-  readonly checksum: string;
-  readonly previousVersion: string | null;
-}
 
 /** The state of the audit table that the plan was made against. */
 export interface AuditState {
   readonly tableExists: boolean;
   /** Id of the newest audit row, 0 when there is none. */
   readonly latestId: number;
+  /** `PRAGMA schema_version` read with the schema the plan was made from (see snapshot.ts). */
+  readonly schemaCookie?: number;
 }
 
 export type ApplyFailure = 'conflict' | 'failed';
@@ -55,15 +43,30 @@ export class ApplyError extends Error {
   }
 }
 
-function guardStatements(audit: AuditRecord | null, state: AuditState, statements: number): InStatement[] {
-  if (audit === null) return [];
-  const insert: InStatement = {
-    sql: `INSERT INTO schema_version (id, version, description, created_at, applied_at, checksum, statements, previous_version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [state.latestId + 1, audit.version, audit.description, audit.createdAt, audit.appliedAt, audit.checksum,
-      statements, audit.previousVersion],
+/** Takes the write lock for a batch that records no version; the two DDL statements bump the cookie by 2. */
+const LOCK_TABLE = '_schema_sync_lock';
+const TAKE_WRITE_LOCK = [`CREATE TABLE ${LOCK_TABLE} (x)`, `DROP TABLE ${LOCK_TABLE}`];
+
+/** Fails the batch (json() raises on malformed input) unless the schema cookie is `expected`. */
+function cookieAssertion(expected: number): InStatement {
+  return {
+    sql: "SELECT CASE WHEN schema_version = ? THEN 1 ELSE json('schema changed') END FROM pragma_schema_version",
+    args: [expected],
   };
-  return state.tableExists ? [insert] : [SCHEMA_VERSION_DDL, insert];
+}
+
+interface Preamble {
+  readonly statements: InStatement[];
+  /** Index of the cookie assertion in `statements`, or null when the caller gave no cookie. */
+  readonly cookieAt: number | null;
+}
+
+function preamble(audit: AuditRecord | null, state: AuditState, statements: number): Preamble {
+  const writes: InStatement[] = audit === null ? [] : auditWrites(audit, state, statements);
+  if (state.schemaCookie === undefined) return { statements: writes, cookieAt: null };
+  if (audit === null) writes.push(...TAKE_WRITE_LOCK);
+  const ddlSoFar = writes.filter((statement) => typeof statement === 'string').length;
+  return { statements: [...writes, cookieAssertion(state.schemaCookie + ddlSoFar)], cookieAt: writes.length };
 }
 
 /**
@@ -71,24 +74,27 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
  * an audit record (an ad-hoc target such as `apply --schema file.sql`) no version is recorded.
  */
 export function batchStatements(plan: Plan, audit: AuditRecord | null, state: AuditState): InStatement[] {
-  return [...guardStatements(audit, state, plan.steps.length), ...plan.steps.map((step) => step.sql)];
+  return [...preamble(audit, state, plan.steps.length).statements, ...plan.steps.map((step) => step.sql)];
 }
 
 export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord | null, state: AuditState): Promise<void> {
-  const preamble = guardStatements(audit, state, 0).length;
+  const { statements: guards, cookieAt } = preamble(audit, state, plan.steps.length);
   try {
-    await client.migrate(batchStatements(plan, audit, state));
+    await client.migrate([...guards, ...plan.steps.map((step) => step.sql)]);
   } catch (error) {
     if (!(error instanceof LibsqlError)) throw error;
     const index = error instanceof LibsqlBatchError ? error.statementIndex : null;
-    if (index !== null && index < preamble) {
+    if (index !== null && index === cookieAt) {
+      throw new ApplyError('another connection changed the schema after the plan was made', 'conflict', null, null, null, error.code);
+    }
+    if (index !== null && index < guards.length) {
       const raced = /UNIQUE|PRIMARY|already exists/i.test(error.message);
       throw new ApplyError(
         raced ? 'another process changed this database while the plan was made' : `cannot write the audit row: ${error.message}`,
         raced ? 'conflict' : 'failed', null, null, null, error.code,
       );
     }
-    const stepIndex = index === null ? null : index - preamble;
+    const stepIndex = index === null ? null : index - guards.length;
     const step = stepIndex === null ? null : plan.steps[stepIndex] ?? null;
     const where = step === null ? '' : ` at step ${(stepIndex ?? 0) + 1} (${step.kind} ${step.object}: ${step.reason})`;
     throw new ApplyError(`${error.message}${where}`, 'failed', step?.sql ?? null, stepIndex, step, error.code);

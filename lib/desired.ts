@@ -2,61 +2,237 @@
  * The desired state is normalised by SQLite itself: the DDL is loaded into an in-memory libSQL
  * database and introspected like any user database (Atlas calls this the dev database), so types,
  * defaults, autoindexes and constraint order compare in the same form on both sides.
+ *
+ * Only schema statements get that far. Every statement is read first and anything else (ATTACH and
+ * VACUUM INTO write files, INSERT/PRAGMA change nothing a schema can hold) is refused with its line
+ * before a single statement runs.
  */
-import { createClient } from '@libsql/client';
+import { createClient, type Client } from '@libsql/client';
 import type { DatabaseSchema } from './model.js';
+import { foldName } from './model.js';
 import { introspect, isInternalName } from './introspect.js';
-import { identifierOf, isWord, splitStatements, tokenize } from './sql/tokens.js';
+import { splitScript, type Statement } from './sql/statements.js';
+import { canonicalTokens, identifierOf, isWord, SqlSyntaxError, type Token } from './sql/tokens.js';
 
 export class DesiredSchemaError extends Error {
-  constructor(message: string, readonly statement: string | null) {
+  constructor(
+    message: string,
+    readonly statement: string | null,
+    /** 1-based line in the schema text, when the problem has one. */
+    readonly line: number | null = null,
+  ) {
     super(message);
     this.name = 'DesiredSchemaError';
   }
 }
 
-/**
- * `sqlite3 app.db .schema` prints the tables SQLite makes for itself (`CREATE TABLE
- * sqlite_sequence(name,seq);` once AUTOINCREMENT is used, `sqlite_stat1` after ANALYZE). They are
- * not part of the application's schema, and SQLite refuses to create them, so they are skipped.
- */
-function createsSqliteTable(statement: string): boolean {
-  const tokens = tokenize(statement);
-  let i = 0;
-  if (!isWord(tokens[i++], 'CREATE')) return false;
-  if (isWord(tokens[i], 'TEMP', 'TEMPORARY')) i++;
-  if (!isWord(tokens[i++], 'TABLE')) return false;
-  if (isWord(tokens[i], 'IF')) i += 3;
-  if (tokens[i + 1]?.text === '.') i += 2;
-  return /^sqlite_/i.test(identifierOf(tokens[i]) ?? '');
+export interface DesiredSchemaOptions {
+  /** Where the text came from, for messages: e.g. `schema file next.sql`. */
+  readonly origin?: string | undefined;
+  /** Refuse a schema without tables (applied with drops allowed, it would drop everything). */
+  readonly requireTables?: boolean;
 }
 
-export async function loadDesiredSchema(sql: string): Promise<DatabaseSchema> {
-  let statements: string[];
-  try {
-    statements = splitStatements(sql).filter((statement) => !createsSqliteTable(statement));
-  } catch (error) {
-    throw new DesiredSchemaError(`cannot read the SQL: ${(error as Error).message}`, null);
+/** `<origin>, line N: problem` (either part only when known). */
+export function schemaProblem(origin: string | undefined, line: number | null, problem: string, statement: string | null = null): DesiredSchemaError {
+  const where = [origin, line === null ? undefined : `line ${line}`].filter((part) => part !== undefined && part !== '').join(', ');
+  return new DesiredSchemaError(where === '' ? problem : `${where}: ${problem}`, statement, line);
+}
+
+/** Offset of the first byte that does not start a well-formed UTF-8 sequence, or -1. */
+function invalidUtf8At(bytes: Uint8Array): number {
+  const at = (i: number): number => bytes[i] ?? -1;
+  const within = (i: number, low: number, high: number): boolean => at(i) >= low && at(i) <= high;
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = at(i);
+    if (lead < 0x80) { i++; continue; }
+    // The second byte's range rules out overlong forms, surrogates and code points past U+10FFFF.
+    let length: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+    else if (lead >= 0xe0 && lead <= 0xef) { length = 3; if (lead === 0xe0) low = 0xa0; if (lead === 0xed) high = 0x9f; }
+    else if (lead >= 0xf0 && lead <= 0xf4) { length = 4; if (lead === 0xf0) low = 0x90; if (lead === 0xf4) high = 0x8f; }
+    else return i;
+    if (!within(i + 1, low, high)) return i;
+    for (let k = 2; k < length; k++) if (!within(i + k, 0x80, 0xbf)) return i;
+    i += length;
   }
+  return -1;
+}
+
+/**
+ * Decodes schema bytes strictly: a byte that is not UTF-8 is an error naming its line, never a
+ * U+FFFD quietly stored in a default or a CHECK. A leading byte-order mark is dropped.
+ */
+export function decodeSchemaText(bytes: Uint8Array, options: DesiredSchemaOptions = {}): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = invalidUtf8At(bytes);
+    const line = offset < 0 ? null : bytes.subarray(0, offset).filter((byte) => byte === 0x0a).length + 1;
+    const detail = offset < 0 ? '' : ` (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')})`;
+    throw schemaProblem(options.origin, line, `the text is not valid UTF-8${detail}; save the file as UTF-8`);
+  }
+}
+
+type ObjectType = 'table' | 'index' | 'view' | 'trigger';
+
+interface CreateStatement {
+  readonly type: ObjectType;
+  readonly virtual: boolean;
+  readonly name: string;
+  readonly ifNotExists: boolean;
+}
+
+/** The first line of a statement, shortened, to name it in a message. */
+function excerpt(statement: Statement): string {
+  const lines = statement.text.split('\n');
+  const first = (lines[0] ?? '').trim();
+  if (first.length > 60) return `${first.slice(0, 57)} …`;
+  return lines.length > 1 ? `${first} …` : first;
+}
+
+/** What `sqlite3 .schema` prints for the tables SQLite makes itself; skipped, never created. */
+const SQLITE_OWN_TABLES = new Set(['CREATE TABLE sqlite_sequence(name,seq)', 'CREATE TABLE sqlite_stat1(tbl,idx,stat)',
+  'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)'].map((sql) => canonicalTokens(splitScript(sql).statements[0]?.tokens ?? [])));
+
+/**
+ * What `sqlite3 .dump` wraps a schema in (`PRAGMA foreign_keys=OFF; BEGIN TRANSACTION; … COMMIT;`,
+ * and `DELETE FROM sqlite_sequence;` once AUTOINCREMENT is used): accepted, and never run.
+ */
+function isDumpFraming(tokens: readonly Token[]): boolean {
+  const text = tokens.map((token) => token.text.toUpperCase()).join(' ');
+  return /^PRAGMA FOREIGN_KEYS = (OFF|0|FALSE|NO)$/.test(text) || /^(BEGIN|COMMIT|END)( TRANSACTION)?$/.test(text)
+    || text === 'DELETE FROM SQLITE_SEQUENCE';
+}
+
+const ALLOWED = 'a desired schema holds only CREATE TABLE, CREATE VIRTUAL TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER statements (and comments)';
+
+/**
+ * Reads what a statement creates, or null for the dump framing and SQLite's own tables; throws for
+ * anything that is not a schema statement.
+ */
+function readCreate(statement: Statement, origin: string | undefined): CreateStatement | null {
+  const { tokens, line } = statement;
+  const refuse = (problem: string): DesiredSchemaError => schemaProblem(origin, line, problem, statement.text);
+  if (isDumpFraming(tokens)) return null;
+  let i = 0;
+  if (!isWord(tokens[i++], 'CREATE')) throw refuse(`${excerpt(statement)} is not a schema statement; ${ALLOWED}. Nothing was run.`);
+  if (isWord(tokens[i], 'TEMP', 'TEMPORARY')) throw refuse(`${excerpt(statement)}: a TEMP object is not part of a database's schema`);
+  const virtual = isWord(tokens[i], 'VIRTUAL');
+  if (virtual || isWord(tokens[i], 'UNIQUE')) i++;
+  const kind = tokens[i++];
+  if (!isWord(kind, 'TABLE', 'INDEX', 'VIEW', 'TRIGGER') || (virtual && !isWord(kind, 'TABLE'))) {
+    throw refuse(`${excerpt(statement)} is not a schema statement; ${ALLOWED}. Nothing was run.`);
+  }
+  const type = (kind as Token).text.toLowerCase() as ObjectType;
+  const ifNotExists = isWord(tokens[i], 'IF');
+  if (ifNotExists) i += 3;
+  let name = identifierOf(tokens[i]);
+  if (tokens[i + 1]?.text === '.') {
+    if (name === undefined || foldName(name) !== 'main') {
+      throw refuse(`${excerpt(statement)}: only the main schema can be described${name !== undefined && foldName(name) === 'temp' ? ' (TEMP objects are not part of it)' : ''}`);
+    }
+    i += 2;
+    name = identifierOf(tokens[i]);
+  }
+  if (name === undefined) throw refuse(`${excerpt(statement)}: expected the ${type}'s name`);
+  if (type === 'table' && !virtual && isWord(tokens[i + 1], 'AS')) {
+    throw refuse(`${excerpt(statement)}: CREATE TABLE … AS SELECT copies rows; write the table's columns out`);
+  }
+  if (/^sqlite_/i.test(name)) {
+    if (type === 'table' && !virtual && SQLITE_OWN_TABLES.has(canonicalTokens(tokens))) return null;
+    throw refuse(`${type} "${name}": names starting with sqlite_ belong to SQLite itself; rename it`);
+  }
+  // Introspection leaves these out: a desired object so named would never be created, yet every
+  // plan would say "in sync".
+  if (isInternalName(name)) {
+    throw refuse(`${type} "${name}" has a name schema-sync reserves for itself (schema_version, _schema_sync_*, libsql_*): rename it`);
+  }
+  return { type, virtual, name, ifNotExists };
+}
+
+/** Tables, views and indexes share one namespace in SQLite; triggers have their own. */
+const namespaceOf = (type: ObjectType): string => (type === 'trigger' ? 'trigger' : 'relation');
+
+/** Reads every statement and refuses the script before anything runs. */
+function checkStatements(statements: readonly Statement[], origin: string | undefined): Array<{ statement: Statement; create: CreateStatement }> {
+  const seen = new Map<string, { type: ObjectType; line: number }>();
+  const creates: Array<{ statement: Statement; create: CreateStatement }> = [];
+  for (const statement of statements) {
+    const create = readCreate(statement, origin);
+    if (create === null) continue;
+    const key = `${namespaceOf(create.type)}:${foldName(create.name)}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw schemaProblem(origin, statement.line, `a second definition of "${create.name}" (${create.type}); line ${first.line} already defines `
+        + `${first.type} "${create.name}". Each object is defined once${create.ifNotExists ? ' (IF NOT EXISTS does not make a second one harmless)' : ''}`, statement.text);
+    }
+    seen.set(key, { type: create.type, line: statement.line });
+    creates.push({ statement, create });
+  }
+  return creates;
+}
+
+/** A driver message without its `SQLITE_ERROR: ` code prefix. */
+const sqliteMessage = (error: unknown): string => (error as Error).message.replace(/^(SQLITE_[A-Z_]+: )+/, '');
+
+/**
+ * `CREATE TABLE IF NOT EXISTS` of a table that already exists was made by a virtual table in this
+ * script (the shadow tables `sqlite3 .schema` prints): fine when it says what SQLite made, else a
+ * second definition.
+ */
+async function checkExisting(client: Client, statement: Statement, create: CreateStatement, origin: string | undefined): Promise<boolean> {
+  if (!create.ifNotExists) return false;
+  const found = await client.execute({ sql: 'SELECT type, sql FROM sqlite_schema WHERE lower(name) = lower(?)', args: [create.name] });
+  const row = found.rows[0];
+  if (row === undefined) return false;
+  const at = statement.tokens.findIndex((token) => isWord(token, 'IF'));
+  const withoutIfNotExists = statement.tokens.filter((_, i) => i < at || i > at + 2);
+  const existing = splitScript(String(row['sql'] ?? '')).statements[0]?.tokens ?? [];
+  if (canonicalTokens(existing) === canonicalTokens(withoutIfNotExists)) return true;
+  throw schemaProblem(origin, statement.line, `a second definition of "${create.name}": an earlier statement already created ${String(row['type'])} `
+    + `"${create.name}" differently`, statement.text);
+}
+
+/** Loads checked statements into a fresh in-memory database and introspects it. */
+export async function loadDesiredStatements(statements: readonly Statement[], options: DesiredSchemaOptions = {}): Promise<DatabaseSchema> {
+  const creates = checkStatements(statements, options.origin);
   const client = createClient({ url: ':memory:' });
   try {
-    for (const statement of statements) {
+    for (const { statement, create } of creates) {
+      if (await checkExisting(client, statement, create, options.origin)) continue;
       try {
-        await client.execute(statement);
+        await client.execute(statement.text);
       } catch (error) {
-        throw new DesiredSchemaError(`${(error as Error).message} in: ${statement}`, statement);
+        throw schemaProblem(options.origin, statement.line, `${sqliteMessage(error)} in: ${statement.text}`, statement.text);
       }
     }
-    // Introspection leaves out the names this service owns; a desired object so named would be
-    // silently ignored (never created, yet every plan "in sync"), so it is refused instead.
-    const reserved = (await client.execute("SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")).rows
-      .find((row) => isInternalName(String(row['name'])));
-    if (reserved !== undefined) {
-      throw new DesiredSchemaError(`${String(reserved['type'])} "${String(reserved['name'])}" has a name schema-sync reserves for itself `
-        + `(schema_version, _schema_sync_*, libsql_*): rename it`, null);
+    const schema = await introspect(client);
+    if (options.requireTables === true && schema.tables.length === 0) {
+      throw schemaProblem(options.origin, null, 'the schema defines no tables (an empty desired schema would drop everything); a schema needs at least one CREATE TABLE');
     }
-    return await introspect(client);
+    return schema;
   } finally {
     client.close();
   }
+}
+
+/** Splits a script, turning a tokenizer error into one that names the line. */
+export function readScript(sql: string, options: DesiredSchemaOptions = {}): ReturnType<typeof splitScript> {
+  try {
+    return splitScript(sql);
+  } catch (error) {
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    const line = sql.slice(0, error.offset).split('\n').length;
+    throw schemaProblem(options.origin, line, `cannot read the SQL: ${error.message}`);
+  }
+}
+
+/** Loads a desired schema from DDL text (or its UTF-8 bytes). Comments, annotations included, are ignored. */
+export async function loadDesiredSchema(sql: string | Uint8Array, options: DesiredSchemaOptions = {}): Promise<DatabaseSchema> {
+  const text = typeof sql === 'string' ? sql : decodeSchemaText(sql, options);
+  return loadDesiredStatements(readScript(text, options).statements, options);
 }

@@ -7,12 +7,13 @@
  * → assertions (foreign keys really off, row counts unchanged, no new foreign-key violations)
  * → data steps.
  */
-import type { Column, DatabaseSchema, Index, Table, Trigger, View } from './model.js';
+import type { Column, DatabaseSchema, ForeignKey, Index, Table, Trigger, View } from './model.js';
 import { findByName, foldName } from './model.js';
-import { columnKey, definitionKey, foreignKeyKey, mentionsAny, tableConstraintsKey } from './compare.js';
+import { columnKey, definitionKey, foreignKeyKey, indexKey, mentionsAny, tableConstraintsKey } from './compare.js';
 import { constraintClauses } from './sql/constraint-clauses.js';
-import { isColumnConstraintStart, parseCreateTable } from './sql/create-table.js';
+import { columnDefinitionParts, parseCreateTable } from './sql/create-table.js';
 import { closingParen, isKeyword, isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
+import { unsafeAddColumnDefault } from './add-column.js';
 import { applyRenames, type Renames } from './renames.js';
 import type { Plan, Skipped, Step, StepKind } from './steps.js';
 
@@ -96,10 +97,31 @@ function addColumnObstacle(column: Column, desired: Table): string | null {
   if (foreignKey !== undefined && (foreignKey.columns.length > 1 || column.defaultSql !== null && column.defaultSql.toUpperCase() !== 'NULL')) {
     return 'its foreign key needs the table rebuilt';
   }
-  return null;
+  // ADD COLUMN carries only the column's own definition: a constraint written after the columns
+  // (`FOREIGN KEY (c) REFERENCES …`, `CHECK (c > 0)`) would be silently left out.
+  const clause = parseCreateTable(desired.sql).tableConstraints
+    .find((constraint) => constraint.columns.some((name) => foldName(name) === foldName(column.name)));
+  if (clause !== undefined) return `the table-level ${clause.kind.toUpperCase()} constraint ${clause.sql} names it`;
+  return unsafeAddColumnDefault(column, desired.strict);
 }
 
-function compareTable(actual: Table, desired: Table, options: PlanOptions): TableChange {
+/**
+ * A foreign key as SQLite resolves it: `REFERENCES p` targets p's primary key, so it means the same
+ * as `REFERENCES p(id)` when id is that key.
+ */
+function resolvedForeignKey(fk: ForeignKey, schema: DatabaseSchema): ForeignKey {
+  if (fk.targetColumns.length > 0) return fk;
+  const target = findByName(schema.tables, fk.targetTable);
+  return target === undefined || target.primaryKey.length === 0 ? fk : { ...fk, targetColumns: target.primaryKey };
+}
+
+/** A column as compared: NOT NULL is implied for the rowid (inserting NULL there picks a new number). */
+function comparedColumn(column: Column, table: Table): Column {
+  const implied = rowidAlias(table) !== undefined && foldName(rowidAlias(table) as string) === foldName(column.name);
+  return implied && !column.notNull ? { ...column, notNull: true } : column;
+}
+
+function compareTable(actual: Table, desired: Table, options: PlanOptions, schemas: { actual: DatabaseSchema; desired: DatabaseSchema }): TableChange {
   const allowAll = options.allowDestructive === true;
   const actualNames = folded(actual.columns.map((column) => column.name));
   const desiredNames = folded(desired.columns.map((column) => column.name));
@@ -116,7 +138,9 @@ function compareTable(actual: Table, desired: Table, options: PlanOptions): Tabl
   }
   for (const want of desired.columns) {
     const have = findByName(actual.columns, want.name);
-    if (have !== undefined && columnKey(have) !== columnKey(want)) reasons.push(`column ${want.name} changed`);
+    if (have !== undefined && columnKey(comparedColumn(have, actual)) !== columnKey(comparedColumn(want, desired))) {
+      reasons.push(`column ${want.name} changed`);
+    }
   }
   // Column order: the columns both sides share must appear in the desired order, and new columns
   // may only be appended (that is where ADD COLUMN puts them).
@@ -138,13 +162,24 @@ function compareTable(actual: Table, desired: Table, options: PlanOptions): Tabl
   const keptNames = folded(kept.map((column) => column.name));
   const onlyKept = (names: readonly (string | null)[]): boolean =>
     names.length > 0 && names.every((name) => name !== null && keptNames.has(foldName(name)));
-  const comparable = (table: Table): Table => ({
+  // CHECKs are one set per table, however written: inline on a column or after the columns. The
+  // inline CHECKs of added columns come with ADD COLUMN; those of kept columns stay with them.
+  const checks = (table: Table, addedChecks: readonly string[]): string[] => [
+    ...table.checks.filter((check) => !onlyKept(checkColumns(check, table))),
+    ...table.columns.filter((column) => !keptNames.has(foldName(column.name))).flatMap((column) => column.checks),
+    ...addedChecks,
+  ];
+  const comparable = (table: Table, schema: DatabaseSchema, addedChecks: readonly string[]): Table => ({
     ...table,
-    foreignKeys: table.foreignKeys.filter((fk) => !fk.columns.some((name) => addedNames.has(foldName(name))) && !onlyKept(fk.columns)),
+    foreignKeys: table.foreignKeys.filter((fk) => !fk.columns.some((name) => addedNames.has(foldName(name))) && !onlyKept(fk.columns))
+      .map((fk) => resolvedForeignKey(fk, schema)),
     uniques: table.uniques.filter((unique) => !onlyKept(unique.map((part) => part.name))),
+    checks: checks(table, addedChecks),
   });
-  if (tableConstraintsKey(comparable(actual)) !== tableConstraintsKey(comparable(desired))) {
-    reasons.push(describeConstraintChange(actual, desired));
+  const comparableActual = comparable(actual, schemas.actual, added.flatMap((column) => column.checks));
+  const comparableDesired = comparable(desired, schemas.desired, []);
+  if (tableConstraintsKey(comparableActual) !== tableConstraintsKey(comparableDesired)) {
+    reasons.push(describeConstraintChange(comparableActual, comparableDesired));
   }
   // What no pragma reports (ON CONFLICT, DEFERRABLE INITIALLY DEFERRED, DESC key columns) is read
   // from the CREATE TABLE text, under the same exclusions.
@@ -222,42 +257,107 @@ function indexUsesAny(index: Index, columns: ReadonlySet<string> | undefined): b
     && columns.has(foldName(token.value)));
 }
 
-/** The CREATE TABLE for a rebuild: the desired text under a temporary name, plus kept columns. */
 /** The only column types a STRICT table accepts. */
 const STRICT_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
 
 /**
- * A kept column's definition for a STRICT table: a type STRICT does not accept (NUMERIC, none,
- * VARCHAR(10)…) becomes ANY, which stores every value exactly as it is.
+ * A kept column (the desired schema lacks it; default mode keeps it with its data) as a plain
+ * column: its old PRIMARY KEY / AUTOINCREMENT belong to a table shape the desired schema replaced.
+ * In a table that becomes STRICT it is ANY, which stores every value exactly as it is (a declared
+ * INT or TEXT would convert or refuse values the old column could hold).
  */
-function strictDefinition(column: Column): string {
-  if (STRICT_TYPES.has(column.type)) return column.definitionSql;
-  const sql = column.definitionSql;
-  const tokens = tokenize(sql);
-  let end = 1;
-  while (end < tokens.length && !isColumnConstraintStart(tokens[end])) {
-    if (tokens[end]?.text === '(') end = Math.max(end, closingParen(tokens, end));
-    end++;
-  }
-  const nameEnd = tokens[0]?.end ?? 0;
-  const typeEnd = end > 1 ? tokens[end - 1]?.end ?? nameEnd : nameEnd;
-  return `${sql.slice(0, nameEnd)} ANY${sql.slice(typeEnd)}`;
+function keptDefinition(column: Column, actual: Table, desired: Table, actualSchema: DatabaseSchema): string {
+  const parts = columnDefinitionParts(column.definitionSql);
+  // …and in a table that stops being STRICT, a kept ANY column has no type: ANY would mean NUMERIC
+  // affinity there, which turns text such as '12' into 12; no type stores every value as it is.
+  const type = desired.strict && (!actual.strict || !STRICT_TYPES.has(column.type)) ? 'ANY'
+    : actual.strict && !desired.strict && column.type === 'ANY' ? '' : parts.type;
+  return [parts.name, type, ...parts.constraints.filter((part) => part.kind !== 'primary key')
+    .map((part) => (part.kind === 'references' ? withExplicitTarget(part.sql, actualSchema) : part.sql))]
+    .filter((part) => part !== '').join(' ');
 }
 
-function rebuildCreateSql(desired: Table, kept: readonly Column[], temporaryName: string): string {
+/**
+ * `REFERENCES p` means p's primary key at the time of use. A kept foreign key must keep pointing at
+ * what it pointed at, also when this plan gives p another key: its target columns are written out.
+ */
+function withExplicitTarget(sql: string, schema: DatabaseSchema): string {
+  const tokens = tokenize(sql);
+  const at = tokens.findIndex((token) => isWord(token, 'REFERENCES'));
+  const target = tokens[at + 1];
+  if (at < 0 || target === undefined || tokens[at + 2]?.text === '(') return sql;
+  const table = findByName(schema.tables, target.value);
+  if (table === undefined || table.primaryKey.length === 0) return sql;
+  return `${sql.slice(0, target.end)} (${table.primaryKey.map(q).join(', ')})${sql.slice(target.end)}`;
+}
+
+/** Are these names, all of them, kept columns (and at least one)? */
+function onlyKeptNames(names: readonly (string | null)[], keptNames: ReadonlySet<string>): boolean {
+  return names.length > 0 && names.every((name) => name !== null && keptNames.has(foldName(name)));
+}
+
+/** The identifiers of a CHECK expression that are columns of the table. */
+function checkColumns(check: string, table: Table): string[] {
+  const columns = folded(table.columns.map((column) => column.name));
+  return tokenize(check).filter((token) => (token.kind === 'word' || token.kind === 'quoted') && columns.has(foldName(token.value)))
+    .map((token) => token.value);
+}
+
+/**
+ * The table-level clauses a default-mode rebuild carries over for the kept columns: UNIQUE,
+ * FOREIGN KEY and CHECK clauses naming only kept columns (a child's foreign key may target that
+ * UNIQUE; the comparison leaves them out, so dropping them would be a silent change), and, when
+ * the whole old primary key is kept and some foreign key targets it, a UNIQUE in its place.
+ */
+function keptClauses(change: TableChange, schemas: readonly DatabaseSchema[]): string[] {
+  const { actual, kept } = change;
+  const keptNames = folded(kept.map((column) => column.name));
+  const carried = parseCreateTable(actual.sql).tableConstraints
+    .filter((clause) => clause.kind !== 'primary key'
+      && onlyKeptNames(clause.kind === 'check' ? checkColumns(clause.sql, actual) : clause.columns, keptNames));
+  const clauses = carried
+    .map((clause) => (clause.kind === 'foreign key' ? withExplicitTarget(clause.sql, schemas[0] as DatabaseSchema) : clause.sql));
+  const oldKey = actual.primaryKey.map(foldName);
+  const keyTargeted = onlyKeptNames(actual.primaryKey, keptNames) && schemas.some((schema) => schema.tables.some((table) =>
+    table.foreignKeys.map((fk) => resolvedForeignKey(fk, schema))
+      .some((fk) => foldName(fk.targetTable) === foldName(actual.name) && fk.targetColumns.length === oldKey.length
+        && fk.targetColumns.every((name) => oldKey.includes(foldName(name))))));
+  const alreadyUnique = carried.some((clause) => clause.kind === 'unique' && clause.columns.length === oldKey.length
+    && clause.columns.every((name) => oldKey.includes(foldName(name))));
+  if (keyTargeted && !alreadyUnique) clauses.push(`UNIQUE (${actual.primaryKey.map(q).join(', ')})`);
+  return clauses;
+}
+
+/** The CREATE TABLE for a rebuild: the desired text under a temporary name, plus kept columns and their clauses. */
+function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: readonly DatabaseSchema[]): string {
+  const { actual, desired, kept } = change;
   const parsed = parseCreateTable(desired.sql);
-  const keptDefinitions = kept.map((column) => `, ${desired.strict ? strictDefinition(column) : column.definitionSql}`).join('');
-  return desired.sql.slice(0, parsed.nameStart) + q(temporaryName) + desired.sql.slice(parsed.nameEnd, parsed.columnsEnd)
-    + keptDefinitions + desired.sql.slice(parsed.columnsEnd);
+  const keptDefinitions = kept.map((column) => `, ${keptDefinition(column, actual, desired, schemas[0] as DatabaseSchema)}`).join('');
+  const clauses = keptClauses(change, schemas).map((clause) => `, ${clause}`).join('');
+  const tokens = tokenize(desired.sql);
+  const open = tokens.findIndex((token) => token.start >= parsed.nameEnd && token.text === '(');
+  const close = tokens[closingParen(tokens, open)]?.start ?? desired.sql.length;
+  const body = desired.sql.slice(0, parsed.nameStart) + q(temporaryName) + desired.sql.slice(parsed.nameEnd, parsed.columnsEnd)
+    + keptDefinitions + desired.sql.slice(parsed.columnsEnd, close);
+  return body + clauses + desired.sql.slice(close);
+}
+
+/** The column that is the table's rowid (an INTEGER PRIMARY KEY), if any. */
+function rowidAlias(table: Table): string | undefined {
+  if (table.withoutRowid || table.primaryKey.length !== 1) return undefined;
+  const pk = findByName(table.columns, table.primaryKey[0] as string);
+  if (pk?.type !== 'INTEGER') return undefined;
+  // SQLite's documented quirk: `INTEGER PRIMARY KEY DESC` written on the column is no alias
+  // (written as a table constraint, `PRIMARY KEY (k DESC)`, it is).
+  const key = columnDefinitionParts(pk.definitionSql).constraints.find((part) => part.kind === 'primary key');
+  return key !== undefined && tokenize(key.sql).some((token) => isWord(token, 'DESC')) ? undefined : pk.name;
 }
 
 function hasRowidAlias(table: Table): boolean {
-  if (table.withoutRowid || table.primaryKey.length !== 1) return false;
-  const pk = findByName(table.columns, table.primaryKey[0] as string);
-  return pk?.type === 'INTEGER';
+  return rowidAlias(table) !== undefined;
 }
 
-function rebuildSteps(change: TableChange): Step[] {
+function rebuildSteps(change: TableChange, schemas: readonly DatabaseSchema[]): Step[] {
   const { actual, desired, kept } = change;
   const name = desired.name;
   const temporaryName = `${REBUILD_PREFIX}${name}`;
@@ -266,20 +366,47 @@ function rebuildSteps(change: TableChange): Step[] {
   const copied = target.filter((column) => column.generated === null && findByName(actual.columns, column.name) !== undefined
     && !findByName(actual.columns, column.name)?.hidden);
   const reservedRowid = target.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
-  // Implicit rowids are data too (other tables may store them): carry them across when both
-  // sides have one that no column already carries.
-  const copyRowid = !actual.withoutRowid && !desired.withoutRowid && !hasRowidAlias(desired) && !hasRowidAlias(actual) && !reservedRowid;
-  const columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
-  const steps = [
-    step('rebuild_table', name, rebuildCreateSql(desired, kept, temporaryName), `${reason} (1/4: create the new table)`),
-    step('rebuild_table', name, `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${columnList} FROM ${q(actual.name)}`,
+  // Implicit rowids are data too (other tables may store them): carry them across whenever the new
+  // table has one that no column carries (from the old rowid, or the old INTEGER PRIMARY KEY, which is it).
+  const copyRowid = !actual.withoutRowid && !desired.withoutRowid && !hasRowidAlias(desired) && !reservedRowid
+    && !actual.columns.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
+  let columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
+  let selectList = columnList;
+  if (columnList === '') {
+    // No column in common: every old row still becomes a row, with the defaults of the new table.
+    const first = target.find((column) => column.generated === null) as Column;
+    columnList = q(first.name);
+    selectList = first.defaultSql ?? 'NULL';
+  }
+  const steps: Step[] = [];
+  // A column that becomes INTEGER PRIMARY KEY becomes the rowid: inserting NULL there makes up a new
+  // number, so a stored NULL key would silently change. The batch stops instead (the rows need keys).
+  const alias = rowidAlias(desired);
+  if (alias !== undefined && rowidAlias(actual)?.toLowerCase() !== alias.toLowerCase() && findByName(actual.columns, alias) !== undefined) {
+    steps.push(step('assert', name,
+      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`null key:${name}.${alias}`)} FROM main.${q(actual.name)} WHERE ${q(alias)} IS NULL`,
+      `${name}.${alias} becomes INTEGER PRIMARY KEY (the rowid): rows whose ${alias} is NULL would get new numbers, so the apply stops until they hold keys`));
+  }
+  steps.push(
+    step('rebuild_table', name, rebuildCreateSql(change, temporaryName, schemas), `${reason} (1/4: create the new table)`),
+    step('rebuild_table', name, `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${selectList} FROM ${q(actual.name)}`,
       `${reason} (2/4: copy every row)`),
     step('rebuild_table', name, `DROP TABLE ${q(actual.name)}`, `${reason} (3/4: drop the old table)`, change.dropped.length > 0),
     step('rebuild_table', name, `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`, `${reason} (4/4: rename the new table)`),
-  ];
+  );
+  // A STRICT table's ANY column stores values as they are; ANY in a table that is not STRICT has
+  // NUMERIC affinity and turns text such as '12' into 12. The batch proves no value changed.
+  if (actual.strict && !desired.strict) {
+    const converting = desired.columns.filter((column) => column.type === 'ANY' && findByName(actual.columns, column.name)?.type === 'ANY'
+      && column.generated === null);
+    const drop = steps.findIndex((each) => each.sql.startsWith('DROP TABLE'));
+    steps.splice(drop, 0, ...converting.map((column) => step('assert', name,
+      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`values kept:${name}.${column.name}`)} FROM (SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(actual.name)} EXCEPT SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(temporaryName)})`,
+      `${name}.${column.name} is ANY in a table that stops being STRICT, where ANY converts numeric text ('12' to 12): the apply stops if a stored value would change`)));
+  }
   if (actual.autoincrement && desired.autoincrement) {
     // The copy sets the sequence to the highest id copied; keep a higher one so ids are never reused.
-    steps.splice(2, 0, step('rebuild_table', name,
+    steps.splice(steps.findIndex((each) => each.sql.startsWith('DROP TABLE')), 0, step('rebuild_table', name,
       `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${quoteString(`seq:${name}`)}, seq FROM main.sqlite_sequence WHERE name = ${quoteString(actual.name)}`,
       `${reason} (remember the AUTOINCREMENT sequence)`));
     steps.push(step('rebuild_table', name,
@@ -306,7 +433,7 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
   const changes: TableChange[] = [];
   for (const want of desired.tables) {
     const have = findByName(actual.tables, want.name);
-    if (have !== undefined) changes.push(compareTable(have, want, columnOptions));
+    if (have !== undefined) changes.push(compareTable(have, want, columnOptions, { actual, desired }));
   }
   const unwantedTables = actual.tables.filter((table) => findByName(desired.tables, table.name) === undefined);
   const droppedTables = unwantedTables.filter((table) => isAllowed(options.allowDrops?.tables, table.name, allowAll));
@@ -323,8 +450,8 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
       if (column.notNull && column.defaultSql === null && column.generated === null) {
         warnings.push(`kept column ${change.desired.name}.${column.name} is NOT NULL without a default: inserts that omit it will fail`);
       }
-      if (change.desired.strict && !change.actual.strict && !STRICT_TYPES.has(column.type)) {
-        warnings.push(`kept column ${change.desired.name}.${column.name} has type ${column.type === '' ? '(none)' : column.type}, which a STRICT table does not accept: kept as ANY`);
+      if (change.desired.strict && !change.actual.strict && column.type !== 'ANY' && change.rebuildReasons.length > 0) {
+        warnings.push(`kept column ${change.desired.name}.${column.name} (type ${column.type === '' ? '(none)' : column.type}) is kept as ANY in the STRICT table, so every value it holds fits unchanged`);
       }
     }
     if (change.actual.virtual && definitionKey(change.actual.sql) !== definitionKey(change.desired.sql)) {
@@ -335,8 +462,25 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
   const droppedTableNames = folded(droppedTables.map((table) => table.name));
   const droppedColumnNames = new Map(rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]));
 
+  // ---- names that change kind: a view or index whose name the desired schema gives to an object
+  // of another kind is dropped first, whatever the mode (neither holds data, so the drop is not
+  // destructive; creating the new object would fail on the name). What mentions the name is
+  // recreated after.
+  const desiredTableNames = folded(desired.tables.map((table) => table.name));
+  const desiredViewNames = folded(desired.views.map((view) => view.name));
+  const desiredIndexNames = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
+  const viewsChangingKind = folded(actual.views.map((view) => view.name)
+    .filter((name) => desiredTableNames.has(foldName(name)) || desiredIndexNames.has(foldName(name))));
+  const indexesChangingKind = folded(actual.indexes.filter((index) => index.origin === 'c').map((index) => index.name)
+    .filter((name) => desiredTableNames.has(foldName(name)) || desiredViewNames.has(foldName(name))));
+  for (const table of unwantedTables) {
+    if (!droppedTables.includes(table) && (desiredViewNames.has(foldName(table.name)) || desiredIndexNames.has(foldName(table.name)))) {
+      warnings.push(`table ${table.name} is kept with its rows, so the desired ${desiredViewNames.has(foldName(table.name)) ? 'view' : 'index'} of that name cannot be created (dropping the table needs an explicit allowance)`);
+    }
+  }
+
   // ---- views: changed, unwanted, or broken by a rebuild/drop (transitively through other views)
-  const broken = new Set([...rebuiltNames, ...droppedTableNames]);
+  const broken = new Set([...rebuiltNames, ...droppedTableNames, ...viewsChangingKind, ...indexesChangingKind]);
   const viewsToDrop: View[] = [];
   const viewsToCreate: Recreate<View>[] = [];
   let grew = true;
@@ -347,7 +491,7 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
       const key = foldName(view.name);
       if (viewFate.has(key)) continue;
       const want = findByName(desired.views, view.name);
-      const allowedToDrop = isAllowed(options.allowDrops?.views, view.name, allowAll);
+      const allowedToDrop = isAllowed(options.allowDrops?.views, view.name, allowAll) || viewsChangingKind.has(key);
       if (want !== undefined && definitionKey(want.sql) !== definitionKey(view.sql)) viewFate.set(key, 'recreate');
       else if (want === undefined && allowedToDrop) viewFate.set(key, 'drop');
       else if (mentionsAny(view.sql, broken)) viewFate.set(key, 'recreate');
@@ -400,11 +544,12 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
     const want = findByName(desiredNamedIndexes, index.name);
     const tableKey = foldName(index.table);
     const goesWithTable = rebuiltNames.has(tableKey) || droppedTableNames.has(tableKey);
-    const allowedToDrop = isAllowed(options.allowDrops?.indexes, index.name, allowAll);
+    const allowedToDrop = isAllowed(options.allowDrops?.indexes, index.name, allowAll) || indexesChangingKind.has(foldName(index.name));
     if (want === undefined) {
       if (droppedTableNames.has(tableKey)) continue;
       if (allowedToDrop) {
-        if (!goesWithTable) indexesToDrop.push(index);
+        // dropped before any table is created: a new table may take its name
+        if (!goesWithTable || indexesChangingKind.has(foldName(index.name))) indexesToDrop.push(index);
         continue;
       }
       // An index over a column the rebuild drops (as a key, in an expression or in its WHERE)
@@ -414,7 +559,7 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
       if (rebuiltNames.has(tableKey)) indexesToCreate.push({ item: index, from: 'actual' });
       continue;
     }
-    const stale = definitionKey(want.sql ?? '') !== definitionKey(index.sql ?? '');
+    const stale = indexKey(want) !== indexKey(index);
     if (stale && !goesWithTable) indexesToDrop.push(index);
     if (stale || goesWithTable) indexesToCreate.push({ item: want, from: 'desired' });
   }
@@ -431,13 +576,15 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
   }
   for (const view of viewOrder(viewsToDrop).reverse()) {
     const unwanted = viewFate.get(foldName(view.name)) === 'drop';
-    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`,
-      unwanted ? 'not in the desired schema (drop allowed)' : 'recreated after the change', unwanted));
+    const why = viewsChangingKind.has(foldName(view.name)) ? 'the desired schema gives its name to a table or index (a view holds no data)'
+      : unwanted ? 'not in the desired schema (drop allowed)' : 'recreated after the change';
+    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, why, unwanted && !viewsChangingKind.has(foldName(view.name))));
   }
   for (const index of indexesToDrop) {
     const unwanted = findByName(desired.indexes, index.name) === undefined;
-    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`,
-      unwanted ? 'not in the desired schema (drop allowed)' : 'definition changed', unwanted));
+    const why = indexesChangingKind.has(foldName(index.name)) ? 'the desired schema gives its name to a table or view (an index holds no data)'
+      : unwanted ? 'not in the desired schema (drop allowed)' : 'definition changed';
+    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, why, unwanted && !indexesChangingKind.has(foldName(index.name))));
   }
   // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
   // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE
@@ -463,7 +610,7 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
         `ALTER TABLE ${q(change.desired.name)} ADD COLUMN ${column.definitionSql}`, 'new column'));
     }
   }
-  const steppedRebuilds = rebuilt.flatMap(rebuildSteps);
+  const steppedRebuilds = rebuilt.flatMap((change) => rebuildSteps(change, [actual, desired]));
   if (droppedTables.length === 0) steps.push(...guarded.before);
   steps.push(...steppedRebuilds);
   for (const { item: index, from } of indexesToCreate) {

@@ -10,11 +10,9 @@ import type {
 import { foldName } from './model.js';
 import { parseCreateTable, type ParsedCreateTable } from './sql/create-table.js';
 import { tokenize } from './sql/tokens.js';
+import { SCHEMA_VERSION_TABLE } from './audit.js';
 
-/** The audit table this service owns; it is not part of any application schema. */
-export const SCHEMA_VERSION_TABLE = 'schema_version';
-
-/** Objects that belong to SQLite, libSQL or this service rather than to the application. */
+/** Objects that belong to SQLite, libSQL or this service (its audit table among them) rather than to the application. */
 export function isInternalName(name: string): boolean {
   const folded = foldName(name);
   return folded.startsWith('sqlite_') || folded.startsWith('libsql_') || folded === SCHEMA_VERSION_TABLE

@@ -1,42 +1,40 @@
 /**
- * Sync: bring one database to the registry's current version. Round trips: the version check (1);
- * when behind, introspection (1) and the atomic apply (1). Nothing here knows about HTTP.
+ * Sync: bring one database to a target. Round trips: the version check (1); when behind,
+ * introspection (1) and the atomic apply (1). The engine knows no registry and logs nothing: the
+ * caller hands it a `SyncTarget` (what to reach and what crossing versions allows) and gets an
+ * outcome back, or a `SyncError` with a stable code.
  */
-import { LibsqlError, type Client } from '@libsql/client';
-import semver from 'semver';
-import type { SchemaRegistry, LoadedSchemaVersion } from '../schema/registry.js';
-import { applyPlan, ApplyError, type AuditState } from './apply.js';
-import { plan as makePlan, type DropAllowance, type Plan, type PlanOptions } from './diff.js';
-import { introspect } from './introspect.js';
+import type { Client } from '@libsql/client';
+import { readVersionState, type AuditRecord, type RecordedVersion } from './audit.js';
+import { applyPlan, ApplyError } from './apply.js';
+import { plan as makePlan, type Plan, type PlanOptions } from './diff.js';
 import type { DatabaseSchema } from './model.js';
-import type { Renames } from './renames.js';
+import { readSchemaSnapshot, type SchemaSnapshot } from './snapshot.js';
 
-export interface RecordedVersion {
-  readonly id: number;
+/** Where a database stands against a target, judged from its newest audit row. */
+export type Standing =
+  | { readonly kind: 'current' }
+  | { readonly kind: 'behind' }
+  /** It records a version newer than the target: left alone. */
+  | { readonly kind: 'ahead' }
+  /** It records something that is not a version this application can compare: left alone. */
+  | { readonly kind: 'unrecognised'; readonly reason: string };
+
+/** What the engine brings a database to. Built by the schema registry (schema/target.ts). */
+export interface SyncTarget {
   readonly version: string;
-  readonly description: string;
-  readonly createdAt: string;
-  readonly appliedAt: string;
-  readonly checksum: string;
-  readonly statements: number;
-}
-
-export interface VersionState {
-  readonly tableExists: boolean;
-  readonly recorded: RecordedVersion | null;
-}
-
-export interface SyncLogger {
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
+  readonly desired: DatabaseSchema;
+  standing(recorded: RecordedVersion | null): Standing;
+  /** Renames, drop allowances and data steps of the versions a database crosses coming from `from`. */
+  planOptions(from: string | null): Omit<PlanOptions, 'allowDestructive'>;
+  /** The audit row that records the target for a database coming from `from`. */
+  audit(from: string | null, appliedAt: string): AuditRecord;
 }
 
 export interface SyncOptions {
   readonly allowDestructive?: boolean;
   /** Introspect and compare even when the recorded version is current (repairs drift). */
   readonly verify?: boolean;
-  readonly logger?: SyncLogger;
   readonly now?: () => Date;
 }
 
@@ -49,174 +47,101 @@ export interface SyncResult {
   /** When this call applied the version; null when nothing was applied. */
   readonly appliedAt: string | null;
   readonly durationMs: number;
+  /** Batches that lost a race (another applier, or DDL committed under the plan) and were planned afresh. */
+  readonly racesLost: number;
 }
 
-export type SyncErrorCode = 'DATABASE_AHEAD' | 'APPLY_FAILED' | 'CONCURRENT_CHANGE';
+export type SyncErrorCode = 'DATABASE_AHEAD' | 'INVALID_RECORDED_VERSION' | 'APPLY_FAILED' | 'CONCURRENT_CHANGE';
+
+export interface SyncErrorDetails {
+  readonly statement?: string;
+  readonly statementIndex?: number;
+  readonly recordedVersion?: string;
+  /** The version the database recorded when the sync started (for logs). */
+  readonly fromVersion?: string | null;
+}
 
 export class SyncError extends Error {
-  constructor(
-    readonly code: SyncErrorCode,
-    message: string,
-    readonly details: { statement?: string; statementIndex?: number; recordedVersion?: string } = {},
-  ) {
+  constructor(readonly code: SyncErrorCode, message: string, readonly details: SyncErrorDetails = {}) {
     super(message);
     this.name = 'SyncError';
   }
-
-  get statement(): string | undefined { return this.details.statement; }
-  get statementIndex(): number | undefined { return this.details.statementIndex; }
-  get recordedVersion(): string | undefined { return this.details.recordedVersion; }
 }
 
-function applyFailed(error: ApplyError): SyncError {
+function applyFailed(error: ApplyError, fromVersion: string | null): SyncError {
   return new SyncError('APPLY_FAILED', `schema sync failed, database unchanged: ${error.message}`, {
+    fromVersion,
     ...(error.statement === null ? {} : { statement: error.statement }),
     ...(error.stepIndex === null ? {} : { statementIndex: error.stepIndex }),
   });
 }
 
-const READ_VERSION_SQL = `SELECT id, version, description, created_at, applied_at, checksum, statements
-FROM schema_version ORDER BY id DESC LIMIT 1`;
-
-/** Reads the newest audit row in one round trip; a database without the table has none. */
-export async function readVersionState(client: Client): Promise<VersionState> {
-  try {
-    const result = await client.execute(READ_VERSION_SQL);
-    const row = result.rows[0];
-    if (row === undefined) return { tableExists: true, recorded: null };
-    return {
-      tableExists: true,
-      recorded: {
-        id: Number(row['id']),
-        version: String(row['version']),
-        description: String(row['description']),
-        createdAt: String(row['created_at']),
-        appliedAt: String(row['applied_at']),
-        checksum: String(row['checksum']),
-        statements: Number(row['statements']),
-      },
-    };
-  } catch (error) {
-    if (error instanceof LibsqlError && /no such table/i.test(error.message)) return { tableExists: false, recorded: null };
-    throw error;
-  }
-}
-
-export async function readRecordedVersion(client: Client): Promise<RecordedVersion | null> {
-  return (await readVersionState(client)).recorded;
-}
-
-function mergeAllowances(versions: readonly LoadedSchemaVersion[]): DropAllowance {
-  const columns: Record<string, string[]> = {};
-  for (const version of versions) {
-    for (const [table, names] of Object.entries(version.allowDrops.columns ?? {})) columns[table] = [...(columns[table] ?? []), ...names];
-  }
-  const list = (key: 'tables' | 'indexes' | 'views' | 'triggers'): string[] => versions.flatMap((version) => version.allowDrops[key] ?? []);
-  return { tables: list('tables'), indexes: list('indexes'), views: list('views'), triggers: list('triggers'), columns };
-}
-
-function mergeRenames(versions: readonly LoadedSchemaVersion[]): Renames {
-  const tables: Record<string, string> = {};
-  const columns: Record<string, Record<string, string>> = {};
-  for (const version of versions) {
-    Object.assign(tables, version.renames.tables ?? {});
-    for (const [table, renamed] of Object.entries(version.renames.columns ?? {})) columns[table] = { ...columns[table], ...renamed };
-  }
-  return { tables, columns };
-}
-
-/** The versions a database crosses going from `from` (exclusive) to the current one. */
-function crossedVersions(registry: SchemaRegistry, from: string | null): LoadedSchemaVersion[] {
-  return registry.versions.filter((version) => from === null || semver.gt(version.version, from));
-}
-
-export function planOptionsFor(registry: SchemaRegistry, from: string | null, allowDestructive: boolean): PlanOptions {
-  const crossed = crossedVersions(registry, from);
-  return {
-    allowDestructive,
-    allowDrops: mergeAllowances(crossed),
-    renames: mergeRenames(crossed),
-    dataSteps: registry.dataStepsBetween(from, registry.current.version),
-  };
-}
-
-function refuseIfAhead(registry: SchemaRegistry, recorded: RecordedVersion | null): void {
-  if (recorded !== null && semver.valid(recorded.version) !== null && semver.gt(recorded.version, registry.current.version)) {
+/** Throws for a database the target may not change; returns whether it is already current. */
+function admit(target: SyncTarget, recorded: RecordedVersion | null): boolean {
+  const standing = target.standing(recorded);
+  if (standing.kind === 'ahead') {
     throw new SyncError('DATABASE_AHEAD',
-      `database is at schema ${recorded.version}, newer than this application's ${registry.current.version}; refusing to change it`,
-      { recordedVersion: recorded.version });
+      `database is at schema ${recorded?.version ?? ''}, newer than this application's ${target.version}; refusing to change it`,
+      { ...(recorded === null ? {} : { recordedVersion: recorded.version }) });
   }
+  if (standing.kind === 'unrecognised') {
+    throw new SyncError('INVALID_RECORDED_VERSION', `${standing.reason}; refusing to change this database`,
+      { ...(recorded === null ? {} : { recordedVersion: recorded.version }) });
+  }
+  return standing.kind === 'current';
 }
 
-function isCurrent(registry: SchemaRegistry, recorded: RecordedVersion | null): boolean {
-  return recorded !== null && recorded.version === registry.current.version && recorded.checksum === registry.current.checksum;
+/** Introspects (one round trip) and plans the way to the target. */
+async function planToTarget(
+  client: Client, target: SyncTarget, from: string | null, allowDestructive: boolean,
+): Promise<{ readonly plan: Plan; readonly snapshot: SchemaSnapshot }> {
+  const snapshot = await readSchemaSnapshot(client);
+  return { plan: makePlan(snapshot.schema, target.desired, { ...target.planOptions(from), allowDestructive }), snapshot };
 }
 
-/** Introspects (one round trip) and plans the way to the registry's current version. */
-async function planToCurrent(client: Client, registry: SchemaRegistry, from: string | null, allowDestructive: boolean): Promise<Plan> {
-  return makePlan(await introspect(client), registry.current.desired, planOptionsFor(registry, from, allowDestructive));
-}
+/** How often a sync that lost a race plans afresh before it reports CONCURRENT_CHANGE. */
+const MAX_ATTEMPTS = 3;
 
 /** Dry run: what sync would do now, without changing anything. */
 export async function planSync(
-  client: Client, registry: SchemaRegistry, options: { allowDestructive?: boolean } = {},
+  client: Client, target: SyncTarget, options: { allowDestructive?: boolean } = {},
 ): Promise<{ readonly recorded: RecordedVersion | null; readonly plan: Plan }> {
-  const state = await readVersionState(client);
-  refuseIfAhead(registry, state.recorded);
-  return { recorded: state.recorded, plan: await planToCurrent(client, registry, state.recorded?.version ?? null, options.allowDestructive === true) };
+  const { recorded } = await readVersionState(client);
+  admit(target, recorded);
+  const { plan } = await planToTarget(client, target, recorded?.version ?? null, options.allowDestructive === true);
+  return { recorded, plan };
 }
 
 const emptyPlan: Plan = { steps: [], skipped: [], warnings: [] };
 
-export async function syncDatabase(client: Client, registry: SchemaRegistry, options: SyncOptions = {}): Promise<SyncResult> {
+export async function syncDatabase(client: Client, target: SyncTarget, options: SyncOptions = {}): Promise<SyncResult> {
   const started = performance.now();
-  const target = registry.current;
-  const log = options.logger;
-  // A lost race is retried once: the winner usually applied the very same version.
+  const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100;
+  const upToDate = (fromVersion: string | null, plan: Plan, racesLost: number): SyncResult => ({
+    outcome: 'up_to_date', fromVersion, toVersion: target.version, statements: 0, plan, appliedAt: null, durationMs: elapsed(), racesLost,
+  });
+  // A lost race is retried with a fresh plan: the winner usually applied the very same version.
   for (let attempt = 1; ; attempt++) {
     const state = await readVersionState(client);
     const from = state.recorded?.version ?? null;
-    refuseIfAhead(registry, state.recorded);
-    const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100;
-    if (isCurrent(registry, state.recorded) && options.verify !== true) {
-      return { outcome: 'up_to_date', fromVersion: from, toVersion: target.version, statements: 0, plan: emptyPlan, appliedAt: null, durationMs: elapsed() };
-    }
-    const plan = await planToCurrent(client, registry, from, options.allowDestructive === true);
-    if (plan.steps.length === 0 && isCurrent(registry, state.recorded)) {
-      return { outcome: 'up_to_date', fromVersion: from, toVersion: target.version, statements: 0, plan, appliedAt: null, durationMs: elapsed() };
-    }
+    const current = admit(target, state.recorded);
+    if (current && options.verify !== true) return upToDate(from, emptyPlan, attempt - 1);
+    const { plan, snapshot } = await planToTarget(client, target, from, options.allowDestructive === true);
+    if (plan.steps.length === 0 && current) return upToDate(from, plan, attempt - 1);
     const appliedAt = (options.now?.() ?? new Date()).toISOString();
-    const auditState: AuditState = { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0 };
     try {
-      await applyPlan(client, plan, {
-        version: target.version, description: target.description, createdAt: target.createdAt, appliedAt,
-        checksum: target.checksum, previousVersion: from,
-      }, auditState);
+      await applyPlan(client, plan, target.audit(from, appliedAt),
+        { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0, schemaCookie: snapshot.schemaCookie });
     } catch (error) {
       if (!(error instanceof ApplyError)) throw error;
-      if (error.failure === 'conflict') {
-        log?.warn({ from_version: from, to_version: target.version, attempt }, 'schema sync lost a race to another applier');
-        const now = await readVersionState(client);
-        if (isCurrent(registry, now.recorded)) {
-          return { outcome: 'up_to_date', fromVersion: now.recorded?.version ?? null, toVersion: target.version, statements: 0, plan: emptyPlan, appliedAt: null, durationMs: elapsed() };
-        }
-        if (attempt < 3) continue;
-        throw new SyncError('CONCURRENT_CHANGE', error.message);
-      }
-      log?.error({
-        from_version: from, to_version: target.version, statements: plan.steps.length, duration_ms: elapsed(),
-        outcome: 'failed', failed_statement: error.statement, error: error.message,
-      }, 'schema sync failed; database unchanged');
-      throw applyFailed(error);
+      if (error.failure !== 'conflict') throw applyFailed(error, from);
+      if (attempt < MAX_ATTEMPTS) continue;
+      throw new SyncError('CONCURRENT_CHANGE', error.message);
     }
-    const result: SyncResult = {
-      outcome: 'applied', fromVersion: from, toVersion: target.version, statements: plan.steps.length, plan, appliedAt, durationMs: elapsed(),
+    return {
+      outcome: 'applied', fromVersion: from, toVersion: target.version, statements: plan.steps.length, plan, appliedAt,
+      durationMs: elapsed(), racesLost: attempt - 1,
     };
-    log?.info({
-      from_version: from, to_version: target.version, statements: plan.steps.length, duration_ms: result.durationMs,
-      outcome: 'applied', skipped: plan.skipped.length, warnings: plan.warnings,
-    }, 'schema synced');
-    return result;
   }
 }
 
@@ -225,18 +150,26 @@ export async function syncDatabase(client: Client, registry: SchemaRegistry, opt
  * a version: the file is not one of the application's versions. Introspection 1, apply 1.
  */
 export async function syncToSchema(
-  client: Client, desired: DatabaseSchema, options: { allowDestructive?: boolean } = {},
+  client: Client, desired: DatabaseSchema,
+  options: {
+    allowDestructive?: boolean;
+    /** Plan options that depend on the database (a schema file's annotations are checked against it). */
+    planOptions?: (actual: DatabaseSchema) => Omit<PlanOptions, 'allowDestructive'>;
+  } = {},
 ): Promise<{ readonly plan: Plan; readonly durationMs: number }> {
   const started = performance.now();
-  const actual = await introspect(client);
-  const plan = makePlan(actual, desired, { allowDestructive: options.allowDestructive === true });
-  if (plan.steps.length > 0) {
-    try {
-      await applyPlan(client, plan, null, { tableExists: true, latestId: 0 });
-    } catch (error) {
-      if (!(error instanceof ApplyError)) throw error;
-      throw applyFailed(error);
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await readSchemaSnapshot(client);
+    const plan = makePlan(snapshot.schema, desired, { ...options.planOptions?.(snapshot.schema), allowDestructive: options.allowDestructive === true });
+    if (plan.steps.length > 0) {
+      try {
+        await applyPlan(client, plan, null, { tableExists: true, latestId: 0, schemaCookie: snapshot.schemaCookie });
+      } catch (error) {
+        if (!(error instanceof ApplyError)) throw error;
+        if (error.failure === 'conflict' && attempt < MAX_ATTEMPTS) continue;
+        throw error.failure === 'conflict' ? new SyncError('CONCURRENT_CHANGE', error.message) : applyFailed(error, null);
+      }
     }
+    return { plan, durationMs: Math.round((performance.now() - started) * 100) / 100 };
   }
-  return { plan, durationMs: Math.round((performance.now() - started) * 100) / 100 };
 }

@@ -73,13 +73,13 @@ export function jwtOptions(jwt: JwtConfig): FastifyJWTOptions {
 }
 
 const unauthorized = (code: 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID', message: string): HttpError =>
-  new HttpError(401, code, message, {}, { 'www-authenticate': `Bearer error="invalid_token"` });
+  new HttpError(code, message, {}, { 'www-authenticate': `Bearer error="invalid_token"` });
 
 /** The bearer token of a request, or an HttpError saying why there is none. */
 export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
-    throw new HttpError(401, 'TOKEN_MISSING', 'missing Authorization header (expected: Bearer <token>)', {}, { 'www-authenticate': 'Bearer' });
+    throw new HttpError('TOKEN_MISSING', 'missing Authorization header (expected: Bearer <token>)', {}, { 'www-authenticate': 'Bearer' });
   }
   const match = /^Bearer +([^ ]+) *$/i.exec(header);
   if (!match?.[1]) throw unauthorized('TOKEN_INVALID', 'malformed Authorization header (expected: Bearer <token>)');
@@ -126,7 +126,6 @@ const authPlugin: FastifyPluginAsync<{ jwt: JwtConfig }> = async (fastify, { jwt
     const principal = request.user;
     if (principal.sub === userId || principal.admin) return;
     throw new HttpError(
-      403,
       'FORBIDDEN',
       `this token may act only on its own user (sub); acting for another user needs the ${ADMIN_SCOPE} scope`,
     );

@@ -8,28 +8,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkUserId } from '../lib/naming.js';
+import { entryOf, ERROR_CODES, type ErrorCode, type ErrorDetails } from './error-catalogue.js';
 
-export const ERROR_CODES = [
-  'INVALID_REQUEST',
-  'INVALID_USER_ID',
-  'INVALID_JSON',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'BODY_TOO_LARGE',
-  'TOKEN_MISSING',
-  'TOKEN_EXPIRED',
-  'TOKEN_INVALID',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-  'USER_NOT_FOUND',
-  'DATABASE_AHEAD',
-  'CONCURRENT_CHANGE',
-  'APPLY_FAILED',
-  'SYNC_FAILED',
-  'NOT_READY',
-  'INTERNAL_ERROR',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export type { ErrorCode, ErrorDetails } from './error-catalogue.js';
 
 export const ErrorResponse = Type.Object(
   {
@@ -47,33 +28,33 @@ export const ErrorResponse = Type.Object(
 );
 export type ErrorBody = Static<typeof ErrorResponse>;
 
-type ErrorDetails = Pick<ErrorBody, 'statement' | 'statement_index' | 'recorded_version'>;
-
-/** An error that knows its response. Throw it from hooks and handlers. */
+/** An error that knows its response (the status comes from the catalogue). Throw it from hooks and handlers. */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
+  readonly statusCode: number;
   constructor(
-    readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
     readonly details: ErrorDetails = {},
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
+    this.statusCode = entryOf(code).status;
   }
 }
 
-export function errorBody(statusCode: number, code: ErrorCode, message: string, details: ErrorDetails = {}): ErrorBody {
+/** The body for `code`; `statusCode` only where a framework error carries a status of its own. */
+export function errorBody(code: ErrorCode, message: string, details: ErrorDetails = {}, statusCode = entryOf(code).status): ErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code, ...details };
 }
 
-const FASTIFY_CODES: Readonly<Record<string, readonly [number, ErrorCode]>> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON'],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'INVALID_REQUEST'],
-  FST_ERR_BAD_URL: [400, 'INVALID_REQUEST'],
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
+  FST_ERR_BAD_URL: 'INVALID_REQUEST',
 };
 
 const messageFor: Readonly<Record<string, string>> = {
@@ -98,18 +79,18 @@ interface ValidationIssue {
 
 /** Maps any error a request can raise to the response body. */
 export function toErrorBody(error: FastifyError | HttpError | Error, request: FastifyRequest): ErrorBody {
-  if (error instanceof HttpError) return errorBody(error.statusCode, error.code, error.message, error.details);
+  if (error instanceof HttpError) return errorBody(error.code, error.message, error.details);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationBody(fastifyError, request);
-  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return errorBody(400, 'INVALID_USER_ID', messageFor[fastifyError.code] as string);
+  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return errorBody('INVALID_USER_ID', messageFor[fastifyError.code] as string);
   const known = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
-  if (known) return errorBody(known[0], known[1], error.message);
+  if (known) return errorBody(known, error.message);
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     // e.g. secure-json-parse refusing __proto__: the caller's mistake, said as is.
-    return errorBody(status, STATUS_FALLBACK[status] ?? 'INVALID_REQUEST', error.message);
+    return errorBody(STATUS_FALLBACK[status] ?? 'INVALID_REQUEST', error.message, {}, status);
   }
-  return errorBody(500, 'INTERNAL_ERROR', 'internal server error');
+  return errorBody('INTERNAL_ERROR', 'internal server error');
 }
 
 function validationBody(error: FastifyError, request: FastifyRequest): ErrorBody {
@@ -120,12 +101,12 @@ function validationBody(error: FastifyError, request: FastifyRequest): ErrorBody
     const value = typeof source === 'object' && source !== null ? (source as Record<string, unknown>)['user_id'] : undefined;
     const check = checkUserId(value);
     const message = value === undefined ? `${context} must have required property 'user_id'` : check.ok ? error.message : check.message;
-    return errorBody(400, value === undefined ? 'INVALID_REQUEST' : 'INVALID_USER_ID', message);
+    return errorBody(value === undefined ? 'INVALID_REQUEST' : 'INVALID_USER_ID', message);
   }
   if (issue?.keyword === 'additionalProperties') {
-    return errorBody(400, 'INVALID_REQUEST', `${context} has an unexpected field '${String(issue.params['additionalProperty'])}'`);
+    return errorBody('INVALID_REQUEST', `${context} has an unexpected field '${String(issue.params['additionalProperty'])}'`);
   }
-  return errorBody(400, 'INVALID_REQUEST', error.message);
+  return errorBody('INVALID_REQUEST', error.message);
 }
 
 const errorsPlugin: FastifyPluginAsync = async (fastify) => {
@@ -140,7 +121,7 @@ const errorsPlugin: FastifyPluginAsync = async (fastify) => {
   });
 
   fastify.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(errorBody(404, 'NOT_FOUND', `route ${request.method} ${request.url} not found`));
+    void reply.code(404).send(errorBody('NOT_FOUND', `route ${request.method} ${request.url} not found`));
   });
 };
 

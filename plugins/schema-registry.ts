@@ -4,11 +4,15 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import type { SyncTarget } from '../lib/sync.js';
 import { loadRegistry, type SchemaRegistry } from '../schema/registry.js';
+import { targetOf } from '../schema/target.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     schemaRegistry: SchemaRegistry;
+    /** The current version as the engine's target: what every sync brings a database to. */
+    syncTarget: SyncTarget;
   }
 }
 
@@ -20,6 +24,7 @@ export interface SchemaRegistryPluginOptions {
 const schemaRegistryPlugin: FastifyPluginAsync<SchemaRegistryPluginOptions> = async (fastify, options) => {
   const registry = await loadRegistry({ schemaDir: options.schemaDir });
   fastify.decorate('schemaRegistry', registry);
+  fastify.decorate('syncTarget', targetOf(registry));
   fastify.log.info(
     { current_version: registry.current.version, versions: registry.versions.length, schema_dir: options.schemaDir ?? null },
     'schema registry loaded',

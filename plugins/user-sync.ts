@@ -13,20 +13,21 @@
  */
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { planSync, readRecordedVersion, syncDatabase, SyncError, type RecordedVersion, type SyncResult } from '../lib/sync.js';
+import { readRecordedVersion, type RecordedVersion } from '../lib/audit.js';
+import { planSync, syncDatabase, SyncError, type SyncResult } from '../lib/sync.js';
 import type { Plan } from '../lib/diff.js';
 import type { UserDatabase } from '../lib/providers/types.js';
-import { HttpError, type ErrorCode } from './errors.js';
+import { entryOf } from './error-catalogue.js';
+import { HttpError, type ErrorCode, type ErrorDetails } from './errors.js';
 
-export const SYNC_FAILURE_CODES = ['DATABASE_AHEAD', 'APPLY_FAILED', 'CONCURRENT_CHANGE', 'SYNC_FAILED'] as const;
+/** What a failed sync reports; unexpected errors are INTERNAL_ERROR, their details only in the log. */
+export const SYNC_FAILURE_CODES = ['DATABASE_AHEAD', 'INVALID_RECORDED_VERSION', 'APPLY_FAILED', 'CONCURRENT_CHANGE', 'INTERNAL_ERROR'] as const satisfies readonly ErrorCode[];
 export type SyncFailureCode = (typeof SYNC_FAILURE_CODES)[number];
 
 export interface SyncFailure {
   readonly code: SyncFailureCode;
   readonly message: string;
-  readonly statement?: string;
-  readonly statementIndex?: number;
-  readonly recordedVersion?: string;
+  readonly details: ErrorDetails;
 }
 
 export type InitializeOutcome =
@@ -82,44 +83,33 @@ class BoundedSet {
 }
 
 export function failureOf(error: unknown): SyncFailure {
-  if (error instanceof SyncError) {
-    return {
-      code: error.code,
-      message: error.message,
-      ...(error.statement === undefined ? {} : { statement: error.statement }),
-      ...(error.statementIndex === undefined ? {} : { statementIndex: error.statementIndex }),
-      ...(error.recordedVersion === undefined ? {} : { recordedVersion: error.recordedVersion }),
-    };
-  }
-  return { code: 'SYNC_FAILED', message: `schema sync failed: ${error instanceof Error ? error.message : String(error)}` };
+  if (!(error instanceof SyncError)) return { code: 'INTERNAL_ERROR', message: entryOf('INTERNAL_ERROR').example, details: {} };
+  const { statement, statementIndex, recordedVersion } = error.details;
+  return {
+    code: error.code,
+    message: error.message,
+    details: {
+      ...(statement === undefined ? {} : { statement }),
+      ...(statementIndex === undefined ? {} : { statement_index: statementIndex }),
+      ...(recordedVersion === undefined ? {} : { recorded_version: recordedVersion }),
+    },
+  };
 }
 
-const FAILURE_STATUS: Readonly<Record<SyncFailureCode, number>> = {
-  DATABASE_AHEAD: 409,
-  CONCURRENT_CHANGE: 409,
-  APPLY_FAILED: 500,
-  SYNC_FAILED: 500,
-};
-
-/** The HTTP error for a failed sync: 409 when the database is ahead, 500 (stable code) when applying failed. */
+/** The HTTP error for a failed sync; its status comes from the error catalogue. */
 export function httpErrorOf(failure: SyncFailure): HttpError {
-  const code: ErrorCode = failure.code;
-  return new HttpError(FAILURE_STATUS[failure.code], code, failure.message, {
-    ...(failure.statement === undefined ? {} : { statement: failure.statement }),
-    ...(failure.statementIndex === undefined ? {} : { statement_index: failure.statementIndex }),
-    ...(failure.recordedVersion === undefined ? {} : { recorded_version: failure.recordedVersion }),
-  });
+  return new HttpError(failure.code, failure.message, failure.details);
 }
 
 const userNotFound = (userId: string): HttpError =>
-  new HttpError(404, 'USER_NOT_FOUND', `no database for user ${JSON.stringify(userId)}; initialize the user first`);
+  new HttpError('USER_NOT_FOUND', `no database for user ${JSON.stringify(userId)}; initialize the user first`);
 
 export interface UserSyncPluginOptions {
   readonly versionCacheSize: number;
 }
 
 const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify, options) => {
-  const registry = fastify.schemaRegistry;
+  const target = fastify.syncTarget;
   const { provider, withClient } = fastify.databases;
   const atCurrent = new BoundedSet(options.versionCacheSize);
   const flights = new Map<string, Promise<unknown>>();
@@ -138,27 +128,39 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     return db;
   }
 
-  /** One sync attempt, logged with the user; throws what the engine throws. */
+  /**
+   * One sync attempt, logged with the user (the engine returns outcomes and logs nothing): every
+   * attempt logs from/to version, statements, duration and outcome. Throws what the engine throws.
+   */
   async function attempt(db: UserDatabase, log: FastifyBaseLogger, verify: boolean): Promise<SyncResult> {
     const userLog = log.child({ user_id: db.userId, database: db.name });
+    const started = performance.now();
     try {
-      const result = await withClient(db, (client) => syncDatabase(client, registry, { logger: userLog, verify }));
-      // The engine logs applied attempts itself; an up-to-date check is logged here.
-      if (result.outcome === 'up_to_date') {
-        userLog.info(
-          { from_version: result.fromVersion, to_version: result.toVersion, statements: 0, duration_ms: result.durationMs, outcome: 'up_to_date' },
-          'schema up to date',
-        );
+      const result = await withClient(db, (client) => syncDatabase(client, target, { verify }));
+      const fields = {
+        from_version: result.fromVersion, to_version: result.toVersion, statements: result.statements,
+        duration_ms: result.durationMs, outcome: result.outcome, races_lost: result.racesLost,
+      };
+      if (result.racesLost > 0) userLog.warn(fields, 'schema sync lost a race to another applier and planned afresh');
+      if (result.outcome === 'applied') {
+        userLog.info({ ...fields, skipped: result.plan.skipped.length, warnings: result.plan.warnings }, 'schema synced');
+      } else {
+        userLog.info(fields, 'schema up to date');
       }
       atCurrent.add(db.name);
       return result;
     } catch (error) {
       const failure = failureOf(error);
-      // APPLY_FAILED is logged by the engine with the failing statement.
-      if (failure.code === 'DATABASE_AHEAD') {
-        userLog.warn({ recorded_version: failure.recordedVersion, to_version: registry.current.version, outcome: 'refused' }, failure.message);
-      } else if (failure.code !== 'APPLY_FAILED') {
-        userLog.error({ err: error, to_version: registry.current.version, outcome: 'failed', code: failure.code }, 'schema sync failed');
+      const fields = {
+        to_version: target.version, duration_ms: Math.round((performance.now() - started) * 100) / 100, code: failure.code,
+        ...(error instanceof SyncError && error.details.fromVersion !== undefined ? { from_version: error.details.fromVersion } : {}),
+      };
+      if (failure.code === 'DATABASE_AHEAD' || failure.code === 'INVALID_RECORDED_VERSION') {
+        userLog.warn({ ...fields, recorded_version: failure.details.recorded_version, outcome: 'refused' }, failure.message);
+      } else if (failure.code === 'APPLY_FAILED') {
+        userLog.error({ ...fields, outcome: 'failed', failed_statement: failure.details.statement, error: failure.message }, 'schema sync failed; database unchanged');
+      } else {
+        userLog.error({ ...fields, err: error, outcome: 'failed' }, 'schema sync failed');
       }
       throw error;
     }
@@ -169,7 +171,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       const db = provider.locate(userId);
       if (atCurrent.has(db.name)) {
         log.debug({ user_id: userId, outcome: 'up_to_date', cached: true }, 'schema up to date (cached)');
-        return { synced: true, created: false, result: null, version: registry.current.version };
+        return { synced: true, created: false, result: null, version: target.version };
       }
       return singleFlight(`initialize:${db.name}`, async (): Promise<InitializeOutcome> => {
         const { created } = await provider.ensure(db);
@@ -177,9 +179,10 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
           const result = await attempt(db, log, false);
           return { synced: true, created, result, version: result.toVersion };
         } catch (error) {
+          if (error instanceof HttpError) throw error; // e.g. the provider is unavailable: not a sync outcome
           const failure = failureOf(error);
           const version =
-            failure.recordedVersion ??
+            failure.details.recorded_version ??
             (await withClient(db, readRecordedVersion).then((recorded) => recorded?.version ?? null, () => null));
           return { synced: false, created, failure, version };
         }
@@ -192,7 +195,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
         try {
           return await attempt(db, log, true);
         } catch (error) {
-          throw httpErrorOf(failureOf(error));
+          throw error instanceof HttpError ? error : httpErrorOf(failureOf(error));
         }
       });
     },
@@ -205,7 +208,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     async plan(userId, { allowDestructive }) {
       const db = await existing(userId);
       try {
-        return await withClient(db, (client) => planSync(client, registry, { allowDestructive }));
+        return await withClient(db, (client) => planSync(client, target, { allowDestructive }));
       } catch (error) {
         if (error instanceof SyncError) throw httpErrorOf(failureOf(error));
         throw error;

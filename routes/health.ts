@@ -50,7 +50,7 @@ const healthRoutes: FastifyPluginAsync = async (fastify) => {
       try {
         await provider.check();
       } catch (error) {
-        throw new HttpError(503, 'NOT_READY', `database provider unavailable: ${(error as Error).message}`);
+        throw new HttpError('NOT_READY', `database provider unavailable: ${(error as Error).message}`);
       }
       return { status: 'ready' as const, schema_version: fastify.schemaRegistry.current.version, provider: provider.kind };
     },

@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import semver from 'semver';
-import type { DataStep, DropAllowance } from '../lib/diff.js';
+import type { DropAllowance } from '../lib/diff.js';
 import type { DatabaseSchema } from '../lib/model.js';
 import type { Renames } from '../lib/renames.js';
-import { loadDesiredSchema } from '../lib/desired.js';
+import { decodeSchemaText, DesiredSchemaError } from '../lib/desired.js';
+import { checkAgainstPrevious, checkDeclarations, declarationsOf, declared, loadSchemaSource, type Declaration } from '../lib/schema-source.js';
 import { renderDefinition, validateDefinition } from './definition.js';
 import type { SchemaVersionSource } from './version.js';
 import { builtInVersions } from './versions/index.js';
@@ -26,6 +27,8 @@ export interface LoadedSchemaVersion {
   readonly renames: Renames;
   readonly dataSteps: readonly string[];
   readonly allowDrops: DropAllowance;
+  /** The renames and allowances above, each with where it was written (a line, or a field). */
+  readonly declarations: readonly Declaration[];
   readonly file: string;
 }
 
@@ -34,8 +37,6 @@ export interface SchemaRegistry {
   readonly versions: readonly LoadedSchemaVersion[];
   readonly current: LoadedSchemaVersion;
   find(version: string): LoadedSchemaVersion | undefined;
-  /** The data steps of every version after `from` up to and including `to`, in order. */
-  dataStepsBetween(from: string | null, to: string): DataStep[];
 }
 
 export class RegistryError extends Error {
@@ -62,27 +63,31 @@ async function loadVersion(source: SchemaVersionSource): Promise<LoadedSchemaVer
   } catch (error) {
     throw new RegistryError(source.file, (error as Error).message);
   }
-  let desired: DatabaseSchema;
-  try {
-    desired = await loadDesiredSchema(sql);
-  } catch (error) {
-    throw new RegistryError(source.file, (error as Error).message);
-  }
   for (const step of source.dataSteps ?? []) {
     if (step.trim() === '') throw new RegistryError(source.file, 'a data step is empty');
   }
-  return {
-    version: source.version,
-    description: source.description,
-    createdAt: new Date(source.createdAt).toISOString(),
-    sql,
-    desired,
-    checksum: checksumOf(desired),
-    renames: source.renames ?? {},
-    dataSteps: source.dataSteps ?? [],
-    allowDrops: source.allowDrops ?? {},
-    file: source.file,
-  };
+  try {
+    // One reader for both kinds: a .sql version's annotations and a TypeScript version's fields
+    // become the same declarations, checked the same way.
+    const loaded = await loadSchemaSource(sql);
+    const declarations = [...loaded.declarations, ...declarationsOf(source.renames ?? {}, source.allowDrops ?? {})];
+    checkDeclarations(declarations, loaded.desired, undefined);
+    return {
+      version: source.version,
+      description: source.description,
+      createdAt: new Date(source.createdAt).toISOString(),
+      sql: loaded.sql,
+      desired: loaded.desired,
+      checksum: checksumOf(loaded.desired),
+      ...declared(declarations),
+      declarations,
+      dataSteps: [...loaded.dataSteps, ...(source.dataSteps ?? [])],
+      file: source.file,
+    };
+  } catch (error) {
+    if (error instanceof DesiredSchemaError) throw new RegistryError(source.file, error.message);
+    throw error;
+  }
 }
 
 const HEADER = /^--\s*(description|created_at)\s*:\s*(.*)$/i;
@@ -93,11 +98,17 @@ const EPOCH = '1970-01-01T00:00:00.000Z';
  * metadata. A file used as an ad-hoc target (`--schema`) need not be named by a version.
  */
 export async function readSqlVersionFile(file: string, options: { requireSemverName?: boolean } = {}): Promise<SchemaVersionSource> {
-  let sql: string;
+  let bytes: Uint8Array;
   try {
-    sql = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     throw new RegistryError(file, `cannot read the file: ${(error as Error).message}`);
+  }
+  let sql: string;
+  try {
+    sql = decodeSchemaText(bytes);
+  } catch (error) {
+    throw new RegistryError(file, (error as Error).message);
   }
   const meta: Record<string, string> = {};
   for (const line of sql.split('\n')) {
@@ -139,14 +150,21 @@ export async function buildRegistry(sources: readonly SchemaVersionSource[]): Pr
       throw new RegistryError(version.file, `version ${version.version} is also defined in ${previous.file}`);
     }
   }
+  // A rename or drop allowance must name what the version before it has: a typo is an error, not
+  // a hint that silently never applies.
+  for (const [i, version] of versions.entries()) {
+    try {
+      checkAgainstPrevious(version.declarations, versions[i - 1] ?? null, undefined);
+    } catch (error) {
+      if (error instanceof DesiredSchemaError) throw new RegistryError(version.file, error.message);
+      throw error;
+    }
+  }
   const current = versions[versions.length - 1] as LoadedSchemaVersion;
   return {
     versions,
     current,
     find: (version) => versions.find((candidate) => semver.valid(version) !== null && semver.eq(candidate.version, version)),
-    dataStepsBetween: (from, to) => versions
-      .filter((version) => (from === null || semver.gt(version.version, from)) && semver.lte(version.version, to))
-      .flatMap((version) => version.dataSteps.map((sql) => ({ version: version.version, sql }))),
   };
 }
 

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient, type InStatement } from '@libsql/client';
-import { registryEndingAt } from '../../lib/fleet/target.js';
+import { targetFromVersions } from '../../lib/fleet/target.js';
 import { syncDatabase } from '../../lib/sync.js';
 import type { SchemaRegistry } from '../../schema/registry.js';
 
@@ -47,7 +47,7 @@ export async function makeFleet(options: {
   rmSync(template, { force: true });
   const client = createClient({ url: fileUrl(template) });
   try {
-    await syncDatabase(client, registryEndingAt(options.registry.versions, options.version));
+    await syncDatabase(client, targetFromVersions(options.registry.versions, options.version));
     if (options.seed.length > 0) await client.batch([...options.seed], 'write');
   } finally {
     client.close();

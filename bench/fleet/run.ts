@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import { plan } from '../../lib/diff.js';
 import { introspect } from '../../lib/introspect.js';
-import { planOptionsFor, readVersionState } from '../../lib/sync.js';
+import { readVersionState } from '../../lib/audit.js';
+import { targetOf } from '../../schema/target.js';
 import { loadRegistry } from '../../schema/registry.js';
 import { fileUrl, makeFleet, tradingRows } from './fixture.js';
 
@@ -95,7 +96,7 @@ try {
   // The floor's statements: the engine's plan for this fleet, minus its in-batch checks.
   const floorDir = await fleet('floor');
   const template = createClient({ url: fileUrl(join(work, 'template', 'template-1.0.0.db')) });
-  const fullPlan = plan(await introspect(template), registry.current.desired, planOptionsFor(registry, '1.0.0', false));
+  const fullPlan = plan(await introspect(template), registry.current.desired, { ...targetOf(registry).planOptions('1.0.0'), allowDestructive: false });
   template.close();
   const ddl = fullPlan.steps.filter((step) => step.kind !== 'assert').map((step) => step.sql);
   const statementsFile = join(work, 'statements.json');

@@ -12,7 +12,7 @@ import fastifyJwt from '@fastify/jwt';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp, serverOptions } from '../../app.js';
 import { createLocalProvider } from '../../lib/providers/local.js';
-import { readRecordedVersion } from '../../lib/sync.js';
+import { readRecordedVersion } from '../../lib/audit.js';
 import { bearerToken, jwtOptions, principalOf, type TokenClaims } from '../../plugins/auth.js';
 import { loadConfig } from '../../plugins/config.js';
 

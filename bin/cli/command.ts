@@ -9,8 +9,8 @@ export type OptionValues = Readonly<Record<string, string | boolean | Array<stri
 export interface Command {
   /** One line for the usage text. */
   readonly summary: string;
-  /** The arguments after the command's name, e.g. `--db <url> [--json]`. */
-  readonly synopsis: string;
+  /** The arguments after the command's name, e.g. `--db <url> [--json]`; one entry per form. */
+  readonly synopsis: string | readonly string[];
   /** The command's options beyond the shared --json and --help. */
   readonly options: OptionSpecs;
   /** `--flag <value>` → what it does, for the usage text (shared flags are listed once). */

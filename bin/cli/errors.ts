@@ -1,4 +1,9 @@
-/** Failures a command reports: each maps to a stable JSON code and a documented exit code. */
+/**
+ * Failures a command reports: each maps to a stable JSON code and a documented exit code, with a
+ * message a person can act on (no driver codes twice, no internal temp-table names, the path or
+ * host named instead of "fetch failed").
+ */
+import { DesiredSchemaError } from '../../lib/desired.js';
 import { RegistryError } from '../../schema/registry.js';
 import { SyncError } from '../../lib/sync.js';
 import { EXIT } from './exit.js';
@@ -12,17 +17,89 @@ export class UsageError extends Error {
   }
 }
 
-export function reportFailure(io: Io, json: boolean, error: unknown): number {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = error instanceof SyncError ? error.code : error instanceof RegistryError ? 'REGISTRY_INVALID'
-    : error instanceof UsageError ? 'USAGE' : 'FAILED';
-  const statement = error instanceof SyncError ? error.statement : undefined;
+/** The --db database cannot be opened or reached: exit 1, nothing created. */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+const NETWORK_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'the connection was refused',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name does not resolve (DNS lookup failed)',
+  ETIMEDOUT: 'the connection timed out',
+  ECONNRESET: 'the connection was reset',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+};
+
+function hostOf(db: string): string {
+  try {
+    return new URL(db).host || db;
+  } catch {
+    return db;
+  }
+}
+
+/** The innermost network reason a fetch failure carries (undici nests it in `cause`). */
+function networkReason(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES[code] !== undefined) return NETWORK_CODES[code];
+    if (current !== error && current.message !== '' && current.message !== 'fetch failed') return current.message;
+    current = (current as Error & { cause?: unknown }).cause;
+  }
+  return 'no response';
+}
+
+/** Rewrites driver wording into a sentence; `db` is the --db URL when there is one. */
+export function describeError(error: unknown, db: string | undefined): string {
+  let message = error instanceof Error ? error.message : String(error);
+  if (db !== undefined && !db.startsWith('file:') && /\bfetch failed\b/.test(message)) {
+    message = message.replace(/\bfetch failed\b/, `cannot reach ${hostOf(db)}: ${networkReason(error)}`);
+  }
+  if (db !== undefined && /HTTP status 40[13]\b/.test(message)) {
+    message = `${hostOf(db)} refused the credentials (${/HTTP status (40[13])/.exec(message)?.[1] ?? '401'}): check --auth-token or TURSO_AUTH_TOKEN`;
+  }
+  message = message.replace(/ConnectionFailed\("Unable to open connection to local database (.*?): (\d+)"\)/,
+    (_, path: string, code: string) => `cannot open the database file ${path} (${code === '14' ? 'SQLITE_CANTOPEN: the file or its directory cannot be opened' : `SQLite error ${code}`})`);
+  if (db !== undefined && db.startsWith('file:')) {
+    message = message.replace(/\bSQLITE_NOTADB: file is not a database\b/, `${db.slice('file:'.length)} is not a libSQL/SQLite database`);
+    message = message.replace(/\bSQLITE_BUSY: database is locked\b/, `${db.slice('file:'.length)} is locked by another connection (waited 5 s)`);
+    message = message.replace(/\bSQLITE_CANTOPEN: unable to open database file\b/, `cannot open the database file ${db.slice('file:'.length)}`);
+  }
+  return message
+    .replace(/\b(SQLITE_[A-Z_]+): \1: /g, '$1: ')
+    .replace(/_schema_sync_new_/g, '');
+}
+
+export function errorCode(error: unknown): string {
+  if (error instanceof SyncError) return error.code;
+  if (error instanceof RegistryError) return 'REGISTRY_INVALID';
+  // A --schema/--from/--to file that does not load ("schema file <path>, line N: …").
+  if (error instanceof DesiredSchemaError) return 'SCHEMA_INVALID';
+  if (error instanceof UsageError) return 'USAGE';
+  if (error instanceof DatabaseUnavailableError) return 'DATABASE_UNAVAILABLE';
+  const message = error instanceof Error ? error.message : '';
+  if (/\bfetch failed\b|HTTP status 40[13]\b|ConnectionFailed\(|SQLITE_CANTOPEN|SQLITE_NOTADB/.test(message)) return 'DATABASE_UNAVAILABLE';
+  return 'FAILED';
+}
+
+export function reportFailure(io: Io, json: boolean, error: unknown, db: string | undefined): number {
+  const message = describeError(error, db);
+  const code = errorCode(error);
+  const statement = error instanceof SyncError ? error.details.statement : undefined;
   if (json) {
     io.stdout(`${JSON.stringify({ outcome: 'failed', code, message, ...(statement === undefined ? {} : { statement }) }, null, 2)}\n`);
   } else {
     io.stderr(`schema-sync: ${message}\n${statement === undefined ? '' : `failing statement:\n  ${statement}\n`}`);
   }
   if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof SyncError && error.code === 'DATABASE_AHEAD') return EXIT.refused;
+  if (error instanceof SyncError && (error.code === 'DATABASE_AHEAD' || error.code === 'INVALID_RECORDED_VERSION')) return EXIT.refused;
   return EXIT.failed;
 }

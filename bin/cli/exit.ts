@@ -1,7 +1,15 @@
 /** The CLI's exit codes, documented in the README and printed by --help. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, pending: 4 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** One line per code, as --help prints them. */
-export const EXIT_HELP = 'Exit codes: 0 applied or in sync, 1 failure (database unchanged), 2 usage error, 3 refused.';
+/** What each code means, in order; --help and the README print these. */
+export const EXIT_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
+  [EXIT.ok, 'applied or in sync'],
+  [EXIT.failed, 'failure (database unchanged, or it could not be opened)'],
+  [EXIT.usage, 'usage error'],
+  [EXIT.refused, 'refused (the database is ahead of the application)'],
+  [EXIT.pending, 'changes pending (plan --check)'],
+];
+
+export const EXIT_HELP = `Exit codes: ${EXIT_MEANINGS.map(([code, meaning]) => `${code} ${meaning}`).join(', ')}.`;

@@ -20,7 +20,12 @@ export function usage(): string {
   const names = Object.keys(commands);
   const width = Math.max(...names.map((name) => name.length));
   const lines = ['Usage:'];
-  for (const [name, command] of Object.entries(commands)) lines.push(`  schema-sync ${name.padEnd(width)} ${command.synopsis}`);
+  for (const [name, command] of Object.entries(commands)) {
+    const forms = typeof command.synopsis === 'string' ? [command.synopsis] : command.synopsis;
+    for (const form of forms) lines.push(`  schema-sync ${name.padEnd(width)} ${form}`);
+  }
+  lines.push('', 'Commands:');
+  for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(width)}  ${command.summary}`);
   const flags = new Map<string, string>();
   for (const command of Object.values(commands)) for (const [flagText, description] of command.help) if (!flags.has(flagText)) flags.set(flagText, description);
   for (const [flagText, description] of SHARED_HELP) flags.set(flagText, description);
@@ -45,25 +50,30 @@ function allOptions(): OptionSpecs {
   return merged;
 }
 
-/** Parses against every command's options, then refuses flags the chosen command does not take. */
+/**
+ * Two passes: the first, against every command's options, finds the command (options may come
+ * before it) and names a flag the command does not take; the second parses strictly against the
+ * command's own options, so two commands may give one flag different types.
+ */
 function parse(argv: readonly string[]): Parsed | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, tokens: true, options: allOptions() });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (parsed.values['help'] === true) return 'help';
-  const [name, ...extra] = parsed.positionals;
-  if (name === undefined) throw new UsageError('a command is required');
+  const first = parseArgs({ args: [...argv], allowPositionals: true, strict: false, tokens: true, options: allOptions() });
+  if (first.values['help'] === true) return 'help';
+  const [name] = first.positionals;
+  if (name === undefined || name.startsWith('-')) throw new UsageError('a command is required');
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (command === undefined) throw new UsageError(`unknown command "${name}"`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  for (const token of parsed.tokens) {
-    if (token.kind === 'option' && !Object.hasOwn(command.options, token.name) && !Object.hasOwn(SHARED_OPTIONS, token.name)) {
-      throw new UsageError(`${name} does not take --${token.name}`);
-    }
+  const known = (option: string): boolean => Object.hasOwn(command.options, option) || Object.hasOwn(SHARED_OPTIONS, option);
+  const foreign = first.tokens.find((token) => token.kind === 'option' && !known(token.name) && Object.hasOwn(allOptions(), token.name));
+  if (foreign?.kind === 'option') throw new UsageError(`${name} does not take --${foreign.name}`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { ...SHARED_OPTIONS, ...command.options } });
+  } catch (error) {
+    // parseArgs's wording ("Unknown option '--x'. To specify a positional argument…") cut to the point.
+    throw new UsageError((error as Error).message.replace(/^Unknown option '([^']+)'[\s\S]*$/, 'unknown option $1'));
   }
+  const extra = parsed.positionals.slice(1);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   return { name, values: parsed.values };
 }
 
@@ -87,6 +97,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`schema-sync: ${error.message}\n\n${usage()}\n`);
       return EXIT.usage;
     }
-    return reportFailure(io, json, error);
+    const db = parsed.values['db'];
+    return reportFailure(io, json, error, typeof db === 'string' ? db : undefined);
   }
 }

@@ -1,19 +1,27 @@
 /**
- * The one place the CLI turns a `--schema` (or `--from`/`--to`) file into a desired schema, so the
- * loader behind it can be swapped in one line.
+ * The one place the CLI turns a schema file (--schema, --from, --to) into a desired schema and the
+ * plan options its annotations carry (lib/schema-source.ts). Its errors say "schema file <path>,
+ * line N: …".
  */
 import { existsSync } from 'node:fs';
+import type { PlanOptions } from '../../lib/diff.js';
 import type { DatabaseSchema } from '../../lib/model.js';
-import { buildRegistry, readSqlVersionFile } from '../../schema/registry.js';
+import { loadSchemaFile as loadSource, planOptionsAgainst, type SchemaSource } from '../../lib/schema-source.js';
 import { UsageError } from './errors.js';
 
 export interface SchemaFile {
   readonly file: string;
   readonly desired: DatabaseSchema;
+  readonly source: SchemaSource;
 }
 
 export async function loadSchemaFile(file: string, flagName = '--schema'): Promise<SchemaFile> {
-  if (!existsSync(file)) throw new UsageError(`${flagName}: no file at ${file}`);
-  const registry = await buildRegistry([await readSqlVersionFile(file, { requireSemverName: false })]);
-  return { file, desired: registry.current.desired };
+  if (!existsSync(file)) throw new UsageError(`${flagName}: schema file ${file} does not exist`, false);
+  const source = await loadSource(file);
+  return { file, desired: source.desired, source };
+}
+
+/** Renames and drop allowances of the file, checked against the schema the plan starts from. */
+export function fileOptions(target: SchemaFile, actual: DatabaseSchema): Pick<PlanOptions, 'renames' | 'allowDrops'> {
+  return planOptionsAgainst(target.source, actual);
 }

@@ -4,6 +4,7 @@ import { openDatabase } from '../cli/database.js';
 import { EXIT } from '../cli/exit.js';
 import { DB_HELP, DB_OPTIONS, flag, requiredDb, stringOption } from '../cli/options.js';
 import { print } from '../cli/output.js';
+import { fileOptions } from '../cli/schema-file.js';
 import { loadTarget } from '../cli/target.js';
 import { formatPlan } from '../../lib/format.js';
 import { syncDatabase, syncToSchema } from '../../lib/sync.js';
@@ -23,13 +24,15 @@ export const apply: Command = {
     try {
       if (!json) io.stderr(`applying to ${db}…\n`);
       if (target.kind === 'file') {
-        const { plan, durationMs } = await syncToSchema(client, target.desired, { allowDestructive });
+        const { plan, durationMs } = await syncToSchema(client, target.desired, {
+          allowDestructive, planOptions: (actual) => fileOptions(target, actual),
+        });
         const outcome = plan.steps.length === 0 ? 'up_to_date' : 'applied';
         print(io, json, { outcome, statements: plan.steps.length, durationMs, ...plan },
           `${formatPlan(plan)}\n-- ${outcome === 'applied' ? `applied ${plan.steps.length} statement(s)` : 'already in sync'} in ${durationMs} ms`);
         return EXIT.ok;
       }
-      const result = await syncDatabase(client, target.registry, { allowDestructive, verify: true });
+      const result = await syncDatabase(client, target.syncTarget, { allowDestructive, verify: true });
       const summary = result.outcome === 'applied'
         ? `applied schema ${result.toVersion} (from ${result.fromVersion ?? 'no version'}): ${result.statements} statement(s) in ${result.durationMs} ms`
         : `already at schema ${result.toVersion}`;

@@ -1,13 +1,19 @@
-/** `plan`: the statements `apply` would run, without changing anything. */
+/**
+ * `plan`: the statements `apply` would run, without changing anything. `--check` makes it a drift
+ * gate (exit 4 when anything is pending); `--from a.sql --to b.sql` diffs two schema files offline.
+ */
 import { basename } from 'node:path';
-import type { Command } from '../cli/command.js';
+import type { Command, OptionValues } from '../cli/command.js';
 import { openDatabase } from '../cli/database.js';
+import { UsageError } from '../cli/errors.js';
 import { EXIT } from '../cli/exit.js';
+import type { Io } from '../cli/io.js';
 import { DB_HELP, DB_OPTIONS, flag, requiredDb, stringOption } from '../cli/options.js';
 import { print } from '../cli/output.js';
+import { fileOptions, loadSchemaFile } from '../cli/schema-file.js';
 import { loadTarget } from '../cli/target.js';
 import { plan as makePlan, type Plan } from '../../lib/diff.js';
-import { formatPlan } from '../../lib/format.js';
+import { formatPlan, summarizePlan } from '../../lib/format.js';
 import { introspect } from '../../lib/introspect.js';
 import { planSync } from '../../lib/sync.js';
 
@@ -21,33 +27,82 @@ export const TARGET_HELP: ReadonlyArray<readonly [string, string]> = [
   ['--allow-destructive', 'drop tables, columns, indexes, views and triggers the desired schema lacks'],
 ];
 
+interface Planned {
+  readonly plan: Plan;
+  /** What the plan leads to, for the heading and the JSON `target`. */
+  readonly label: string;
+  /** Where it starts from: the --db URL or the --from file. */
+  readonly source: string;
+  /** Whether apply would change anything: statements, or (registry) a version to record. */
+  readonly pending: boolean;
+}
+
+/** `--from a.sql --to b.sql`: both files through the schema-file loader, no database opened. */
+async function planFiles(values: OptionValues): Promise<Planned> {
+  const fromFile = stringOption(values, 'from');
+  const toFile = stringOption(values, 'to');
+  if (fromFile === undefined || toFile === undefined) throw new UsageError('--from and --to go together: plan --from <a.sql> --to <b.sql>');
+  if (stringOption(values, 'db') !== undefined || stringOption(values, 'schema') !== undefined) {
+    throw new UsageError('--from/--to plan between two files: drop --db and --schema');
+  }
+  const from = await loadSchemaFile(fromFile, '--from');
+  const to = await loadSchemaFile(toFile, '--to');
+  const plan = makePlan(from.desired, to.desired, { ...fileOptions(to, from.desired), allowDestructive: flag(values, 'allow-destructive') });
+  return { plan, label: basename(to.file), source: from.file, pending: plan.steps.length > 0 };
+}
+
+async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
+  const db = requiredDb(values);
+  const allowDestructive = flag(values, 'allow-destructive');
+  const target = await loadTarget(stringOption(values, 'schema'), io);
+  const client = openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
+  try {
+    if (target.kind === 'file') {
+      const actual = await introspect(client);
+      const plan = makePlan(actual, target.desired, { ...fileOptions(target, actual), allowDestructive });
+      return { plan, label: basename(target.file), source: db, pending: plan.steps.length > 0 };
+    }
+    const { registry, syncTarget } = target;
+    const { plan, recorded } = await planSync(client, syncTarget, { allowDestructive });
+    const current = syncTarget.standing(recorded).kind === 'current';
+    return {
+      plan,
+      label: `schema ${registry.current.version} (database records ${recorded?.version ?? 'no version'})`,
+      source: db,
+      pending: plan.steps.length > 0 || !current,
+    };
+  } finally {
+    client.close();
+  }
+}
+
 export const plan: Command = {
   summary: 'print the statements apply would run',
-  synopsis: '--db <url> [--schema <file.sql>] [--allow-destructive] [--json]',
-  options: { ...DB_OPTIONS, ...TARGET_OPTIONS },
-  help: [...DB_HELP, ...TARGET_HELP],
+  synopsis: [
+    '--db <url> [--schema <file.sql>] [--allow-destructive] [--check] [--json]',
+    '--from <a.sql> --to <b.sql> [--allow-destructive] [--check] [--json]',
+  ],
+  options: {
+    ...DB_OPTIONS, ...TARGET_OPTIONS,
+    check: { type: 'boolean', default: false },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  },
+  help: [
+    ...DB_HELP, ...TARGET_HELP,
+    ['--check', 'plan: exit 4 when apply would change anything, 0 when in sync (a CI drift gate)'],
+    ['--from <a.sql>', 'plan: the starting schema file, instead of a database (offline, with --to)'],
+    ['--to <b.sql>', 'plan: the desired schema file, with --from'],
+  ],
   async run(values, io) {
-    const db = requiredDb(values);
-    const json = flag(values, 'json');
-    const allowDestructive = flag(values, 'allow-destructive');
-    const target = await loadTarget(stringOption(values, 'schema'), io);
-    const client = openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
-    try {
-      let result: Plan;
-      let label: string;
-      if (target.kind === 'file') {
-        result = makePlan(await introspect(client), target.desired, { allowDestructive });
-        label = basename(target.file);
-      } else {
-        const { registry } = target;
-        const planned = await planSync(client, registry, { allowDestructive });
-        result = planned.plan;
-        label = `schema ${registry.current.version} (database records ${planned.recorded?.version ?? 'no version'})`;
-      }
-      print(io, json, { target: label, ...result }, `-- plan for ${db} → ${label}: ${result.steps.length} statement(s)\n${formatPlan(result)}`);
-      return EXIT.ok;
-    } finally {
-      client.close();
+    const offline = stringOption(values, 'from') !== undefined || stringOption(values, 'to') !== undefined;
+    const { plan: result, label, source, pending } = offline ? await planFiles(values) : await planDatabase(values, io);
+    print(io, flag(values, 'json'), { target: label, ...result, pending, summary: summarizePlan(result) },
+      `-- plan for ${source} → ${label}\n${formatPlan(result)}`);
+    if (flag(values, 'check') && pending) {
+      if (!flag(values, 'json')) io.stderr(`schema-sync: changes pending: ${source} is not at ${label} (exit ${EXIT.pending})\n`);
+      return EXIT.pending;
     }
+    return EXIT.ok;
   },
 };

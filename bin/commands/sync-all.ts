@@ -258,6 +258,6 @@ export async function syncAll(argv: readonly string[], io: Io = processIo()): Pr
   try {
     return await syncAllCommand.run(values, io);
   } catch (error) {
-    return reportFailure(io, values['json'] === true, error);
+    return reportFailure(io, values['json'] === true, error, undefined);
   }
 }

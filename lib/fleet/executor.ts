@@ -9,9 +9,9 @@ import { createClient, type Client } from '@libsql/client';
 import type { LoadedSchemaVersion } from '../../schema/registry.js';
 import type { Plan } from '../diff.js';
 import type { FleetDatabase } from './source.js';
-import { readVersionState } from '../sync.js';
+import { readVersionState } from '../audit.js';
 import { PlanCache, settledByVersion, syncOne, type DatabaseResult, type SyncTarget } from './sync-one.js';
-import { registryEndingAt } from './target.js';
+import { targetFromVersions } from './target.js';
 
 export interface LaneSettings {
   readonly versions: readonly LoadedSchemaVersion[];
@@ -37,7 +37,7 @@ export interface Lane {
 
 function targetOf(settings: LaneSettings): SyncTarget {
   return {
-    registry: registryEndingAt(settings.versions, settings.to),
+    engine: targetFromVersions(settings.versions, settings.to),
     latest: settings.latest,
     allowDestructive: settings.allowDestructive,
     dryRun: settings.dryRun,

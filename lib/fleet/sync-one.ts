@@ -13,11 +13,11 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@libsql/client';
 import semver from 'semver';
-import type { SchemaRegistry } from '../../schema/registry.js';
 import { applyPlan, ApplyError } from '../apply.js';
+import { readVersionState, type RecordedVersion } from '../audit.js';
 import { plan as makePlan, type Plan } from '../diff.js';
 import { introspect } from '../introspect.js';
-import { planOptionsFor, readVersionState, type RecordedVersion } from '../sync.js';
+import type { SyncTarget as EngineTarget } from '../sync.js';
 
 export type FleetOutcome =
   | 'applied' | 'up_to_date' | 'planned' | 'failed' | 'ahead' | 'beyond_target' | 'not_attempted';
@@ -44,8 +44,8 @@ export interface DatabaseResult {
 }
 
 export interface SyncTarget {
-  /** The registry ending at the rollout's target version. */
-  readonly registry: SchemaRegistry;
+  /** The engine's target: the rollout's version, its plan options and audit row. */
+  readonly engine: EngineTarget;
   /** The application's newest version: a database beyond it is ahead (refused). */
   readonly latest: string;
   readonly allowDestructive: boolean;
@@ -81,8 +81,15 @@ export class PlanCache {
  */
 const FINGERPRINT_SQL = 'SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name, tbl_name';
 
-async function fingerprintOf(client: Client): Promise<string> {
-  const result = await client.execute(FINGERPRINT_SQL);
+/**
+ * The fingerprint, with the schema cookie read in the same read transaction: the apply batch
+ * asserts the cookie unchanged once it holds the write lock, so the schema the shared plan was
+ * chosen for is still the schema it runs on.
+ */
+async function fingerprintOf(client: Client): Promise<{ readonly fingerprint: string; readonly schemaCookie: number }> {
+  const [cookie, result] = await client.batch(['PRAGMA schema_version', FINGERPRINT_SQL], 'read');
+  const value = cookie?.rows[0]?.[0];
+  if (result === undefined || (typeof value !== 'number' && typeof value !== 'bigint')) throw new Error('fingerprint read returned no schema cookie');
   const hash = createHash('sha256');
   for (const row of result.rows) {
     for (let i = 0; i < 4; i++) {
@@ -90,19 +97,22 @@ async function fingerprintOf(client: Client): Promise<string> {
       hash.update(value === null || value === undefined ? '\u0000N' : `\u0000${String(value)}`);
     }
   }
-  return hash.digest('hex');
-}
-
-function isAtTarget(target: SchemaRegistry, recorded: RecordedVersion | null): boolean {
-  return recorded !== null && recorded.version === target.current.version && recorded.checksum === target.current.checksum;
+  return { fingerprint: hash.digest('hex'), schemaCookie: Number(value) };
 }
 
 type Settled = Pick<DatabaseResult, 'outcome' | 'statements' | 'error'>;
 
-/** What the version row alone decides: ahead, beyond a staged target, or already there. */
+/**
+ * What the version row alone decides: ahead of the application (refused), past a staged target
+ * (left alone), unrecognised (refused), already there; null when the database is behind.
+ */
 export function settledByVersion(recorded: RecordedVersion | null, target: SyncTarget): Settled | null {
-  const to = target.registry.current.version;
-  if (recorded !== null && semver.valid(recorded.version) !== null) {
+  const standing = target.engine.standing(recorded);
+  if (standing.kind === 'current') return { outcome: 'up_to_date', statements: 0 };
+  if (standing.kind === 'unrecognised') {
+    return { outcome: 'failed', statements: 0, error: { code: 'INVALID_RECORDED_VERSION', message: `${standing.reason}; refusing to change this database` } };
+  }
+  if (standing.kind === 'ahead' && recorded !== null) {
     if (semver.gt(recorded.version, target.latest)) {
       return {
         outcome: 'ahead', statements: 0,
@@ -110,9 +120,8 @@ export function settledByVersion(recorded: RecordedVersion | null, target: SyncT
       };
     }
     // Already past a staged target (e.g. a canary that went further): not ours to move back.
-    if (semver.gt(recorded.version, to)) return { outcome: 'beyond_target', statements: 0 };
+    return { outcome: 'beyond_target', statements: 0 };
   }
-  if (isAtTarget(target.registry, recorded)) return { outcome: 'up_to_date', statements: 0 };
   return null;
 }
 
@@ -120,7 +129,7 @@ const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 export async function syncOne(name: string, client: Client, target: SyncTarget, cache: PlanCache): Promise<DatabaseResult> {
   const started = performance.now();
-  const to = target.registry.current.version;
+  const to = target.engine.version;
   const done = (fields: Omit<DatabaseResult, 'name' | 'to' | 'durationMs'>): DatabaseResult =>
     ({ name, to, durationMs: round(performance.now() - started), ...fields });
   let from: string | null = null;
@@ -132,22 +141,18 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
       const settled = settledByVersion(recorded, target);
       if (settled !== null) return done({ from, ...settled });
 
-      const planKey = `${from ?? '-'}|${recorded?.checksum ?? '-'}|${await fingerprintOf(client)}`;
+      const { fingerprint, schemaCookie } = await fingerprintOf(client);
+      const planKey = `${from ?? '-'}|${recorded?.checksum ?? '-'}|${fingerprint}`;
       let plan = cache.peek(planKey);
       if (plan === undefined) {
         const actual = await introspect(client);
-        plan = cache.get(planKey, () => makePlan(actual, target.registry.current.desired, planOptionsFor(target.registry, from, target.allowDestructive)));
+        plan = cache.get(planKey, () => makePlan(actual, target.engine.desired, { ...target.engine.planOptions(from), allowDestructive: target.allowDestructive }));
       }
       if (target.dryRun) return done({ from, outcome: 'planned', statements: plan.steps.length, planKey });
-      if (plan.steps.length === 0 && recorded !== null && recorded.version === to && recorded.checksum === target.registry.current.checksum) {
-        return done({ from, outcome: 'up_to_date', statements: 0, planKey });
-      }
-      const current = target.registry.current;
+      const appliedAt = (target.now?.() ?? new Date()).toISOString();
       try {
-        await applyPlan(client, plan, {
-          version: current.version, description: current.description, createdAt: current.createdAt,
-          appliedAt: (target.now?.() ?? new Date()).toISOString(), checksum: current.checksum, previousVersion: from,
-        }, { tableExists: state.tableExists, latestId: recorded?.id ?? 0 });
+        await applyPlan(client, plan, target.engine.audit(from, appliedAt),
+          { tableExists: state.tableExists, latestId: recorded?.id ?? 0, schemaCookie });
         return done({ from, outcome: 'applied', statements: plan.steps.length, planKey });
       } catch (error) {
         if (!(error instanceof ApplyError)) throw error;
@@ -161,9 +166,9 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
             },
           });
         }
-        // Lost the race for the audit row: the winner usually applied this very version.
+        // Lost a race (the audit row, or DDL under the plan): the winner usually applied this very version.
         const now = await readVersionState(client);
-        if (isAtTarget(target.registry, now.recorded)) return done({ from, outcome: 'up_to_date', statements: 0, raced: true });
+        if (target.engine.standing(now.recorded).kind === 'current') return done({ from, outcome: 'up_to_date', statements: 0, raced: true });
         if (attempt >= 3) {
           return done({ from, outcome: 'failed', statements: 0, error: { code: 'CONCURRENT_CHANGE', message: error.message } });
         }

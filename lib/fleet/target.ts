@@ -1,27 +1,27 @@
 /**
  * The version a rollout brings databases to. `--to` may name a version short of the registry's
- * current one (staged rollouts): the engine plans toward `registry.current`, so the fleet hands it
- * a view of the registry that ends at the target. The view is built from the versions' plain data,
- * so a worker thread can rebuild it from a structured clone.
+ * current one (staged rollouts); the registry's `targetOf` builds the engine's target for any of its
+ * versions. A worker thread receives the versions' plain data (a structured clone) and rebuilds
+ * the same target from it.
  */
 import semver from 'semver';
 import type { LoadedSchemaVersion, SchemaRegistry } from '../../schema/registry.js';
+import { targetOf } from '../../schema/target.js';
+import type { SyncTarget } from '../sync.js';
 
 export class TargetError extends Error {}
 
-/** The registry as if `to` were its newest version (every version up to and including it). */
-export function registryEndingAt(versions: readonly LoadedSchemaVersion[], to: string): SchemaRegistry {
-  const kept = versions.filter((version) => semver.lte(version.version, to));
-  const current = kept[kept.length - 1];
-  if (current === undefined || current.version !== to) throw new TargetError(`version ${to} is not in the schema registry`);
-  return {
-    versions: kept,
+/** The engine's target for `to`, from the registry's versions alone. */
+export function targetFromVersions(versions: readonly LoadedSchemaVersion[], to: string): SyncTarget {
+  const version = versions.find((candidate) => candidate.version === to);
+  const current = versions[versions.length - 1];
+  if (version === undefined || current === undefined) throw new TargetError(`version ${to} is not in the schema registry`);
+  const registry: SchemaRegistry = {
+    versions,
     current,
-    find: (version) => kept.find((candidate) => semver.valid(version) !== null && semver.eq(candidate.version, version)),
-    dataStepsBetween: (from, upTo) => kept
-      .filter((version) => (from === null || semver.gt(version.version, from)) && semver.lte(version.version, upTo))
-      .flatMap((version) => version.dataSteps.map((sql) => ({ version: version.version, sql }))),
+    find: (wanted) => versions.find((candidate) => semver.valid(wanted) !== null && semver.eq(candidate.version, wanted)),
   };
+  return targetOf(registry, version);
 }
 
 /** Resolves `--to` against the registry: a registry version, the current one when omitted. */

@@ -3,7 +3,7 @@
  * expressions, CHECK constraints, AUTOINCREMENT, and where each column definition sits in the text
  * (a rebuild that keeps an unwanted column splices its definition into the new table verbatim).
  */
-import { closingParen, identifierOf, isWord, SqlSyntaxError, tokenize, type Token } from './tokens.js';
+import { closingParen, identifierOf, isKeyword, isWord, SqlSyntaxError, tokenize, type Token } from './tokens.js';
 import type { Column } from '../model.js';
 
 export interface ParsedColumn {
@@ -15,11 +15,26 @@ export interface ParsedColumn {
   readonly autoincrement: boolean;
 }
 
+export type TableConstraintKind = 'primary key' | 'unique' | 'check' | 'foreign key';
+
+/** One table-level constraint clause (after the column definitions), as written. */
+export interface ParsedTableConstraint {
+  readonly kind: TableConstraintKind;
+  /**
+   * The columns a PRIMARY KEY, UNIQUE or FOREIGN KEY clause lists (its own side, not the
+   * referenced one); for a CHECK, every identifier its expression mentions.
+   */
+  readonly columns: readonly string[];
+  /** The clause's text, `CONSTRAINT name` included. */
+  readonly sql: string;
+}
+
 export interface ParsedCreateTable {
   readonly name: string;
   readonly virtual: boolean;
   readonly columns: readonly ParsedColumn[];
   readonly checks: readonly string[];
+  readonly tableConstraints: readonly ParsedTableConstraint[];
   /** Offsets into the text: the table name token, and the end of the last column definition. */
   readonly nameStart: number;
   readonly nameEnd: number;
@@ -123,13 +138,14 @@ export function parseCreateTable(sql: string): ParsedCreateTable {
   if (nameToken === undefined || name === undefined) throw new SqlSyntaxError('expected a table name', 0);
   const base = { name, nameStart: nameToken.start, nameEnd: nameToken.end };
   if (virtual || tokens[i + 1]?.text !== '(') {
-    return { ...base, virtual, columns: [], checks: [], columnsEnd: nameToken.end };
+    return { ...base, virtual, columns: [], checks: [], tableConstraints: [], columnsEnd: nameToken.end };
   }
   const open = i + 1;
   const close = closingParen(tokens, open);
   if (close < 0) throw new SqlSyntaxError('unbalanced parentheses', tokens[open]?.start ?? 0);
   const columns: ParsedColumn[] = [];
   const checks: string[] = [];
+  const tableConstraints: ParsedTableConstraint[] = [];
   let inConstraints = false;
   let columnsEnd = tokens[open]?.end ?? 0;
   for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
@@ -150,8 +166,87 @@ export function parseCreateTable(sql: string): ParsedCreateTable {
         k = closeAt;
       }
     }
+    const constraint = tableConstraint(sql, tokens, from, to);
+    if (constraint !== null) tableConstraints.push(constraint);
   }
-  return { ...base, virtual, columns, checks, columnsEnd };
+  return { ...base, virtual, columns, checks, tableConstraints, columnsEnd };
+}
+
+function tableConstraint(sql: string, tokens: readonly Token[], from: number, to: number): ParsedTableConstraint | null {
+  let i = from;
+  if (isWord(tokens[i], 'CONSTRAINT')) i += 2;
+  const text = textBetween(sql, tokens, from, to - 1);
+  if (isWord(tokens[i], 'CHECK')) {
+    const close = closingParen(tokens, i + 1);
+    const columns = tokens.slice(i + 2, close < 0 ? to : close)
+      .filter((token) => token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text)))
+      .map((token) => token.value);
+    return { kind: 'check', columns, sql: text };
+  }
+  const kind: TableConstraintKind | null = isWord(tokens[i], 'PRIMARY') ? 'primary key'
+    : isWord(tokens[i], 'UNIQUE') ? 'unique' : isWord(tokens[i], 'FOREIGN') ? 'foreign key' : null;
+  if (kind === null) return null;
+  const open = kind === 'unique' ? i + 1 : i + 2;
+  if (tokens[open]?.text !== '(') return null;
+  const close = closingParen(tokens, open);
+  const columns = splitTopLevel(tokens, open + 1, close < 0 ? to : close)
+    .map(([a]) => identifierOf(tokens[a])).filter((name): name is string => name !== undefined);
+  return { kind, columns, sql: text };
+}
+
+export type ColumnConstraintKind =
+  | 'primary key' | 'not null' | 'null' | 'unique' | 'check' | 'default' | 'collate' | 'references' | 'generated';
+
+export interface ColumnDefinitionParts {
+  /** The name and declared type, as written (`"price" DECIMAL(10, 2)`). */
+  readonly name: string;
+  readonly type: string;
+  readonly constraints: ReadonlyArray<{ readonly kind: ColumnConstraintKind; readonly sql: string }>;
+}
+
+const CONSTRAINT_KINDS: ReadonlyArray<[string, ColumnConstraintKind]> = [
+  ['PRIMARY', 'primary key'], ['NOT', 'not null'], ['NULL', 'null'], ['UNIQUE', 'unique'], ['CHECK', 'check'],
+  ['DEFAULT', 'default'], ['COLLATE', 'collate'], ['REFERENCES', 'references'], ['GENERATED', 'generated'], ['AS', 'generated'],
+];
+
+/**
+ * Does the constraint keyword at `i` start a new column constraint, rather than continue the one
+ * before it (`SET NULL` / `SET DEFAULT` / `NOT DEFERRABLE` of a REFERENCES, `GENERATED ALWAYS AS`)?
+ */
+function startsConstraint(tokens: readonly Token[], i: number): boolean {
+  const token = tokens[i];
+  if (!isColumnConstraintStart(token)) return false;
+  if (isWord(token, 'NULL', 'DEFAULT') && isWord(tokens[i - 1], 'SET', 'NOT')) return false;
+  if (isWord(token, 'NULL') && isWord(tokens[i - 1], 'DEFAULT')) return false;
+  if (isWord(token, 'NOT') && isWord(tokens[i + 1], 'DEFERRABLE')) return false;
+  if (isWord(token, 'AS') && isWord(tokens[i - 1], 'ALWAYS')) return false;
+  return true;
+}
+
+/** Splits one column definition into its name, its type and its constraints, each as written. */
+export function columnDefinitionParts(definitionSql: string): ColumnDefinitionParts {
+  const tokens = tokenize(definitionSql);
+  const slice = (a: number, b: number): string => (a < b ? textBetween(definitionSql, tokens, a, b - 1) : '');
+  let i = 1;
+  while (i < tokens.length && !startsConstraint(tokens, i)) {
+    if (tokens[i]?.text === '(') i = Math.max(i, closingParen(tokens, i));
+    i++;
+  }
+  const parts: Array<{ kind: ColumnConstraintKind; sql: string }> = [];
+  const typeEnd = i;
+  while (i < tokens.length) {
+    const start = i;
+    if (isWord(tokens[i], 'CONSTRAINT')) i += 2;
+    const keyword = tokens[i];
+    const kind = CONSTRAINT_KINDS.find(([word]) => isWord(keyword, word))?.[1] ?? 'check';
+    i++;
+    while (i < tokens.length && !startsConstraint(tokens, i)) {
+      if (tokens[i]?.text === '(') i = Math.max(i, closingParen(tokens, i));
+      i++;
+    }
+    parts.push({ kind, sql: slice(start, i) });
+  }
+  return { name: slice(0, 1), type: slice(1, typeEnd), constraints: parts };
 }
 
 /** True when the token list of a column definition starts a constraint (used by the renderer). */

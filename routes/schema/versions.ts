@@ -2,7 +2,7 @@
  * GET /api/schema/versions — the application's schema versions (the registry), oldest first.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { bearerAuth, errorResponses } from '../schemas.js';
 
 export const SchemaVersionsResponse = Type.Object(
@@ -46,7 +46,7 @@ export const SchemaVersionsResponse = Type.Object(
   },
 );
 
-const versionsRoute: FastifyPluginAsync = async (fastify) => {
+const versionsRoute: FastifyPluginAsyncTypebox = async (fastify) => {
   const registry = fastify.schemaRegistry;
   // The registry is fixed for the life of the process: build the answer once.
   const body: Static<typeof SchemaVersionsResponse> = {
@@ -60,7 +60,7 @@ const versionsRoute: FastifyPluginAsync = async (fastify) => {
     })),
   };
 
-  fastify.get<{ Reply: Static<typeof SchemaVersionsResponse> }>(
+  fastify.get(
     '/api/schema/versions',
     {
       onRequest: fastify.authenticate,

@@ -4,7 +4,7 @@
  * sign-in: the user gets a 200 with `schema_synced: false` and the cause; the database is as it was.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SYNC_FAILURE_CODES, type InitializeOutcome, type SyncFailureCode } from '../../plugins/user-sync.js';
 import { bearerAuth, errorResponses, UserId } from '../schemas.js';
 
@@ -71,8 +71,8 @@ function messageOf(outcome: InitializeOutcome): string {
   return `User database up to date at schema ${outcome.version}`;
 }
 
-const initializeRoute: FastifyPluginAsync = async (fastify) => {
-  fastify.post<{ Body: Static<typeof InitializeBody>; Reply: InitializeReply }>(
+const initializeRoute: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post(
     '/api/user/initialize',
     {
       onRequest: fastify.authenticate,
@@ -107,13 +107,7 @@ const initializeRoute: FastifyPluginAsync = async (fastify) => {
       const { failure } = outcome;
       return {
         ...reply,
-        error: {
-          code: failure.code,
-          message: failure.message,
-          ...(failure.statement === undefined ? {} : { statement: failure.statement }),
-          ...(failure.statementIndex === undefined ? {} : { statement_index: failure.statementIndex }),
-          ...(failure.recordedVersion === undefined ? {} : { recorded_version: failure.recordedVersion }),
-        },
+        error: { code: failure.code, message: failure.message, ...failure.details },
       };
     },
   );

@@ -1,8 +1,8 @@
 /**
  * GET /api/user/schema-plan/{user_id} — dry run: what a sync would do now, changing nothing.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
 
 const PlanQuery = Type.Object(
@@ -72,8 +72,8 @@ export const SchemaPlanResponse = Type.Object(
   },
 );
 
-const schemaPlanRoute: FastifyPluginAsync = async (fastify) => {
-  fastify.get<{ Params: Static<typeof UserIdParams>; Querystring: Static<typeof PlanQuery>; Reply: Static<typeof SchemaPlanResponse> }>(
+const schemaPlanRoute: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get(
     '/api/user/schema-plan/:user_id',
     {
       onRequest: fastify.authenticate,
@@ -100,7 +100,7 @@ const schemaPlanRoute: FastifyPluginAsync = async (fastify) => {
         user_id: userId,
         from_version: recorded?.version ?? null,
         to_version: current.version,
-        up_to_date: plan.steps.length === 0 && recorded?.version === current.version && recorded.checksum === current.checksum,
+        up_to_date: plan.steps.length === 0 && fastify.syncTarget.standing(recorded).kind === 'current',
         destructive: plan.steps.some((step) => step.destructive),
         steps: plan.steps.map(({ kind, object, sql, destructive, reason }) => ({ kind, object, sql, destructive, reason })),
         skipped: plan.skipped.map(({ kind, object, reason }) => ({ kind, object, reason })),

@@ -2,8 +2,8 @@
  * GET /api/user/schema-version/{user_id} — the version the user's database records next to the
  * application's current one. One database read.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -33,8 +33,8 @@ export const SchemaVersionResponse = Type.Object(
   },
 );
 
-const schemaVersionRoute: FastifyPluginAsync = async (fastify) => {
-  fastify.get<{ Params: Static<typeof UserIdParams>; Reply: Static<typeof SchemaVersionResponse> }>(
+const schemaVersionRoute: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get(
     '/api/user/schema-version/:user_id',
     {
       onRequest: fastify.authenticate,
@@ -59,7 +59,7 @@ const schemaVersionRoute: FastifyPluginAsync = async (fastify) => {
         user_schema_created_at: recorded?.createdAt ?? null,
         current_app_version: current.version,
         current_app_description: current.description,
-        is_up_to_date: recorded !== null && recorded.version === current.version && recorded.checksum === current.checksum,
+        is_up_to_date: fastify.syncTarget.standing(recorded).kind === 'current',
       };
     },
   );

@@ -2,8 +2,8 @@
  * POST /api/user/sync-schema/{user_id} — explicit sync. Unlike sign-in it also compares the live
  * schema with the recorded version's, so it repairs drift.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
 
 export const SyncSchemaResponse = Type.Object(
@@ -20,8 +20,8 @@ export const SyncSchemaResponse = Type.Object(
   },
 );
 
-const syncSchemaRoute: FastifyPluginAsync = async (fastify) => {
-  fastify.post<{ Params: Static<typeof UserIdParams>; Reply: Static<typeof SyncSchemaResponse> }>(
+const syncSchemaRoute: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post(
     '/api/user/sync-schema/:user_id',
     {
       onRequest: fastify.authenticate,

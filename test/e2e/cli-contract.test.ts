@@ -1,7 +1,10 @@
 /**
  * The CLI's contract as a new user meets it: exit codes (0 applied or in sync, 1 failure with the
- * database unchanged, 2 usage, 3 refused), JSON that parses, the registry mode without --schema,
- * and the refusal of a database that records a newer version than the application knows.
+ * database unchanged, 2 usage, 3 refused, 4 changes pending), JSON that parses, the registry mode
+ * without --schema, and the refusal of a database that records a newer version than the
+ * application knows. `cli` spawns the compiled CLI (what a shell sees: the process's exit code and
+ * streams); `run` calls the same entry function in-process, for the checks that do not depend on
+ * the process, so the file stays fast on a loaded machine.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,7 @@ import { createClient } from '@libsql/client';
 import semver from 'semver';
 import { loadRegistry } from '../../schema/registry.js';
 import { cli, parseJson, snapshot } from './_cli.js';
+import { cliInProcess as run } from './_in-process.js';
 
 const work = mkdtempSync(join(tmpdir(), 'schema-sync-contract-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -47,7 +51,7 @@ t.test('usage errors exit 2 with the usage text', { buffered: true }, async (t) 
     ['an in-memory URL', ['apply', '--db', 'file::memory:'], false],
   ];
   for (const [what, args, usage] of cases) {
-    const result = await cli(args, builtIn);
+    const result = await run(args, builtIn);
     t.equal(result.code, 2, `${what} exits 2`);
     t.match(result.stderr, usage ? /Usage:/ : /^schema-sync: --db /, `${what} says what is wrong`);
   }
@@ -77,16 +81,16 @@ t.test('inspect and plan on a missing file exit 1 and create nothing', { buffere
 
 t.test('a bad --schema file fails before the database is touched', { buffered: true }, async (t) => {
   const { path, url } = newDb();
-  const missing = await cli(['apply', '--db', url, '--schema', join(work, 'nope.sql')], builtIn);
+  const missing = await run(['apply', '--db', url, '--schema', join(work, 'nope.sql')], builtIn);
   t.equal(missing.code, 2, 'a missing --schema file is a usage error');
   t.notOk(existsSync(path), 'and creates no database');
   const broken = schemaFile('broken.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY,);\n');
-  const invalid = await cli(['apply', '--db', url, '--schema', broken, '--json'], builtIn);
+  const invalid = await run(['apply', '--db', url, '--schema', broken, '--json'], builtIn);
   t.equal(invalid.code, 1, 'SQL that does not load exits 1');
   t.match(String(parseJson(invalid)['message']), /broken\.sql/, 'naming the file');
   t.notOk(existsSync(path), 'and creates no database');
   const reserved = schemaFile('reserved.sql', 'CREATE TABLE schema_version (id INTEGER PRIMARY KEY, note TEXT);\n');
-  const refused = await cli(['apply', '--db', url, '--schema', reserved, '--json'], builtIn);
+  const refused = await run(['apply', '--db', url, '--schema', reserved, '--json'], builtIn);
   t.equal(refused.code, 1, 'a table named like schema-sync\'s own audit table is refused');
   t.match(String(parseJson(refused)['message']), /"schema_version" has a name schema-sync reserves/, 'saying why');
   t.notOk(existsSync(path), 'still no database');
@@ -96,19 +100,19 @@ t.test('--json output parses for inspect, plan and apply; human output shows SQL
   const { url } = newDb();
   const before = schemaFile('json-before.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, legacy TEXT);\nCREATE INDEX t_a ON t(a);\n');
   const after = schemaFile('json-after.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL);\n');
-  const applied = await cli(['apply', '--db', url, '--schema', before, '--json'], builtIn);
+  const applied = await run(['apply', '--db', url, '--schema', before, '--json'], builtIn);
   t.equal(applied.code, 0);
   const appliedJson = parseJson(applied);
   t.equal(appliedJson['outcome'], 'applied');
   t.equal(appliedJson['statements'], 2);
 
-  const inspected = await cli(['inspect', '--db', url, '--json'], builtIn);
+  const inspected = await run(['inspect', '--db', url, '--json'], builtIn);
   t.equal(inspected.code, 0);
   const schema = parseJson(inspected)['schema'] as { tables: Array<{ name: string; columns: unknown[] }>; indexes: Array<{ name: string }> };
   t.same(schema.tables.map((table) => [table.name, table.columns.length]), [['t', 3]], 'inspect --json describes the table');
   t.ok(schema.indexes.some((index) => index.name === 't_a'), 'and its index');
 
-  const planned = await cli(['plan', '--db', url, '--schema', after, '--allow-destructive', '--json'], builtIn);
+  const planned = await run(['plan', '--db', url, '--schema', after, '--allow-destructive', '--json'], builtIn);
   t.equal(planned.code, 0);
   const plan = parseJson(planned) as { steps: Array<{ kind: string; destructive: boolean; sql: string }>; skipped: unknown[]; warnings: unknown[] };
   t.ok(plan.steps.some((step) => step.destructive), 'plan --json marks destructive steps');
@@ -120,7 +124,9 @@ t.test('--json output parses for inspect, plan and apply; human output shows SQL
   t.match(human.stdout, /DESTRUCTIVE/, 'human output marks destructive steps');
   t.match(human.stdout, /^INSERT INTO "_schema_sync_new_t" \("id", "a"\) SELECT "id", "a" FROM "t";$/m, 'human output is the SQL');
 
-  const kept = await cli(['plan', '--db', url, '--schema', after], builtIn);
+  const gate = await cli(['plan', '--db', url, '--schema', after, '--allow-destructive', '--check'], builtIn);
+  t.equal(gate.code, 4, 'plan --check exits 4 when changes are pending (the process exit code)');
+  const kept = await run(['plan', '--db', url, '--schema', after], builtIn);
   t.match(kept.stdout, /kept \(not in the desired schema; pass --allow-destructive to drop\)/, 'without the flag, unwanted objects are listed as kept');
   t.match(kept.stdout, /t\.legacy/, 'the kept column is named');
 });
@@ -129,7 +135,7 @@ t.test('a failing apply exits 1, names the statement (human and JSON) and change
   const { url } = newDb();
   const before = schemaFile('fail-before.sql', 'CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT);\n');
   const after = schemaFile('fail-after.sql', 'CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE);\nCREATE TABLE extra (id INTEGER PRIMARY KEY);\n');
-  t.equal((await cli(['apply', '--db', url, '--schema', before], builtIn)).code, 0);
+  t.equal((await run(['apply', '--db', url, '--schema', before], builtIn)).code, 0);
   const client = createClient({ url });
   await client.execute("INSERT INTO u (email) VALUES ('dup'), ('dup')");
   const snapBefore = await snapshot(client);
@@ -139,7 +145,7 @@ t.test('a failing apply exits 1, names the statement (human and JSON) and change
   t.equal(human.code, 1, 'exits 1');
   t.match(human.stderr, /UNIQUE constraint failed/, 'the reason is on stderr');
   t.match(human.stderr, /failing statement:\n\s+INSERT INTO/, 'so is the failing statement');
-  const json = await cli(['apply', '--db', url, '--schema', after, '--json'], builtIn);
+  const json = await run(['apply', '--db', url, '--schema', after, '--json'], builtIn);
   t.equal(json.code, 1, 'exits 1 with --json');
   const output = parseJson(json);
   t.equal(output['code'], 'APPLY_FAILED');
@@ -155,7 +161,7 @@ t.test('registry mode applies the built-in current version once', { buffered: tr
   const current = registry.current.version;
   const { url } = newDb();
 
-  const planned = await cli(['plan', '--db', url, '--json'], builtIn);
+  const planned = await run(['plan', '--db', url, '--json'], builtIn);
   t.equal(planned.code, 1, 'plan on a database that does not exist yet exits 1');
 
   const first = await cli(['apply', '--db', url, '--json'], builtIn);
@@ -172,15 +178,16 @@ t.test('registry mode applies the built-in current version once', { buffered: tr
   const snapFirst = await snapshot(client);
   client.close();
 
-  const second = await cli(['apply', '--db', url, '--json'], builtIn);
+  const second = await run(['apply', '--db', url, '--json'], builtIn);
   t.equal(second.code, 0, 'a second apply exits 0');
   const again = parseJson(second);
   t.equal(again['outcome'], 'up_to_date', 'and is a no-op');
   t.equal(again['statements'], 0);
-  const plan = await cli(['plan', '--db', url, '--json'], builtIn);
+  const plan = await run(['plan', '--db', url, '--json'], builtIn);
   t.equal(plan.code, 0);
   t.same((parseJson(plan)['steps'] as unknown[]), [], 'plan has nothing to do');
-  const human = await cli(['inspect', '--db', url], builtIn);
+  t.equal((await cli(['plan', '--db', url, '--check'], builtIn)).code, 0, 'plan --check exits 0 when in sync (the process exit code)');
+  const human = await run(['inspect', '--db', url], builtIn);
   t.match(human.stdout, new RegExp(`schema ${current.replaceAll('.', '\\.')}`), 'inspect shows the recorded version');
 
   const check = createClient({ url });
@@ -192,7 +199,7 @@ t.test('a database recording a newer version is refused with exit 3, unchanged',
   const registry = await loadRegistry();
   const newer = semver.inc(registry.current.version, 'major') as string;
   const { url } = newDb();
-  t.equal((await cli(['apply', '--db', url], builtIn)).code, 0, 'the database is at the current version');
+  t.equal((await run(['apply', '--db', url], builtIn)).code, 0, 'the database is at the current version');
   const client = createClient({ url });
   await client.execute({
     sql: `INSERT INTO schema_version (id, version, description, created_at, applied_at, checksum, statements)
@@ -204,7 +211,7 @@ t.test('a database recording a newer version is refused with exit 3, unchanged',
   client.close();
 
   for (const command of ['plan', 'apply']) {
-    const json = await cli([command, '--db', url, '--json'], builtIn);
+    const json = await run([command, '--db', url, '--json'], builtIn);
     t.equal(json.code, 3, `${command} exits 3`);
     const output = parseJson(json);
     t.equal(output['code'], 'DATABASE_AHEAD', `${command} --json says the database is ahead`);
@@ -224,15 +231,15 @@ t.test('SCHEMA_DIR replaces the built-in versions', { buffered: true }, async (t
   writeFileSync(join(dir, '1.0.0.sql'), '-- description: first\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n');
   writeFileSync(join(dir, '1.2.0.sql'), '-- description: second\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, pinned INTEGER NOT NULL DEFAULT 0);\n');
   const { url } = newDb();
-  const applied = await cli(['apply', '--db', url, '--json'], { SCHEMA_DIR: dir });
+  const applied = await run(['apply', '--db', url, '--json'], { SCHEMA_DIR: dir });
   t.equal(applied.code, 0);
   t.equal(parseJson(applied)['toVersion'], '1.2.0', 'the highest semver is current');
-  const again = await cli(['apply', '--db', url, '--json'], { SCHEMA_DIR: dir });
+  const again = await run(['apply', '--db', url, '--json'], { SCHEMA_DIR: dir });
   t.equal(parseJson(again)['outcome'], 'up_to_date');
 
   writeFileSync(join(dir, 'latest.sql'), 'CREATE TABLE x (id INTEGER PRIMARY KEY);\n');
   const fresh = newDb();
-  const bad = await cli(['apply', '--db', fresh.url, '--json'], { SCHEMA_DIR: dir });
+  const bad = await run(['apply', '--db', fresh.url, '--json'], { SCHEMA_DIR: dir });
   t.equal(bad.code, 1, 'a bad registry exits 1');
   const output = parseJson(bad);
   t.equal(output['code'], 'REGISTRY_INVALID');
@@ -250,7 +257,7 @@ t.test('registry mode upgrades a 1.0.0 database with rows to the current version
   const dir = mkdtempSync(join(work, 'old-registry-'));
   writeFileSync(join(dir, `${first.version}.sql`), `-- description: ${first.description}\n${first.sql}`);
   const { url } = newDb();
-  const old = await cli(['apply', '--db', url, '--json'], { SCHEMA_DIR: dir });
+  const old = await run(['apply', '--db', url, '--json'], { SCHEMA_DIR: dir });
   t.equal(old.code, 0, `the database is brought to ${first.version} by an older deployment`);
   t.equal(parseJson(old)['toVersion'], first.version);
   const client = createClient({ url });
@@ -263,7 +270,7 @@ t.test('registry mode upgrades a 1.0.0 database with rows to the current version
     'SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM portfolios), (SELECT count(*) FROM positions), (SELECT count(*) FROM trades)')).rows.map((row) => [...Array(4).keys()].map((i) => row[i]));
   const before = await counts();
 
-  const upgraded = await cli(['apply', '--db', url, '--json'], builtIn);
+  const upgraded = await run(['apply', '--db', url, '--json'], builtIn);
   t.equal(upgraded.code, 0, 'apply exits 0', { output: upgraded.stdout + upgraded.stderr });
   const result = parseJson(upgraded);
   t.equal(result['outcome'], 'applied');
@@ -275,7 +282,7 @@ t.test('registry mode upgrades a 1.0.0 database with rows to the current version
   t.same((await client.execute('PRAGMA foreign_key_check')).rows.length, 0, 'no foreign-key violations');
   client.close();
 
-  const again = await cli(['apply', '--db', url, '--json'], builtIn);
+  const again = await run(['apply', '--db', url, '--json'], builtIn);
   t.equal(parseJson(again)['outcome'], 'up_to_date', 'a second apply is a no-op');
 });
 

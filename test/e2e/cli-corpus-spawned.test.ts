@@ -9,7 +9,6 @@ import { cli } from './_cli.js';
 import { allCases, runCases, SHARDS } from './_corpus.js';
 
 const SPAWNED = [
-  'add-column-datetime-now',
   'drop-column-allowed-through-rebuild',
   'fail-added-column-default-violates-check',
   'index-removed-kept',

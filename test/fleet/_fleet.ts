@@ -11,8 +11,9 @@ import { createClient, type Client, type InStatement, type Value } from '@libsql
 import { makeFleet, fileUrl } from '../../bench/fleet/fixture.js';
 import { plan } from '../../lib/diff.js';
 import { introspect } from '../../lib/introspect.js';
-import { readVersionState, syncDatabase } from '../../lib/sync.js';
-import { registryEndingAt } from '../../lib/fleet/target.js';
+import { readVersionState } from '../../lib/audit.js';
+import { syncDatabase } from '../../lib/sync.js';
+import { targetFromVersions } from '../../lib/fleet/target.js';
 import { loadRegistry, type SchemaRegistry } from '../../schema/registry.js';
 import { captureIo } from '../../bin/cli/io.js';
 import { syncAll } from '../../bin/commands/sync-all.js';
@@ -81,7 +82,7 @@ export async function referenceSchemas(template: string, registry: SchemaRegistr
     copyFileSync(template, path);
     await withClient(path, async (client) => {
       const { recorded } = await readVersionState(client);
-      if (recorded?.version !== version.version) await syncDatabase(client, registryEndingAt(registry.versions, version.version));
+      if (recorded?.version !== version.version) await syncDatabase(client, targetFromVersions(registry.versions, version.version));
       if (plan(await introspect(client), version.desired).steps.length !== 0) throw new Error(`reference ${version.version} did not converge`);
       out.set(version.version, await schemaText(client));
     });

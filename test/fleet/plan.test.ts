@@ -10,6 +10,7 @@ import { applyPlan } from '../../lib/apply.js';
 import { inShard, parseShard, shardOf } from '../../lib/fleet/shard.js';
 import { listAll, localDirectorySource } from '../../lib/fleet/source.js';
 import { syncDatabase } from '../../lib/sync.js';
+import { targetOf } from '../../schema/target.js';
 import { dirFor } from '../lib/_support.js';
 import { fleetAt, runSyncAll, stateOf, V1, V2, V3, withClient, writeSchemaDir } from './_fleet.js';
 
@@ -23,7 +24,7 @@ t.test('--dry-run groups databases by plan and changes nothing', async (t) => {
   const fleet = await fleetAt(root, schemaDir, 10);
   // Three databases drifted the same way (an extra index); two are already at the target.
   for (const path of fleet.paths.slice(0, 3)) await withClient(path, (c) => c.execute('CREATE INDEX users_email ON users (email)'));
-  for (const path of fleet.paths.slice(8)) await withClient(path, (c) => syncDatabase(c, fleet.registry));
+  for (const path of fleet.paths.slice(8)) await withClient(path, (c) => syncDatabase(c, targetOf(fleet.registry)));
   const hashes = fleet.paths.map(fileHash);
   const run = await runSyncAll(['--data-dir', fleet.dir, '--dry-run'], { SCHEMA_DIR: schemaDir });
   t.equal(run.code, 0);

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient, type Client, type InStatement, type ResultSet, type Value } from '@libsql/client';
 import type { Test } from 'tap';
-import { applyPlan, type AuditRecord } from '../../lib/apply.js';
+import { applyPlan } from '../../lib/apply.js';
+import { readVersionState, type AuditRecord } from '../../lib/audit.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { plan as makePlan, type Plan, type PlanOptions } from '../../lib/diff.js';
 import { introspect } from '../../lib/introspect.js';
 import type { DatabaseSchema } from '../../lib/model.js';
+import { readSchemaSnapshot } from '../../lib/snapshot.js';
 import { splitStatements } from '../../lib/sql/tokens.js';
-import { readVersionState } from '../../lib/sync.js';
 
 export interface TestDb {
   readonly client: Client;
@@ -156,8 +157,9 @@ export async function planTo(client: Client, desiredSql: string | DatabaseSchema
 export async function migrateTo(client: Client, desiredSql: string | DatabaseSchema, options: PlanOptions = {}): Promise<Plan> {
   const desired = typeof desiredSql === 'string' ? await loadDesiredSchema(desiredSql) : desiredSql;
   const state = await readVersionState(client);
-  const plan = makePlan(await introspect(client), desired, options);
-  await applyPlan(client, plan, testAudit(), { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0 });
+  const { schema, schemaCookie } = await readSchemaSnapshot(client);
+  const plan = makePlan(schema, desired, options);
+  await applyPlan(client, plan, testAudit(), { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0, schemaCookie });
   return plan;
 }
 

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { createClient, type Client } from '@libsql/client';
 import { syncDatabase, SyncError } from '../../lib/sync.js';
 import { loadRegistry } from '../../schema/registry.js';
+import { targetOf } from '../../schema/target.js';
 
 const [url, schemaDir, timeout, gate] = process.argv.slice(2);
 if (url === undefined || schemaDir === undefined) throw new Error('usage: _sync-worker.ts <url> <schema dir> [timeout] [gate]');
@@ -44,9 +45,9 @@ const client: Client = gate !== 'gate' ? raw : new Proxy(raw, {
 process.stdout.write('ready\n');
 await waitFor('go');
 let lostRace = false;
-const logger = { info: () => undefined, error: () => undefined, warn: () => { lostRace = true; } };
 try {
-  const result = await syncDatabase(client, registry, { logger });
+  const result = await syncDatabase(client, targetOf(registry));
+  lostRace = result.racesLost > 0;
   process.stdout.write(`${JSON.stringify({ outcome: result.outcome, from: result.fromVersion, to: result.toVersion, lostRace })}\n`);
 } catch (error) {
   const code = error instanceof SyncError ? error.code : 'UNEXPECTED';

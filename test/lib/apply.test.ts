@@ -8,10 +8,12 @@ import t, { type Test } from 'tap';
 import { applyPlan, ApplyError, batchStatements } from '../../lib/apply.js';
 import { plan as makePlan, type Plan } from '../../lib/diff.js';
 import { introspect } from '../../lib/introspect.js';
-import { planSync, readVersionState, syncDatabase, SyncError, type SyncLogger } from '../../lib/sync.js';
+import { readVersionState } from '../../lib/audit.js';
+import { planSync, syncDatabase, SyncError } from '../../lib/sync.js';
 import { buildRegistry, type SchemaRegistry } from '../../schema/registry.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { dirFor, countingClient, dumpAudit, exec, fileBytes, rows, snapshot, tempDb, testAudit } from './_support.js';
+import { targetOf } from '../../schema/target.js';
 
 async function registryOf(...versions: Array<[string, string]>): Promise<SchemaRegistry> {
   return buildRegistry(versions.map(([version, sql]) => ({
@@ -24,7 +26,7 @@ const V1 = 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age
 async function atV1(t: Test): Promise<ReturnType<typeof tempDb>> {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await syncDatabase(db.client, await registryOf(['1.0.0', V1]));
+  await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1])));
   await exec(db.client, "INSERT INTO users VALUES (1, 'a@x', 30), (2, 'a@x', 15), (3, 'c@x', NULL);");
   return db;
 }
@@ -34,14 +36,14 @@ async function expectUnchangedFailure(
 ): Promise<SyncError | null> {
   const before = await snapshot(db.client);
   const bytes = fileBytes(db.path);
-  const error = await syncDatabase(db.client, registry).then(() => null, (e: unknown) => e);
+  const error = await syncDatabase(db.client, targetOf(registry)).then(() => null, (e: unknown) => e);
   t.type(error, SyncError, 'a SyncError');
   const syncError = error as SyncError;
   t.equal(syncError.code, 'APPLY_FAILED');
-  t.match(syncError.statement, statement, 'names the failing statement');
+  t.match(syncError.details.statement, statement, 'names the failing statement');
   t.match(syncError.message, reason, 'and the reason');
   t.match(syncError.message, /database unchanged/);
-  t.type(syncError.statementIndex, 'number');
+  t.type(syncError.details.statementIndex, 'number');
   t.ok(fileBytes(db.path).equals(bytes), 'the file is byte-for-byte unchanged');
   t.same(await snapshot(db.client), before, 'schema, rows and audit trail unchanged');
   t.same((await dumpAudit(db.client))?.map((r) => r['version']), ['1.0.0'], 'no schema_version row added');
@@ -78,7 +80,7 @@ t.test('atomicity: the first apply to a fresh database fails without leaving an 
   const before = await snapshot(db.client);
   const bytes = fileBytes(db.path);
   const registry = await registryOf(['1.0.0', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);']);
-  const error = await syncDatabase(db.client, registry).then(() => null, (e: unknown) => e);
+  const error = await syncDatabase(db.client, targetOf(registry)).then(() => null, (e: unknown) => e);
   t.match(error, { code: 'APPLY_FAILED' });
   t.ok(fileBytes(db.path).equals(bytes), 'byte-for-byte');
   t.same(await snapshot(db.client), before);
@@ -89,7 +91,7 @@ t.test('atomicity: the first apply to a fresh database fails without leaving an 
 t.test('a successful apply records the audit row in the same batch', async (t) => {
   const db = await atV1(t);
   const registry = await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX users_age ON users (age);`]);
-  const result = await syncDatabase(db.client, registry, { now: () => new Date('2025-05-05T05:05:05Z') });
+  const result = await syncDatabase(db.client, targetOf(registry), { now: () => new Date('2025-05-05T05:05:05Z') });
   t.match(result, { outcome: 'applied', fromVersion: '1.0.0', toVersion: '1.1.0', statements: 1, appliedAt: '2025-05-05T05:05:05.000Z' });
   const audit = await dumpAudit(db.client);
   t.same(audit?.map((r) => [r['id'], r['version'], r['previous_version'], r['statements'], r['applied_at'], r['description'], r['created_at']]), [
@@ -97,7 +99,7 @@ t.test('a successful apply records the audit row in the same batch', async (t) =
     [2, '1.1.0', '1.0.0', 1, '2025-05-05T05:05:05.000Z', 'v1.1.0', '2024-01-01T00:00:00.000Z'],
   ]);
   t.equal(audit?.[1]?.['checksum'], registry.current.checksum);
-  const again = await syncDatabase(db.client, registry);
+  const again = await syncDatabase(db.client, targetOf(registry));
   t.match(again, { outcome: 'up_to_date', fromVersion: '1.1.0', statements: 0, appliedAt: null });
   t.equal((await dumpAudit(db.client))?.length, 2, 'an up-to-date sync writes nothing');
 });
@@ -105,18 +107,18 @@ t.test('a successful apply records the audit row in the same batch', async (t) =
 t.test('a database recording a newer version than the registry is refused, unchanged', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await syncDatabase(db.client, await registryOf(['1.0.0', V1], ['2.0.0', `${V1} CREATE TABLE newer (id INTEGER PRIMARY KEY);`]));
+  await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1], ['2.0.0', `${V1} CREATE TABLE newer (id INTEGER PRIMARY KEY);`])));
   await exec(db.client, "INSERT INTO users VALUES (1, 'a', 1); INSERT INTO newer VALUES (7);");
   const before = await snapshot(db.client);
   const bytes = fileBytes(db.path);
   const old = await registryOf(['1.0.0', V1]);
   for (const options of [{}, { allowDestructive: true }, { verify: true }]) {
-    const error = await syncDatabase(db.client, old, options).then(() => null, (e: unknown) => e);
+    const error = await syncDatabase(db.client, targetOf(old), options).then(() => null, (e: unknown) => e);
     t.type(error, SyncError);
-    t.match(error, { code: 'DATABASE_AHEAD', recordedVersion: '2.0.0' });
+    t.match(error, { code: 'DATABASE_AHEAD', details: { recordedVersion: '2.0.0' } });
     t.match((error as Error).message, /2\.0\.0.*newer.*1\.0\.0/);
   }
-  await t.rejects(planSync(db.client, old), { code: 'DATABASE_AHEAD' }, 'a dry run is refused too');
+  await t.rejects(planSync(db.client, targetOf(old)), { code: 'DATABASE_AHEAD' }, 'a dry run is refused too');
   t.ok(fileBytes(db.path).equals(bytes), 'byte-for-byte unchanged');
   t.same(await snapshot(db.client), before);
 });
@@ -136,10 +138,10 @@ t.test('round trips: version check 1, introspection 1, apply 1, up-to-date sync 
   t.same(calls, ['execute'], 'introspection of an empty database: 1');
   counting.reset();
 
-  const first = await syncDatabase(client, registry);
+  const first = await syncDatabase(client, targetOf(registry));
   t.equal(first.outcome, 'applied');
   t.ok(first.statements >= 4, `a plan of ${first.statements} statements…`);
-  t.same(calls, ['execute', 'execute', 'migrate'], '…costs 3 round trips: version check, introspection, one apply batch');
+  t.same(calls, ['execute', 'batch', 'migrate'], '…costs 3 round trips: version check, introspection (one read batch with the schema cookie), one apply batch');
   counting.reset();
 
   await exec(db.client, "INSERT INTO users VALUES (1, 'a', 1); INSERT INTO t2 VALUES (1);");
@@ -150,18 +152,18 @@ t.test('round trips: version check 1, introspection 1, apply 1, up-to-date sync 
   t.same(calls, ['execute'], 'introspection of a populated database: 1');
   counting.reset();
 
-  const upToDate = await syncDatabase(client, registry);
+  const upToDate = await syncDatabase(client, targetOf(registry));
   t.equal(upToDate.outcome, 'up_to_date');
   t.same(calls, ['execute'], 'an up-to-date sync: 1 round trip in total');
   counting.reset();
 
-  const verified = await syncDatabase(client, registry, { verify: true });
+  const verified = await syncDatabase(client, targetOf(registry), { verify: true });
   t.equal(verified.outcome, 'up_to_date');
-  t.same(calls, ['execute', 'execute'], 'verify: version check + introspection, nothing applied');
+  t.same(calls, ['execute', 'batch'], 'verify: version check + introspection, nothing applied');
   counting.reset();
 
-  await planSync(client, registry);
-  t.same(calls, ['execute', 'execute'], 'a dry run: 2');
+  await planSync(client, targetOf(registry));
+  t.same(calls, ['execute', 'batch'], 'a dry run: 2');
   counting.reset();
 
   const desired = await loadDesiredSchema('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER NOT NULL DEFAULT 0);');
@@ -224,17 +226,12 @@ t.test('the row-count assertion fails the batch when a rebuild loses rows', asyn
   t.same(await snapshot(db.client), before, 'rolled back');
 });
 
-t.test('the sync logger gets structured fields', async (t) => {
+t.test('the engine reports outcomes and logs nothing: the caller gets the fields it logs', async (t) => {
   const db = await atV1(t);
-  const entries: Array<[string, Record<string, unknown>, string]> = [];
-  const logger: SyncLogger = {
-    info: (fields, message) => { entries.push(['info', fields as Record<string, unknown>, message]); },
-    warn: (fields, message) => { entries.push(['warn', fields as Record<string, unknown>, message]); },
-    error: (fields, message) => { entries.push(['error', fields as Record<string, unknown>, message]); },
-  };
-  await syncDatabase(db.client, await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX i ON users (age);`]), { logger });
-  t.match(entries, [['info', { from_version: '1.0.0', to_version: '1.1.0', statements: 1, outcome: 'applied' }, /synced/]]);
-  entries.length = 0;
-  await syncDatabase(db.client, await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX i ON users (age);`], ['1.2.0', `${V1} CREATE UNIQUE INDEX u ON users (email);`]), { logger }).catch(() => undefined);
-  t.match(entries, [['error', { from_version: '1.1.0', to_version: '1.2.0', outcome: 'failed', failed_statement: /CREATE UNIQUE INDEX u/ }, /unchanged/]]);
+  const applied = await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX i ON users (age);`])));
+  t.match(applied, { outcome: 'applied', fromVersion: '1.0.0', toVersion: '1.1.0', statements: 1, racesLost: 0, durationMs: Number });
+  const error = await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX i ON users (age);`], ['1.2.0', `${V1} CREATE UNIQUE INDEX u ON users (email);`])))
+    .then(() => null, (e: unknown) => e);
+  t.type(error, SyncError);
+  t.match(error, { code: 'APPLY_FAILED', details: { fromVersion: '1.1.0', statement: /CREATE UNIQUE INDEX u/, statementIndex: Number } });
 });

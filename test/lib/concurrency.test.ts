@@ -12,6 +12,7 @@ import t from 'tap';
 import { syncDatabase, type SyncResult } from '../../lib/sync.js';
 import { buildRegistry, type SchemaRegistry } from '../../schema/registry.js';
 import { dirFor, dumpAudit, exec, integrityOk, rows, tempDb } from './_support.js';
+import { targetOf } from '../../schema/target.js';
 
 const V1 = 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);';
 const V2 = `CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT DEFAULT 'n');
@@ -55,8 +56,8 @@ async function race(url: string, registry: SchemaRegistry): Promise<[SyncResult,
     const aMayApply = new Promise<void>((resolve) => { releaseA = resolve; });
     const a = gated(rawA, aMayApply);
     const b = gated(rawB, bMayApply);
-    const syncA = syncDatabase(a.client, registry);
-    const syncB = syncDatabase(b.client, registry);
+    const syncA = syncDatabase(a.client, targetOf(registry));
+    const syncB = syncDatabase(b.client, targetOf(registry));
     await Promise.all([a.reached, b.reached]); // both planned
     releaseA();
     const resultA = await syncA;
@@ -80,7 +81,7 @@ t.test('two Client instances: the version is applied once, the loser is up to da
   await t.test('next version (the guard is the audit row id)', async (t) => {
     const db = tempDb(dirFor(t));
     t.teardown(() => db.client.close());
-    await syncDatabase(db.client, await registryOf(['1.0.0', V1]));
+    await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1])));
     await exec(db.client, "INSERT INTO users VALUES (1, 'a'), (2, 'b');");
     const [a, b] = await race(db.url, await registryOf(['1.0.0', V1], ['1.1.0', V2]));
     t.match(a, { outcome: 'applied', fromVersion: '1.0.0', toVersion: '1.1.0' });
@@ -95,16 +96,16 @@ t.test('two Client instances: the version is applied once, the loser is up to da
     const registry = await registryOf(['1.0.0', V1], ['1.1.0', V2]);
     const clients = [createClient({ url: db.url }), createClient({ url: db.url }), createClient({ url: db.url })];
     t.teardown(() => clients.forEach((client) => client.close()));
-    const results = await Promise.all(clients.map((client) => syncDatabase(client, registry)));
+    const results = await Promise.all(clients.map((client) => syncDatabase(client, targetOf(registry))));
     t.same(results.map((r) => r.outcome).sort(), ['applied', 'up_to_date', 'up_to_date']);
     t.same((await dumpAudit(db.client))?.map((r) => r['version']), ['1.1.0']);
   });
   await t.test('one client, two syncs at once (a service handling two requests)', async (t) => {
     const db = tempDb(dirFor(t));
     t.teardown(() => db.client.close());
-    await syncDatabase(db.client, await registryOf(['1.0.0', V1]));
+    await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1])));
     const registry = await registryOf(['1.0.0', V1], ['1.1.0', V2]);
-    const results = await Promise.all([syncDatabase(db.client, registry), syncDatabase(db.client, registry)]);
+    const results = await Promise.all([syncDatabase(db.client, targetOf(registry)), syncDatabase(db.client, targetOf(registry))]);
     t.same(results.map((r) => r.outcome).sort(), ['applied', 'up_to_date']);
     t.same((await dumpAudit(db.client))?.map((r) => r['version']), ['1.0.0', '1.1.0']);
   });
@@ -156,7 +157,7 @@ t.test('separate processes (node --import tsx) apply a version once', async (t) 
       const db = tempDb(dir);
       t.teardown(() => db.client.close());
       if (seeded) {
-        await syncDatabase(db.client, await registryOf(['1.0.0', V1]));
+        await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1])));
         await exec(db.client, "INSERT INTO users VALUES (1, 'a'), (2, 'b'), (3, 'c');");
       }
       const results = await raceProcesses(3, db.url, schemaDir, timeout, gate);

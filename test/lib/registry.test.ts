@@ -15,6 +15,7 @@ import type { SchemaVersionSource } from '../../schema/version.js';
 import { builtInVersions } from '../../schema/versions/index.js';
 import { version_1_0_0 } from '../../schema/versions/v1_0_0.js';
 import { dirFor, exec, integrityOk, rows, snapshot, tempDb } from './_support.js';
+import { targetOf } from '../../schema/target.js';
 
 function schemaDir(t: Test, files: Record<string, string>): string {
   const dir = mkdtempSync(join(dirFor(t), 'schema-'));
@@ -165,7 +166,7 @@ t.test('built-in 1.0.0 → 1.1.0 on a database with rows keeps every row', async
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
   const v1Only = await buildRegistry([version_1_0_0]);
-  const first = await syncDatabase(db.client, v1Only, { now: () => new Date('2024-06-01T00:00:00Z') });
+  const first = await syncDatabase(db.client, targetOf(v1Only), { now: () => new Date('2024-06-01T00:00:00Z') });
   t.equal(first.outcome, 'applied');
   t.equal(first.toVersion, '1.0.0');
   await exec(db.client, `
@@ -177,7 +178,7 @@ t.test('built-in 1.0.0 → 1.1.0 on a database with rows keeps every row', async
   `);
   const before = await snapshot(db.client);
   const registry = await loadRegistry();
-  const second = await syncDatabase(db.client, registry);
+  const second = await syncDatabase(db.client, targetOf(registry));
   t.equal(second.outcome, 'applied');
   t.equal(second.fromVersion, '1.0.0');
   t.equal(second.toVersion, '1.1.0');

@@ -2,7 +2,7 @@
  * POST /api/user/sync-schema/{user_id}: applies, repairs drift, 404 unknown user, 409 database
  * ahead, 500 APPLY_FAILED with the statement and the database unchanged, 403 for another user.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { auditRows, noteBodies, objectNames, registries } from '../helpers/fixtures.js';
@@ -97,4 +97,36 @@ t.test('takes no body: unknown fields in a JSON body are ignored, not an error',
   await initialize(h, 'u');
   const res = await h.call({ method: 'POST', url: '/api/user/sync-schema/u', token: h.token('u'), body: {} });
   t.equal(res.statusCode, 200);
+});
+
+t.test('an unexpected failure is 500 INTERNAL_ERROR: the cause goes to the log, not to the caller', async (t) => {
+  const { v2 } = registries(t);
+  const h = await buildTestApp(t, { env: { SCHEMA_DIR: v2 } });
+  // A file that is not a database: the engine's first read fails with a driver error, not a SyncError.
+  writeFileSync(h.dbPath('mallory'), 'this is not a libSQL database, just text long enough to fill a page header'.repeat(20));
+  const res = await sync(h, 'mallory');
+  t.equal(res.statusCode, 500);
+  t.same(res.json(), { statusCode: 500, error: 'Internal Server Error', message: 'internal server error', code: 'INTERNAL_ERROR' });
+  t.notMatch(res.body, /NOTADB|not a database|SQLITE/i, 'no driver detail in the answer');
+  t.ok(h.logs.some((line) => line.level >= 50 && /not a database|NOTADB/i.test(JSON.stringify(line))), 'the cause is logged');
+
+  const signIn = await initialize(h, 'mallory');
+  t.equal(signIn.statusCode, 200, 'sign-in still answers');
+  t.match(signIn.json(), { schema_synced: false, error: { code: 'INTERNAL_ERROR', message: 'internal server error' } });
+  t.notMatch(signIn.body, /NOTADB|not a database|SQLITE/i);
+});
+
+t.test('409 INVALID_RECORDED_VERSION when schema_version holds something that is not semver; nothing changes', async (t) => {
+  const { v2 } = registries(t);
+  const h = await buildTestApp(t, { env: { SCHEMA_DIR: v2 } });
+  await initialize(h, 'odd');
+  const db = h.openDb('odd');
+  await db.execute("UPDATE schema_version SET version = 'v2-beta'");
+  const before = await objectNames(db);
+  const res = await sync(h, 'odd');
+  t.equal(res.statusCode, 409);
+  t.match(res.json(), { code: 'INVALID_RECORDED_VERSION', recorded_version: 'v2-beta', message: /schema_version records version "v2-beta"/ });
+  t.same(await objectNames(db), before);
+  const version = await h.call({ method: 'GET', url: '/api/user/schema-version/odd', token: h.token('odd') });
+  t.match(version.json(), { user_schema_version: 'v2-beta', is_up_to_date: false });
 });

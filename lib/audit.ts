@@ -1,0 +1,90 @@
+/**
+ * The `schema_version` table: each database's audit trail of applied versions. Its name, its DDL,
+ * how the newest row is read and how the guarded row is written live here and nowhere else.
+ */
+import { LibsqlError, type Client, type InStatement } from '@libsql/client';
+
+export const SCHEMA_VERSION_TABLE = 'schema_version';
+
+export const SCHEMA_VERSION_DDL = `CREATE TABLE ${SCHEMA_VERSION_TABLE} (
+  id INTEGER PRIMARY KEY,
+  version TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  applied_at TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  statements INTEGER NOT NULL,
+  previous_version TEXT
+)`;
+
+/** One row of the audit trail as read back. */
+export interface RecordedVersion {
+  readonly id: number;
+  readonly version: string;
+  readonly description: string;
+  readonly createdAt: string;
+  readonly appliedAt: string;
+  readonly checksum: string;
+  readonly statements: number;
+}
+
+/** The row a sync writes when it applies a version. */
+export interface AuditRecord {
+  readonly version: string;
+  readonly description: string;
+  readonly createdAt: string;
+  readonly appliedAt: string;
+  readonly checksum: string;
+  readonly previousVersion: string | null;
+}
+
+export interface VersionState {
+  readonly tableExists: boolean;
+  readonly recorded: RecordedVersion | null;
+}
+
+const READ_NEWEST_SQL = `SELECT id, version, description, created_at, applied_at, checksum, statements
+FROM ${SCHEMA_VERSION_TABLE} ORDER BY id DESC LIMIT 1`;
+
+/** Reads the newest audit row in one round trip; a database without the table has none. */
+export async function readVersionState(client: Client): Promise<VersionState> {
+  try {
+    const result = await client.execute(READ_NEWEST_SQL);
+    const row = result.rows[0];
+    if (row === undefined) return { tableExists: true, recorded: null };
+    return {
+      tableExists: true,
+      recorded: {
+        id: Number(row['id']),
+        version: String(row['version']),
+        description: String(row['description']),
+        createdAt: String(row['created_at']),
+        appliedAt: String(row['applied_at']),
+        checksum: String(row['checksum']),
+        statements: Number(row['statements']),
+      },
+    };
+  } catch (error) {
+    if (error instanceof LibsqlError && /no such table/i.test(error.message)) return { tableExists: false, recorded: null };
+    throw error;
+  }
+}
+
+export async function readRecordedVersion(client: Client): Promise<RecordedVersion | null> {
+  return (await readVersionState(client)).recorded;
+}
+
+/**
+ * The statements that write `record` as the row after `state`'s newest: the table first when it
+ * does not exist yet. A second applier that planned against the same state fails on the row's
+ * primary key (or on CREATE TABLE), which is how it learns it lost the race.
+ */
+export function auditWrites(record: AuditRecord, state: { readonly tableExists: boolean; readonly latestId: number }, statements: number): InStatement[] {
+  const insert: InStatement = {
+    sql: `INSERT INTO ${SCHEMA_VERSION_TABLE} (id, version, description, created_at, applied_at, checksum, statements, previous_version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [state.latestId + 1, record.version, record.description, record.createdAt, record.appliedAt, record.checksum,
+      statements, record.previousVersion],
+  };
+  return state.tableExists ? [insert] : [SCHEMA_VERSION_DDL, insert];
+}

@@ -1,0 +1,143 @@
+/**
+ * Every error code the service answers with, in one table: its HTTP status, when a caller gets it
+ * and an example message. The error class, the error handler, the route error responses and the
+ * OpenAPI examples are all built from this table (the idea of fastify's own `createError` table),
+ * so a code cannot be thrown without a status or documented without an example.
+ */
+export interface ErrorDetails {
+  /** APPLY_FAILED: the SQL statement that failed. */
+  readonly statement?: string;
+  /** APPLY_FAILED: its 0-based position in the plan. */
+  readonly statement_index?: number;
+  /** DATABASE_AHEAD: the version the database records. */
+  readonly recorded_version?: string;
+}
+
+export interface ErrorCodeEntry {
+  readonly status: number;
+  /** When a caller gets this code (documentation). */
+  readonly when: string;
+  /** A real message the service answers with. */
+  readonly example: string;
+  readonly exampleDetails?: ErrorDetails;
+  /** Listed when a route's error responses name only the status (`errorResponses(404)`). */
+  readonly impliedByStatus?: true;
+}
+
+export const ERROR_CATALOGUE = {
+  INVALID_REQUEST: {
+    status: 400,
+    when: 'the body or query string does not match the schema (a missing or extra field, a bad email)',
+    example: 'body/email must match format "email"',
+  },
+  INVALID_USER_ID: {
+    status: 400,
+    impliedByStatus: true,
+    when: 'the user id is empty, longer than 128 characters, or has a space, a control or non-ASCII character, `/` or `\\`, or is `.` or `..`',
+    example: 'user_id must not contain spaces',
+  },
+  INVALID_JSON: {
+    status: 400,
+    when: 'the body is not valid JSON',
+    example: "Body is not valid JSON but content-type is set to 'application/json'",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    impliedByStatus: true,
+    when: 'the body is not `application/json`',
+    example: 'Unsupported Media Type',
+  },
+  BODY_TOO_LARGE: {
+    status: 413,
+    impliedByStatus: true,
+    when: 'the body is larger than BODY_LIMIT',
+    example: 'Request body is too large',
+  },
+  TOKEN_MISSING: {
+    status: 401,
+    impliedByStatus: true,
+    when: 'no `Authorization: Bearer <token>` header',
+    example: 'missing Authorization header (expected: Bearer <token>)',
+  },
+  TOKEN_EXPIRED: {
+    status: 401,
+    impliedByStatus: true,
+    when: 'the token has expired',
+    example: 'token has expired',
+  },
+  TOKEN_INVALID: {
+    status: 401,
+    impliedByStatus: true,
+    when: 'the token is malformed, wrongly signed, unsigned (`alg: none`) or has no `sub`',
+    example: 'invalid token: The token signature is invalid',
+  },
+  FORBIDDEN: {
+    status: 403,
+    impliedByStatus: true,
+    when: 'the token is for another user (`sub`) and lacks the `schema:admin` scope',
+    example: 'this token may act only on its own user (sub); acting for another user needs the schema:admin scope',
+  },
+  NOT_FOUND: {
+    status: 404,
+    when: 'no such route',
+    example: 'route GET /api/nope not found',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    when: 'the route exists but not with this method',
+    example: 'Method Not Allowed',
+  },
+  USER_NOT_FOUND: {
+    status: 404,
+    impliedByStatus: true,
+    when: 'the user has no database yet (initialize the user first)',
+    example: 'no database for user "user_2abcXYZ"; initialize the user first',
+  },
+  DATABASE_AHEAD: {
+    status: 409,
+    impliedByStatus: true,
+    when: "the user's database records a newer schema version than this application knows; it is left alone",
+    example: "database is at schema 2.0.0, newer than this application's 1.1.0; refusing to change it",
+    exampleDetails: { recorded_version: '2.0.0' },
+  },
+  INVALID_RECORDED_VERSION: {
+    status: 409,
+    impliedByStatus: true,
+    when: "the user's database records, in its schema_version table, a version that is not semver; it is left alone",
+    example: 'table schema_version records version "v2-beta" (row 3), which is not a semantic version; refusing to change this database',
+    exampleDetails: { recorded_version: 'v2-beta' },
+  },
+  CONCURRENT_CHANGE: {
+    status: 409,
+    impliedByStatus: true,
+    when: 'another applier kept changing the database while this one tried; retry',
+    example: 'another connection changed the schema after the plan was made',
+  },
+  APPLY_FAILED: {
+    status: 500,
+    impliedByStatus: true,
+    when: 'a statement of the plan failed; the database is unchanged, and the body names the statement',
+    example: 'schema sync failed, database unchanged: SQLITE_CONSTRAINT: UNIQUE constraint failed: trades.external_id',
+    exampleDetails: { statement: 'CREATE UNIQUE INDEX idx_trades_external_id ON trades (external_id)', statement_index: 4 },
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    impliedByStatus: true,
+    when: 'an unexpected error; the details are in the service log, not in the answer',
+    example: 'internal server error',
+  },
+  NOT_READY: {
+    status: 503,
+    impliedByStatus: true,
+    when: 'the service cannot use its database provider (e.g. DATA_DIR is not writable)',
+    example: "database provider unavailable: EACCES: permission denied, access '/srv/schema-sync/data'",
+  },
+} as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as readonly ErrorCode[];
+
+export function entryOf(code: ErrorCode): ErrorCodeEntry {
+  return ERROR_CATALOGUE[code];
+}

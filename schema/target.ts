@@ -1,0 +1,63 @@
+/**
+ * Version policy: what the engine's `SyncTarget` means for the application's registry. Semver
+ * order, "is current" (same version and same checksum), refusing a database that is ahead, and
+ * merging the renames, drop allowances and data steps of the versions a database crosses all live
+ * here, so the engine only ever sees a desired schema, plan options and an audit row.
+ */
+import semver from 'semver';
+import type { RecordedVersion } from '../lib/audit.js';
+import type { DataStep, DropAllowance } from '../lib/diff.js';
+import { SCHEMA_VERSION_TABLE } from '../lib/audit.js';
+import { composeRenames } from '../lib/rename-chain.js';
+import type { Renames } from '../lib/renames.js';
+import type { Standing, SyncTarget } from '../lib/sync.js';
+import type { LoadedSchemaVersion, SchemaRegistry } from './registry.js';
+
+function mergeAllowances(versions: readonly LoadedSchemaVersion[]): DropAllowance {
+  const columns: Record<string, string[]> = {};
+  for (const version of versions) {
+    for (const [table, names] of Object.entries(version.allowDrops.columns ?? {})) columns[table] = [...(columns[table] ?? []), ...names];
+  }
+  const list = (key: 'tables' | 'indexes' | 'views' | 'triggers'): string[] => versions.flatMap((version) => version.allowDrops[key] ?? []);
+  return { tables: list('tables'), indexes: list('indexes'), views: list('views'), triggers: list('triggers'), columns };
+}
+
+/** Hints of consecutive versions composed: `b ← a` then `c ← b` is `c ← a` for a database that crosses both. */
+function mergeRenames(versions: readonly LoadedSchemaVersion[]): Renames {
+  return composeRenames(versions.map((version) => version.renames));
+}
+
+/** Where a recorded version stands against `version`: the one place "is current" is decided. */
+export function standingAgainst(version: LoadedSchemaVersion, recorded: RecordedVersion | null): Standing {
+  if (recorded === null) return { kind: 'behind' };
+  if (semver.valid(recorded.version) === null) {
+    return {
+      kind: 'unrecognised',
+      reason: `table ${SCHEMA_VERSION_TABLE} records version ${JSON.stringify(recorded.version)} (row ${recorded.id}), which is not a semantic version`,
+    };
+  }
+  if (semver.gt(recorded.version, version.version)) return { kind: 'ahead' };
+  return recorded.version === version.version && recorded.checksum === version.checksum ? { kind: 'current' } : { kind: 'behind' };
+}
+
+/** The target that brings a database to `version` of the registry (the current one by default). */
+export function targetOf(registry: SchemaRegistry, version: LoadedSchemaVersion = registry.current): SyncTarget {
+  const upTo = registry.versions.filter((candidate) => semver.lte(candidate.version, version.version));
+  /** The versions a database at `from` crosses on its way to the target: after `from`, up to the target. */
+  const crossed = (from: string | null): LoadedSchemaVersion[] =>
+    upTo.filter((candidate) => from === null || semver.valid(from) === null || semver.gt(candidate.version, from));
+  return {
+    version: version.version,
+    desired: version.desired,
+    standing: (recorded) => standingAgainst(version, recorded),
+    planOptions(from) {
+      const versions = crossed(from);
+      const dataSteps: DataStep[] = versions.flatMap((crossing) => crossing.dataSteps.map((sql) => ({ version: crossing.version, sql })));
+      return { allowDrops: mergeAllowances(versions), renames: mergeRenames(versions), dataSteps };
+    },
+    audit: (from, appliedAt) => ({
+      version: version.version, description: version.description, createdAt: version.createdAt, appliedAt,
+      checksum: version.checksum, previousVersion: from,
+    }),
+  };
+}

@@ -7,10 +7,12 @@ import { apply } from './apply.js';
 import { inspect } from './inspect.js';
 import { plan } from './plan.js';
 import { token } from './token.js';
+import { syncAllCommand } from './sync-all.js';
 
 export const commands: Readonly<Record<string, Command>> = {
   inspect,
   plan,
   apply,
   token,
+  'sync-all': syncAllCommand,
 };

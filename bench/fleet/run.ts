@@ -1,0 +1,159 @@
+/**
+ * bench/fleet: `schema-sync sync-all` over 2,000 databases with rows, from 1.0.0 to 1.1.0 (the
+ * built-in versions: new table, added columns, indexes, a view and the positions rebuild), as whole
+ * processes, against a floor measured in the same run: the very same DDL replayed by hand, one
+ * client.migrate() batch per database, sequentially (bench/fleet/floor.mjs). Then a no-op re-run.
+ * The CLI is the built one (dist/bin/schema-sync.js, built first), as installed; FLEET_BENCH_TSX=1
+ * runs it from source through tsx instead. Peak RSS and CPU time by /usr/bin/time when present.
+ *   npm run bench:fleet            (FLEET_BENCH_COUNT=500 for a quick run;
+ *                                   FLEET_BENCH_LANES=1 also times --lanes async)
+ * Writes bench/results/fleet.json.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@libsql/client';
+import { plan } from '../../lib/diff.js';
+import { introspect } from '../../lib/introspect.js';
+import { readVersionState } from '../../lib/audit.js';
+import { targetOf } from '../../schema/target.js';
+import { loadRegistry } from '../../schema/registry.js';
+import { fileUrl, makeFleet, tradingRows } from './fixture.js';
+
+const COUNT = Number(process.env['FLEET_BENCH_COUNT'] ?? 2000);
+const SCALE = 10; // accounts per database: 10 accounts, portfolios and watchlists, 30 positions and trades
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = join(here, '..', '..');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+const work = mkdtempSync(join(tmpdir(), 'schema-sync-bench-fleet-'));
+const registry = await loadRegistry();
+const from = registry.find('1.0.0');
+if (from === undefined) throw new Error('the built-in registry lacks 1.0.0');
+
+interface Timed { readonly wallS: number; readonly cpuS: number | null; readonly peakRssMb: number | null; readonly code: number | null; readonly out: string }
+
+/** Runs a whole process; wall time around it, peak RSS from /usr/bin/time. */
+function timed(args: readonly string[], outFile: string): Promise<Timed> {
+  const rssFile = `${outFile}.rss`;
+  const command = TIME === null ? process.execPath : TIME;
+  const argv = TIME === null ? [...args] : ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args];
+  const out = openSync(outFile, 'w');
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { cwd: repo, stdio: ['ignore', out, 'inherit'], env: { ...process.env, SCHEMA_DIR: '' } });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallS = (performance.now() - started) / 1000;
+      closeSync(out);
+      const [rssKb, user, system] = TIME === null ? [] : (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+      resolve({
+        wallS: Math.round(wallS * 1000) / 1000,
+        cpuS: user === undefined || system === undefined ? null : Math.round((user + system) * 100) / 100,
+        peakRssMb: rssKb === undefined ? null : Math.round(rssKb / 1024),
+        code, out: readFileSync(outFile, 'utf8'),
+      });
+    });
+  });
+}
+
+async function fleet(name: string): Promise<string> {
+  const dir = join(work, name);
+  await makeFleet({ dir, templateDir: join(work, 'template'), count: COUNT, registry, version: '1.0.0', seed: tradingRows(SCALE) });
+  return dir;
+}
+
+/** Every database at 1.1.0 (version row), and a sample fully checked. */
+async function verify(dir: string, label: string): Promise<void> {
+  for (let i = 0; i < COUNT; i++) {
+    const client = createClient({ url: fileUrl(join(dir, `db-${String(i).padStart(5, '0')}.db`)) });
+    try {
+      const { recorded } = await readVersionState(client);
+      if (recorded?.version !== '1.1.0') throw new Error(`${label}: db ${i} is at ${recorded?.version ?? 'no version'}`);
+      if (i % 200 === 0) {
+        const left = plan(await introspect(client), registry.current.desired).steps.length;
+        const integrity = (await client.execute('PRAGMA integrity_check')).rows[0]?.[0];
+        if (left !== 0 || integrity !== 'ok') throw new Error(`${label}: db ${i} not converged (${left} steps left, integrity ${String(integrity)})`);
+      }
+    } finally {
+      client.close();
+    }
+  }
+}
+
+const fromSource = process.env['FLEET_BENCH_TSX'] === '1';
+const cli = fromSource
+  ? ['--import', 'tsx', join(repo, 'bin', 'schema-sync.ts'), 'sync-all', '--json']
+  : [join(repo, 'dist', 'bin', 'schema-sync.js'), 'sync-all', '--json'];
+if (!fromSource) execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.json')], { stdio: 'inherit' });
+const summaryOf = (out: string): Record<string, unknown> =>
+  (JSON.parse(out.trim().split('\n').at(-1) as string) as { summary: Record<string, unknown> }).summary;
+
+try {
+  console.error(`bench/fleet: ${COUNT} databases, ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  // The floor's statements: the engine's plan for this fleet, minus its in-batch checks.
+  const floorDir = await fleet('floor');
+  const template = createClient({ url: fileUrl(join(work, 'template', 'template-1.0.0.db')) });
+  const fullPlan = plan(await introspect(template), registry.current.desired, { ...targetOf(registry).planOptions('1.0.0'), allowDestructive: false });
+  template.close();
+  const ddl = fullPlan.steps.filter((step) => step.kind !== 'assert').map((step) => step.sql);
+  const statementsFile = join(work, 'statements.json');
+  writeFileSync(statementsFile, JSON.stringify(ddl));
+
+  const floor = await timed([join(here, 'floor.mjs'), floorDir, statementsFile], join(work, 'floor.out'));
+  if (floor.code !== 0) throw new Error('floor failed');
+  rmSync(floorDir, { recursive: true, force: true });
+  console.error(`floor (hand-replayed DDL, sequential): ${floor.wallS} s, cpu ${floor.cpuS} s`);
+
+  const syncDir = await fleet('sync');
+  const run = await timed([...cli, '--data-dir', syncDir], join(work, 'sync.out'));
+  if (run.code !== 0) throw new Error(`sync-all exited ${run.code}`);
+  const runSummary = summaryOf(run.out);
+  await verify(syncDir, 'sync-all');
+  console.error(`sync-all: ${run.wallS} s (${(run.wallS / floor.wallS).toFixed(2)}× floor), cpu ${run.cpuS} s, peak RSS ${run.peakRssMb} MB`);
+
+  const noop = await timed([...cli, '--data-dir', syncDir], join(work, 'noop.out'));
+  if (noop.code !== 0) throw new Error(`no-op sync-all exited ${noop.code}`);
+  console.error(`no-op re-run: ${noop.wallS} s (${((noop.wallS / run.wallS) * 100).toFixed(1)}% of the migrating run), cpu ${noop.cpuS} s`);
+  rmSync(syncDir, { recursive: true, force: true });
+
+  let asyncLanes: Timed | null = null;
+  if (process.env['FLEET_BENCH_LANES'] === '1') {
+    const asyncDir = await fleet('async');
+    asyncLanes = await timed([...cli, '--data-dir', asyncDir, '--lanes', 'async'], join(work, 'async.out'));
+    await verify(asyncDir, 'sync-all --lanes async');
+    rmSync(asyncDir, { recursive: true, force: true });
+    console.error(`sync-all --lanes async: ${asyncLanes.wallS} s (${(asyncLanes.wallS / floor.wallS).toFixed(2)}× floor), cpu ${asyncLanes.cpuS} s`);
+  }
+
+  const result = {
+    databases: COUNT,
+    cli: fromSource ? 'tsx bin/schema-sync.ts' : 'node dist/bin/schema-sync.js',
+    rows_per_database: SCALE * 9,
+    statements_per_database: fullPlan.steps.length,
+    cores: availableParallelism(),
+    load_average_at_start: loadavg()[0],
+    floor_s: floor.wallS,
+    floor_cpu_s: floor.cpuS,
+    sync_all_cpu_s: run.cpuS,
+    noop_cpu_s: noop.cpuS,
+    async_lanes_cpu_s: asyncLanes?.cpuS ?? null,
+    sync_all_s: run.wallS,
+    sync_all_vs_floor: Math.round((run.wallS / floor.wallS) * 1000) / 1000,
+    target_vs_floor: 0.8,
+    sync_all_peak_rss_mb: run.peakRssMb,
+    plans_computed: runSummary['plansComputed'],
+    noop_s: noop.wallS,
+    noop_vs_migrating: Math.round((noop.wallS / run.wallS) * 1000) / 1000,
+    noop_peak_rss_mb: noop.peakRssMb,
+    async_lanes_s: asyncLanes?.wallS ?? null,
+    floor_peak_rss_mb: floor.peakRssMb,
+  };
+  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(repo, 'bench', 'results', 'fleet.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,263 @@
+/**
+ * `schema-sync sync-all`: bring every database of a fleet to the registry's current version (or a
+ * staged `--to` version). Exit codes: 0 every database at the target, 1 any failed (each failed one
+ * left unchanged) or a stop left some untouched, 2 usage, 3 any database ahead of the application.
+ */
+import { availableParallelism } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { formatPlan } from '../../lib/format.js';
+import { groupPlans, reportDocument, summarize, type PlanGroup, type RolloutSummary } from '../../lib/fleet/report.js';
+import { defaultMode, runRollout, type LaneMode } from '../../lib/fleet/runner.js';
+import { inShard, parseShard, type Shard } from '../../lib/fleet/shard.js';
+import { listAll, localDirectorySource, type DatabaseSource } from '../../lib/fleet/source.js';
+import type { DatabaseResult } from '../../lib/fleet/sync-one.js';
+import { resolveTarget, TargetError } from '../../lib/fleet/target.js';
+import { loadRegistry } from '../../schema/registry.js';
+import type { Command, OptionSpecs, OptionValues } from '../cli/command.js';
+import { reportFailure, UsageError } from '../cli/errors.js';
+import { EXIT } from '../cli/exit.js';
+import { processIo, type Io } from '../cli/io.js';
+import { flag, stringOption } from '../cli/options.js';
+
+const OPTIONS: OptionSpecs = {
+  'data-dir': { type: 'string' },
+  to: { type: 'string' },
+  canary: { type: 'string' },
+  'max-failures': { type: 'string' },
+  shard: { type: 'string' },
+  concurrency: { type: 'string' },
+  lanes: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  report: { type: 'string' },
+  'metrics-file': { type: 'string' },
+  'allow-destructive': { type: 'boolean', default: false },
+};
+
+const HELP: ReadonlyArray<readonly [string, string]> = [
+  ['--data-dir <dir>', 'sync-all: every *.db file under <dir> (recursively)'],
+  ['--to <version>', 'sync-all: a registry version short of the current one (staged rollouts)'],
+  ['--canary <K>', 'sync-all: sync K databases first; stop if any of them fails'],
+  ['--max-failures <F>', 'sync-all: stop dispatching after F failures (default: never stop)'],
+  ['--shard <i/n>', 'sync-all: only shard i of n (stable hash of the name; 0 ≤ i < n)'],
+  ['--concurrency <N>', 'sync-all: databases in flight (default: CPU cores)'],
+  ['--lanes threads|async', 'sync-all: worker threads (default for file: databases) or async lanes'],
+  ['--dry-run', 'sync-all: print the plans grouped by schema; change nothing'],
+  ['--report <file.json>', 'sync-all: per database from, to, statements, duration, outcome, error'],
+  ['--metrics-file <path>', 'sync-all: write Prometheus text-format counters (textfile collector)'],
+];
+
+const SYNOPSIS = '--data-dir <dir> [--to <version>] [--canary K] [--max-failures F] [--shard i/n] [--concurrency N] [--dry-run] [--report file.json] [--metrics-file path] [--json]';
+
+/** sync-all's exit codes differ from the one-database commands' in meaning, not in number. */
+export const SYNC_ALL_EXIT_HELP = 'sync-all exit codes: 0 all at target, 1 any failed or stopped early, 2 usage, 3 any database ahead.';
+
+interface SyncAllOptions {
+  readonly dataDir: string;
+  readonly to: string | undefined;
+  readonly canary: number | undefined;
+  readonly maxFailures: number | undefined;
+  readonly shard: Shard | undefined;
+  readonly concurrency: number;
+  readonly lanes: LaneMode | undefined;
+  readonly dryRun: boolean;
+  readonly report: string | undefined;
+  readonly metricsFile: string | undefined;
+  readonly allowDestructive: boolean;
+  readonly json: boolean;
+}
+
+function positiveInteger(flagName: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${flagName} must be an integer ≥ ${min}, not "${text}"`);
+  return Number(text);
+}
+
+function readOptions(values: OptionValues, io: Io): SyncAllOptions {
+  const dataDir = stringOption(values, 'data-dir');
+  if (dataDir === undefined || dataDir === '') {
+    throw new UsageError(io.env['DB_PROVIDER'] === 'turso'
+      ? 'DB_PROVIDER=turso: listing a Turso group is not available in this build yet; use --data-dir <dir>'
+      : '--data-dir <dir> is required');
+  }
+  const shardText = stringOption(values, 'shard');
+  let shard: Shard | undefined;
+  try {
+    shard = shardText === undefined ? undefined : parseShard(shardText);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const lanes = stringOption(values, 'lanes');
+  if (lanes !== undefined && lanes !== 'threads' && lanes !== 'async') throw new UsageError(`--lanes must be threads or async, not "${lanes}"`);
+  return {
+    dataDir,
+    to: stringOption(values, 'to'),
+    canary: positiveInteger('--canary', stringOption(values, 'canary'), 1),
+    maxFailures: positiveInteger('--max-failures', stringOption(values, 'max-failures'), 1),
+    shard,
+    concurrency: positiveInteger('--concurrency', stringOption(values, 'concurrency'), 1) ?? availableParallelism(),
+    lanes,
+    dryRun: flag(values, 'dry-run'),
+    report: stringOption(values, 'report'),
+    metricsFile: stringOption(values, 'metrics-file'),
+    allowDestructive: flag(values, 'allow-destructive'),
+    json: flag(values, 'json'),
+  };
+}
+
+/** One line per database as it finishes; on a terminal, a progress bar instead. */
+interface Progress {
+  start(total: number): void;
+  result(result: DatabaseResult): void;
+  stop(): void;
+}
+
+function jsonLines(io: Io): Progress {
+  return {
+    start: () => undefined,
+    result: (r) => {
+      io.stdout(`${JSON.stringify({
+        database: r.name, from: r.from, to: r.to, outcome: r.outcome, statements: r.statements, duration_ms: r.durationMs,
+        ...(r.raced === true ? { raced: true } : {}), ...(r.error === undefined ? {} : { error: r.error }),
+      })}\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+/** cli-progress is loaded only for a terminal (and prom-client only for --metrics-file): start-up counts on re-runs. */
+async function progressBar(): Promise<Progress> {
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr,
+    format: ' {bar} {value}/{total} | {rate} db/s | ETA {eta_formatted} | failures {failures}',
+    hideCursor: true,
+    etaBuffer: 200,
+  }, cliProgress.Presets.shades_classic);
+  let started = 0;
+  let done = 0;
+  let failures = 0;
+  return {
+    start: (total) => { started = performance.now(); bar.start(total, 0, { rate: '0', failures: 0 }); },
+    result: (r) => {
+      done++;
+      if (r.outcome === 'failed') failures++;
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(done, { rate: seconds > 0 ? (done / seconds).toFixed(0) : '0', failures });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function humanSummary(summary: RolloutSummary, failed: readonly DatabaseResult[], groups: readonly PlanGroup[] | null): string {
+  const lines: string[] = [];
+  if (groups !== null) {
+    for (const group of groups) {
+      lines.push(`-- ${group.databases} database(s) from ${group.from ?? 'no version'} (schema ${group.fingerprint}), e.g. ${group.examples.slice(0, 3).join(', ')}: ${group.statements.length} statement(s)`);
+      lines.push(formatPlan({ steps: group.statements.map((s) => ({ ...s, destructive: false })), skipped: [], warnings: [] }));
+    }
+  }
+  for (const r of failed) {
+    lines.push(`FAILED ${r.name} (${r.from ?? 'no version'} → ${r.to}): ${r.error?.message ?? ''}`);
+    if (r.error?.statement !== undefined) lines.push(`  failing statement:\n    ${r.error.statement.replaceAll('\n', '\n    ')}`);
+  }
+  const o = summary.outcomes;
+  lines.push(`-- ${summary.databases} database(s) → ${summary.target} in ${(summary.durationMs / 1000).toFixed(2)} s: ` +
+    `${o.applied} applied, ${o.up_to_date} up to date, ${o.planned} planned, ${o.failed} failed, ${o.ahead} ahead, ` +
+    `${o.beyond_target} beyond target, ${o.not_attempted} not attempted; ${summary.plansComputed} plan(s) computed` +
+    (summary.stopped === null ? '' : `; stopped: ${summary.stopped}`));
+  return lines.join('\n');
+}
+
+/** The progress bar draws on stderr and needs a terminal on both streams. */
+function onTerminal(): boolean {
+  return process.stdout.isTTY === true && process.stderr.isTTY === true;
+}
+
+async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
+  const started = performance.now();
+  let registry;
+  let target;
+  try {
+    registry = await loadRegistry({ schemaDir: io.env['SCHEMA_DIR'] });
+    target = resolveTarget(registry, options.to);
+  } catch (error) {
+    if (error instanceof TargetError) throw new UsageError(error.message, false);
+    throw error;
+  }
+  const dir = await stat(options.dataDir).catch(() => null);
+  if (dir === null || !dir.isDirectory()) throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
+  const source: DatabaseSource = localDirectorySource(options.dataDir);
+  const all = await listAll(source);
+  const databases = options.shard === undefined ? all : all.filter((db) => inShard(db.name, options.shard as Shard));
+
+  const machine = options.json || !onTerminal();
+  const progress = machine ? jsonLines(io) : await progressBar();
+  progress.start(databases.length);
+  let rollout;
+  try {
+    rollout = await runRollout(databases, {
+      versions: registry.versions,
+      to: target.version,
+      latest: registry.current.version,
+      allowDestructive: options.allowDestructive,
+      dryRun: options.dryRun,
+      busyTimeoutMs: 5000,
+      concurrency: options.concurrency,
+      mode: options.lanes ?? defaultMode(databases),
+      canary: options.canary,
+      maxFailures: options.maxFailures,
+      onResult: (result) => progress.result(result),
+    });
+  } finally {
+    progress.stop();
+  }
+  const summary = summarize(target.version, rollout, performance.now() - started);
+  const groups = options.dryRun ? groupPlans(rollout) : null;
+  if (options.report !== undefined) await writeFile(options.report, `${JSON.stringify(reportDocument(summary, rollout), null, 2)}\n`);
+  if (options.metricsFile !== undefined) {
+    const { writeMetricsFile } = await import('../../lib/fleet/metrics.js');
+    await writeMetricsFile(options.metricsFile, rollout.results, summary);
+  }
+  if (machine) {
+    const shard = options.shard === undefined ? {} : { shard: `${options.shard.index}/${options.shard.count}` };
+    io.stdout(`${JSON.stringify({ summary: { ...summary, ...shard }, ...(groups === null ? {} : { groups }) })}\n`);
+  } else {
+    io.stdout(`${humanSummary(summary, rollout.results.filter((r) => r.outcome === 'failed' || r.outcome === 'ahead'), groups)}\n`);
+  }
+  return summary.exitCode;
+}
+
+export const syncAllCommand: Command = {
+  summary: 'bring every database of a fleet to the current (or a staged) schema version',
+  synopsis: SYNOPSIS,
+  options: OPTIONS,
+  help: HELP,
+  run: (values, io) => runSyncAll(readOptions(values, io), io),
+};
+
+/**
+ * `schema-sync sync-all <argv>` without the dispatcher (bench, tests, embedding): parses the
+ * arguments and returns the exit code.
+ */
+export async function syncAll(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let values: OptionValues;
+  try {
+    values = parseArgs({
+      args: [...argv], allowPositionals: false, strict: true,
+      options: { ...OPTIONS, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    }).values;
+  } catch (error) {
+    io.stderr(`schema-sync sync-all: ${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  if (values['help'] === true) {
+    io.stderr(`Usage: schema-sync sync-all ${SYNOPSIS}\n${SYNC_ALL_EXIT_HELP}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await syncAllCommand.run(values, io);
+  } catch (error) {
+    return reportFailure(io, values['json'] === true, error, undefined);
+  }
+}

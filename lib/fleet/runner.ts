@@ -1,0 +1,101 @@
+/**
+ * A rollout over a list of databases: optional canary phase, then the rest, with N lanes pulling
+ * from one queue, stopping early on a failed canary or at --max-failures. Databases a stop left
+ * untouched are reported as `not_attempted`.
+ */
+import type { Plan } from '../diff.js';
+import { asyncLanes, threadLanes, type Lane, type LaneSettings } from './executor.js';
+import type { FleetDatabase } from './source.js';
+import type { DatabaseResult } from './sync-one.js';
+
+export type LaneMode = 'threads' | 'async';
+
+/** Fewer databases than this run on the main thread even in thread mode. */
+export const THREAD_MIN = 32;
+
+export interface RolloutOptions extends LaneSettings {
+  readonly concurrency: number;
+  readonly mode: LaneMode;
+  /** Sync this many first; stop when any of them fails. */
+  readonly canary?: number | undefined;
+  /** Stop dispatching once this many have failed. */
+  readonly maxFailures?: number | undefined;
+  readonly onResult?: ((result: DatabaseResult) => void) | undefined;
+}
+
+export type StopReason = 'canary_failed' | 'max_failures';
+
+export interface RolloutResult {
+  /** One per database, in the order given. */
+  readonly results: readonly DatabaseResult[];
+  readonly stopped: StopReason | null;
+  /** Plans made: once per distinct schema (per lane thread). */
+  readonly plansComputed: number;
+  /** Every distinct plan, by plan key. */
+  readonly plans: ReadonlyMap<string, Plan>;
+}
+
+/** `file:` databases run on the calling thread; anything else is remote. */
+export function defaultMode(databases: readonly FleetDatabase[]): LaneMode {
+  return databases.length > 0 && databases.every((db) => db.url.startsWith('file:')) ? 'threads' : 'async';
+}
+
+export async function runRollout(databases: readonly FleetDatabase[], options: RolloutOptions): Promise<RolloutResult> {
+  const results = new Array<DatabaseResult | undefined>(databases.length);
+  const plans = new Map<string, Plan>();
+  const lanesWanted = Math.max(1, Math.min(options.concurrency, databases.length));
+  // Thread mode: `lanesWanted` worker threads, each fed by more than one lane (see PIPELINE).
+  // Only plain data crosses into a worker thread.
+  const settings: LaneSettings = {
+    versions: options.versions, to: options.to, latest: options.latest, allowDestructive: options.allowDestructive,
+    dryRun: options.dryRun, busyTimeoutMs: options.busyTimeoutMs,
+  };
+  // Below THREAD_MIN databases starting threads costs more than it saves.
+  const lanes: Lane[] = options.mode === 'threads' && databases.length >= THREAD_MIN
+    ? threadLanes(settings, lanesWanted)
+    : asyncLanes(settings, lanesWanted);
+  let failures = 0;
+  let stopped: StopReason | null = null;
+
+  const runPhase = async (from: number, to: number, stopOnAnyFailure: boolean): Promise<void> => {
+    let next = from;
+    const lane = async (worker: Lane): Promise<void> => {
+      while (stopped === null && next < to) {
+        const index = next++;
+        const db = databases[index] as FleetDatabase;
+        let result: DatabaseResult;
+        try {
+          const output = await worker.run(db);
+          result = output.result;
+          if (output.newPlan !== undefined && result.planKey !== undefined) plans.set(result.planKey, output.newPlan);
+        } catch (error) {
+          // The lane itself broke (e.g. a worker thread died): this database's outcome is unknown
+          // to us, but its apply is one atomic batch, so it is at the old version or the new one.
+          result = { name: db.name, from: null, to: options.to, outcome: 'failed', statements: 0, durationMs: 0,
+            error: { code: 'FAILED', message: error instanceof Error ? error.message : String(error) } };
+        }
+        results[index] = result;
+        options.onResult?.(result);
+        if (result.outcome === 'failed') {
+          failures++;
+          if (stopOnAnyFailure) stopped = 'canary_failed';
+          else if (options.maxFailures !== undefined && failures >= options.maxFailures) stopped = 'max_failures';
+        }
+      }
+    };
+    await Promise.all(lanes.map(lane));
+  };
+
+  try {
+    const canary = Math.min(options.canary ?? 0, databases.length);
+    if (canary > 0) await runPhase(0, canary, true);
+    if (stopped === null && options.maxFailures !== undefined && failures >= options.maxFailures) stopped = 'max_failures';
+    if (stopped === null) await runPhase(canary, databases.length, false);
+  } finally {
+    await Promise.all(lanes.map((lane) => lane.close()));
+  }
+  const filled = databases.map((db, i): DatabaseResult => results[i] ?? {
+    name: db.name, from: null, to: options.to, outcome: 'not_attempted', statements: 0, durationMs: 0,
+  });
+  return { results: filled, stopped, plansComputed: lanes.reduce((sum, lane) => sum + lane.plansComputed(), 0), plans };
+}

@@ -1,0 +1,50 @@
+/**
+ * Where a fleet's databases come from. A source only lists; opening and syncing is the runner's.
+ * The local source walks a directory; the Turso provider's group listing plugs in the same way.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface FleetDatabase {
+  /** Stable, unique within the fleet: what shards hash and reports name. */
+  readonly name: string;
+  readonly url: string;
+  readonly authToken?: string;
+}
+
+export interface DatabaseSource {
+  list(): AsyncIterable<FleetDatabase>;
+}
+
+/** Every `*.db` file under `dataDir` (recursively); the name is its path relative to it, without `.db`. */
+export function localDirectorySource(dataDir: string): DatabaseSource {
+  const root = resolve(dataDir);
+  return {
+    async *list(): AsyncIterable<FleetDatabase> {
+      const entries = await readdir(root, { recursive: true, withFileTypes: true });
+      const files = entries
+        .filter((entry) => entry.isFile() && entry.name.endsWith('.db'))
+        // `parentPath` is Node ≥ 20.12; `path` is the older spelling of the same field.
+        .map((entry) => join((entry as { parentPath?: string }).parentPath ?? entry.path, entry.name))
+        .sort();
+      for (const file of files) {
+        const name = relative(root, file).slice(0, -'.db'.length).split(sep).join('/');
+        yield { name, url: pathToFileURL(file).href };
+      }
+    },
+  };
+}
+
+/** Drains a source into an array sorted by name, refusing duplicate names (shards rely on them). */
+export async function listAll(source: DatabaseSource): Promise<FleetDatabase[]> {
+  const out: FleetDatabase[] = [];
+  for await (const db of source.list()) out.push(db);
+  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let i = 1; i < out.length; i++) {
+    if ((out[i] as FleetDatabase).name === (out[i - 1] as FleetDatabase).name) {
+      throw new Error(`database name "${(out[i] as FleetDatabase).name}" is listed twice`);
+    }
+  }
+  return out;
+}

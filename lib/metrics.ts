@@ -72,7 +72,7 @@ export function createSyncMetrics(options: SyncMetricsOptions): SyncMetrics {
   });
   const failures = new Counter({
     name: METRIC_NAMES.syncFailures,
-    help: 'Refused or failed sync attempts by trigger and stable error code (APPLY_FAILED, DATABASE_AHEAD, CONCURRENT_CHANGE, SYNC_FAILED).',
+    help: 'Refused or failed sync attempts by trigger and stable error code (APPLY_FAILED, DATABASE_AHEAD, CONCURRENT_CHANGE, INTERNAL_ERROR…).',
     labelNames: ['trigger', 'code'] as const,
     registers: [registry],
   });

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SyncTarget } from '../lib/sync.js';
 import { loadRegistry, type SchemaRegistry } from '../schema/registry.js';
-import { targetOf } from '../schema/target.js';
+import { targetOf } from '../lib/target.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -36,7 +36,6 @@ export interface SchemaRegistry {
   /** Ascending by semver. */
   readonly versions: readonly LoadedSchemaVersion[];
   readonly current: LoadedSchemaVersion;
-  find(version: string): LoadedSchemaVersion | undefined;
 }
 
 export class RegistryError extends Error {
@@ -164,7 +163,6 @@ export async function buildRegistry(sources: readonly SchemaVersionSource[]): Pr
   return {
     versions,
     current,
-    find: (version) => versions.find((candidate) => semver.valid(version) !== null && semver.eq(candidate.version, version)),
   };
 }
 

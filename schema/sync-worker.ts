@@ -9,7 +9,7 @@ import type { SyncJob, WorkerReply } from '../lib/sync-executor.js';
 import { SyncError, syncDatabase } from '../lib/sync.js';
 import { loadRegistry } from './registry.js';
 import type { SyncWorkerData } from './sync-worker-url.js';
-import { targetOf } from './target.js';
+import { targetOf } from '../lib/target.js';
 
 const port = parentPort;
 if (port === null) throw new Error('schema/sync-worker runs as a worker thread');

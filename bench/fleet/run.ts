@@ -18,7 +18,7 @@ import { createClient } from '@libsql/client';
 import { plan } from '../../lib/diff.js';
 import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 import { loadRegistry } from '../../schema/registry.js';
 import { fileUrl, makeFleet, tradingRows } from './fixture.js';
 
@@ -30,7 +30,7 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const work = mkdtempSync(join(tmpdir(), 'schema-sync-bench-fleet-'));
 const registry = await loadRegistry();
-const from = registry.find('1.0.0');
+const from = registry.versions.find((v) => v.version === '1.0.0');
 if (from === undefined) throw new Error('the built-in registry lacks 1.0.0');
 
 interface Timed { readonly wallS: number; readonly cpuS: number | null; readonly peakRssMb: number | null; readonly code: number | null; readonly out: string }

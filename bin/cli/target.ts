@@ -1,7 +1,7 @@
 /** What plan/apply bring the database to: the registry's current version, or a --schema file. */
 import type { SyncTarget } from '../../lib/sync.js';
 import { loadRegistry, type SchemaRegistry } from '../../schema/registry.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 import type { Io } from './io.js';
 import { loadSchemaFile, type SchemaFile } from './schema-file.js';
 

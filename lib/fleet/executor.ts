@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { createClient, type Client } from '@libsql/client';
-import type { LoadedSchemaVersion } from '../../schema/registry.js';
+import type { SchemaVersion } from '../target.js';
 import type { Plan } from '../diff.js';
 import type { FleetDatabase } from './source.js';
 import { readVersionState } from '../audit.js';
@@ -14,7 +14,7 @@ import { PlanCache, settledByVersion, syncOne, type DatabaseResult, type SyncTar
 import { targetFromVersions } from './target.js';
 
 export interface LaneSettings {
-  readonly versions: readonly LoadedSchemaVersion[];
+  readonly versions: readonly SchemaVersion[];
   readonly to: string;
   readonly latest: string;
   readonly allowDestructive: boolean;

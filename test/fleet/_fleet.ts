@@ -130,7 +130,7 @@ export async function stateOf(path: string, registry: SchemaRegistry): Promise<D
   return withClient(path, async (client) => {
     const { recorded } = await readVersionState(client);
     const version = recorded?.version ?? null;
-    const desired = version === null ? undefined : registry.find(version)?.desired;
+    const desired = version === null ? undefined : registry.versions.find((v) => v.version === version)?.desired;
     const drift = desired === undefined ? -1 : plan(await introspect(client), desired).steps.length;
     const audit = await rows(client, 'SELECT version, count(*) AS n FROM schema_version GROUP BY version');
     return {

@@ -10,7 +10,7 @@ import { applyPlan } from '../../lib/apply.js';
 import { inShard, parseShard, shardOf } from '../../lib/fleet/shard.js';
 import { listAll, localDirectorySource } from '../../lib/fleet/source.js';
 import { syncDatabase } from '../../lib/sync.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 import { dirFor } from '../lib/_support.js';
 import { fleetAt, runSyncAll, stateOf, V1, V2, V3, withClient, writeSchemaDir } from './_fleet.js';
 

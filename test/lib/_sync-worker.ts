@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { createClient, type Client } from '@libsql/client';
 import { syncDatabase, SyncError } from '../../lib/sync.js';
 import { loadRegistry } from '../../schema/registry.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 
 const [url, schemaDir, timeout, gate] = process.argv.slice(2);
 if (url === undefined || schemaDir === undefined) throw new Error('usage: _sync-worker.ts <url> <schema dir> [timeout] [gate]');

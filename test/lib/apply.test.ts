@@ -13,7 +13,7 @@ import { planSync, syncDatabase, SyncError } from '../../lib/sync.js';
 import { buildRegistry, type SchemaRegistry } from '../../schema/registry.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { dirFor, countingClient, dumpAudit, exec, fileBytes, rows, snapshot, tempDb, testAudit } from './_support.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 
 async function registryOf(...versions: Array<[string, string]>): Promise<SchemaRegistry> {
   return buildRegistry(versions.map(([version, sql]) => ({

@@ -12,7 +12,7 @@ import t from 'tap';
 import { syncDatabase, type SyncResult } from '../../lib/sync.js';
 import { buildRegistry, type SchemaRegistry } from '../../schema/registry.js';
 import { dirFor, dumpAudit, exec, integrityOk, rows, tempDb } from './_support.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 
 const V1 = 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);';
 const V2 = `CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT DEFAULT 'n');

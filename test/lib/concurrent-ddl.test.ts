@@ -14,7 +14,7 @@ import { readSchemaSnapshot } from '../../lib/snapshot.js';
 import { syncDatabase, syncToSchema } from '../../lib/sync.js';
 import { buildRegistry } from '../../schema/registry.js';
 import { dirFor, exec, foreignKeyViolations, integrityOk, rows, snapshot, tempDb, testAudit } from './_support.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 
 const BEFORE = `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
 INSERT INTO notes (body) VALUES ('a'), ('b'), ('');`;

@@ -11,7 +11,7 @@ import { planSync, syncDatabase, SyncError } from '../../lib/sync.js';
 import { buildRegistry, loadRegistry, RegistryError } from '../../schema/registry.js';
 import type { SchemaVersionSource } from '../../schema/version.js';
 import { dirFor, exec, foreignKeyViolations, integrityOk, rows, snapshot, tempDb } from './_support.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 
 function schemaDir(t: Test, files: Record<string, string>): string {
   const dir = mkdtempSync(join(dirFor(t), 'versions-'));

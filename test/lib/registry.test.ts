@@ -15,7 +15,7 @@ import type { SchemaVersionSource } from '../../schema/version.js';
 import { builtInVersions } from '../../schema/versions/index.js';
 import { version_1_0_0 } from '../../schema/versions/v1_0_0.js';
 import { dirFor, exec, integrityOk, rows, snapshot, tempDb } from './_support.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 
 function schemaDir(t: Test, files: Record<string, string>): string {
   const dir = mkdtempSync(join(dirFor(t), 'schema-'));
@@ -48,16 +48,16 @@ t.test('SCHEMA_DIR of .sql files: description header, semver order, highest is c
   t.equal(registry.current.version, '1.10.0', 'highest semver is current');
   t.equal(registry.current.description, 'ten, the newest');
   t.equal(registry.current.createdAt, '2024-05-01T00:00:00.000Z', 'created_at from the header, not the clock');
-  t.equal(registry.find('1.9.0')?.description, 'nine');
-  t.equal(registry.find('1.2.0')?.description, '', 'no header: empty description');
-  t.equal(registry.find('1.2.0')?.createdAt, '1970-01-01T00:00:00.000Z', 'no header: a fixed date');
-  t.equal(registry.find('2.0.0'), undefined);
+  t.equal(registry.versions.find((v) => v.version === '1.9.0')?.description, 'nine');
+  t.equal(registry.versions.find((v) => v.version === '1.2.0')?.description, '', 'no header: empty description');
+  t.equal(registry.versions.find((v) => v.version === '1.2.0')?.createdAt, '1970-01-01T00:00:00.000Z', 'no header: a fixed date');
+  t.equal(registry.versions.find((v) => v.version === '2.0.0'), undefined);
   t.ok(registry.current.file.endsWith('1.10.0.sql'));
   t.same(registry.current.desired.tables.map((x) => x.name), ['a']);
   t.same(registry.current.desired.indexes.map((x) => x.name), ['ix'], 'the desired schema is introspected');
   const again = await loadRegistry({ schemaDir: dir });
   t.equal(again.current.checksum, registry.current.checksum, 'checksum is stable across loads');
-  t.not(registry.find('1.9.0')?.checksum, registry.current.checksum, 'different schemas, different checksums');
+  t.not(registry.versions.find((v) => v.version === '1.9.0')?.checksum, registry.current.checksum, 'different schemas, different checksums');
   t.equal(checksumOf(registry.current.desired), registry.current.checksum);
 });
 
@@ -143,10 +143,10 @@ t.test('built-in registry: 1.0.0 and 1.1.0 with fixed dates', async (t) => {
   const registry = await loadRegistry();
   t.same(registry.versions.map((v) => v.version), ['1.0.0', '1.1.0']);
   t.equal(registry.current.version, '1.1.0');
-  t.equal(registry.find('1.0.0')?.description.startsWith('Initial trading schema'), true);
-  t.equal(registry.find('1.0.0')?.createdAt, '2024-01-15T10:30:00.000Z');
+  t.equal(registry.versions.find((v) => v.version === '1.0.0')?.description.startsWith('Initial trading schema'), true);
+  t.equal(registry.versions.find((v) => v.version === '1.0.0')?.createdAt, '2024-01-15T10:30:00.000Z');
   t.equal(registry.current.createdAt, '2024-03-01T09:00:00.000Z');
-  const v1 = registry.find('1.0.0');
+  const v1 = registry.versions.find((v) => v.version === '1.0.0');
   t.same(v1?.desired.tables.map((x) => x.name), ['accounts', 'portfolios', 'positions', 'trades', 'watchlists']);
   t.ok((v1?.desired.triggers.length ?? 0) >= 4, 'updated_at triggers');
   t.ok((v1?.desired.indexes.filter((i) => i.origin === 'c').length ?? 0) >= 4, 'indexes');

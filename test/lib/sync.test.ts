@@ -8,7 +8,7 @@ import { planSync, syncDatabase, SyncError } from '../../lib/sync.js';
 import { buildRegistry, type SchemaRegistry } from '../../schema/registry.js';
 import type { SchemaVersionSource } from '../../schema/version.js';
 import { dirFor, dumpAudit, exec, rows, snapshot, tempDb } from './_support.js';
-import { targetOf } from '../../schema/target.js';
+import { targetOf } from '../../lib/target.js';
 
 function version(v: string, sql: string, extra: Partial<SchemaVersionSource> = {}): SchemaVersionSource {
   return { version: v, description: `v${v}`, createdAt: '2024-01-01T00:00:00Z', schema: { sql }, file: `${v}.sql`, ...extra };
@@ -152,13 +152,13 @@ t.test('a target short of the current version: planned, recorded and judged agai
   const v1 = version('1.0.0', V1, { dataSteps: ["INSERT INTO accounts (id, email) VALUES (1, 'seed@x')"] });
   const v2 = version('1.1.0', V2, { dataSteps: ["UPDATE accounts SET tier = 'gold'"] });
   const reg = await registry(v1, v2, version('2.0.0', V3, { renames: { tables: { customers: 'accounts' }, columns: { customers: { mail: 'email' } } } }));
-  const toV2 = targetOf(reg, reg.find('1.1.0'));
+  const toV2 = targetOf(reg, reg.versions.find((v) => v.version === '1.1.0'));
   const result = await syncDatabase(db.client, toV2);
   t.match(result, { outcome: 'applied', toVersion: '1.1.0' });
   t.same(await rows(db.client, 'SELECT id, email, tier FROM accounts'), [{ id: 1, email: 'seed@x', tier: 'gold' }], 'data steps up to 1.1.0 ran, in order');
   t.same((await dumpAudit(db.client))?.map((r) => r['version']), ['1.1.0']);
   t.equal((await syncDatabase(db.client, toV2)).outcome, 'up_to_date');
-  await t.rejects(syncDatabase(db.client, targetOf(reg, reg.find('1.0.0'))), { code: 'DATABASE_AHEAD' }, 'an older target refuses it');
+  await t.rejects(syncDatabase(db.client, targetOf(reg, reg.versions.find((v) => v.version === '1.0.0'))), { code: 'DATABASE_AHEAD' }, 'an older target refuses it');
   const last = await syncDatabase(db.client, targetOf(reg));
   t.match(last, { outcome: 'applied', fromVersion: '1.1.0', toVersion: '2.0.0' });
   t.same(await rows(db.client, 'SELECT id, mail, tier FROM customers'), [{ id: 1, mail: 'seed@x', tier: 'gold' }], 'renamed, rows kept');

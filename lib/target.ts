@@ -1,19 +1,39 @@
 /**
- * Version policy: what the engine's `SyncTarget` means for the application's registry. Semver
- * order, "is current" (same version and same checksum), refusing a database that is ahead, and
- * merging the renames, drop allowances and data steps of the versions a database crosses all live
- * here, so the engine only ever sees a desired schema, plan options and an audit row.
+ * Version policy: what the engine's `SyncTarget` means for an ordered list of schema versions (the
+ * application's registry, schema/registry.ts, is one). Semver order, "is current" (same version
+ * and same checksum), refusing a database that is ahead, and merging the renames, drop allowances
+ * and data steps of the versions a database crosses all live here, so the engine's sync only ever
+ * sees a desired schema, plan options and an audit row. Plain data in, so a worker thread can
+ * rebuild the same target from a structured clone of the versions.
  */
 import semver from 'semver';
-import type { RecordedVersion } from '../lib/audit.js';
-import type { DataStep, DropAllowance } from '../lib/diff.js';
-import { SCHEMA_VERSION_TABLE } from '../lib/audit.js';
-import { composeRenames } from '../lib/rename-chain.js';
-import type { Renames } from '../lib/renames.js';
-import type { Standing, SyncTarget } from '../lib/sync.js';
-import type { LoadedSchemaVersion, SchemaRegistry } from './registry.js';
+import { SCHEMA_VERSION_TABLE, type RecordedVersion } from './audit.js';
+import type { DataStep, DropAllowance } from './diff.js';
+import type { DatabaseSchema } from './model.js';
+import { composeRenames } from './rename-chain.js';
+import type { Renames } from './renames.js';
+import type { Standing, SyncTarget } from './sync.js';
 
-function mergeAllowances(versions: readonly LoadedSchemaVersion[]): DropAllowance {
+/** One schema version as the policy needs it (schema/registry.ts's loaded versions are these). */
+export interface SchemaVersion {
+  readonly version: string;
+  readonly description: string;
+  readonly createdAt: string;
+  readonly desired: DatabaseSchema;
+  /** sha256 of the normalised desired schema. */
+  readonly checksum: string;
+  readonly renames: Renames;
+  readonly dataSteps: readonly string[];
+  readonly allowDrops: DropAllowance;
+}
+
+/** Versions ascending by semver, the last one current. */
+export interface VersionList {
+  readonly versions: readonly SchemaVersion[];
+  readonly current: SchemaVersion;
+}
+
+function mergeAllowances(versions: readonly SchemaVersion[]): DropAllowance {
   const columns: Record<string, string[]> = {};
   for (const version of versions) {
     for (const [table, names] of Object.entries(version.allowDrops.columns ?? {})) columns[table] = [...(columns[table] ?? []), ...names];
@@ -23,12 +43,12 @@ function mergeAllowances(versions: readonly LoadedSchemaVersion[]): DropAllowanc
 }
 
 /** Hints of consecutive versions composed: `b ← a` then `c ← b` is `c ← a` for a database that crosses both. */
-function mergeRenames(versions: readonly LoadedSchemaVersion[]): Renames {
+function mergeRenames(versions: readonly SchemaVersion[]): Renames {
   return composeRenames(versions.map((version) => version.renames));
 }
 
 /** Where a recorded version stands against `version`: the one place "is current" is decided. */
-export function standingAgainst(version: LoadedSchemaVersion, recorded: RecordedVersion | null): Standing {
+export function standingAgainst(version: SchemaVersion, recorded: RecordedVersion | null): Standing {
   if (recorded === null) return { kind: 'behind' };
   if (semver.valid(recorded.version) === null) {
     return {
@@ -41,10 +61,10 @@ export function standingAgainst(version: LoadedSchemaVersion, recorded: Recorded
 }
 
 /** The target that brings a database to `version` of the registry (the current one by default). */
-export function targetOf(registry: SchemaRegistry, version: LoadedSchemaVersion = registry.current): SyncTarget {
+export function targetOf(registry: VersionList, version: SchemaVersion = registry.current): SyncTarget {
   const upTo = registry.versions.filter((candidate) => semver.lte(candidate.version, version.version));
   /** The versions a database at `from` crosses on its way to the target: after `from`, up to the target. */
-  const crossed = (from: string | null): LoadedSchemaVersion[] =>
+  const crossed = (from: string | null): SchemaVersion[] =>
     upTo.filter((candidate) => from === null || semver.valid(from) === null || semver.gt(candidate.version, from));
   return {
     version: version.version,

@@ -10,9 +10,11 @@ import { formatPlan } from '../../lib/format.js';
 import { groupPlans, reportDocument, summarize, type PlanGroup, type RolloutSummary } from '../../lib/fleet/report.js';
 import { defaultMode, runRollout, type LaneMode } from '../../lib/fleet/runner.js';
 import { inShard, parseShard, type Shard } from '../../lib/fleet/shard.js';
-import { listAll, localDirectorySource, type DatabaseSource } from '../../lib/fleet/source.js';
+import { listAll, localDirectorySource, providerSource, type DatabaseSource } from '../../lib/fleet/source.js';
 import type { DatabaseResult } from '../../lib/fleet/sync-one.js';
 import { resolveTarget, TargetError } from '../../lib/fleet/target.js';
+import { ConfigError, loadConfig } from '../../plugins/config.js';
+import { createProvider } from '../../plugins/turso.js';
 import { loadRegistry } from '../../schema/registry.js';
 import type { Command, OptionSpecs, OptionValues } from '../cli/command.js';
 import { reportFailure, UsageError } from '../cli/errors.js';
@@ -35,7 +37,7 @@ const OPTIONS: OptionSpecs = {
 };
 
 const HELP: ReadonlyArray<readonly [string, string]> = [
-  ['--data-dir <dir>', 'sync-all: every *.db file under <dir> (recursively)'],
+  ['--data-dir <dir>', 'sync-all: every *.db file under <dir> (recursively); with DB_PROVIDER=turso and no --data-dir: every database of TURSO_GROUP'],
   ['--to <version>', 'sync-all: a registry version short of the current one (staged rollouts)'],
   ['--canary <K>', 'sync-all: sync K databases first; stop if any of them fails'],
   ['--max-failures <F>', 'sync-all: stop dispatching after F failures (default: never stop)'],
@@ -53,7 +55,8 @@ const SYNOPSIS = '--data-dir <dir> [--to <version>] [--canary K] [--max-failures
 export const SYNC_ALL_EXIT_HELP = 'sync-all exit codes: 0 all at target, 1 any failed or stopped early, 2 usage, 3 any database ahead.';
 
 interface SyncAllOptions {
-  readonly dataDir: string;
+  /** Undefined: the configured provider's databases (DB_PROVIDER=turso). */
+  readonly dataDir: string | undefined;
   readonly to: string | undefined;
   readonly canary: number | undefined;
   readonly maxFailures: number | undefined;
@@ -74,12 +77,9 @@ function positiveInteger(flagName: string, text: string | undefined, min: number
 }
 
 function readOptions(values: OptionValues, io: Io): SyncAllOptions {
-  const dataDir = stringOption(values, 'data-dir');
-  if (dataDir === undefined || dataDir === '') {
-    throw new UsageError(io.env['DB_PROVIDER'] === 'turso'
-      ? 'DB_PROVIDER=turso: listing a Turso group is not available in this build yet; use --data-dir <dir>'
-      : '--data-dir <dir> is required');
-  }
+  const given = stringOption(values, 'data-dir');
+  const dataDir = given === '' ? undefined : given;
+  if (dataDir === undefined && io.env['DB_PROVIDER'] !== 'turso') throw new UsageError('--data-dir <dir> is required (or DB_PROVIDER=turso)');
   const shardText = stringOption(values, 'shard');
   let shard: Shard | undefined;
   try {
@@ -174,6 +174,28 @@ function onTerminal(): boolean {
   return process.stdout.isTTY === true && process.stderr.isTTY === true;
 }
 
+/** --data-dir's files, or (DB_PROVIDER=turso) the group's databases through the service's own provider. */
+async function databaseSource(options: SyncAllOptions, io: Io): Promise<{ source: DatabaseSource; close: () => Promise<void> }> {
+  if (options.dataDir !== undefined) {
+    const dir = await stat(options.dataDir).catch(() => null);
+    if (dir === null || !dir.isDirectory()) throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
+    return { source: localDirectorySource(options.dataDir), close: async () => undefined };
+  }
+  if (options.lanes === 'threads') throw new UsageError('--lanes threads is for file: databases; Turso databases sync on async lanes', false);
+  let config;
+  try {
+    // A fleet run serves no tokens: the JWT settings production insists on do not apply here.
+    config = loadConfig({ ...io.env, NODE_ENV: 'development' });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message, false);
+    throw error;
+  }
+  const provider = createProvider(config);
+  await provider.start?.();
+  await provider.check();
+  return { source: providerSource(provider), close: () => provider.close() };
+}
+
 async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
   const started = performance.now();
   let registry;
@@ -185,10 +207,14 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
     if (error instanceof TargetError) throw new UsageError(error.message, false);
     throw error;
   }
-  const dir = await stat(options.dataDir).catch(() => null);
-  if (dir === null || !dir.isDirectory()) throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
-  const source: DatabaseSource = localDirectorySource(options.dataDir);
-  const all = await listAll(source);
+  const { source, close } = await databaseSource(options, io);
+  let all;
+  try {
+    all = await listAll(source);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   const databases = options.shard === undefined ? all : all.filter((db) => inShard(db.name, options.shard as Shard));
 
   const machine = options.json || !onTerminal();
@@ -211,6 +237,7 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
     });
   } finally {
     progress.stop();
+    await close();
   }
   const summary = summarize(target.version, rollout, performance.now() - started);
   const groups = options.dryRun ? groupPlans(rollout) : null;

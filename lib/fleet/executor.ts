@@ -45,6 +45,7 @@ function targetOf(settings: LaneSettings): SyncTarget {
 }
 
 function open(db: FleetDatabase, settings: LaneSettings): Client {
+  if (db.config !== undefined) return createClient(db.config);
   return createClient({ url: db.url, timeout: settings.busyTimeoutMs, ...(db.authToken === undefined ? {} : { authToken: db.authToken }) });
 }
 

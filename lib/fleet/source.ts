@@ -5,12 +5,19 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Config } from '@libsql/client';
+import type { DatabaseProvider } from '../providers/types.js';
 
 export interface FleetDatabase {
   /** Stable, unique within the fleet: what shards hash and reports name. */
   readonly name: string;
   readonly url: string;
   readonly authToken?: string;
+  /**
+   * A provider's own client configuration (Turso: its fetch with the group token and the
+   * hostname from the API). Not cloneable, so such databases sync on async lanes, never threads.
+   */
+  readonly config?: Config;
 }
 
 export interface DatabaseSource {
@@ -31,6 +38,18 @@ export function localDirectorySource(dataDir: string): DatabaseSource {
       for (const file of files) {
         const name = relative(root, file).slice(0, -'.db'.length).split(sep).join('/');
         yield { name, url: pathToFileURL(file).href };
+      }
+    },
+  };
+}
+
+/** Every database a provider lists (Turso: the databases of TURSO_GROUP, page by page). */
+export function providerSource(provider: DatabaseProvider): DatabaseSource {
+  return {
+    async *list(): AsyncIterable<FleetDatabase> {
+      for await (const listed of provider.listDatabases()) {
+        const config = provider.clientConfig(listed);
+        yield { name: listed.name, url: config.url, config };
       }
     },
   };

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   }
 
   const url = baseUrl(config, app.server.address() as AddressInfo);
-  const lines = [`schema-sync listening on ${url} (data: ${config.dataDir}, schema ${app.schemaRegistry.current.version})`];
+  const lines = [`schema-sync listening on ${url} (${config.dbProvider === 'turso' ? `Turso group ${config.turso?.group ?? ''}` : `data: ${config.dataDir}`}, schema ${app.schemaRegistry.current.version})`];
   if (config.docs) lines.push(`  Swagger UI:  ${url}${DOCS_PATH}`);
   if (config.metrics.enabled) lines.push(`  Metrics:     ${url}${METRICS_PATH}${config.metrics.token === undefined ? '' : ' (bearer METRICS_TOKEN)'}`);
   if (config.jwt.mode === 'secret' && config.jwt.ephemeral) {

@@ -1,6 +1,7 @@
 /**
  * Configuration: the environment, validated once at start-up (env-schema), turned into one typed
- * object that the other plugins read from `fastify.config`.
+ * object: `loadConfig` for server.ts and the CLI, and the `fastify.config` decoration plugins that
+ * need settings after start-up (metrics) read.
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';

@@ -14,20 +14,13 @@ import { checkAgainstPrevious, checkDeclarations, declarationsOf, declared, load
 import { renderDefinition, validateDefinition } from './definition.js';
 import type { SchemaVersionSource } from './version.js';
 import { builtInVersions } from './versions/index.js';
+import type { SchemaVersion } from '../lib/target.js';
 
-export interface LoadedSchemaVersion {
-  readonly version: string;
-  readonly description: string;
-  readonly createdAt: string;
+/** A version as the registry loaded it: what version policy needs (lib/target.ts), plus its sources. */
+export interface LoadedSchemaVersion extends SchemaVersion {
   /** The desired schema as DDL (typed definitions rendered). */
   readonly sql: string;
-  readonly desired: DatabaseSchema;
-  /** sha256 of the normalised desired schema: two databases at one checksum have one schema. */
-  readonly checksum: string;
-  readonly renames: Renames;
-  readonly dataSteps: readonly string[];
-  readonly allowDrops: DropAllowance;
-  /** The renames and allowances above, each with where it was written (a line, or a field). */
+  /** The renames and allowances, each with where it was written (a line, or a field). */
   readonly declarations: readonly Declaration[];
   readonly file: string;
 }

@@ -13,7 +13,6 @@ import { parseJson, schemaFacts, snapshot } from './_cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'schema-sync-gate-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
-const builtIn = { SCHEMA_DIR: undefined };
 
 let counter = 0;
 function newDb(): { path: string; url: string } {

@@ -60,15 +60,15 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
       skipped.push({ kind: 'table', object: table.name, reason: 'not in the desired schema; kept with its rows (dropping needs an explicit allowance)' });
     }
   }
-  const rebuilt = changes.filter((change) => change.rebuildReasons.length > 0);
-  const altered = changes.filter((change) => change.rebuildReasons.length === 0 && change.added.length > 0);
+  const rebuilt = changes.filter((change) => change.rebuildCauses.length > 0);
+  const altered = changes.filter((change) => change.rebuildCauses.length === 0 && change.added.length > 0);
   for (const change of changes) {
     for (const column of change.kept) {
       skipped.push({ kind: 'column', object: `${change.desired.name}.${column.name}`, reason: 'not in the desired schema; kept with its data (dropping needs an explicit allowance)' });
       if (column.notNull && column.defaultSql === null && column.generated === null) {
         warnings.push(`kept column ${change.desired.name}.${column.name} is NOT NULL without a default: inserts that omit it will fail`);
       }
-      if (change.desired.strict && !change.actual.strict && column.type !== 'ANY' && change.rebuildReasons.length > 0) {
+      if (change.desired.strict && !change.actual.strict && column.type !== 'ANY' && change.rebuildCauses.length > 0) {
         warnings.push(`kept column ${change.desired.name}.${column.name} (type ${column.type === '' ? '(none)' : column.type}) is kept as ANY in the STRICT table, so every value it holds fits unchanged`);
       }
     }

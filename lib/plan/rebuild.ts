@@ -11,6 +11,7 @@ import type { Step } from '../steps.js';
 import {
   ASSERT_TABLE, checkColumns, COUNTS_TABLE, folded, hasRowidAlias, onlyKeptNames, REBUILD_PREFIX, resolvedForeignKey, rowidAlias, step, STRICT_TYPES,
 } from './common.js';
+import { describeCause } from './causes.js';
 import type { TableChange } from './table-change.js';
 
 /**
@@ -87,7 +88,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
   const { actual, desired, kept } = change;
   const name = desired.name;
   const temporaryName = `${REBUILD_PREFIX}${name}`;
-  const reason = `rebuild: ${change.rebuildReasons.join('; ')}`;
+  const reason = `rebuild: ${change.rebuildCauses.map(describeCause).join('; ')}`;
   const target = [...desired.columns, ...kept];
   const copied = target.filter((column) => column.generated === null && findByName(actual.columns, column.name) !== undefined
     && !findByName(actual.columns, column.name)?.hidden);

@@ -8,8 +8,9 @@ import { columnKey, foreignKeyKey, tableConstraintsKey } from '../compare.js';
 import { constraintClauses } from '../sql/constraint-clauses.js';
 import { parseCreateTable } from '../sql/create-table.js';
 import { isWord, tokenize } from '../sql/tokens.js';
-import { unsafeAddColumnDefault } from '../add-column.js';
+import { isUnsafeAddColumnDefault } from '../add-column.js';
 import { checkColumns, folded, resolvedForeignKey, rowidAlias } from './common.js';
+import type { AddColumnObstacle, ConstraintChange, RebuildCause } from './causes.js';
 import { isAllowed, type PlanOptions } from './options.js';
 
 /** Decides, for one table present on both sides, what it takes to reach the desired form. */
@@ -21,7 +22,7 @@ export interface TableChange {
   readonly kept: readonly Column[];
   readonly dropped: readonly Column[];
   /** Non-empty when ADD COLUMN cannot do the job: why the table must be rebuilt. */
-  readonly rebuildReasons: readonly string[];
+  readonly rebuildCauses: readonly RebuildCause[];
 }
 
 /**
@@ -38,26 +39,26 @@ function isConstantDefault(sql: string): boolean {
 }
 
 /** Why SQLite's ALTER TABLE ADD COLUMN cannot add this column (see its documentation), or null. */
-export function addColumnObstacle(column: Column, desired: Table): string | null {
-  if (column.primaryKeyPosition > 0) return 'it is part of the PRIMARY KEY';
+export function addColumnObstacle(column: Column, desired: Table): AddColumnObstacle | null {
+  if (column.primaryKeyPosition > 0) return { kind: 'primary key' };
   if (desired.uniques.some((unique) => unique.some((part) => part.name !== null && foldName(part.name) === foldName(column.name)))) {
-    return 'it has a UNIQUE constraint';
+    return { kind: 'unique' };
   }
-  if (column.generated?.storage === 'STORED') return 'it is a STORED generated column';
-  if (column.notNull && column.defaultSql === null && column.generated === null) return 'it is NOT NULL without a default';
+  if (column.generated?.storage === 'STORED') return { kind: 'stored generated' };
+  if (column.notNull && column.defaultSql === null && column.generated === null) return { kind: 'not null without default' };
   if (column.defaultSql !== null && !isConstantDefault(column.defaultSql)) {
-    return `its default ${column.defaultSql} is not a constant`;
+    return { kind: 'non-constant default', defaultSql: column.defaultSql };
   }
   const foreignKey = desired.foreignKeys.find((fk) => fk.columns.some((name) => foldName(name) === foldName(column.name)));
   if (foreignKey !== undefined && (foreignKey.columns.length > 1 || column.defaultSql !== null && column.defaultSql.toUpperCase() !== 'NULL')) {
-    return 'its foreign key needs the table rebuilt';
+    return { kind: 'foreign key' };
   }
   // ADD COLUMN carries only the column's own definition: a constraint written after the columns
   // (`FOREIGN KEY (c) REFERENCES …`, `CHECK (c > 0)`) would be silently left out.
   const clause = parseCreateTable(desired.sql).tableConstraints
     .find((constraint) => constraint.columns.some((name) => foldName(name) === foldName(column.name)));
-  if (clause !== undefined) return `the table-level ${clause.kind.toUpperCase()} constraint ${clause.sql} names it`;
-  return unsafeAddColumnDefault(column, desired.strict);
+  if (clause !== undefined) return { kind: 'table-level clause', clause: clause.kind, sql: clause.sql };
+  return column.defaultSql !== null && isUnsafeAddColumnDefault(column, desired.strict) ? { kind: 'real default', defaultSql: column.defaultSql } : null;
 }
 
 
@@ -72,7 +73,7 @@ export function compareTable(actual: Table, desired: Table, options: PlanOptions
   // `REFERENCES p` without columns now means another key of p. Most tables of a plan are this.
   if (actual.sql === desired.sql && actual.foreignKeys.every((fk) => fk.targetColumns.length > 0
     || foreignKeyKey(resolvedForeignKey(fk, schemas.actual)) === foreignKeyKey(resolvedForeignKey(fk, schemas.desired)))) {
-    return { actual, desired, added: [], kept: [], dropped: [], rebuildReasons: [] };
+    return { actual, desired, added: [], kept: [], dropped: [], rebuildCauses: [] };
   }
   const allowAll = options.allowDestructive === true;
   const actualNames = folded(actual.columns.map((column) => column.name));
@@ -83,29 +84,29 @@ export function compareTable(actual: Table, desired: Table, options: PlanOptions
     .find(([table]) => foldName(table) === foldName(desired.name))?.[1];
   const dropped = extra.filter((column) => isAllowed(allowedColumns, column.name, allowAll));
   const kept = extra.filter((column) => !dropped.includes(column));
-  const reasons: string[] = [];
+  const causes: RebuildCause[] = [];
 
   if (actual.virtual || desired.virtual) {
-    return { actual, desired, added: [], kept, dropped: [], rebuildReasons: [] };
+    return { actual, desired, added: [], kept, dropped: [], rebuildCauses: [] };
   }
   for (const want of desired.columns) {
     const have = findByName(actual.columns, want.name);
     if (have !== undefined && columnKey(comparedColumn(have, actual)) !== columnKey(comparedColumn(want, desired))) {
-      reasons.push(`column ${want.name} changed`);
+      causes.push({ kind: 'column changed', column: want.name });
     }
   }
   // Column order: the columns both sides share must appear in the desired order, and new columns
   // may only be appended (that is where ADD COLUMN puts them).
   const sharedInActualOrder = actual.columns.filter((column) => desiredNames.has(foldName(column.name))).map((c) => foldName(c.name));
   const sharedInDesiredOrder = desired.columns.filter((column) => actualNames.has(foldName(column.name))).map((c) => foldName(c.name));
-  if (sharedInActualOrder.join('\u0000') !== sharedInDesiredOrder.join('\u0000')) reasons.push('column order changed');
+  if (sharedInActualOrder.join('\u0000') !== sharedInDesiredOrder.join('\u0000')) causes.push({ kind: 'column order changed' });
   const firstAdded = desired.columns.findIndex((column) => !actualNames.has(foldName(column.name)));
   if (firstAdded >= 0 && desired.columns.slice(firstAdded).some((column) => actualNames.has(foldName(column.name)))) {
-    reasons.push('new columns are not at the end');
+    causes.push({ kind: 'new columns not at the end' });
   }
   for (const column of added) {
     const obstacle = addColumnObstacle(column, desired);
-    if (obstacle !== null) reasons.push(`column ${column.name} cannot be added in place: ${obstacle}`);
+    if (obstacle !== null) causes.push({ kind: 'cannot add column', column: column.name, obstacle });
   }
   // Table-level constraints, ignoring what the added columns bring along in their own definitions,
   // and the foreign keys and UNIQUE constraints of kept columns: a rebuild keeps those columns'
@@ -131,7 +132,7 @@ export function compareTable(actual: Table, desired: Table, options: PlanOptions
   const comparableActual = comparable(actual, schemas.actual, added.flatMap((column) => column.checks));
   const comparableDesired = comparable(desired, schemas.desired, []);
   if (tableConstraintsKey(comparableActual) !== tableConstraintsKey(comparableDesired)) {
-    reasons.push(describeConstraintChange(comparableActual, comparableDesired));
+    causes.push({ kind: 'constraints changed', change: constraintChange(comparableActual, comparableDesired) });
   }
   // What no pragma reports (ON CONFLICT, DEFERRABLE INITIALLY DEFERRED, DESC key columns) is read
   // from the CREATE TABLE text, under the same exclusions.
@@ -139,18 +140,18 @@ export function compareTable(actual: Table, desired: Table, options: PlanOptions
     .map(({ columns, clause }) => ({ names: columns.map((at) => table.columns[at]?.name ?? ''), clause }))
     .filter(({ names }) => !names.some((name) => addedNames.has(foldName(name))) && !onlyKept(names))
     .map(({ names, clause }) => `${names.map(foldName).join(',')}: ${clause}`).sort().join('\n');
-  if (clauses(actual) !== clauses(desired)) reasons.push('ON CONFLICT, DEFERRABLE or PRIMARY KEY order changed');
-  if (dropped.length > 0) reasons.push(`dropping column(s) ${dropped.map((column) => column.name).join(', ')}`);
-  return { actual, desired, added, kept, dropped, rebuildReasons: reasons };
+  if (clauses(actual) !== clauses(desired)) causes.push({ kind: 'clauses changed' });
+  if (dropped.length > 0) causes.push({ kind: 'dropping columns', columns: dropped.map((column) => column.name) });
+  return { actual, desired, added, kept, dropped, rebuildCauses: causes };
 }
 
-export function describeConstraintChange(actual: Table, desired: Table): string {
-  if (actual.strict !== desired.strict) return desired.strict ? 'table becomes STRICT' : 'table stops being STRICT';
-  if (actual.withoutRowid !== desired.withoutRowid) return 'WITHOUT ROWID changed';
-  if (actual.autoincrement !== desired.autoincrement) return 'AUTOINCREMENT changed';
+function constraintChange(actual: Table, desired: Table): ConstraintChange {
+  if (actual.strict !== desired.strict) return desired.strict ? 'becomes strict' : 'stops being strict';
+  if (actual.withoutRowid !== desired.withoutRowid) return 'without rowid';
+  if (actual.autoincrement !== desired.autoincrement) return 'autoincrement';
   const fks = (table: Table): string => table.foreignKeys.map(foreignKeyKey).sort().join();
-  if (fks(actual) !== fks(desired)) return 'foreign keys changed';
-  if (actual.primaryKey.map(foldName).join() !== desired.primaryKey.map(foldName).join()) return 'primary key changed';
-  if (JSON.stringify(actual.uniques) !== JSON.stringify(desired.uniques)) return 'UNIQUE constraints changed';
-  return 'CHECK constraints changed';
+  if (fks(actual) !== fks(desired)) return 'foreign keys';
+  if (actual.primaryKey.map(foldName).join() !== desired.primaryKey.map(foldName).join()) return 'primary key';
+  if (JSON.stringify(actual.uniques) !== JSON.stringify(desired.uniques)) return 'unique';
+  return 'check';
 }

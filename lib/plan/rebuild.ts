@@ -101,9 +101,12 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
   let selectList = columnList;
   if (columnList === '') {
     // No column in common: every old row still becomes a row, with the defaults of the new table.
-    const first = target.find((column) => column.generated === null) as Column;
+    // As INSERT … DEFAULT VALUES would: the rowid alias gets a new number (its default is ignored).
+    const alias = rowidAlias(desired);
+    const stored = target.filter((column) => column.generated === null);
+    const first = stored.find((column) => alias === undefined || foldName(column.name) !== foldName(alias)) ?? stored[0] as Column;
     columnList = q(first.name);
-    selectList = first.defaultSql ?? 'NULL';
+    selectList = alias !== undefined && foldName(first.name) === foldName(alias) ? 'NULL' : first.defaultSql ?? 'NULL';
   }
   const steps: Step[] = [];
   // A column that becomes INTEGER PRIMARY KEY becomes the rowid: inserting NULL there makes up a new

@@ -7,10 +7,10 @@
  * → assertions (foreign keys really off, row counts unchanged, no new foreign-key violations)
  * → data steps.
  */
-import type { DatabaseSchema, Index, Trigger, View } from './model.js';
+import type { DatabaseSchema } from './model.js';
 import { findByName, foldName } from './model.js';
-import { definitionKey, indexKey, mentionsAny } from './compare.js';
-import { isKeyword, quoteIdentifier as q, tokenize } from './sql/tokens.js';
+import { definitionKey } from './compare.js';
+import { quoteIdentifier as q } from './sql/tokens.js';
 import { applyRenames } from './renames.js';
 import type { Plan, Skipped, Step } from './steps.js';
 import { folded, step } from './plan/common.js';
@@ -18,24 +18,24 @@ import { allowanceAfterRenames, isAllowed, type PlanOptions } from './plan/optio
 import { foreignKeyOrder, viewOrder } from './plan/order.js';
 import { rebuildGuards, rebuildSteps } from './plan/rebuild.js';
 import { compareTable, type TableChange } from './plan/table-change.js';
+import { decideIndexes, decideTriggers, decideViews, namesChangingKind, type DropWhy, type ObjectContext } from './plan/objects.js';
 
 export type { ObjectKind, Plan, Skipped, Step, StepKind } from './steps.js';
 export type { DataStep, DropAllowance, PlanOptions } from './plan/options.js';
 export { ASSERT_TABLE, COUNTS_TABLE } from './plan/common.js';
 
-/** Does the index use any of these (folded) column names: as a key, in an expression or its WHERE? */
-function indexUsesAny(index: Index, columns: ReadonlySet<string> | undefined): boolean {
-  if (columns === undefined || columns.size === 0) return false;
-  if (index.columns.some((column) => column.name !== null && columns.has(foldName(column.name)))) return true;
-  // After the opening parenthesis; a bare keyword (DESC, COLLATE…) is never a column of that name.
-  const tokens = tokenize(index.sql ?? '');
-  const open = tokens.findIndex((token) => token.text === '(');
-  return open >= 0 && tokens.slice(open).some((token) => (token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text)))
-    && columns.has(foldName(token.value)));
-}
-
-/** The SQL of a kept object whose table is rebuilt or which depends on it: recreate it verbatim. */
-interface Recreate<T> { readonly item: T; readonly from: 'desired' | 'actual' }
+/** How each kind of drop is worded in the plan; only an unwanted object's drop is destructive. */
+const DROP_REASONS: Readonly<Record<'trigger' | 'view' | 'index', Readonly<Record<DropWhy, string>>>> = {
+  trigger: { unwanted: 'not in the desired schema (drop allowed)', recreated: 'recreated after the change', changed: 'recreated after the change', 'changes kind': 'recreated after the change' },
+  view: {
+    unwanted: 'not in the desired schema (drop allowed)', recreated: 'recreated after the change', changed: 'recreated after the change',
+    'changes kind': 'the desired schema gives its name to a table or index (a view holds no data)',
+  },
+  index: {
+    unwanted: 'not in the desired schema (drop allowed)', recreated: 'definition changed', changed: 'definition changed',
+    'changes kind': 'the desired schema gives its name to a table or view (an index holds no data)',
+  },
+};
 
 export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, options: PlanOptions = {}): Plan {
   const allowAll = options.allowDestructive === true;
@@ -80,129 +80,33 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
   const droppedTableNames = folded(droppedTables.map((table) => table.name));
   const droppedColumnNames = new Map(rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]));
 
-  // ---- names that change kind: a view or index whose name the desired schema gives to an object
-  // of another kind is dropped first, whatever the mode (neither holds data, so the drop is not
-  // destructive; creating the new object would fail on the name). What mentions the name is
-  // recreated after.
-  const desiredTableNames = folded(desired.tables.map((table) => table.name));
+  // ---- names that change kind, views, triggers, indexes
+  const changingKind = namesChangingKind(actual, desired);
   const desiredViewNames = folded(desired.views.map((view) => view.name));
   const desiredIndexNames = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
-  const viewsChangingKind = folded(actual.views.map((view) => view.name)
-    .filter((name) => desiredTableNames.has(foldName(name)) || desiredIndexNames.has(foldName(name))));
-  const indexesChangingKind = folded(actual.indexes.filter((index) => index.origin === 'c').map((index) => index.name)
-    .filter((name) => desiredTableNames.has(foldName(name)) || desiredViewNames.has(foldName(name))));
   for (const table of unwantedTables) {
     if (!droppedTables.includes(table) && (desiredViewNames.has(foldName(table.name)) || desiredIndexNames.has(foldName(table.name)))) {
       warnings.push(`table ${table.name} is kept with its rows, so the desired ${desiredViewNames.has(foldName(table.name)) ? 'view' : 'index'} of that name cannot be created (dropping the table needs an explicit allowance)`);
     }
   }
-
-  // ---- views: changed, unwanted, or broken by a rebuild/drop (transitively through other views)
-  const broken = new Set([...rebuiltNames, ...droppedTableNames, ...viewsChangingKind, ...indexesChangingKind]);
-  const viewsToDrop: View[] = [];
-  const viewsToCreate: Recreate<View>[] = [];
-  let grew = true;
-  const viewFate = new Map<string, 'drop' | 'recreate'>();
-  while (grew) {
-    grew = false;
-    for (const view of actual.views) {
-      const key = foldName(view.name);
-      if (viewFate.has(key)) continue;
-      const want = findByName(desired.views, view.name);
-      const allowedToDrop = isAllowed(options.allowDrops?.views, view.name, allowAll) || viewsChangingKind.has(key);
-      if (want !== undefined && definitionKey(want.sql) !== definitionKey(view.sql)) viewFate.set(key, 'recreate');
-      else if (want === undefined && allowedToDrop) viewFate.set(key, 'drop');
-      else if (mentionsAny(view.sql, broken)) viewFate.set(key, 'recreate');
-      else continue;
-      broken.add(key);
-      grew = true;
-    }
-  }
-  for (const view of actual.views) {
-    const fate = viewFate.get(foldName(view.name));
-    const want = findByName(desired.views, view.name);
-    if (fate !== undefined) viewsToDrop.push(view);
-    if (fate === 'recreate') viewsToCreate.push(want !== undefined ? { item: want, from: 'desired' } : { item: view, from: 'actual' });
-    if (want === undefined && fate !== 'drop') skipped.push({ kind: 'view', object: view.name, reason: 'not in the desired schema; kept' });
-  }
-  for (const view of desired.views) {
-    if (findByName(actual.views, view.name) === undefined) viewsToCreate.push({ item: view, from: 'desired' });
-  }
-
-  // ---- triggers: changed, unwanted, on a rebuilt/dropped table, or mentioning a broken name
-  const triggersToDrop: Trigger[] = [];
-  const triggersToCreate: Recreate<Trigger>[] = [];
-  for (const trigger of actual.triggers) {
-    const want = findByName(desired.triggers, trigger.name);
-    const onDroppedTable = droppedTableNames.has(foldName(trigger.table));
-    const allowedToDrop = isAllowed(options.allowDrops?.triggers, trigger.name, allowAll);
-    const stale = want !== undefined && definitionKey(want.sql) !== definitionKey(trigger.sql);
-    const affected = rebuiltNames.has(foldName(trigger.table)) || mentionsAny(trigger.sql, broken);
-    if (onDroppedTable) {
-      if (want === undefined) continue; // goes with its table
-    }
-    if (want === undefined && allowedToDrop) {
-      triggersToDrop.push(trigger);
-    } else if (stale || affected || onDroppedTable) {
-      triggersToDrop.push(trigger);
-      triggersToCreate.push(want !== undefined ? { item: want, from: 'desired' } : { item: trigger, from: 'actual' });
-    }
-    if (want === undefined && !allowedToDrop) skipped.push({ kind: 'trigger', object: trigger.name, reason: 'not in the desired schema; kept' });
-  }
-  for (const trigger of desired.triggers) {
-    if (findByName(actual.triggers, trigger.name) === undefined) triggersToCreate.push({ item: trigger, from: 'desired' });
-  }
-
-  // ---- indexes (named ones only: autoindexes belong to their table's constraints)
-  const named = (indexes: readonly Index[]): Index[] => indexes.filter((index) => index.origin === 'c' && index.sql !== null);
-  const desiredNamedIndexes = named(desired.indexes);
-  const indexesToDrop: Index[] = [];
-  const indexesToCreate: Recreate<Index>[] = [];
-  for (const index of named(actual.indexes)) {
-    const want = findByName(desiredNamedIndexes, index.name);
-    const tableKey = foldName(index.table);
-    const goesWithTable = rebuiltNames.has(tableKey) || droppedTableNames.has(tableKey);
-    const allowedToDrop = isAllowed(options.allowDrops?.indexes, index.name, allowAll) || indexesChangingKind.has(foldName(index.name));
-    if (want === undefined) {
-      if (droppedTableNames.has(tableKey)) continue;
-      if (allowedToDrop) {
-        // dropped before any table is created: a new table may take its name
-        if (!goesWithTable || indexesChangingKind.has(foldName(index.name))) indexesToDrop.push(index);
-        continue;
-      }
-      // An index over a column the rebuild drops (as a key, in an expression or in its WHERE)
-      // cannot be recreated: it goes with the column.
-      if (rebuiltNames.has(tableKey) && indexUsesAny(index, droppedColumnNames.get(tableKey))) continue;
-      skipped.push({ kind: 'index', object: index.name, reason: 'not in the desired schema; kept' });
-      if (rebuiltNames.has(tableKey)) indexesToCreate.push({ item: index, from: 'actual' });
-      continue;
-    }
-    const stale = indexKey(want) !== indexKey(index);
-    if (stale && !goesWithTable) indexesToDrop.push(index);
-    if (stale || goesWithTable) indexesToCreate.push({ item: want, from: 'desired' });
-  }
-  for (const index of desiredNamedIndexes) {
-    if (findByName(actual.indexes, index.name) === undefined) indexesToCreate.push({ item: index, from: 'desired' });
-  }
+  const context: ObjectContext = { actual, desired, options, rebuiltNames, droppedTableNames, droppedColumnNames };
+  const views = decideViews(context, changingKind.views, changingKind.indexes);
+  const triggers = decideTriggers(context, views.broken);
+  const indexes = decideIndexes(context, changingKind.indexes);
+  skipped.push(...views.skipped, ...triggers.skipped, ...indexes.skipped);
 
   // ---- assemble, in dependency order
   const steps: Step[] = [...renameSteps];
-  for (const trigger of triggersToDrop) {
-    const unwanted = findByName(desired.triggers, trigger.name) === undefined && !triggersToCreate.some((r) => r.item === trigger);
-    steps.push(step('drop_trigger', trigger.name, `DROP TRIGGER ${q(trigger.name)}`,
-      unwanted ? 'not in the desired schema (drop allowed)' : 'recreated after the change', unwanted));
+  for (const { item: trigger, why } of triggers.drops) {
+    steps.push(step('drop_trigger', trigger.name, `DROP TRIGGER ${q(trigger.name)}`, DROP_REASONS.trigger[why], why === 'unwanted'));
   }
-  for (const view of viewOrder(viewsToDrop).reverse()) {
-    const unwanted = viewFate.get(foldName(view.name)) === 'drop';
-    const why = viewsChangingKind.has(foldName(view.name)) ? 'the desired schema gives its name to a table or index (a view holds no data)'
-      : unwanted ? 'not in the desired schema (drop allowed)' : 'recreated after the change';
-    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, why, unwanted && !viewsChangingKind.has(foldName(view.name))));
+  const viewDrops = new Map(views.drops.map((drop) => [drop.item, drop.why]));
+  for (const view of viewOrder([...viewDrops.keys()]).reverse()) {
+    const why = viewDrops.get(view) as DropWhy;
+    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, DROP_REASONS.view[why], why === 'unwanted'));
   }
-  for (const index of indexesToDrop) {
-    const unwanted = findByName(desired.indexes, index.name) === undefined;
-    const why = indexesChangingKind.has(foldName(index.name)) ? 'the desired schema gives its name to a table or view (an index holds no data)'
-      : unwanted ? 'not in the desired schema (drop allowed)' : 'definition changed';
-    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, why, unwanted && !indexesChangingKind.has(foldName(index.name))));
+  for (const { item: index, why } of indexes.drops) {
+    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, DROP_REASONS.index[why], why === 'unwanted'));
   }
   // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
   // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE
@@ -231,14 +135,15 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
   const steppedRebuilds = rebuilt.flatMap((change) => rebuildSteps(change, [actual, desired]));
   if (droppedTables.length === 0) steps.push(...guarded.before);
   steps.push(...steppedRebuilds);
-  for (const { item: index, from } of indexesToCreate) {
+  for (const { item: index, from } of indexes.creates) {
     steps.push(step('create_index', index.name, index.sql ?? '', from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild'));
   }
-  for (const view of viewOrder(viewsToCreate.map((r) => r.item))) {
-    const from = viewsToCreate.find((r) => r.item === view)?.from;
+  const viewCreates = new Map(views.creates.map((create) => [create.item, create.from]));
+  for (const view of viewOrder([...viewCreates.keys()])) {
+    const from = viewCreates.get(view);
     steps.push(step('create_view', view.name, view.sql, from === 'desired' ? 'new, changed or dependent view' : 'kept view recreated after the change'));
   }
-  for (const { item: trigger, from } of triggersToCreate) {
+  for (const { item: trigger, from } of triggers.creates) {
     steps.push(step('create_trigger', trigger.name, trigger.sql, from === 'desired' ? 'new, changed or dependent trigger' : 'kept trigger recreated after the change'));
   }
   steps.push(...guarded.after);

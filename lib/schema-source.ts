@@ -137,7 +137,7 @@ function readAnnotations(script: Script, origin: string | undefined): Annotation
     if (dataMarker !== null && comment.start > dataMarker.start) {
       throw fail(`annotations belong before the -- @data marker on line ${dataMarker.line}`);
     }
-    let argTokens: Token[];
+    let argTokens: readonly Token[];
     try {
       argTokens = tokenize(args);
     } catch {

@@ -20,6 +20,8 @@ import { dirFor, exec, foreignKeyViolations, integrityOk, migrateTo, rows, snaps
 
 /** 60 pairs per property keep the file at a few seconds; PROPERTY_RUNS=1000 for a long hunt. */
 const NUM_RUNS = Number(process.env['PROPERTY_RUNS'] ?? 60);
+/** Fixed, so CI repeats the same cases; PROPERTY_SEED / PROPERTY_RUNS explore further. */
+const FIXED_SEED = 20261201;
 const TABLE_NAMES = ['t0', 't1', 'Odd "T"', 'order'];
 const COLUMN_NAMES = ['c0', 'c1', 'c2', 'select', 'Mixed Case', 'desc'];
 const TYPES = ['INTEGER', 'TEXT', 'REAL', '', 'NUMERIC', 'VARCHAR(10)'];
@@ -293,7 +295,7 @@ t.test('property: without rows, any schema A converges to any schema B', async (
     } finally {
       db.client.close();
     }
-  }), { numRuns: NUM_RUNS, seed: process.env['PROPERTY_SEED'] === undefined ? undefined : Number(process.env['PROPERTY_SEED']) });
+  }), { numRuns: NUM_RUNS, seed: Number(process.env['PROPERTY_SEED'] ?? FIXED_SEED) });
   t.equal(runs >= NUM_RUNS, true, `${runs} runs`);
 });
 
@@ -366,7 +368,8 @@ t.test('property: with rows, apply keeps every surviving value or fails leaving 
             const column = renamed.column(table, beforeColumn);
             if (beforeColumn === '__rowid' || generatedBefore.has(beforeColumn.toLowerCase()) || generatedAfter.has(column.toLowerCase())) continue;
             if (!(column in kept)) {
-              if (!mayDropColumn(options, table, column)) throw new Error(`column ${table}.${column} dropped without allowance${context}`);
+              // A version's allowance names the table as it was called then: it follows a rename.
+              if (!mayDropColumn(options, table, column) && !mayDropColumn(options, beforeTable, column)) throw new Error(`column ${table}.${column} dropped without allowance${context}`);
               continue;
             }
             if (norm(kept[column]) !== norm(value)) {
@@ -378,7 +381,7 @@ t.test('property: with rows, apply keeps every surviving value or fails leaving 
     } finally {
       db.client.close();
     }
-  }), { numRuns: NUM_RUNS, seed: process.env['PROPERTY_SEED'] === undefined ? undefined : Number(process.env['PROPERTY_SEED']) });
+  }), { numRuns: NUM_RUNS, seed: Number(process.env['PROPERTY_SEED'] ?? FIXED_SEED) });
   t.comment(`applied ${outcomes.applied} (${outcomes.renamed} with renames), refused for the data ${outcomes.refused}; ${outcomes.inserted} rows inserted, ${outcomes.rows} kept rows compared after an apply`);
   t.ok(outcomes.applied > NUM_RUNS / 6, 'many generated pairs apply (the property is not vacuous)');
   t.ok(outcomes.rows > 0, 'rows were compared');

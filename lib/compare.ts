@@ -2,16 +2,29 @@
  * Canonical forms of model nodes: two nodes that SQLite would treat the same have equal keys,
  * however their DDL was written (whitespace, keyword case, quoting, redundant parentheses).
  */
-import type { Column, ForeignKey, IndexColumn, Table } from './model.js';
+import type { Column, ForeignKey, Index, IndexColumn, Table } from './model.js';
 import { foldName } from './model.js';
-import { canonicalExpression, canonicalTokens, isWord, tokenize } from './sql/tokens.js';
+import { canonicalExpression, canonicalTokens, closingParen, isWord, quoteString, tokenize } from './sql/tokens.js';
+
+/**
+ * A default by its value: in a default nothing can name a column, so `"x"` is the string 'x'
+ * (SQLite's fallback for a double-quoted name it cannot resolve), and TRUE / FALSE are 1 / 0.
+ */
+function canonicalDefault(sql: string): string {
+  const tokens = tokenize(sql);
+  const only = tokens.length === 1 ? tokens[0] : undefined;
+  if (only?.kind === 'quoted' && only.text.startsWith('"')) return canonicalExpression(quoteString(only.value));
+  if (isWord(only, 'TRUE')) return '1';
+  if (isWord(only, 'FALSE')) return '0';
+  return canonicalExpression(sql);
+}
 
 /**
  * A column apart from its CHECKs (compared per table: inline or table-level, a CHECK is the same
  * constraint). `DEFAULT NULL` is no default, `COLLATE BINARY` the default collation.
  */
 export function columnKey(column: Column): string {
-  const defaultSql = column.defaultSql === null ? null : canonicalExpression(column.defaultSql);
+  const defaultSql = column.defaultSql === null ? null : canonicalDefault(column.defaultSql);
   const collate = column.collate === null ? null : foldName(column.collate);
   return JSON.stringify([
     column.type,
@@ -78,7 +91,13 @@ export function definitionKey(sql: string): string {
       if (isWord(token, 'FOR') && isWord(tokens[i + 1], 'EACH') && isWord(tokens[i + 2], 'ROW')) for (const k of [i, i + 1, i + 2]) drop.add(k);
     });
   }
-  return canonicalTokens(tokens.filter((_, i) => !drop.has(i)));
+  const kept = tokens.filter((_, i) => !drop.has(i));
+  // A trigger without BEFORE / AFTER / INSTEAD OF fires BEFORE.
+  const timing = tokens[at + (tokens[at + 1]?.text === '.' ? 3 : 1)];
+  if (isWord(tokens[kind], 'TRIGGER') && timing !== undefined && isWord(timing, 'INSERT', 'UPDATE', 'DELETE')) {
+    kept.splice(kept.indexOf(timing), 0, { kind: 'word', text: 'BEFORE', value: 'BEFORE', start: timing.start, end: timing.start });
+  }
+  return canonicalTokens(kept);
 }
 
 /** Does this SQL mention any of the (folded) names as an identifier? */
@@ -86,4 +105,18 @@ export function mentionsAny(sql: string, foldedNames: ReadonlySet<string>): bool
   return tokenize(sql).some((token) =>
     (token.kind === 'word' || token.kind === 'quoted' || token.kind === 'string') &&
     foldedNames.has(foldName(token.kind === 'string' ? token.text.slice(1, -1) : token.value)));
+}
+
+/**
+ * A CREATE INDEX by what SQLite made of it: its table, uniqueness, each key column's name, order
+ * and collation as the pragmas report them (so `ASC`, a `COLLATE` equal to the column's own and
+ * quoting change nothing) and its WHERE clause. An index over expressions is compared by its text.
+ */
+export function indexKey(index: Index): string {
+  if (index.sql === null || index.columns.some((column) => column.name === null)) return definitionKey(index.sql ?? '');
+  const tokens = tokenize(index.sql);
+  const open = tokens.findIndex((token) => token.text === '(');
+  const close = open < 0 ? -1 : closingParen(tokens, open);
+  const where = close < 0 ? [] : tokens.slice(close + 1);
+  return JSON.stringify([foldName(index.table), index.unique, indexColumnsKey(index.columns), canonicalTokens(where)]);
 }

@@ -9,7 +9,7 @@
  */
 import type { Column, DatabaseSchema, ForeignKey, Index, Table, Trigger, View } from './model.js';
 import { findByName, foldName } from './model.js';
-import { columnKey, definitionKey, foreignKeyKey, mentionsAny, tableConstraintsKey } from './compare.js';
+import { columnKey, definitionKey, foreignKeyKey, indexKey, mentionsAny, tableConstraintsKey } from './compare.js';
 import { constraintClauses } from './sql/constraint-clauses.js';
 import { columnDefinitionParts, parseCreateTable } from './sql/create-table.js';
 import { closingParen, isKeyword, isWord, quoteIdentifier as q, quoteString, tokenize } from './sql/tokens.js';
@@ -266,11 +266,29 @@ const STRICT_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
  * In a table that becomes STRICT it is ANY, which stores every value exactly as it is (a declared
  * INT or TEXT would convert or refuse values the old column could hold).
  */
-function keptDefinition(column: Column, actual: Table, desired: Table): string {
+function keptDefinition(column: Column, actual: Table, desired: Table, actualSchema: DatabaseSchema): string {
   const parts = columnDefinitionParts(column.definitionSql);
-  const type = desired.strict && (!actual.strict || !STRICT_TYPES.has(column.type)) ? 'ANY' : parts.type;
-  return [parts.name, type, ...parts.constraints.filter((part) => part.kind !== 'primary key').map((part) => part.sql)]
+  // …and in a table that stops being STRICT, a kept ANY column has no type: ANY would mean NUMERIC
+  // affinity there, which turns text such as '12' into 12; no type stores every value as it is.
+  const type = desired.strict && (!actual.strict || !STRICT_TYPES.has(column.type)) ? 'ANY'
+    : actual.strict && !desired.strict && column.type === 'ANY' ? '' : parts.type;
+  return [parts.name, type, ...parts.constraints.filter((part) => part.kind !== 'primary key')
+    .map((part) => (part.kind === 'references' ? withExplicitTarget(part.sql, actualSchema) : part.sql))]
     .filter((part) => part !== '').join(' ');
+}
+
+/**
+ * `REFERENCES p` means p's primary key at the time of use. A kept foreign key must keep pointing at
+ * what it pointed at, also when this plan gives p another key: its target columns are written out.
+ */
+function withExplicitTarget(sql: string, schema: DatabaseSchema): string {
+  const tokens = tokenize(sql);
+  const at = tokens.findIndex((token) => isWord(token, 'REFERENCES'));
+  const target = tokens[at + 1];
+  if (at < 0 || target === undefined || tokens[at + 2]?.text === '(') return sql;
+  const table = findByName(schema.tables, target.value);
+  if (table === undefined || table.primaryKey.length === 0) return sql;
+  return `${sql.slice(0, target.end)} (${table.primaryKey.map(q).join(', ')})${sql.slice(target.end)}`;
 }
 
 /** Are these names, all of them, kept columns (and at least one)? */
@@ -294,15 +312,19 @@ function checkColumns(check: string, table: Table): string[] {
 function keptClauses(change: TableChange, schemas: readonly DatabaseSchema[]): string[] {
   const { actual, kept } = change;
   const keptNames = folded(kept.map((column) => column.name));
-  const clauses = parseCreateTable(actual.sql).tableConstraints
+  const carried = parseCreateTable(actual.sql).tableConstraints
     .filter((clause) => clause.kind !== 'primary key'
-      && onlyKeptNames(clause.kind === 'check' ? checkColumns(clause.sql, actual) : clause.columns, keptNames))
-    .map((clause) => clause.sql);
+      && onlyKeptNames(clause.kind === 'check' ? checkColumns(clause.sql, actual) : clause.columns, keptNames));
+  const clauses = carried
+    .map((clause) => (clause.kind === 'foreign key' ? withExplicitTarget(clause.sql, schemas[0] as DatabaseSchema) : clause.sql));
   const oldKey = actual.primaryKey.map(foldName);
   const keyTargeted = onlyKeptNames(actual.primaryKey, keptNames) && schemas.some((schema) => schema.tables.some((table) =>
-    table.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(actual.name) && fk.targetColumns.length === oldKey.length
-      && fk.targetColumns.every((name) => oldKey.includes(foldName(name))))));
-  if (keyTargeted) clauses.push(`UNIQUE (${actual.primaryKey.map(q).join(', ')})`);
+    table.foreignKeys.map((fk) => resolvedForeignKey(fk, schema))
+      .some((fk) => foldName(fk.targetTable) === foldName(actual.name) && fk.targetColumns.length === oldKey.length
+        && fk.targetColumns.every((name) => oldKey.includes(foldName(name))))));
+  const alreadyUnique = carried.some((clause) => clause.kind === 'unique' && clause.columns.length === oldKey.length
+    && clause.columns.every((name) => oldKey.includes(foldName(name))));
+  if (keyTargeted && !alreadyUnique) clauses.push(`UNIQUE (${actual.primaryKey.map(q).join(', ')})`);
   return clauses;
 }
 
@@ -310,7 +332,7 @@ function keptClauses(change: TableChange, schemas: readonly DatabaseSchema[]): s
 function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: readonly DatabaseSchema[]): string {
   const { actual, desired, kept } = change;
   const parsed = parseCreateTable(desired.sql);
-  const keptDefinitions = kept.map((column) => `, ${keptDefinition(column, actual, desired)}`).join('');
+  const keptDefinitions = kept.map((column) => `, ${keptDefinition(column, actual, desired, schemas[0] as DatabaseSchema)}`).join('');
   const clauses = keptClauses(change, schemas).map((clause) => `, ${clause}`).join('');
   const tokens = tokenize(desired.sql);
   const open = tokens.findIndex((token) => token.start >= parsed.nameEnd && token.text === '(');
@@ -324,7 +346,11 @@ function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: r
 function rowidAlias(table: Table): string | undefined {
   if (table.withoutRowid || table.primaryKey.length !== 1) return undefined;
   const pk = findByName(table.columns, table.primaryKey[0] as string);
-  return pk?.type === 'INTEGER' ? pk.name : undefined;
+  if (pk?.type !== 'INTEGER') return undefined;
+  // SQLite's documented quirk: `INTEGER PRIMARY KEY DESC` written on the column is no alias
+  // (written as a table constraint, `PRIMARY KEY (k DESC)`, it is).
+  const key = columnDefinitionParts(pk.definitionSql).constraints.find((part) => part.kind === 'primary key');
+  return key !== undefined && tokenize(key.sql).some((token) => isWord(token, 'DESC')) ? undefined : pk.name;
 }
 
 function hasRowidAlias(table: Table): boolean {
@@ -344,7 +370,14 @@ function rebuildSteps(change: TableChange, schemas: readonly DatabaseSchema[]): 
   // table has one that no column carries (from the old rowid, or the old INTEGER PRIMARY KEY, which is it).
   const copyRowid = !actual.withoutRowid && !desired.withoutRowid && !hasRowidAlias(desired) && !reservedRowid
     && !actual.columns.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
-  const columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
+  let columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
+  let selectList = columnList;
+  if (columnList === '') {
+    // No column in common: every old row still becomes a row, with the defaults of the new table.
+    const first = target.find((column) => column.generated === null) as Column;
+    columnList = q(first.name);
+    selectList = first.defaultSql ?? 'NULL';
+  }
   const steps: Step[] = [];
   // A column that becomes INTEGER PRIMARY KEY becomes the rowid: inserting NULL there makes up a new
   // number, so a stored NULL key would silently change. The batch stops instead (the rows need keys).
@@ -356,11 +389,21 @@ function rebuildSteps(change: TableChange, schemas: readonly DatabaseSchema[]): 
   }
   steps.push(
     step('rebuild_table', name, rebuildCreateSql(change, temporaryName, schemas), `${reason} (1/4: create the new table)`),
-    step('rebuild_table', name, `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${columnList} FROM ${q(actual.name)}`,
+    step('rebuild_table', name, `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${selectList} FROM ${q(actual.name)}`,
       `${reason} (2/4: copy every row)`),
     step('rebuild_table', name, `DROP TABLE ${q(actual.name)}`, `${reason} (3/4: drop the old table)`, change.dropped.length > 0),
     step('rebuild_table', name, `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`, `${reason} (4/4: rename the new table)`),
   );
+  // A STRICT table's ANY column stores values as they are; ANY in a table that is not STRICT has
+  // NUMERIC affinity and turns text such as '12' into 12. The batch proves no value changed.
+  if (actual.strict && !desired.strict) {
+    const converting = desired.columns.filter((column) => column.type === 'ANY' && findByName(actual.columns, column.name)?.type === 'ANY'
+      && column.generated === null);
+    const drop = steps.findIndex((each) => each.sql.startsWith('DROP TABLE'));
+    steps.splice(drop, 0, ...converting.map((column) => step('assert', name,
+      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`values kept:${name}.${column.name}`)} FROM (SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(actual.name)} EXCEPT SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(temporaryName)})`,
+      `${name}.${column.name} is ANY in a table that stops being STRICT, where ANY converts numeric text ('12' to 12): the apply stops if a stored value would change`)));
+  }
   if (actual.autoincrement && desired.autoincrement) {
     // The copy sets the sequence to the highest id copied; keep a higher one so ids are never reused.
     steps.splice(steps.findIndex((each) => each.sql.startsWith('DROP TABLE')), 0, step('rebuild_table', name,
@@ -420,8 +463,9 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
   const droppedColumnNames = new Map(rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]));
 
   // ---- names that change kind: a view or index whose name the desired schema gives to an object
-  // of another kind is dropped first, whatever the mode (neither holds data; creating the new
-  // object would fail on the name). Objects that mention the name are recreated after.
+  // of another kind is dropped first, whatever the mode (neither holds data, so the drop is not
+  // destructive; creating the new object would fail on the name). What mentions the name is
+  // recreated after.
   const desiredTableNames = folded(desired.tables.map((table) => table.name));
   const desiredViewNames = folded(desired.views.map((view) => view.name));
   const desiredIndexNames = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
@@ -515,7 +559,7 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
       if (rebuiltNames.has(tableKey)) indexesToCreate.push({ item: index, from: 'actual' });
       continue;
     }
-    const stale = definitionKey(want.sql ?? '') !== definitionKey(index.sql ?? '');
+    const stale = indexKey(want) !== indexKey(index);
     if (stale && !goesWithTable) indexesToDrop.push(index);
     if (stale || goesWithTable) indexesToCreate.push({ item: want, from: 'desired' });
   }
@@ -534,13 +578,13 @@ export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, opti
     const unwanted = viewFate.get(foldName(view.name)) === 'drop';
     const why = viewsChangingKind.has(foldName(view.name)) ? 'the desired schema gives its name to a table or index (a view holds no data)'
       : unwanted ? 'not in the desired schema (drop allowed)' : 'recreated after the change';
-    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, why, unwanted));
+    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, why, unwanted && !viewsChangingKind.has(foldName(view.name))));
   }
   for (const index of indexesToDrop) {
     const unwanted = findByName(desired.indexes, index.name) === undefined;
     const why = indexesChangingKind.has(foldName(index.name)) ? 'the desired schema gives its name to a table or view (an index holds no data)'
       : unwanted ? 'not in the desired schema (drop allowed)' : 'definition changed';
-    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, why, unwanted));
+    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, why, unwanted && !indexesChangingKind.has(foldName(index.name))));
   }
   // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
   // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE

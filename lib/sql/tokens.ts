@@ -125,6 +125,22 @@ function foldAscii(text: string): string {
   return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
+const INT64_MAX = 9223372036854775807n;
+
+/**
+ * A number by its value: `1`, `01` and `0x1` are the integer 1; `1.0`, `1.00` and `1e0` the real
+ * 1 (not the integer: the two store differently). A decimal integer past 64 bits is a real.
+ */
+function canonicalNumber(text: string): string {
+  try {
+    if (/^0x/i.test(text)) return BigInt.asIntN(64, BigInt(text)).toString();
+    if (!/[.eE]/.test(text) && BigInt(text) <= INT64_MAX) return BigInt(text).toString();
+  } catch {
+    return foldAscii(text);
+  }
+  return `${String(Number(text))}r`;
+}
+
 /** One token in a canonical spelling: the same identifier quoted any way spells the same. */
 function canonicalToken(token: Token): string {
   switch (token.kind) {
@@ -137,6 +153,7 @@ function canonicalToken(token: Token): string {
         ? foldAscii(token.value)
         : `"${foldAscii(token.value).replaceAll('"', '""')}"`;
     case 'number':
+      return canonicalNumber(token.text);
     case 'blob':
       return foldAscii(token.text);
     default:
@@ -161,9 +178,43 @@ function isRedundantAsc(tokens: readonly Token[], i: number): boolean {
   return isWord(tokens[i], 'ASC') && before !== undefined && before !== '(' && before !== ',' && before !== '.';
 }
 
+/** A unary `+` changes nothing in SQLite (not even the type): after an operator, a keyword or nothing. */
+function isUnaryPlus(tokens: readonly Token[], i: number): boolean {
+  if (tokens[i]?.text !== '+') return false;
+  const before = tokens[i - 1];
+  return before === undefined || (before.kind === 'punct' && before.text !== ')') || (before.kind === 'word' && isKeyword(before.text));
+}
+
+/**
+ * Parentheses around one token (`(a) > (1)`), unless they are a call's (`f(x)`), a type's
+ * (`VARCHAR(10)`) or an IN list's (`IN (t)` is a list of one, `IN t` a table).
+ */
+function isRedundantParen(tokens: readonly Token[], i: number): boolean {
+  const text = tokens[i]?.text;
+  const open = text === '(' ? i : text === ')' ? i - 2 : -1;
+  if (open < 0 || tokens[open]?.text !== '(' || tokens[open + 2]?.text !== ')') return false;
+  const inner = tokens[open + 1];
+  const before = tokens[open - 1];
+  if (inner === undefined || inner.kind === 'punct') return false;
+  return !(before !== undefined && (before.kind === 'quoted' || (before.kind === 'word' && (!isKeyword(before.text) || isWord(before, 'IN')))));
+}
+
+/** `x ISNULL`, `x NOTNULL`, `x NOT NULL` are `x IS NULL` / `x IS NOT NULL`. */
+function nullTestSpelling(tokens: readonly Token[], i: number): string | null {
+  const token = tokens[i];
+  if (isWord(token, 'ISNULL')) return 'is null';
+  if (isWord(token, 'NOTNULL')) return 'is not null';
+  if (isWord(token, 'NOT') && isWord(tokens[i + 1], 'NULL') && !isWord(tokens[i - 1], 'IS')) return 'is not';
+  return null;
+}
+
 export function canonicalTokens(tokens: readonly Token[]): string {
-  return tokens.filter((_, i) => !isRedundantAsc(tokens, i))
-    .map((token) => (token.kind === 'punct' ? OPERATOR_SPELLINGS[token.text] ?? token.text : canonicalToken(token))).join(' ');
+  const out: string[] = [];
+  tokens.forEach((token, i) => {
+    if (isRedundantAsc(tokens, i) || isUnaryPlus(tokens, i) || isRedundantParen(tokens, i)) return;
+    out.push(nullTestSpelling(tokens, i) ?? (token.kind === 'punct' ? OPERATOR_SPELLINGS[token.text] ?? token.text : canonicalToken(token)));
+  });
+  return out.join(' ');
 }
 
 /** A canonical expression: as canonicalSql, with redundant enclosing parentheses removed. */

@@ -38,6 +38,7 @@ for (const c of cases) {
     const drop = work.findIndex((s) => /^drop_(view|index)$/.test(s.kind) && s.object.toLowerCase() === 'x');
     t.ok(drop >= 0 && work.slice(0, drop).every((s) => s.kind.startsWith('drop_')), 'the old object is dropped before anything is created');
     t.match(work[drop]?.reason, /gives its name to/);
+    t.equal(work[drop]?.destructive, false, 'not destructive: a view or index holds no data');
     t.same(after.rows['t'], before.rows['t'], 'rows kept');
     const schema = await introspect(db.client);
     for (const [name, kind] of Object.entries(c.kinds)) {

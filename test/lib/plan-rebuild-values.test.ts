@@ -50,3 +50,54 @@ t.test('an INTEGER PRIMARY KEY that stops being the rowid keeps the rowids', asy
   t.same(after.rows['k'], before.rows['k'], 'rowids and values unchanged');
   t.same(await rows(db.client, 'SELECT rowid AS r, id FROM k ORDER BY id'), [{ r: 3, id: 3 }, { r: 10, id: 10 }, { r: 42, id: 42 }]);
 });
+
+t.test('INTEGER PRIMARY KEY DESC is no rowid alias: a rebuild keeps the real rowids', async (t) => {
+  const setup = "CREATE TABLE t (k INTEGER PRIMARY KEY DESC, v TEXT); INSERT INTO t (rowid, k, v) VALUES (10, 1, 'a'), (20, 2, 'b');";
+  const { after, before } = await converge(t, setup, "CREATE TABLE t (k INTEGER PRIMARY KEY DESC, v TEXT, w TEXT DEFAULT (lower('X')))");
+  t.same(pick(after.rows['t'], '__rowid', 'k', 'v'), before.rows['t'], 'rowids 10 and 20 kept');
+});
+
+t.test('a table-level PRIMARY KEY (k DESC) is the rowid: a NULL key there is refused like any other', async (t) => {
+  const db = tempDb(dirFor(t));
+  t.teardown(() => db.client.close());
+  await exec(db.client, "CREATE TABLE t (k INTEGER PRIMARY KEY DESC, v TEXT); INSERT INTO t VALUES (NULL, 'a');");
+  const before = await snapshot(db.client);
+  await t.rejects(migrateTo(db.client, 'CREATE TABLE t (k INTEGER, v TEXT, PRIMARY KEY (k DESC))'), /t\.k becomes INTEGER PRIMARY KEY/);
+  t.same(await snapshot(db.client), before, 'database unchanged');
+});
+
+t.test('a rebuild with no column in common keeps one row per old row (allowDestructive)', async (t) => {
+  const setup = 'CREATE TABLE t (a TEXT, b TEXT, PRIMARY KEY (a)) WITHOUT ROWID; INSERT INTO t VALUES (1, 2), (3, 4);';
+  const { after } = await converge(t, setup, "CREATE TABLE t (c INTEGER, d TEXT DEFAULT 'd')", { allowDestructive: true });
+  t.same(pick(after.rows['t'], 'c', 'd'), [{ c: null, d: 'd' }, { c: null, d: 'd' }]);
+});
+
+t.test('a NULL in a STORED generated column that becomes INTEGER PRIMARY KEY is refused', async (t) => {
+  const db = tempDb(dirFor(t));
+  t.teardown(() => db.client.close());
+  await exec(db.client, "CREATE TABLE t (id INT, a ANY GENERATED ALWAYS AS (id * 2) STORED, v TEXT); INSERT INTO t (id, v) VALUES (NULL, 'x'), (3, 'y');");
+  const before = await snapshot(db.client);
+  await t.rejects(migrateTo(db.client, 'CREATE TABLE t (id INT, a INTEGER PRIMARY KEY, v TEXT)'), /t\.a becomes INTEGER PRIMARY KEY/);
+  t.same(await snapshot(db.client), before, 'database unchanged');
+});
+
+t.test('an ANY column of a table that stops being STRICT: refused when a value would convert, kept exactly otherwise', async (t) => {
+  const db = tempDb(dirFor(t));
+  t.teardown(() => db.client.close());
+  await exec(db.client, "CREATE TABLE t (id INTEGER PRIMARY KEY, a ANY) STRICT; INSERT INTO t VALUES (1, '12'), (2, 'abc');");
+  const before = await snapshot(db.client);
+  await t.rejects(migrateTo(db.client, 'CREATE TABLE t (id INTEGER PRIMARY KEY, a ANY)'), /t\.a is ANY in a table that stops being STRICT/);
+  t.same(await snapshot(db.client), before, 'database unchanged');
+  t.ok(await integrityOk(db.client));
+
+  const setup = "CREATE TABLE t (id INTEGER PRIMARY KEY, a ANY) STRICT; INSERT INTO t VALUES (1, 'abc'), (2, 5), (3, x'01'), (4, 2.5), (5, NULL);";
+  const { after, before: was } = await converge(t, setup, 'CREATE TABLE t (id INTEGER PRIMARY KEY, a ANY)');
+  t.same(after.rows['t'], was.rows['t'], 'nothing would convert: applied, values kept');
+});
+
+t.test('a kept ANY column of a table that stops being STRICT keeps numeric-looking text as text', async (t) => {
+  const setup = "CREATE TABLE t (id INTEGER PRIMARY KEY, k ANY) STRICT; INSERT INTO t VALUES (1, '12'), (2, '1.5'), (3, x'01');";
+  const { after, before, db } = await converge(t, setup, 'CREATE TABLE t (id INTEGER PRIMARY KEY)');
+  t.same(after.rows['t'], before.rows['t']);
+  t.same(await rows(db.client, 'SELECT typeof(k) AS k FROM t ORDER BY id'), [{ k: 'text' }, { k: 'text' }, { k: 'blob' }]);
+});

@@ -134,3 +134,24 @@ t.test('a kept NOT NULL column with an old key still fails cleanly when the new 
   t.ok(await integrityOk(db.client));
   t.equal(await foreignKeyViolations(db.client), 0);
 });
+
+t.test('a kept REFERENCES p (no column list) keeps pointing at what it pointed at when p gets another key', async (t) => {
+  const setup = `CREATE TABLE p (id INTEGER PRIMARY KEY, n TEXT); CREATE TABLE c (id INTEGER PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p);
+    INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO c VALUES (1, 1), (2, 2);`;
+  const desired = "CREATE TABLE p (pk TEXT PRIMARY KEY, n TEXT); CREATE TABLE c (id INTEGER PRIMARY KEY, z TEXT DEFAULT (lower('A')));";
+  const { db } = await converge(t, setup, desired);
+  const c = findByName((await introspect(db.client)).tables, 'c');
+  t.same(c?.foreignKeys.map((fk) => [fk.targetTable, fk.targetColumns]), [['p', ['id']]], 'the target is written out');
+  await db.client.execute('PRAGMA foreign_keys = ON');
+  await db.client.execute("INSERT INTO c (id, pid) VALUES (3, 2)");
+  await t.rejects(db.client.execute('INSERT INTO c (id, pid) VALUES (4, 99)'), /FOREIGN KEY constraint failed/, 'enforced, no mismatch');
+});
+
+t.test('a kept self-referencing key (F9): REFERENCES p on the old key, backed by one UNIQUE', async (t) => {
+  const setup = 'CREATE TABLE p (m INTEGER PRIMARY KEY REFERENCES p ON DELETE RESTRICT, UNIQUE (m)); INSERT INTO p VALUES (1), (2);';
+  const { db, after, before } = await converge(t, setup, 'CREATE TABLE p (c BLOB NOT NULL DEFAULT CURRENT_TIMESTAMP COLLATE NOCASE)');
+  t.same(pick(after.rows['p'], 'm'), pick(before.rows['p'], 'm'));
+  const p = findByName((await introspect(db.client)).tables, 'p');
+  t.equal(p?.uniques.length, 1, 'one UNIQUE (m), not two');
+  t.same(p?.foreignKeys.map((fk) => fk.targetColumns), [['m']]);
+});

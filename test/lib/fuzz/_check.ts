@@ -557,7 +557,10 @@ async function oracleVerdict(
       for (const statement of [...tables, ...keptTablesSql]) await oracle.execute(statement);
       for (const statement of rest) await oracle.execute(statement);
     } catch (error) {
-      return { kind: 'unknown', reason: `the oracle cannot build the expected schema: ${(error as Error).message}` };
+      // a table the default mode must keep holds a name the desired schema gives another object
+      const message = (error as Error).message;
+      if (!destructive && /already exists|already an? (index|table)/i.test(message)) return { kind: 'cannot', reason: `name taken by a kept table: ${message}` };
+      return { kind: 'unknown', reason: `the oracle cannot build the expected schema: ${message}` };
     }
     const model = await introspect(oracle);
     for (const target of model.tables) {
@@ -653,7 +656,7 @@ const LEGITIMATE: ReadonlyArray<[string, RegExp]> = [
   ['not null', /NOT NULL constraint failed/i],
   ['type', /cannot store|datatype mismatch/i],
   ['foreign key', /foreign-key violations|FOREIGN KEY constraint failed|fk:/i],
-  ['name taken by a kept table', /already exists|already an index named/i],
+  ['name taken by a kept table', /already exists|already an? (index|table) named/i],
 ];
 
 export function describeCase(c: FuzzCase, extra = ''): string {

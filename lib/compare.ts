@@ -4,6 +4,7 @@
  */
 import type { Column, ForeignKey, Index, IndexColumn, Table } from './model.js';
 import { foldName } from './model.js';
+import { memoByText } from './sql/memo.js';
 import { canonicalExpression, canonicalTokens, closingParen, isWord, quoteString, tokenize } from './sql/tokens.js';
 
 /**
@@ -23,7 +24,18 @@ function canonicalDefault(sql: string): string {
  * A column apart from its CHECKs (compared per table: inline or table-level, a CHECK is the same
  * constraint). `DEFAULT NULL` is no default, `COLLATE BINARY` the default collation.
  */
+const columnKeys = new WeakMap<Column, string>();
+
 export function columnKey(column: Column): string {
+  let key = columnKeys.get(column);
+  if (key === undefined) {
+    key = columnKeyOf(column);
+    columnKeys.set(column, key);
+  }
+  return key;
+}
+
+function columnKeyOf(column: Column): string {
   const defaultSql = column.defaultSql === null ? null : canonicalDefault(column.defaultSql);
   const collate = column.collate === null ? null : foldName(column.collate);
   return JSON.stringify([
@@ -71,7 +83,9 @@ export function tableConstraintsKey(table: Table): string {
  * out: `IF NOT EXISTS`, a `main.` qualifier on the object's name, a trigger's `FOR EACH ROW` (the
  * only kind SQLite has); operator spellings and `ASC` are canonical in canonicalTokens.
  */
-export function definitionKey(sql: string): string {
+export const definitionKey: (sql: string) => string = memoByText(definitionKeyText);
+
+function definitionKeyText(sql: string): string {
   const tokens = tokenize(sql);
   const drop = new Set<number>();
   const kind = tokens.findIndex((token) => isWord(token, 'INDEX', 'VIEW', 'TRIGGER'));
@@ -112,7 +126,18 @@ export function mentionsAny(sql: string, foldedNames: ReadonlySet<string>): bool
  * and collation as the pragmas report them (so `ASC`, a `COLLATE` equal to the column's own and
  * quoting change nothing) and its WHERE clause. An index over expressions is compared by its text.
  */
+const indexKeys = new WeakMap<Index, string>();
+
 export function indexKey(index: Index): string {
+  let key = indexKeys.get(index);
+  if (key === undefined) {
+    key = indexKeyOf(index);
+    indexKeys.set(index, key);
+  }
+  return key;
+}
+
+function indexKeyOf(index: Index): string {
   if (index.sql === null || index.columns.some((column) => column.name === null)) return definitionKey(index.sql ?? '');
   const tokens = tokenize(index.sql);
   const open = tokens.findIndex((token) => token.text === '(');

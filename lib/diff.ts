@@ -122,6 +122,12 @@ function comparedColumn(column: Column, table: Table): Column {
 }
 
 function compareTable(actual: Table, desired: Table, options: PlanOptions, schemas: { actual: DatabaseSchema; desired: DatabaseSchema }): TableChange {
+  // The same CREATE TABLE text is the same table (the pragmas read nothing else), unless a
+  // `REFERENCES p` without columns now means another key of p. Most tables of a plan are this.
+  if (actual.sql === desired.sql && actual.foreignKeys.every((fk) => fk.targetColumns.length > 0
+    || foreignKeyKey(resolvedForeignKey(fk, schemas.actual)) === foreignKeyKey(resolvedForeignKey(fk, schemas.desired)))) {
+    return { actual, desired, added: [], kept: [], dropped: [], rebuildReasons: [] };
+  }
   const allowAll = options.allowDestructive === true;
   const actualNames = folded(actual.columns.map((column) => column.name));
   const desiredNames = folded(desired.columns.map((column) => column.name));
@@ -343,7 +349,18 @@ function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: r
 }
 
 /** The column that is the table's rowid (an INTEGER PRIMARY KEY), if any. */
+const rowidAliases = new WeakMap<Table, { readonly alias: string | undefined }>();
+
 function rowidAlias(table: Table): string | undefined {
+  let known = rowidAliases.get(table);
+  if (known === undefined) {
+    known = { alias: rowidAliasOf(table) };
+    rowidAliases.set(table, known);
+  }
+  return known.alias;
+}
+
+function rowidAliasOf(table: Table): string | undefined {
   if (table.withoutRowid || table.primaryKey.length !== 1) return undefined;
   const pk = findByName(table.columns, table.primaryKey[0] as string);
   if (pk?.type !== 'INTEGER') return undefined;

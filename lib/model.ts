@@ -97,8 +97,17 @@ export function sameName(a: string, b: string): boolean {
   return foldName(a) === foldName(b);
 }
 
+const foldedNames = new Map<string, string>();
+
+/** ASCII lower case, memoised: the planner folds the same few thousand names over and over. */
 export function foldName(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  let folded = foldedNames.get(name);
+  if (folded === undefined) {
+    folded = /[A-Z]/.test(name) ? name.replace(/[A-Z]/g, (c) => c.toLowerCase()) : name;
+    if (foldedNames.size >= 50_000) foldedNames.clear();
+    foldedNames.set(name, folded);
+  }
+  return folded;
 }
 
 /** Lookup maps per list: model lists are immutable, so one map per list serves every lookup. */

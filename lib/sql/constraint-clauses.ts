@@ -6,6 +6,7 @@
  * inline and table-level spellings of the same clause compare equal. Defaults (ABORT, immediate,
  * ASC) are not reported at all.
  */
+import { memoByText } from './memo.js';
 import { closingParen, identifierOf, isWord, tokenize, type Token } from './tokens.js';
 
 export interface ConstraintClause {
@@ -43,7 +44,9 @@ function deferredAt(tokens: readonly Token[], i: number): boolean {
   return !isWord(tokens[i - 1], 'NOT') && isWord(tokens[i + 1], 'INITIALLY') && isWord(tokens[i + 2], 'DEFERRED');
 }
 
-export function constraintClauses(sql: string): ConstraintClause[] {
+export const constraintClauses: (sql: string) => readonly ConstraintClause[] = memoByText(constraintClausesText);
+
+function constraintClausesText(sql: string): ConstraintClause[] {
   const tokens = tokenize(sql);
   const open = tokens.findIndex((token) => token.text === '(');
   if (open < 0 || isWord(tokens[1], 'VIRTUAL')) return [];

@@ -5,6 +5,7 @@
  */
 import { closingParen, identifierOf, isKeyword, isWord, SqlSyntaxError, tokenize, type Token } from './tokens.js';
 import type { Column } from '../model.js';
+import { memoByText } from './memo.js';
 
 export interface ParsedColumn {
   readonly name: string;
@@ -123,7 +124,10 @@ function parseColumn(sql: string, tokens: readonly Token[], from: number, to: nu
   };
 }
 
-export function parseCreateTable(sql: string): ParsedCreateTable {
+/** Reads a CREATE TABLE (memoised: the result is shared). */
+export const parseCreateTable: (sql: string) => ParsedCreateTable = memoByText(parseCreateTableText);
+
+function parseCreateTableText(sql: string): ParsedCreateTable {
   const tokens = tokenize(sql);
   let i = 0;
   if (!isWord(tokens[i++], 'CREATE')) throw new SqlSyntaxError('expected CREATE', 0);
@@ -224,7 +228,9 @@ function startsConstraint(tokens: readonly Token[], i: number): boolean {
 }
 
 /** Splits one column definition into its name, its type and its constraints, each as written. */
-export function columnDefinitionParts(definitionSql: string): ColumnDefinitionParts {
+export const columnDefinitionParts: (definitionSql: string) => ColumnDefinitionParts = memoByText(columnDefinitionPartsText);
+
+function columnDefinitionPartsText(definitionSql: string): ColumnDefinitionParts {
   const tokens = tokenize(definitionSql);
   const slice = (a: number, b: number): string => (a < b ? textBetween(definitionSql, tokens, a, b - 1) : '');
   let i = 1;

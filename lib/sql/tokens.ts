@@ -4,6 +4,8 @@
  * whitespace, comments, keyword case or quoting style.
  */
 
+import { memoByText } from './memo.js';
+
 export type TokenKind = 'word' | 'quoted' | 'string' | 'number' | 'blob' | 'variable' | 'punct';
 
 export interface Token {
@@ -65,8 +67,10 @@ function readQuoted(sql: string, start: number, close: string): number {
   }
 }
 
-/** Splits SQL into tokens, dropping whitespace and comments. */
-export function tokenize(sql: string): Token[] {
+/** Splits SQL into tokens, dropping whitespace and comments (memoised: the result is shared). */
+export const tokenize: (sql: string) => readonly Token[] = memoByText(tokenizeText);
+
+function tokenizeText(sql: string): readonly Token[] {
   const tokens: Token[] = [];
   let i = 0;
   const push = (kind: TokenKind, end: number, value?: string): void => {
@@ -218,7 +222,9 @@ export function canonicalTokens(tokens: readonly Token[]): string {
 }
 
 /** A canonical expression: as canonicalSql, with redundant enclosing parentheses removed. */
-export function canonicalExpression(sql: string): string {
+export const canonicalExpression: (sql: string) => string = memoByText(canonicalExpressionText);
+
+function canonicalExpressionText(sql: string): string {
   let tokens = tokenize(sql);
   while (tokens.length >= 2 && tokens[0]?.text === '(' && closingParen(tokens, 0) === tokens.length - 1) {
     tokens = tokens.slice(1, -1);

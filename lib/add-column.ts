@@ -61,23 +61,20 @@ function literalOf(sql: string): { readonly token: Token | undefined; readonly s
 }
 
 /**
- * Why adding this column with ADD COLUMN would leave old rows reading something other than what
- * an INSERT would store (or fail integrity_check), or null when it is safe.
+ * Would adding this column with ADD COLUMN leave old rows reading something other than what an
+ * INSERT would store (or fail integrity_check)?
  */
-export function unsafeAddColumnDefault(column: Column, strict: boolean): string | null {
-  if (column.defaultSql === null || column.generated !== null) return null;
+export function isUnsafeAddColumnDefault(column: Column, strict: boolean): boolean {
+  if (column.defaultSql === null || column.generated !== null) return false;
   const { token, signed, negative } = literalOf(column.defaultSql);
-  if (token === undefined || isWord(token, 'NULL', 'TRUE', 'FALSE')) return null;
+  if (token === undefined || isWord(token, 'NULL', 'TRUE', 'FALSE')) return false;
   const affinity = affinityOf(column.type, strict);
   const numeric = affinity === 'INTEGER' || affinity === 'REAL' || affinity === 'NUMERIC';
-  const why = `its default ${column.defaultSql} is a real value, which ADD COLUMN mishandles in SQLite 3.45`;
-  if (token.kind === 'number' && isRealNumber(token.text, negative)) {
-    return column.notNull || !numeric ? why : null;
-  }
+  if (token.kind === 'number' && isRealNumber(token.text, negative)) return column.notNull || !numeric;
   if (token.kind === 'string') {
     // A sign makes a number of a string (`-'1.5'` is the real -1.5) whatever the column's affinity.
-    if (signed && affinity !== 'TEXT') return why;
-    if (column.notNull && numeric && looksLikeRealNumber(token.text.slice(1, -1).replaceAll("''", "'"))) return why;
+    if (signed && affinity !== 'TEXT') return true;
+    return column.notNull && numeric && looksLikeRealNumber(token.text.slice(1, -1).replaceAll("''", "'"));
   }
-  return null;
+  return false;
 }

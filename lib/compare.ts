@@ -138,10 +138,16 @@ export function indexKey(index: Index): string {
 }
 
 function indexKeyOf(index: Index): string {
-  if (index.sql === null || index.columns.some((column) => column.name === null)) return definitionKey(index.sql ?? '');
+  if (index.sql === null) return '';
   const tokens = tokenize(index.sql);
   const open = tokens.findIndex((token) => token.text === '(');
   const close = open < 0 ? -1 : closingParen(tokens, open);
-  const where = close < 0 ? [] : tokens.slice(close + 1);
-  return JSON.stringify([foldName(index.table), index.unique, indexColumnsKey(index.columns), canonicalTokens(where)]);
+  if (close < 0) return definitionKey(index.sql);
+  const where = canonicalTokens(tokens.slice(close + 1));
+  const columns = indexColumnsKey(index.columns);
+  if (index.columns.every((column) => column.name !== null)) return JSON.stringify([foldName(index.table), index.unique, columns, where]);
+  // Expression terms by their text, without the COLLATE and ASC / DESC the pragma columns report.
+  const terms = tokens.slice(open + 1, close).filter((token, i, list) =>
+    !isWord(token, 'COLLATE', 'ASC', 'DESC') && !isWord(list[i - 1], 'COLLATE'));
+  return JSON.stringify([foldName(index.table), index.unique, columns, canonicalTokens(terms), where]);
 }

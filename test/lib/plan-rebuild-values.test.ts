@@ -101,3 +101,11 @@ t.test('a kept ANY column of a table that stops being STRICT keeps numeric-looki
   t.same(after.rows['t'], before.rows['t']);
   t.same(await rows(db.client, 'SELECT typeof(k) AS k FROM t ORDER BY id'), [{ k: 'text' }, { k: 'text' }, { k: 'blob' }]);
 });
+
+t.test('no column in common and a new INTEGER PRIMARY KEY with a default: rows get new keys, as DEFAULT VALUES would', async (t) => {
+  const setup = "CREATE TABLE t (a TEXT PRIMARY KEY) WITHOUT ROWID; INSERT INTO t VALUES ('x'), ('y');";
+  const { after } = await converge(t, setup, 'CREATE TABLE t (b INTEGER PRIMARY KEY DEFAULT -0.25)', { allowDestructive: true });
+  t.same(pick(after.rows['t'], 'b'), [{ b: 1 }, { b: 2 }]);
+  const { after: other } = await converge(t, setup, "CREATE TABLE t (b INTEGER PRIMARY KEY DEFAULT -0.25, c TEXT DEFAULT 'c')", { allowDestructive: true });
+  t.same(pick(other.rows['t'], 'b', 'c'), [{ b: 1, c: 'c' }, { b: 2, c: 'c' }]);
+});

@@ -59,6 +59,8 @@ const explicit: ReadonlyArray<readonly [string, string, string]> = [
   ['CHECK order and placement', 'CREATE TABLE t (a INT CHECK (a > 0) CHECK (a < 9))', 'CREATE TABLE t (a INT, CHECK (a < 9), CHECK (a > 0))'],
   ['an index COLLATE equal to the column\'s own', 'CREATE TABLE t (a TEXT, b TEXT COLLATE NOCASE); CREATE INDEX i ON t (a, b)',
     'CREATE TABLE t (a TEXT, b TEXT COLLATE NOCASE); CREATE INDEX i ON t (a COLLATE BINARY, b COLLATE nocase)'],
+  ['an expression index with COLLATE BINARY and ASC', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t (lower(a), a)',
+    'CREATE TABLE t (a TEXT); CREATE INDEX i ON t (lower(a) COLLATE BINARY ASC, a COLLATE binary)'],
   ['a generated expression with other operator spellings', 'CREATE TABLE t (a TEXT, b TEXT AS (a <> 1))', 'CREATE TABLE t (a TEXT, b TEXT AS (a != 1))'],
   ['redundant parentheses around one term', 'CREATE TABLE t (a INT CHECK (a BETWEEN 1 AND 2))', 'CREATE TABLE t (a INT CHECK ((a) BETWEEN (1) AND 2))'],
 ];
@@ -79,6 +81,9 @@ t.test('still a change: spellings that do mean something else', async (t) => {
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (a COLLATE NOCASE)'],
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (a) WHERE b > 0'],
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a, b)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (b, a)'],
+    ['CREATE TABLE t (a TEXT); CREATE INDEX i ON t (lower(a))', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t (lower(a) COLLATE NOCASE)'],
+    ['CREATE TABLE t (a TEXT); CREATE INDEX i ON t (lower(a))', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t (upper(a))'],
+    ['CREATE TABLE t (a TEXT); CREATE INDEX i ON t (a) WHERE a > \'x\'', 'CREATE TABLE t (a TEXT); CREATE INDEX i ON t (a) WHERE a > \'x\' COLLATE NOCASE'],
     ['CREATE TABLE t (a TEXT COLLATE NOCASE)', 'CREATE TABLE t (a TEXT)'],
     ['CREATE TABLE t (id INT PRIMARY KEY)', 'CREATE TABLE t (id INTEGER PRIMARY KEY)'],
     ["CREATE TABLE t (a TEXT DEFAULT 'x')", "CREATE TABLE t (a TEXT DEFAULT 'X')"],

@@ -786,47 +786,23 @@ export { find as findSpec, keyOf, stored as storedColumns };
  * passes while the rest of the generator keeps its full reach; FUZZ_ALL=1 puts them back.
  * Remove an entry as soon as its fix lands.
  */
-export type Finding = 'F2-index-binary' | 'F11' | 'F12';
+export type Finding = 'F12';
 
-/** Fixed (and so back in the committed runs): F1, F2 (all but index COLLATE BINARY), F3-F10. */
-export const OPEN_FINDINGS: ReadonlySet<Finding> = new Set<Finding>(['F2-index-binary', 'F11', 'F12']);
+/** Fixed (and so back in the committed runs): F1-F11. */
+export const OPEN_FINDINGS: ReadonlySet<Finding> = new Set<Finding>(['F12']);
 
 export function openFindings(): ReadonlySet<Finding> {
   return process.env['FUZZ_ALL'] === '1' ? new Set() : OPEN_FINDINGS;
 }
 
-/** The respellings of the open F2 entries stay plain. */
-export function withoutOpenSpellings(spelling: Spelling, open: ReadonlySet<Finding>): Spelling {
-  return {
-    ...spelling,
-    indexCollateBinary: open.has('F2-index-binary') ? false : spelling.indexCollateBinary,
-  };
-}
-
 const mapTables = (schema: SchemaSpec, f: (table: TableSpec) => TableSpec): SchemaSpec => ({ ...schema, tables: schema.tables.map(f) });
 
-/** Leaves out the current/desired pairs of the open findings F11 and F12 (see the findings file). */
+/** Leaves out the current/desired pairs of the open finding F12 (see the findings file). */
 export function withoutOpenPairs(
   pair: { readonly current: SchemaSpec; readonly desired: SchemaSpec; readonly destructive: boolean }, open: ReadonlySet<Finding>,
 ): { current: SchemaSpec; desired: SchemaSpec } {
-  let { current, desired } = pair;
-  const before = (name: string): TableSpec | undefined => find(current.tables, name);
-  // F11: a rebuild sharing no stored column with the old table copies the new key's default, which
-  // the rowid alias cannot hold; such a desired table keeps the old table's first stored column
-  if (open.has('F11')) {
-    desired = mapTables(desired, (table) => {
-      const old = before(table.name);
-      const shares = old !== undefined && stored(old).some((c) => find(table.columns, c.name)?.generated === null);
-      const first = old === undefined ? undefined : stored(old)[0];
-      const key = table.withoutRowid || keyOf(table).length !== 1 ? undefined : find(table.columns, keyOf(table)[0] as string);
-      const aliasWithDefault = key !== undefined && key.type.toUpperCase() === 'INTEGER' && key.defaultSql !== null
-        && !(table.pk.kind === 'rowid' && table.pk.desc);
-      if (old === undefined || shares || first === undefined || !aliasWithDefault) return table;
-      return find(table.columns, first.name) === undefined
-        ? { ...table, columns: [...table.columns, { ...first, unique: false }] }
-        : { ...table, columns: table.columns.map((c) => (sameName(c.name, first.name) ? { ...c, generated: null } : c)) };
-    });
-  }
+  let current = pair.current;
+  const desired = pair.desired;
   // F12: SQLite reads a VIRTUAL generated column without its affinity in INSERT … SELECT; a VIRTUAL
   // column that becomes stored is untyped in the current schema (no affinity to lose)
   if (open.has('F12')) {

@@ -668,8 +668,8 @@ const LEGITIMATE: ReadonlyArray<[string, RegExp]> = [
   ['key value', /would get new numbers|would change/i],
   ['unique', /UNIQUE constraint failed|PRIMARY KEY must be unique/i],
   ['check', /CHECK constraint failed/i],
-  ['not null', /NOT NULL constraint failed/i],
-  ['type', /cannot store|datatype mismatch/i],
+  ['not null', /NOT NULL constraint failed|Cannot add a NOT NULL column/i],
+  ['type', /cannot store|datatype mismatch|type mismatch on DEFAULT/i],
   ['foreign key', /foreign-key violations|FOREIGN KEY constraint failed|fk:/i],
   ['name taken by a kept table', /already exists|already an? (index|table) named/i],
 ];

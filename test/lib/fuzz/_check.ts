@@ -116,7 +116,7 @@ function rowidAlias(table: Table): string | null {
 function normColumn(column: Column, alias: string | null): unknown {
   return {
     name: fold(column.name),
-    type: column.type.replace(/\s+/g, ' ').toUpperCase(),
+    type: column.type.replace(/\s+/g, ' ').replace(/ ?\( ?/g, '(').replace(/ ?\) ?/g, ')').toUpperCase(),
     notNull: column.notNull && fold(column.name) !== alias,
     default: column.defaultSql === null || fold(column.defaultSql) === 'null' ? null : normExpr(column.defaultSql),
     pk: column.primaryKeyPosition,

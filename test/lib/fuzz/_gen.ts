@@ -521,6 +521,8 @@ export interface Spelling {
   readonly ifNotExists: boolean;
   readonly reverseClauses: boolean;
   readonly typeCase: 'upper' | 'lower';
+  /** `VARCHAR ( 10 )`, `DOUBLE   PRECISION`: spaces inside a type name. */
+  readonly typeSpacing: boolean;
   readonly identifierCase: 'as is' | 'swapped';
 }
 
@@ -528,7 +530,7 @@ export const PLAIN: Spelling = {
   keywordCase: 'upper', quote: 'double', space: 'single', notEqual: '<>', equal: '=', tableLevel: false,
   tableLevelCheck: false, collateBinary: false, indexCollateBinary: false, plusSign: false, notEqualElsewhere: '<>',
   explicitTarget: false, explicitAsc: false, defaultNull: false, ifNotExists: false, reverseClauses: false,
-  typeCase: 'upper', identifierCase: 'as is',
+  typeCase: 'upper', identifierCase: 'as is', typeSpacing: false,
 };
 
 export const spellingArb: fc.Arbitrary<Spelling> = fc.record({
@@ -550,6 +552,7 @@ export const spellingArb: fc.Arbitrary<Spelling> = fc.record({
   reverseClauses: fc.boolean(),
   typeCase: fc.constantFrom<Spelling['typeCase']>('upper', 'lower'),
   identifierCase: fc.constantFrom<Spelling['identifierCase']>('as is', 'swapped'),
+  typeSpacing: fc.boolean(),
 });
 
 const SQL_KEYWORDS = new Set(['select', 'order', 'desc', 'table', 'index', 'key', 'default', 'check', 'group', 'from']);
@@ -617,7 +620,8 @@ function generatedSql(w: Writer, kind: GeneratedKind, source: string): string {
 
 function typeSql(w: Writer, type: string): string {
   if (type === '') return '';
-  return w.s.typeCase === 'upper' ? type : type.toLowerCase();
+  const spaced = w.s.typeSpacing ? type.replace('(', ' ( ').replace(')', ' )').replace(' ', '   ').trim() : type;
+  return w.s.typeCase === 'upper' ? spaced : spaced.toLowerCase();
 }
 
 function keyOf(table: TableSpec): readonly string[] {

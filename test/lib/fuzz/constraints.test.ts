@@ -12,7 +12,7 @@ const config: GenConfig = {
 };
 
 t.test('fuzz: constraints', async (t) => {
-  const tally = await fuzz(t, 'constraints', caseArb(config), 3003, 110);
+  const tally = await fuzz(t, 'constraints', caseArb(config), 3003, 200);
   t.ok(tally.applied > tally.runs / 4, 'a good share of the cases applied a change');
   t.ok(tally.rows > 0, 'rows were compared');
 });

@@ -12,7 +12,7 @@ const config: GenConfig = {
 };
 
 t.test('fuzz: keys', async (t) => {
-  const tally = await fuzz(t, 'keys', caseArb(config, 8), 2002, 120);
+  const tally = await fuzz(t, 'keys', caseArb(config, 8), 2002, 200);
   t.ok(tally.applied > tally.runs / 4, 'a good share of the cases applied a change');
   t.ok(Object.keys(tally.refused).length > 0, 'some changes were refused for what the rows hold');
 });

@@ -12,6 +12,6 @@ const config: GenConfig = {
 };
 
 t.test('fuzz: indexes, views, triggers, names changing kind', async (t) => {
-  const tally = await fuzz(t, 'objects', caseArb(config), 4004, 120);
+  const tally = await fuzz(t, 'objects', caseArb(config), 4004, 200);
   t.ok(tally.applied > tally.runs / 4, 'a good share of the cases applied a change');
 });

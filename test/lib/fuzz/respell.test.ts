@@ -9,6 +9,6 @@ import { FULL } from './_gen.js';
 import { fuzz, respellArb } from './_run.js';
 
 t.test('fuzz: a respelled schema is the same schema', async (t) => {
-  const tally = await fuzz(t, 'respell', respellArb(FULL, 3), 5005, 150);
+  const tally = await fuzz(t, 'respell', respellArb(FULL, 3), 5005, 200);
   t.equal(tally.inSync, tally.runs, 'every respelling planned nothing');
 });

@@ -76,8 +76,7 @@ function comment(sql: string, start: number, kind: Comment['kind'], body: string
 }
 
 /**
- * Splits a script at top-level semicolons, as `splitStatements` does (a trigger body's semicolons
- * sit between BEGIN and END), keeping each statement's tokens, offsets and line. Throws
+ * Splits a script at top-level semicolons (a trigger body's semicolons sit between BEGIN and END), keeping each statement's tokens, offsets and line. Throws
  * SqlSyntaxError (with its offset) when the text does not tokenize.
  */
 export function splitScript(sql: string): Script {
@@ -123,4 +122,9 @@ export function splitScript(sql: string): Script {
   }
   close(tokens.length);
   return { statements, comments, lineAt };
+}
+
+/** The statements' texts alone (setting up test databases, replaying a script by hand). */
+export function splitStatements(sql: string): string[] {
+  return splitScript(sql).statements.map((statement) => statement.text);
 }

@@ -264,39 +264,3 @@ export function quoteString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/**
- * Splits a script into statements at top-level semicolons. A trigger body's semicolons sit between
- * BEGIN and END, so CREATE TRIGGER … BEGIN … END counts as one statement.
- */
-export function splitStatements(sql: string): string[] {
-  const tokens = tokenize(sql);
-  const statements: string[] = [];
-  let start: number | undefined;
-  let inTriggerBody = false;
-  let isTrigger = false;
-  let caseDepth = 0;
-  for (const [i, token] of tokens.entries()) {
-    if (start === undefined) {
-      if (token.text === ';') continue;
-      start = token.start;
-      isTrigger = false;
-      inTriggerBody = false;
-    }
-    if (isWord(token, 'TRIGGER') && isWord(tokens[i - 1], 'CREATE', 'TEMP', 'TEMPORARY')) isTrigger = true;
-    if (isTrigger && isWord(token, 'BEGIN')) inTriggerBody = true;
-    if (inTriggerBody && isWord(token, 'CASE')) caseDepth++;
-    if (inTriggerBody && isWord(token, 'END')) {
-      if (caseDepth > 0) caseDepth--;
-      else inTriggerBody = false;
-    }
-    if (token.text === ';' && !inTriggerBody) {
-      statements.push(sql.slice(start, token.start).trim());
-      start = undefined;
-    }
-  }
-  if (start !== undefined) {
-    const rest = sql.slice(start).trim();
-    if (rest.length > 0) statements.push(rest);
-  }
-  return statements;
-}

@@ -16,7 +16,7 @@ import { plan as makePlan, type Plan, type PlanOptions } from '../../lib/diff.js
 import { introspect } from '../../lib/introspect.js';
 import type { DatabaseSchema } from '../../lib/model.js';
 import { readSchemaSnapshot } from '../../lib/snapshot.js';
-import { splitStatements } from '../../lib/sql/tokens.js';
+import { splitStatements } from '../../lib/sql/statements.js';
 
 export interface TestDb {
   readonly client: Client;

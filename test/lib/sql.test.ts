@@ -6,7 +6,8 @@ import t from 'tap';
 import { definitionKey, mentionsAny } from '../../lib/compare.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { parseCreateTable } from '../../lib/sql/create-table.js';
-import { canonicalExpression, canonicalSql, quoteIdentifier, SqlSyntaxError, splitStatements, tokenize } from '../../lib/sql/tokens.js';
+import { splitStatements } from '../../lib/sql/statements.js';
+import { canonicalExpression, canonicalSql, quoteIdentifier, SqlSyntaxError, tokenize } from '../../lib/sql/tokens.js';
 
 t.test('tokenize: strings, quoted names, blobs, numbers, comments, operators', async (t) => {
   const tokens = tokenize(`SELECT 'it''s', "a ""b""", [c d], \`e\`, x'0A', 1.5e3, .5, 0x1F, ?1, :name -- comment ;

@@ -20,7 +20,8 @@ import { introspect } from '../../../lib/introspect.js';
 import type { Column, DatabaseSchema, Table } from '../../../lib/model.js';
 import { syncToSchema } from '../../../lib/sync.js';
 import { parseCreateTable } from '../../../lib/sql/create-table.js';
-import { splitStatements, tokenize } from '../../../lib/sql/tokens.js';
+import { splitStatements } from '../../../lib/sql/statements.js';
+import { tokenize } from '../../../lib/sql/tokens.js';
 import { tempDb } from '../_support.js';
 import {
   findSpec, keyOf, parentKey, PLAIN, render, storedColumns, type Cell, type RowsSpec, type SchemaSpec, type Spelling, type TableSpec,

@@ -10,7 +10,7 @@ import { createClient } from '@libsql/client';
 import { loadDesiredSchema } from '../../../lib/desired.js';
 import { plan as makePlan } from '../../../lib/diff.js';
 import { introspect } from '../../../lib/introspect.js';
-import { splitStatements } from '../../../lib/sql/tokens.js';
+import { splitStatements } from '../../../lib/sql/statements.js';
 import { syncToSchema } from '../../../lib/sync.js';
 
 const [currentPath, desiredPath, mode] = process.argv.slice(2);

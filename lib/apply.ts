@@ -15,6 +15,7 @@
  */
 import { LibsqlBatchError, LibsqlError, type Client, type InStatement } from '@libsql/client';
 import { auditWrites, type AuditRecord } from './audit.js';
+import { REBUILD_PREFIX } from './plan/common.js';
 import type { Plan, Step } from './steps.js';
 
 /** The state of the audit table that the plan was made against. */
@@ -77,6 +78,15 @@ export function batchStatements(plan: Plan, audit: AuditRecord | null, state: Au
   return [...preamble(audit, state, plan.steps.length).statements, ...plan.steps.map((step) => step.sql)];
 }
 
+/**
+ * SQLite's words without what only the engine knows: the driver repeats the code
+ * (`SQLITE_CONSTRAINT: SQLITE_CONSTRAINT: …`) and a rebuild's constraint failures name the
+ * temporary table (`_schema_sync_new_notes.body`) where the caller knows `notes.body`.
+ */
+function sqliteMessage(error: LibsqlError): string {
+  return error.message.replace(/^(SQLITE_[A-Z_]+): \1: /, '$1: ').replaceAll(REBUILD_PREFIX, '');
+}
+
 export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord | null, state: AuditState): Promise<void> {
   const { statements: guards, cookieAt } = preamble(audit, state, plan.steps.length);
   try {
@@ -90,13 +100,13 @@ export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord |
     if (index !== null && index < guards.length) {
       const raced = /UNIQUE|PRIMARY|already exists/i.test(error.message);
       throw new ApplyError(
-        raced ? 'another process changed this database while the plan was made' : `cannot write the audit row: ${error.message}`,
+        raced ? 'another process changed this database while the plan was made' : `cannot write the audit row: ${sqliteMessage(error)}`,
         raced ? 'conflict' : 'failed', null, null, null, error.code,
       );
     }
     const stepIndex = index === null ? null : index - guards.length;
     const step = stepIndex === null ? null : plan.steps[stepIndex] ?? null;
     const where = step === null ? '' : ` at step ${(stepIndex ?? 0) + 1} (${step.kind} ${step.object}: ${step.reason})`;
-    throw new ApplyError(`${error.message}${where}`, 'failed', step?.sql ?? null, stepIndex, step, error.code);
+    throw new ApplyError(`${sqliteMessage(error)}${where}`, 'failed', step?.sql ?? null, stepIndex, step, error.code);
   }
 }

@@ -16,7 +16,7 @@ import semver from 'semver';
 import { applyPlan, ApplyError } from '../apply.js';
 import { readVersionState, type RecordedVersion } from '../audit.js';
 import { plan as makePlan, type Plan } from '../diff.js';
-import { introspect } from '../introspect.js';
+import { readSchemaSnapshot } from '../snapshot.js';
 import type { SyncTarget as EngineTarget } from '../sync.js';
 
 export type FleetOutcome =
@@ -127,6 +127,9 @@ export function settledByVersion(recorded: RecordedVersion | null, target: SyncT
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
+/** Tries per database when other appliers keep changing it. */
+const MAX_ATTEMPTS = 3;
+
 export async function syncOne(name: string, client: Client, target: SyncTarget, cache: PlanCache): Promise<DatabaseResult> {
   const started = performance.now();
   const to = target.engine.version;
@@ -145,8 +148,15 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
       const planKey = `${from ?? '-'}|${recorded?.checksum ?? '-'}|${fingerprint}`;
       let plan = cache.peek(planKey);
       if (plan === undefined) {
-        const actual = await introspect(client);
-        plan = cache.get(planKey, () => makePlan(actual, target.engine.desired, { ...target.engine.planOptions(from), allowDestructive: target.allowDestructive }));
+        // The plan is shared by every database of this fingerprint, so it must be made from the
+        // schema the fingerprint saw: an applier committing in between (the schema cookie moved)
+        // would otherwise cache an empty plan under the old fingerprint for every other database.
+        const snapshot = await readSchemaSnapshot(client);
+        if (snapshot.schemaCookie !== schemaCookie) {
+          if (attempt < MAX_ATTEMPTS) continue;
+          return done({ from, outcome: 'failed', statements: 0, error: { code: 'CONCURRENT_CHANGE', message: 'the schema kept changing while it was read' } });
+        }
+        plan = cache.get(planKey, () => makePlan(snapshot.schema, target.engine.desired, { ...target.engine.planOptions(from), allowDestructive: target.allowDestructive }));
       }
       if (target.dryRun) return done({ from, outcome: 'planned', statements: plan.steps.length, planKey });
       const appliedAt = (target.now?.() ?? new Date()).toISOString();
@@ -169,7 +179,7 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
         // Lost a race (the audit row, or DDL under the plan): the winner usually applied this very version.
         const now = await readVersionState(client);
         if (target.engine.standing(now.recorded).kind === 'current') return done({ from, outcome: 'up_to_date', statements: 0, raced: true });
-        if (attempt >= 3) {
+        if (attempt >= MAX_ATTEMPTS) {
           return done({ from, outcome: 'failed', statements: 0, error: { code: 'CONCURRENT_CHANGE', message: error.message } });
         }
       }

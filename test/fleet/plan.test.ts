@@ -159,5 +159,5 @@ t.test('usage errors exit 2', async (t) => {
   t.equal((await stateOf(fleet.paths[0] as string, fleet.registry)).version, '1.0.0', 'nothing was touched');
   const turso = await runSyncAll([], { SCHEMA_DIR: schemaDir, DB_PROVIDER: 'turso' });
   t.equal(turso.code, 2);
-  t.match(turso.err, /Turso/);
+  t.match(turso.err, /DB_PROVIDER=turso needs TURSO_API_TOKEN/);
 });

@@ -296,3 +296,26 @@ export async function scriptFacts(sql: string): Promise<SchemaFacts> {
     client.close();
   }
 }
+
+/** A scratch directory for one test file: numbered database files and named schema files in it. */
+export function scratch(prefix: string, teardown: (fn: () => void) => void): {
+  readonly dir: string;
+  newDb(): { path: string; url: string };
+  schemaFile(name: string, sql: string): string;
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  teardown(() => rmSync(dir, { recursive: true, force: true }));
+  let counter = 0;
+  return {
+    dir,
+    newDb() {
+      const path = join(dir, `db-${counter++}.db`);
+      return { path, url: `file:${path}` };
+    },
+    schemaFile(name, sql) {
+      const file = join(dir, name);
+      writeFileSync(file, sql);
+      return file;
+    },
+  };
+}

@@ -6,32 +6,19 @@
  * streams); `run` calls the same entry function in-process, for the checks that do not depend on
  * the process, so the file stays fast on a loaded machine.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { createClient } from '@libsql/client';
 import semver from 'semver';
 import { loadRegistry } from '../../schema/registry.js';
-import { cli, parseJson, snapshot } from './_cli.js';
+import { cli, parseJson, scratch, snapshot } from './_cli.js';
 import { cliInProcess as run } from './_in-process.js';
 
-const work = mkdtempSync(join(tmpdir(), 'schema-sync-contract-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const { dir: work, newDb, schemaFile } = scratch('schema-sync-contract-', (fn) => t.teardown(fn));
 /** The built-in registry, whatever the environment running the tests says. */
 const builtIn = { SCHEMA_DIR: undefined };
 
-let counter = 0;
-function newDb(): { path: string; url: string } {
-  const path = join(work, `db-${counter++}.db`);
-  return { path, url: `file:${path}` };
-}
-
-function schemaFile(name: string, sql: string): string {
-  const file = join(work, name);
-  writeFileSync(file, sql);
-  return file;
-}
 
 t.jobs = 2;
 

@@ -3,28 +3,15 @@
  * `run(argv, io)` the binary calls: plan --check, plan --from/--to, inspect --sql, the one-line
  * summary, and what a failure says. Databases are real libSQL files in a temp dir.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { createClient } from '@libsql/client';
 import { cliInProcess as cli } from './_in-process.js';
-import { parseJson, schemaFacts, snapshot } from './_cli.js';
+import { parseJson, schemaFacts, scratch, snapshot } from './_cli.js';
 
-const work = mkdtempSync(join(tmpdir(), 'schema-sync-gate-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const { dir: work, newDb, schemaFile } = scratch('schema-sync-gate-', (fn) => t.teardown(fn));
 
-let counter = 0;
-function newDb(): { path: string; url: string } {
-  const path = join(work, `db-${counter++}.db`);
-  return { path, url: `file:${path}` };
-}
-
-function schemaFile(name: string, sql: string): string {
-  const file = join(work, name);
-  writeFileSync(file, sql);
-  return file;
-}
 
 async function checkDatabase(t: Test, url: string): Promise<void> {
   const client = createClient({ url });

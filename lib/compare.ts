@@ -4,7 +4,7 @@
  */
 import type { Column, ForeignKey, Index, IndexColumn, Table } from './model.js';
 import { foldName } from './model.js';
-import { memoByText } from './sql/memo.js';
+import { memoByObject, memoByText } from './sql/memo.js';
 import { canonicalExpression, canonicalTokens, closingParen, isWord, quoteString, tokenize } from './sql/tokens.js';
 
 /**
@@ -24,16 +24,7 @@ function canonicalDefault(sql: string): string {
  * A column apart from its CHECKs (compared per table: inline or table-level, a CHECK is the same
  * constraint). `DEFAULT NULL` is no default, `COLLATE BINARY` the default collation.
  */
-const columnKeys = new WeakMap<Column, string>();
-
-export function columnKey(column: Column): string {
-  let key = columnKeys.get(column);
-  if (key === undefined) {
-    key = columnKeyOf(column);
-    columnKeys.set(column, key);
-  }
-  return key;
-}
+export const columnKey: (column: Column) => string = memoByObject(columnKeyOf);
 
 function columnKeyOf(column: Column): string {
   const defaultSql = column.defaultSql === null ? null : canonicalDefault(column.defaultSql);
@@ -126,16 +117,7 @@ export function mentionsAny(sql: string, foldedNames: ReadonlySet<string>): bool
  * and collation as the pragmas report them (so `ASC`, a `COLLATE` equal to the column's own and
  * quoting change nothing) and its WHERE clause. An index over expressions is compared by its text.
  */
-const indexKeys = new WeakMap<Index, string>();
-
-export function indexKey(index: Index): string {
-  let key = indexKeys.get(index);
-  if (key === undefined) {
-    key = indexKeyOf(index);
-    indexKeys.set(index, key);
-  }
-  return key;
-}
+export const indexKey: (index: Index) => string = memoByObject(indexKeyOf);
 
 function indexKeyOf(index: Index): string {
   if (index.sql === null) return '';

@@ -2,6 +2,7 @@
 import type { DatabaseSchema, ForeignKey, Table } from '../model.js';
 import { findByName, foldName } from '../model.js';
 import { columnDefinitionParts } from '../sql/create-table.js';
+import { memoByObject } from '../sql/memo.js';
 import { isWord, tokenize } from '../sql/tokens.js';
 import type { Step, StepKind } from '../steps.js';
 
@@ -34,16 +35,7 @@ export function checkColumns(check: string, table: Table): string[] {
 }
 
 /** The column that is the table's rowid (an INTEGER PRIMARY KEY), if any. */
-export const rowidAliases = new WeakMap<Table, { readonly alias: string | undefined }>();
-
-export function rowidAlias(table: Table): string | undefined {
-  let known = rowidAliases.get(table);
-  if (known === undefined) {
-    known = { alias: rowidAliasOf(table) };
-    rowidAliases.set(table, known);
-  }
-  return known.alias;
-}
+export const rowidAlias: (table: Table) => string | undefined = memoByObject(rowidAliasOf);
 
 export function rowidAliasOf(table: Table): string | undefined {
   if (table.withoutRowid || table.primaryKey.length !== 1) return undefined;

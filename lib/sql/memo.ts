@@ -14,3 +14,19 @@ export function memoByText<T>(fn: (text: string) => T, limit = 50_000): (text: s
     return value;
   };
 }
+
+/**
+ * Memoises a pure function of one (immutable) model object by identity: a planner pass asks for
+ * the same column's, index's or table's derived key many times. Entries go with their objects.
+ */
+export function memoByObject<K extends object, T>(fn: (key: K) => T): (key: K) => T {
+  const cache = new WeakMap<K, { readonly value: T }>();
+  return (key: K): T => {
+    let known = cache.get(key);
+    if (known === undefined) {
+      known = { value: fn(key) };
+      cache.set(key, known);
+    }
+    return known.value;
+  };
+}

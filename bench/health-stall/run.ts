@@ -16,20 +16,12 @@ import { createClient } from '@libsql/client';
 import { buildApp } from '../../app.js';
 import { databaseNameFor } from '../../lib/naming.js';
 import { loadConfig } from '../../plugins/config.js';
+import { ITEMS_V1 as V1, ITEMS_V2 as V2 } from './fixture.js';
 
 const ROWS = Number(process.env['ROWS'] ?? 200_000);
 const TARGET_RATIO = Number(process.env['TARGET_RATIO'] ?? 0.25);
 const SECRET = 'bench-health-stall-secret-0123456789';
 
-const V1 = `-- description: items
-CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX items_name ON items (name);
-`;
-// A CHECK on an existing column: SQLite cannot ALTER that in, so the table is rebuilt.
-const V2 = `-- description: qty checked
-CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL DEFAULT 0 CHECK (qty >= 0));
-CREATE INDEX items_name ON items (name);
-`;
 
 interface ModeResult {
   readonly mode: 'event-loop' | 'thread';

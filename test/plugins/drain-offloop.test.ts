@@ -13,17 +13,9 @@ import { buildApp } from '../../app.js';
 import { databaseNameFor } from '../../lib/naming.js';
 import { loadConfig } from '../../plugins/config.js';
 import { tempDir, TEST_SECRET } from '../helpers/app.js';
+import { ITEMS_V1 as V1, ITEMS_V2 as V2 } from '../../bench/health-stall/fixture.js';
 
 const ROWS = 200_000;
-const V1 = `-- description: items
-CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX items_name ON items (name);
-`;
-// A CHECK on an existing column cannot be ALTERed in: the table is rebuilt.
-const V2 = `-- description: qty checked
-CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL DEFAULT 0 CHECK (qty >= 0));
-CREATE INDEX items_name ON items (name);
-`;
 
 /** A DATA_DIR with user "big" at 1.0.0 holding ROWS rows, and a SCHEMA_DIR at 1.1.0. */
 async function fixture(t: Test): Promise<{ dataDir: string; schemaDir: string; dbUrl: string }> {

@@ -7,16 +7,13 @@
  *
  *   npm run bench:health-stall            # ROWS=200000 TARGET_RATIO=0.25
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { createClient } from '@libsql/client';
 import { buildApp } from '../../app.js';
-import { databaseNameFor } from '../../lib/naming.js';
 import { loadConfig } from '../../plugins/config.js';
-import { ITEMS_V1 as V1, ITEMS_V2 as V2 } from './fixture.js';
+import { prepareItems } from './fixture.js';
 
 const ROWS = Number(process.env['ROWS'] ?? 200_000);
 const TARGET_RATIO = Number(process.env['TARGET_RATIO'] ?? 0.25);
@@ -33,31 +30,10 @@ interface ModeResult {
   readonly loop_delay_max_ms: number;
 }
 
-async function prepare(root: string): Promise<{ dataDir: string; v2: string }> {
-  const v1 = join(root, 'v1');
-  const v2 = join(root, 'v2');
-  mkdirSync(v1);
-  mkdirSync(v2);
-  writeFileSync(join(v1, '1.0.0.sql'), V1);
-  writeFileSync(join(v2, '1.0.0.sql'), V1);
-  writeFileSync(join(v2, '1.1.0.sql'), V2);
-  const dataDir = join(root, 'data');
-  const app = await buildApp({ config: loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET, SCHEMA_DIR: v1, DOCS: 'false', SYNC_THREADS: '0' }), logger: false });
-  for (const user of ['big', 'small']) {
-    const res = await app.inject({ method: 'POST', url: '/api/user/initialize', headers: { authorization: `Bearer ${app.jwt.sign({ sub: user })}` }, payload: { email: 'a@example.com', user_id: user } });
-    if (res.statusCode !== 200) throw new Error(res.body);
-  }
-  await app.close();
-  const client = createClient({ url: pathToFileURL(join(dataDir, `${databaseNameFor('big')}.db`)).href });
-  await client.execute(`INSERT INTO items (name, qty) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS}) SELECT 'item-' || i, i % 100 FROM n`);
-  client.close();
-  return { dataDir, v2 };
-}
-
 async function measure(mode: ModeResult['mode']): Promise<ModeResult> {
   const root = mkdtempSync(join(tmpdir(), 'schema-sync-stall-'));
   try {
-    const { dataDir, v2 } = await prepare(root);
+    const { dataDir, schemaDir: v2 } = await prepareItems(root, { users: ['big', 'small'], rows: ROWS, secret: SECRET });
     const app = await buildApp({
       config: loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET, SCHEMA_DIR: v2, DOCS: 'false', SYNC_THREADS: mode === 'thread' ? '1' : '0', SYNC_THREAD_MIN_BYTES: '0' }),
       logger: false,

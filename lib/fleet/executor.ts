@@ -35,7 +35,7 @@ export interface Lane {
   close(): Promise<void>;
 }
 
-function targetOf(settings: LaneSettings): SyncTarget {
+function rolloutTarget(settings: LaneSettings): SyncTarget {
   return {
     engine: targetFromVersions(settings.versions, settings.to),
     latest: settings.latest,
@@ -58,7 +58,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** The work of one lane, wherever it runs: open, sync, close. */
 export function createSyncer(settings: LaneSettings): { run(db: FleetDatabase): Promise<LaneOutput>; cache: PlanCache } {
-  const target = targetOf(settings);
+  const target = rolloutTarget(settings);
   const cache = new PlanCache();
   const seen = new Set<string>();
   return {
@@ -190,7 +190,7 @@ const PIPELINE = 2;
  * lane keeps syncing on the main thread until its worker has loaded, then hands its databases to it.
  */
 export function threadLanes(settings: LaneSettings, threads: number): Lane[] {
-  const target = targetOf(settings);
+  const target = rolloutTarget(settings);
   const workers = Array.from({ length: threads }, () => new WorkerHandle(settings));
   const main = createSyncer(settings);
   let escalated = false;

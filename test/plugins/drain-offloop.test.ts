@@ -4,39 +4,19 @@
  * as long as the sync took: ~1 s measured, see bench/health-stall). And a close while that sync
  * runs waits for it: the sign-in is answered, the database is at the new version, whole.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createClient } from '@libsql/client';
 import t, { type Test } from 'tap';
 import { buildApp } from '../../app.js';
-import { databaseNameFor } from '../../lib/naming.js';
 import { loadConfig } from '../../plugins/config.js';
 import { tempDir, TEST_SECRET } from '../helpers/app.js';
-import { ITEMS_V1 as V1, ITEMS_V2 as V2 } from '../../bench/health-stall/fixture.js';
+import { prepareItems } from '../../bench/health-stall/fixture.js';
 
 const ROWS = 200_000;
 
 /** A DATA_DIR with user "big" at 1.0.0 holding ROWS rows, and a SCHEMA_DIR at 1.1.0. */
 async function fixture(t: Test): Promise<{ dataDir: string; schemaDir: string; dbUrl: string }> {
-  const root = tempDir(t, 'schema-sync-offloop-');
-  const v1 = join(root, 'v1');
-  const schemaDir = join(root, 'v2');
-  mkdirSync(v1);
-  mkdirSync(schemaDir);
-  writeFileSync(join(v1, '1.0.0.sql'), V1);
-  writeFileSync(join(schemaDir, '1.0.0.sql'), V1);
-  writeFileSync(join(schemaDir, '1.1.0.sql'), V2);
-  const dataDir = join(root, 'data');
-  const old = await buildApp({ config: loadConfig({ DATA_DIR: dataDir, JWT_SECRET: TEST_SECRET, SCHEMA_DIR: v1, DOCS: 'false' }), logger: false });
-  const res = await old.inject({ method: 'POST', url: '/api/user/initialize', headers: { authorization: `Bearer ${old.jwt.sign({ sub: 'big' })}` }, payload: { email: 'a@example.com', user_id: 'big' } });
-  await old.close();
-  if (res.statusCode !== 200) throw new Error(res.body);
-  const dbUrl = pathToFileURL(join(dataDir, `${databaseNameFor('big')}.db`)).href;
-  const client = createClient({ url: dbUrl });
-  await client.execute(`INSERT INTO items (name, qty) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS}) SELECT 'item-' || i, i % 100 FROM n`);
-  client.close();
-  return { dataDir, schemaDir, dbUrl };
+  const { dataDir, schemaDir, bigUrl } = await prepareItems(tempDir(t, 'schema-sync-offloop-'), { users: ['big'], rows: ROWS, secret: TEST_SECRET });
+  return { dataDir, schemaDir, dbUrl: bigUrl };
 }
 
 async function checkMigrated(t: Test, dbUrl: string): Promise<void> {

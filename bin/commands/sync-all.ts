@@ -43,7 +43,7 @@ const HELP: ReadonlyArray<readonly [string, string]> = [
   ['--max-failures <F>', 'sync-all: stop dispatching after F failures (default: never stop)'],
   ['--shard <i/n>', 'sync-all: only shard i of n (stable hash of the name; 0 ≤ i < n)'],
   ['--concurrency <N>', 'sync-all: databases in flight (default: CPU cores)'],
-  ['--lanes threads|async', 'sync-all: worker threads (default for file: databases) or async lanes'],
+  ['--lanes processes|threads|async', 'sync-all: child processes (default for file: databases), worker threads, or async lanes'],
   ['--dry-run', 'sync-all: print the plans grouped by schema; change nothing'],
   ['--report <file.json>', 'sync-all: per database from, to, statements, duration, outcome, error'],
   ['--metrics-file <path>', 'sync-all: write Prometheus text-format counters (textfile collector)'],
@@ -88,7 +88,9 @@ function readOptions(values: OptionValues, io: Io): SyncAllOptions {
     throw new UsageError((error as Error).message);
   }
   const lanes = stringOption(values, 'lanes');
-  if (lanes !== undefined && lanes !== 'threads' && lanes !== 'async') throw new UsageError(`--lanes must be threads or async, not "${lanes}"`);
+  if (lanes !== undefined && lanes !== 'processes' && lanes !== 'threads' && lanes !== 'async') {
+    throw new UsageError(`--lanes must be processes, threads or async, not "${lanes}"`);
+  }
   return {
     dataDir,
     to: stringOption(values, 'to'),
@@ -181,7 +183,9 @@ async function databaseSource(options: SyncAllOptions, io: Io): Promise<{ source
     if (dir === null || !dir.isDirectory()) throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
     return { source: localDirectorySource(options.dataDir), close: async () => undefined };
   }
-  if (options.lanes === 'threads') throw new UsageError('--lanes threads is for file: databases; Turso databases sync on async lanes', false);
+  if (options.lanes === 'threads' || options.lanes === 'processes') {
+    throw new UsageError(`--lanes ${options.lanes} is for file: databases; Turso databases sync on async lanes`, false);
+  }
   let config;
   try {
     // A fleet run serves no tokens: the JWT settings production insists on do not apply here.

@@ -1,9 +1,11 @@
 /**
  * Lanes that sync one database at a time each. An embedded (file:) database runs its queries on
- * the calling thread, so async concurrency over files uses one core; thread lanes each own a
- * worker thread and use every core. Remote databases spend their time waiting on the network, so
- * async lanes on the main thread suffice there.
+ * the calling thread, so async concurrency over files uses one core; worker lanes each feed a
+ * worker of their own (a child process by default, or a thread) and use every core. Remote
+ * databases spend their time waiting on the network, so async lanes on the main thread suffice.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createClient, type Client } from '@libsql/client';
 import type { SchemaVersion } from '../target.js';
@@ -102,71 +104,143 @@ interface WorkerReply {
   readonly error?: string;
 }
 
+/** What a lane's worker receives: the settings once (child processes only), then databases. */
+export type WorkerRequest = { readonly settings: LaneSettings } | { readonly id: number; readonly db: FleetDatabase };
+
 /** The worker's module sits beside this one, with this module's extension (.ts under tsx, .js built). */
 function workerUrl(): URL {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   return new URL(`./worker${ext}`, import.meta.url);
 }
 
+/** A started worker, thread or process: requests go in, replies and the end come out. */
+interface WorkerChannel {
+  send(request: WorkerRequest): void;
+  stop(): Promise<void>;
+}
+
+interface ChannelEvents {
+  message(reply: WorkerReply | 'ready'): void;
+  /** The worker died or could not start; every request in flight is lost. */
+  ended(error: Error): void;
+}
+
 /**
  * Worker threads do not inherit the loader hooks of `node --import tsx`; when this module runs as
  * TypeScript, the worker registers tsx itself before importing its module.
  */
-function spawnWorker(settings: LaneSettings): Worker {
+function startThread(settings: LaneSettings, events: ChannelEvents): WorkerChannel {
   const url = workerUrl();
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: settings });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: settings });
+  let worker: Worker;
+  if (url.pathname.endsWith('.ts')) {
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+    worker = new Worker(boot, { eval: true, workerData: settings });
+  } else {
+    worker = new Worker(url, { workerData: settings });
+  }
+  worker.on('message', events.message);
+  worker.on('error', events.ended);
+  worker.on('exit', (code) => events.ended(new Error(`sync worker exited with code ${code}`)));
+  return {
+    send: (request) => worker.postMessage(request),
+    stop: async () => { await worker.terminate(); },
+  };
 }
 
 /**
- * One worker thread, started on first use, serving requests by id so that several lanes can keep
- * it busy: while it syncs one database the next is already queued, and it never waits on the main
- * thread between two.
+ * Flags a child inherits from this process (`--import tsx` under TypeScript), minus debugger
+ * flags, whose port only one process can hold. `--expose-gc` lets the child collect closed
+ * connections (see lib/fleet/worker.ts).
+ */
+function childExecArgv(): string[] {
+  return [...process.execArgv.filter((flag) => !/^--inspect/.test(flag)), '--expose-gc'];
+}
+
+/**
+ * A child process: its SQLite is its own. In one process, SQLite's global mutexes (memory
+ * accounting, the unix VFS's open-file list) serialise the many small calls a migration makes, so
+ * a second worker thread adds CPU time but no speed (measured in bench/fleet). The child keeps
+ * stdout to itself and shares stderr; it exits when this process goes away (see worker.ts).
+ */
+function startProcess(settings: LaneSettings, events: ChannelEvents): WorkerChannel {
+  const child: ChildProcess = fork(fileURLToPath(workerUrl()), [], {
+    execArgv: childExecArgv(),
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  let exited = false;
+  child.on('message', (reply: WorkerReply | 'ready') => events.message(reply));
+  // A send to a process that just died fails here, possibly before its exit is seen.
+  child.on('error', (error) => events.ended(new Error(`sync worker process is gone (${error.message})`)));
+  child.on('exit', (code, signal) => {
+    exited = true;
+    events.ended(new Error(`sync worker process exited (${signal ?? `code ${code}`})`));
+  });
+  child.send({ settings } satisfies WorkerRequest);
+  return {
+    send: (request) => { child.send(request); },
+    stop: async () => {
+      if (exited) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.disconnect();
+      await gone;
+    },
+  };
+}
+
+export type WorkerKind = 'process' | 'thread';
+
+/**
+ * One worker, started on first use, serving requests by id so that several lanes can keep it busy:
+ * while it syncs one database the next is already queued, and it never waits on the main thread
+ * between two.
  */
 class WorkerHandle {
-  #worker: Worker | null = null;
+  #channel: WorkerChannel | null = null;
   #nextId = 0;
-  /** Whether the thread has loaded its modules and takes work. */
+  /** Whether the worker has loaded its modules and takes work. */
   ready = false;
   readonly #pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
   plans = 0;
 
-  constructor(private readonly settings: LaneSettings) {}
+  constructor(private readonly settings: LaneSettings, private readonly kind: WorkerKind) {}
 
-  #start(): Worker {
-    const made = spawnWorker(this.settings);
-    const failAll = (error: Error): void => {
-      if (this.#worker === made) this.#worker = null;
-      for (const waiter of this.#pending.values()) waiter.reject(error);
-      this.#pending.clear();
+  #start(): WorkerChannel {
+    const events: ChannelEvents = {
+      message: (reply) => {
+        if (reply === 'ready') {
+          this.ready = true;
+          return;
+        }
+        const waiter = this.#pending.get(reply.id);
+        this.#pending.delete(reply.id);
+        waiter?.resolve(reply);
+      },
+      ended: (error) => {
+        // Once per worker: a dead process reports both its failed send and its exit.
+        if (this.#channel !== made) return;
+        this.#channel = null;
+        this.ready = false;
+        for (const waiter of this.#pending.values()) waiter.reject(error);
+        this.#pending.clear();
+      },
     };
-    made.on('message', (reply: WorkerReply | 'ready') => {
-      if (reply === 'ready') {
-        this.ready = true;
-        return;
-      }
-      const waiter = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      waiter?.resolve(reply);
-    });
-    made.on('error', failAll);
-    made.on('exit', (code) => failAll(new Error(`sync worker exited with code ${code}`)));
+    const made = this.kind === 'process' ? startProcess(this.settings, events) : startThread(this.settings, events);
     return made;
   }
 
   start(): void {
-    this.#worker ??= this.#start();
+    this.#channel ??= this.#start();
   }
 
   async run(db: FleetDatabase): Promise<LaneOutput> {
-    this.#worker ??= this.#start();
-    const worker = this.#worker;
+    this.#channel ??= this.#start();
+    const channel = this.#channel;
     const id = this.#nextId++;
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, db });
+      channel.send({ id, db });
     });
     this.plans = reply.plans;
     if (reply.output === undefined) throw new Error(reply.error ?? 'sync worker sent no result');
@@ -174,9 +248,9 @@ class WorkerHandle {
   }
 
   async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = null;
-    if (worker !== null) await worker.terminate();
+    const channel = this.#channel;
+    this.#channel = null;
+    if (channel !== null) await channel.stop();
   }
 }
 
@@ -184,18 +258,18 @@ class WorkerHandle {
 const PIPELINE = 2;
 
 /**
- * Worker-thread lanes that cost nothing until needed. Until one database needs more than its
- * version read, the main thread reads version rows itself, so a rollout with nothing to do (a
- * re-run) never starts a thread. The first database that needs work starts every worker; each
- * lane keeps syncing on the main thread until its worker has loaded, then hands its databases to it.
+ * Worker lanes that cost nothing until needed. Until one database needs more than its version
+ * read, the main thread reads version rows itself, so a rollout with nothing to do (a re-run)
+ * never starts a worker. The first database that needs work starts every worker; each lane keeps
+ * syncing on the main thread until its worker has loaded, then hands its databases to it.
  */
-export function threadLanes(settings: LaneSettings, threads: number): Lane[] {
+export function workerLanes(settings: LaneSettings, count: number, kind: WorkerKind): Lane[] {
   const target = rolloutTarget(settings);
-  const workers = Array.from({ length: threads }, () => new WorkerHandle(settings));
+  const workers = Array.from({ length: count }, () => new WorkerHandle(settings, kind));
   const main = createSyncer(settings);
   let escalated = false;
-  return Array.from({ length: threads * PIPELINE }, (_, i): Lane => {
-    const worker = workers[i % threads] as WorkerHandle;
+  return Array.from({ length: count * PIPELINE }, (_, i): Lane => {
+    const worker = workers[i % count] as WorkerHandle;
     return {
       async run(db) {
         if (!escalated) {
@@ -218,12 +292,14 @@ export function threadLanes(settings: LaneSettings, threads: number): Lane[] {
           for (const handle of workers) handle.start();
         }
         if (worker.ready) return worker.run(db);
+        // Loading, or replacing one that died: the main thread syncs meanwhile.
+        worker.start();
         const output = await main.run(db);
         await yieldToEventLoop();
         return output;
       },
       // Each worker counted once, on its first lane; the main thread's plans on lane 0.
-      plansComputed: () => (i < threads ? worker.plans : 0) + (i === 0 ? main.cache.computed : 0),
+      plansComputed: () => (i < count ? worker.plans : 0) + (i === 0 ? main.cache.computed : 0),
       close: () => worker.close(),
     };
   });

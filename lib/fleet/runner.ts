@@ -4,14 +4,14 @@
  * untouched are reported as `not_attempted`.
  */
 import type { Plan } from '../diff.js';
-import { asyncLanes, threadLanes, type Lane, type LaneSettings } from './executor.js';
+import { asyncLanes, workerLanes, type Lane, type LaneSettings } from './executor.js';
 import type { FleetDatabase } from './source.js';
 import type { DatabaseResult } from './sync-one.js';
 
-export type LaneMode = 'threads' | 'async';
+export type LaneMode = 'processes' | 'threads' | 'async';
 
-/** Fewer databases than this run on the main thread even in thread mode. */
-export const THREAD_MIN = 32;
+/** Fewer databases than this run on the main thread even with worker lanes. */
+export const WORKER_MIN = 32;
 
 export interface RolloutOptions extends LaneSettings {
   readonly concurrency: number;
@@ -37,22 +37,22 @@ export interface RolloutResult {
 
 /** `file:` databases run on the calling thread; anything else is remote. */
 export function defaultMode(databases: readonly FleetDatabase[]): LaneMode {
-  return databases.length > 0 && databases.every((db) => db.url.startsWith('file:')) ? 'threads' : 'async';
+  return databases.length > 0 && databases.every((db) => db.url.startsWith('file:')) ? 'processes' : 'async';
 }
 
 export async function runRollout(databases: readonly FleetDatabase[], options: RolloutOptions): Promise<RolloutResult> {
   const results = new Array<DatabaseResult | undefined>(databases.length);
   const plans = new Map<string, Plan>();
   const lanesWanted = Math.max(1, Math.min(options.concurrency, databases.length));
-  // Thread mode: `lanesWanted` worker threads, each fed by more than one lane (see PIPELINE).
-  // Only plain data crosses into a worker thread.
+  // Worker modes: `lanesWanted` workers, each fed by more than one lane (see PIPELINE). Only
+  // plain data crosses into a worker.
   const settings: LaneSettings = {
     versions: options.versions, to: options.to, latest: options.latest, allowDestructive: options.allowDestructive,
     dryRun: options.dryRun, busyTimeoutMs: options.busyTimeoutMs,
   };
-  // Below THREAD_MIN databases starting threads costs more than it saves.
-  const lanes: Lane[] = options.mode === 'threads' && databases.length >= THREAD_MIN
-    ? threadLanes(settings, lanesWanted)
+  // Below WORKER_MIN databases starting workers costs more than it saves.
+  const lanes: Lane[] = options.mode !== 'async' && databases.length >= WORKER_MIN
+    ? workerLanes(settings, lanesWanted, options.mode === 'processes' ? 'process' : 'thread')
     : asyncLanes(settings, lanesWanted);
   let failures = 0;
   let stopped: StopReason | null = null;

@@ -1,17 +1,54 @@
-/** A thread lane's worker: syncs the databases the main thread posts (its libSQL calls run one at a time). */
+/**
+ * A worker lane's worker, as a child process (the default) or a worker thread: syncs the databases
+ * the main process posts, one at a time (its libSQL calls run synchronously).
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createSyncer, type LaneSettings } from './executor.js';
-import type { FleetDatabase } from './source.js';
+import { createSyncer, type LaneSettings, type WorkerRequest } from './executor.js';
+
+/**
+ * A closed libSQL connection is only released when the garbage collector finalises its statements,
+ * and V8 cannot see the native memory and file descriptor each one holds: without a nudge, a process
+ * syncing thousands of databases keeps hundreds of dead connections (≈ 190 KB and an fd each), and
+ * SQLite's list of open files, which every open walks, grows with them. A minor collection every
+ * few databases releases them (child processes are started with --expose-gc).
+ */
+const COLLECT_EVERY = 32;
+const collect = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
+
+type Reply = (message: unknown) => void;
+
+function serve(settings: LaneSettings, reply: Reply): (request: WorkerRequest) => void {
+  const syncer = createSyncer(settings);
+  let synced = 0;
+  return (request) => {
+    if (!('id' in request)) return;
+    const { id, db } = request;
+    syncer.run(db).then(
+      (output) => reply({ id, output, plans: syncer.cache.computed }),
+      (error: unknown) => reply({ id, plans: syncer.cache.computed, error: error instanceof Error ? error.message : String(error) }),
+    ).finally(() => {
+      if (++synced % COLLECT_EVERY === 0) collect?.({ type: 'minor' });
+    });
+  };
+}
 
 const port = parentPort;
-if (port === null) throw new Error('lib/fleet/worker runs as a worker thread');
-const syncer = createSyncer(workerData as LaneSettings);
-
-port.on('message', ({ id, db }: { id: number; db: FleetDatabase }) => {
-  syncer.run(db).then(
-    (output) => port.postMessage({ id, output, plans: syncer.cache.computed }),
-    (error: unknown) => port.postMessage({ id, plans: syncer.cache.computed, error: error instanceof Error ? error.message : String(error) }),
-  );
-});
-
-port.postMessage('ready');
+if (port !== null) {
+  const handle = serve(workerData as LaneSettings, (message) => port.postMessage(message));
+  port.on('message', handle);
+  port.postMessage('ready');
+} else if (process.send !== undefined) {
+  const send = process.send.bind(process);
+  let handle: ((request: WorkerRequest) => void) | null = null;
+  process.on('message', (request: WorkerRequest) => {
+    if (handle !== null) return handle(request);
+    if (!('settings' in request)) throw new Error('sync worker: the first message must carry the settings');
+    handle = serve(request.settings, (message) => send(message));
+    send('ready');
+  });
+  // The main process is gone (finished, or killed): stop after the database in hand, whose apply
+  // is one atomic batch, rather than go on with a rollout nobody watches.
+  process.on('disconnect', () => process.exit(0));
+} else {
+  throw new Error('lib/fleet/worker runs as a worker thread or a forked child process');
+}

@@ -9,9 +9,10 @@ import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt';
 import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { JwtConfig } from './config.js';
+import { ADMIN_SCOPE } from './admin-scope.js';
 import { HttpError } from './errors.js';
 
-export const ADMIN_SCOPE = 'schema:admin';
+export { ADMIN_SCOPE };
 
 export interface TokenClaims {
   readonly sub?: unknown;

@@ -2,7 +2,7 @@
  * The `schema_version` table: each database's audit trail of applied versions. Its name, its DDL,
  * how the newest row is read and how the guarded row is written live here and nowhere else.
  */
-import { LibsqlError, type Client, type InStatement } from '@libsql/client';
+import { LibsqlError, type Client, type InStatement, type ResultSet } from '@libsql/client';
 
 export const SCHEMA_VERSION_TABLE = 'schema_version';
 
@@ -46,8 +46,13 @@ export interface VersionState {
 const READ_NEWEST_SQL = `SELECT id, version, description, created_at, applied_at, checksum, statements
 FROM ${SCHEMA_VERSION_TABLE} ORDER BY id DESC LIMIT 1`;
 
+/** A client or an open transaction: anything that runs one statement. */
+export interface StatementRunner {
+  execute(statement: InStatement): Promise<ResultSet>;
+}
+
 /** Reads the newest audit row in one round trip; a database without the table has none. */
-export async function readVersionState(client: Client): Promise<VersionState> {
+export async function readVersionState(client: StatementRunner): Promise<VersionState> {
   try {
     const result = await client.execute(READ_NEWEST_SQL);
     const row = result.rows[0];

@@ -5,16 +5,16 @@
  */
 import { availableParallelism } from 'node:os';
 import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatPlan } from '../../lib/format.js';
 import { groupPlans, reportDocument, summarize, type PlanGroup, type RolloutSummary } from '../../lib/fleet/report.js';
+import { FleetState, StateFileError } from '../../lib/fleet/file-state.js';
 import { defaultMode, runRollout, type LaneMode } from '../../lib/fleet/runner.js';
 import { inShard, parseShard, type Shard } from '../../lib/fleet/shard.js';
 import { listAll, localDirectorySource, providerSource, type DatabaseSource } from '../../lib/fleet/source.js';
 import type { DatabaseResult } from '../../lib/fleet/sync-one.js';
 import { resolveTarget, TargetError } from '../../lib/fleet/target.js';
-import { ConfigError, loadConfig } from '../../plugins/config.js';
-import { createProvider } from '../../plugins/turso.js';
 import { loadRegistry } from '../../schema/registry.js';
 import type { Command, OptionSpecs, OptionValues } from '../cli/command.js';
 import { reportFailure, UsageError } from '../cli/errors.js';
@@ -33,6 +33,7 @@ const OPTIONS: OptionSpecs = {
   'dry-run': { type: 'boolean', default: false },
   report: { type: 'string' },
   'metrics-file': { type: 'string' },
+  state: { type: 'string' },
   'allow-destructive': { type: 'boolean', default: false },
 };
 
@@ -47,9 +48,10 @@ const HELP: ReadonlyArray<readonly [string, string]> = [
   ['--dry-run', 'sync-all: print the plans grouped by schema; change nothing'],
   ['--report <file.json>', 'sync-all: per database from, to, statements, duration, outcome, error'],
   ['--metrics-file <path>', 'sync-all: write Prometheus text-format counters (textfile collector)'],
+  ['--state <file>|none', 'sync-all: what runs learn about local files, so unchanged up-to-date ones are not reopened\n(default: <data-dir>/.schema-sync/fleet-state.json; none: neither read nor write it)'],
 ];
 
-const SYNOPSIS = '--data-dir <dir> [--to <version>] [--canary K] [--max-failures F] [--shard i/n] [--concurrency N] [--dry-run] [--report file.json] [--metrics-file path] [--json]';
+const SYNOPSIS = '--data-dir <dir> [--to <version>] [--canary K] [--max-failures F] [--shard i/n] [--concurrency N] [--dry-run] [--report file.json] [--metrics-file path] [--state file|none] [--json]';
 
 /** sync-all's exit codes differ from the one-database commands' in meaning, not in number. */
 export const SYNC_ALL_EXIT_HELP = 'sync-all exit codes: 0 all at target, 1 any failed or stopped early, 2 usage, 3 any database ahead.';
@@ -66,6 +68,8 @@ interface SyncAllOptions {
   readonly dryRun: boolean;
   readonly report: string | undefined;
   readonly metricsFile: string | undefined;
+  /** The state file, or null for none (remote fleets, --state none). */
+  readonly stateFile: string | null;
   readonly allowDestructive: boolean;
   readonly json: boolean;
 }
@@ -74,6 +78,30 @@ function positiveInteger(flagName: string, text: string | undefined, min: number
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${flagName} must be an integer ≥ ${min}, not "${text}"`);
   return Number(text);
+}
+
+/**
+ * Local fleets keep their state file in the data directory, one per shard (shards run at once and
+ * each sees only its own databases). A remote fleet has no files to vouch for.
+ */
+function stateFileOf(given: string | undefined, dataDir: string | undefined, shard: Shard | undefined): string | null {
+  if (given === 'none') return null;
+  if (given === '') throw new UsageError('--state needs a file path, or none');
+  if (given !== undefined) return given;
+  if (dataDir === undefined) return null;
+  return join(dataDir, '.schema-sync', shard === undefined ? 'fleet-state.json' : `fleet-state.shard-${shard.index}-of-${shard.count}.json`);
+}
+
+/** The state file's contents; an unreadable one is reported and replaced by this run's. */
+function loadState(path: string | null, io: Io): FleetState | undefined {
+  if (path === null) return undefined;
+  try {
+    return FleetState.load(path);
+  } catch (error) {
+    if (!(error instanceof StateFileError)) throw error;
+    io.stderr(`schema-sync sync-all: ${error.message}; reading every database instead (the file is rewritten at the end)\n`);
+    return FleetState.empty(path);
+  }
 }
 
 function readOptions(values: OptionValues, io: Io): SyncAllOptions {
@@ -102,6 +130,7 @@ function readOptions(values: OptionValues, io: Io): SyncAllOptions {
     dryRun: flag(values, 'dry-run'),
     report: stringOption(values, 'report'),
     metricsFile: stringOption(values, 'metrics-file'),
+    stateFile: stateFileOf(stringOption(values, 'state'), dataDir, shard),
     allowDestructive: flag(values, 'allow-destructive'),
     json: flag(values, 'json'),
   };
@@ -120,7 +149,8 @@ function jsonLines(io: Io): Progress {
     result: (r) => {
       io.stdout(`${JSON.stringify({
         database: r.name, from: r.from, to: r.to, outcome: r.outcome, statements: r.statements, duration_ms: r.durationMs,
-        ...(r.raced === true ? { raced: true } : {}), ...(r.error === undefined ? {} : { error: r.error }),
+        ...(r.raced === true ? { raced: true } : {}), ...(r.fromState === true ? { from_state: true } : {}),
+        ...(r.error === undefined ? {} : { error: r.error }),
       })}\n`);
     },
     stop: () => undefined,
@@ -167,6 +197,7 @@ function humanSummary(summary: RolloutSummary, failed: readonly DatabaseResult[]
   lines.push(`-- ${summary.databases} database(s) → ${summary.target} in ${(summary.durationMs / 1000).toFixed(2)} s: ` +
     `${o.applied} applied, ${o.up_to_date} up to date, ${o.planned} planned, ${o.failed} failed, ${o.ahead} ahead, ` +
     `${o.beyond_target} beyond target, ${o.not_attempted} not attempted; ${summary.plansComputed} plan(s) computed` +
+    (summary.fromState === 0 ? '' : `; ${summary.fromState} known unchanged from the state file`) +
     (summary.stopped === null ? '' : `; stopped: ${summary.stopped}`));
   return lines.join('\n');
 }
@@ -186,6 +217,8 @@ async function databaseSource(options: SyncAllOptions, io: Io): Promise<{ source
   if (options.lanes === 'threads' || options.lanes === 'processes') {
     throw new UsageError(`--lanes ${options.lanes} is for file: databases; Turso databases sync on async lanes`, false);
   }
+  // The service's configuration and provider modules load only for a remote fleet.
+  const [{ ConfigError, loadConfig }, { createProvider }] = await Promise.all([import('../../plugins/config.js'), import('../../plugins/turso.js')]);
   let config;
   try {
     // A fleet run serves no tokens: the JWT settings production insists on do not apply here.
@@ -221,6 +254,7 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
   }
   const databases = options.shard === undefined ? all : all.filter((db) => inShard(db.name, options.shard as Shard));
 
+  const state = options.dataDir === undefined ? undefined : loadState(options.stateFile, io);
   const machine = options.json || !onTerminal();
   const progress = machine ? jsonLines(io) : await progressBar();
   progress.start(databases.length);
@@ -237,11 +271,21 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
       mode: options.lanes ?? defaultMode(databases),
       canary: options.canary,
       maxFailures: options.maxFailures,
+      state,
       onResult: (result) => progress.result(result),
     });
   } finally {
     progress.stop();
     await close();
+  }
+  // A dry run changes nothing, the state file included. A state file that cannot be written costs
+  // the next run its shortcut, not this run its outcome.
+  if (state !== undefined && !options.dryRun) {
+    try {
+      state.save();
+    } catch (error) {
+      io.stderr(`schema-sync sync-all: cannot write the state file ${state.path}: ${(error as Error).message}\n`);
+    }
   }
   const summary = summarize(target.version, rollout, performance.now() - started);
   const groups = options.dryRun ? groupPlans(rollout) : null;

@@ -14,6 +14,7 @@ import type { FleetDatabase } from './source.js';
 import { readVersionState } from '../audit.js';
 import { PlanCache, settledByVersion, syncOne, type DatabaseResult, type SyncTarget } from './sync-one.js';
 import { targetFromVersions } from './target.js';
+import { localPathOf, readKnownState, type KnownState } from './file-state.js';
 
 export interface LaneSettings {
   readonly versions: readonly SchemaVersion[];
@@ -22,12 +23,16 @@ export interface LaneSettings {
   readonly allowDestructive: boolean;
   readonly dryRun: boolean;
   readonly busyTimeoutMs: number;
+  /** Read each local file's identity with its audit row after the sync, for the state file. */
+  readonly rememberFiles: boolean;
 }
 
 export interface LaneOutput {
   readonly result: DatabaseResult;
   /** Set when this lane planned `result.planKey` for the first time (dry runs list the plans). */
   readonly newPlan?: Plan;
+  /** The database's audit row and file identity after the sync (see file-state.ts). */
+  readonly known?: KnownState;
 }
 
 export interface Lane {
@@ -37,7 +42,7 @@ export interface Lane {
   close(): Promise<void>;
 }
 
-function rolloutTarget(settings: LaneSettings): SyncTarget {
+export function rolloutTarget(settings: LaneSettings): SyncTarget {
   return {
     engine: targetFromVersions(settings.versions, settings.to),
     latest: settings.latest,
@@ -58,6 +63,9 @@ function open(db: FleetDatabase, settings: LaneSettings): Client {
  */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Outcomes after which the database is at a version worth remembering. */
+const SETTLED_OUTCOMES: ReadonlySet<DatabaseResult['outcome']> = new Set(['applied', 'up_to_date', 'beyond_target', 'ahead']);
+
 /** The work of one lane, wherever it runs: open, sync, close. */
 export function createSyncer(settings: LaneSettings): { run(db: FleetDatabase): Promise<LaneOutput>; cache: PlanCache } {
   const target = rolloutTarget(settings);
@@ -70,11 +78,13 @@ export function createSyncer(settings: LaneSettings): { run(db: FleetDatabase): 
       try {
         const before = cache.computed;
         const result = await syncOne(db.name, client, target, cache);
-        if (cache.computed > before && result.planKey !== undefined && !seen.has(result.planKey)) {
-          seen.add(result.planKey);
-          return { result, newPlan: cache.get(result.planKey, () => { throw new Error('plan vanished from the cache'); }) };
-        }
-        return { result };
+        const path = settings.rememberFiles && !settings.dryRun && SETTLED_OUTCOMES.has(result.outcome) ? localPathOf(db.url) : null;
+        const known = path === null ? null : (await readKnownState(client, path)).known;
+        const newPlan = cache.computed > before && result.planKey !== undefined && !seen.has(result.planKey)
+          ? cache.get(result.planKey, () => { throw new Error('plan vanished from the cache'); })
+          : undefined;
+        if (newPlan !== undefined && result.planKey !== undefined) seen.add(result.planKey);
+        return { result, ...(newPlan === undefined ? {} : { newPlan }), ...(known === null ? {} : { known }) };
       } finally {
         client.close();
       }
@@ -274,20 +284,26 @@ export function workerLanes(settings: LaneSettings, count: number, kind: WorkerK
       async run(db) {
         if (!escalated) {
           const client = open(db, settings);
-          let settled: DatabaseResult | null;
+          let settled: LaneOutput | null;
           try {
             const started = performance.now();
-            const { recorded } = await readVersionState(client);
+            const path = settings.rememberFiles ? localPathOf(db.url) : null;
+            const { state: { recorded }, known } = path === null
+              ? { state: await readVersionState(client), known: null }
+              : await readKnownState(client, path);
             const outcome = settledByVersion(recorded, target);
             settled = outcome === null ? null : {
-              name: db.name, from: recorded?.version ?? null, to: settings.to,
-              durationMs: Math.round((performance.now() - started) * 100) / 100, ...outcome,
+              result: {
+                name: db.name, from: recorded?.version ?? null, to: settings.to,
+                durationMs: Math.round((performance.now() - started) * 100) / 100, ...outcome,
+              },
+              ...(known === null ? {} : { known }),
             };
           } finally {
             client.close();
           }
           await yieldToEventLoop();
-          if (settled !== null) return { result: settled };
+          if (settled !== null) return settled;
           escalated = true;
           for (const handle of workers) handle.start();
         }

@@ -11,6 +11,8 @@ export interface RolloutSummary {
   readonly outcomes: Readonly<Record<FleetOutcome, number>>;
   readonly statements: number;
   readonly plansComputed: number;
+  /** Databases settled by the state file without being opened. */
+  readonly fromState: number;
   readonly stopped: StopReason | null;
   readonly durationMs: number;
   readonly exitCode: number;
@@ -48,6 +50,7 @@ export function summarize(target: string, rollout: RolloutResult, durationMs: nu
     outcomes,
     statements: rollout.results.reduce((sum, r) => sum + (r.outcome === 'applied' ? r.statements : 0), 0),
     plansComputed: rollout.plansComputed,
+    fromState: rollout.results.filter((r) => r.fromState === true).length,
     stopped: rollout.stopped,
     durationMs: Math.round(durationMs),
     exitCode: exitCodeOf(outcomes, rollout.stopped),
@@ -81,6 +84,7 @@ export function reportDocument(summary: RolloutSummary, rollout: RolloutResult):
     databases: rollout.results.map((r) => ({
       name: r.name, from: r.from, to: r.to, outcome: r.outcome, statements: r.statements, duration_ms: r.durationMs,
       ...(r.raced === true ? { raced: true } : {}),
+      ...(r.fromState === true ? { from_state: true } : {}),
       ...(r.error === undefined ? {} : { error: r.error }),
     })),
   };

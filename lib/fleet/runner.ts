@@ -4,16 +4,22 @@
  * untouched are reported as `not_attempted`.
  */
 import type { Plan } from '../diff.js';
-import { asyncLanes, workerLanes, type Lane, type LaneSettings } from './executor.js';
+import { asyncLanes, rolloutTarget, workerLanes, type Lane, type LaneSettings } from './executor.js';
+import { localPathOf, type FleetState } from './file-state.js';
 import type { FleetDatabase } from './source.js';
-import type { DatabaseResult } from './sync-one.js';
+import { settledByVersion, type DatabaseResult } from './sync-one.js';
 
 export type LaneMode = 'processes' | 'threads' | 'async';
 
 /** Fewer databases than this run on the main thread even with worker lanes. */
 export const WORKER_MIN = 32;
 
-export interface RolloutOptions extends LaneSettings {
+export interface RolloutOptions extends Omit<LaneSettings, 'rememberFiles'> {
+  /**
+   * What earlier runs learnt about local files: a file provably unchanged since is settled from it
+   * without being opened, and what this run learns is added (see file-state.ts).
+   */
+  readonly state?: FleetState | undefined;
   readonly concurrency: number;
   readonly mode: LaneMode;
   /** Sync this many first; stop when any of them fails. */
@@ -48,7 +54,17 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   // plain data crosses into a worker.
   const settings: LaneSettings = {
     versions: options.versions, to: options.to, latest: options.latest, allowDestructive: options.allowDestructive,
-    dryRun: options.dryRun, busyTimeoutMs: options.busyTimeoutMs,
+    dryRun: options.dryRun, busyTimeoutMs: options.busyTimeoutMs, rememberFiles: options.state !== undefined,
+  };
+  const state = options.state;
+  const target = rolloutTarget(settings);
+  /** The result the state file settles `db` with, or null when the database must be read. */
+  const settledByState = (db: FleetDatabase): DatabaseResult | null => {
+    const path = state === undefined ? null : localPathOf(db.url);
+    const recorded = path === null ? null : state?.recordedFor(db.name, path) ?? null;
+    const settled = recorded === null ? null : settledByVersion(recorded, target);
+    if (recorded === null || settled === null) return null;
+    return { name: db.name, from: recorded.version, to: options.to, durationMs: 0, fromState: true, ...settled };
   };
   // Below WORKER_MIN databases starting workers costs more than it saves.
   const lanes: Lane[] = options.mode !== 'async' && databases.length >= WORKER_MIN
@@ -65,9 +81,15 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
         const db = databases[index] as FleetDatabase;
         let result: DatabaseResult;
         try {
-          const output = await worker.run(db);
-          result = output.result;
-          if (output.newPlan !== undefined && result.planKey !== undefined) plans.set(result.planKey, output.newPlan);
+          const known = settledByState(db);
+          if (known !== null) {
+            result = known;
+          } else {
+            const output = await worker.run(db);
+            result = output.result;
+            if (output.newPlan !== undefined && result.planKey !== undefined) plans.set(result.planKey, output.newPlan);
+            if (output.known !== undefined) state?.remember(db.name, output.known);
+          }
         } catch (error) {
           // The lane itself broke (e.g. a worker thread died): this database's outcome is unknown
           // to us, but its apply is one atomic batch, so it is at the old version or the new one.

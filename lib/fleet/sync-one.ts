@@ -40,6 +40,8 @@ export interface DatabaseResult {
   readonly planKey?: string;
   /** Another applier got there first; this run applied nothing. */
   readonly raced?: boolean;
+  /** Settled from the state file: the file is unchanged since a run read its audit row. */
+  readonly fromState?: boolean;
   readonly error?: FleetError;
 }
 

@@ -1,0 +1,200 @@
+/**
+ * What a rollout learnt about each local database file, kept for the next run: the newest audit
+ * row, and the file's identity when that row was read. A re-run that finds a file with the same
+ * identity knows its audit row without opening it, so a rollout with nothing left to do costs a
+ * stat and a 100-byte read per database instead of opening each one and parsing its schema.
+ *
+ * The identity is taken while the audit row's read transaction holds SQLite's shared lock, so no
+ * writer can commit between the two. It is the file's inode, size, modification and change times
+ * and its header's change counter, page count and schema cookie. In rollback-journal mode SQLite
+ * bumps the change counter in every transaction that writes, and anything else that rewrites the
+ * file moves its change time, which no program can set back. Files the header cannot vouch for are
+ * never trusted: WAL mode (commits live in the -wal file until a checkpoint) and a non-empty
+ * -journal beside the file (a crashed writer's, which the next open rolls back).
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@libsql/client';
+import { readVersionState, type RecordedVersion, type VersionState } from '../audit.js';
+
+export interface FileIdentity {
+  readonly ino: string;
+  readonly size: string;
+  readonly mtimeNs: string;
+  readonly ctimeNs: string;
+  readonly changeCounter: number;
+  readonly pages: number;
+  readonly schemaCookie: number;
+}
+
+export interface KnownState {
+  readonly identity: FileIdentity;
+  readonly recorded: RecordedVersion;
+}
+
+const HEADER_BYTES = 100;
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+/** Header bytes 18 and 19: file format write/read versions, 1 for rollback journals, 2 for WAL. */
+const ROLLBACK_JOURNAL = 1;
+
+function nonEmpty(path: string): boolean {
+  const found = statSync(path, { throwIfNoEntry: false });
+  return found !== undefined && found.size > 0;
+}
+
+/** The file's identity now, or null when its header cannot vouch for its contents (see above). */
+export function identityOf(path: string): FileIdentity | null {
+  try {
+    const stat = statSync(path, { bigint: true });
+    const header = Buffer.alloc(HEADER_BYTES);
+    const fd = openSync(path, 'r');
+    let read: number;
+    try {
+      read = readSync(fd, header, 0, HEADER_BYTES, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (read < HEADER_BYTES || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) return null;
+    if (header[18] !== ROLLBACK_JOURNAL || header[19] !== ROLLBACK_JOURNAL) return null;
+    if (nonEmpty(`${path}-journal`) || nonEmpty(`${path}-wal`)) return null;
+    return {
+      ino: String(stat.ino), size: String(stat.size), mtimeNs: String(stat.mtimeNs), ctimeNs: String(stat.ctimeNs),
+      changeCounter: header.readUInt32BE(24), pages: header.readUInt32BE(28), schemaCookie: header.readUInt32BE(40),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The path of a `file:` database URL, or null for any other database. */
+export function localPathOf(url: string): string | null {
+  if (!url.startsWith('file:')) return null;
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The newest audit row and, when the file can vouch for it, the file's identity, both read under
+ * the one shared lock of a read transaction.
+ */
+export async function readKnownState(client: Client, path: string): Promise<{ readonly state: VersionState; readonly known: KnownState | null }> {
+  const transaction = await client.transaction('read');
+  try {
+    const state = await readVersionState(transaction);
+    const identity = state.recorded === null ? null : identityOf(path);
+    return { state, known: identity === null || state.recorded === null ? null : { identity, recorded: state.recorded } };
+  } finally {
+    transaction.close();
+  }
+}
+
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
+    && a.changeCounter === b.changeCounter && a.pages === b.pages && a.schemaCookie === b.schemaCookie;
+}
+
+const FORMAT = 1;
+
+interface StateDocument {
+  readonly format: typeof FORMAT;
+  readonly databases: Record<string, KnownState>;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+function isIdentity(value: unknown): value is FileIdentity {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return isString(v['ino']) && isString(v['size']) && isString(v['mtimeNs']) && isString(v['ctimeNs'])
+    && isNumber(v['changeCounter']) && isNumber(v['pages']) && isNumber(v['schemaCookie']);
+}
+
+function isRecorded(value: unknown): value is RecordedVersion {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return isNumber(v['id']) && isString(v['version']) && isString(v['description']) && isString(v['createdAt'])
+    && isString(v['appliedAt']) && isString(v['checksum']) && isNumber(v['statements']);
+}
+
+function isKnownState(value: unknown): value is KnownState {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return isIdentity(v['identity']) && isRecorded(v['recorded']);
+}
+
+export class StateFileError extends Error {}
+
+/**
+ * The state of one rollout's databases, by fleet name, loaded from and saved to one file. Only
+ * what this run saw is saved, so databases that left the fleet leave the file too.
+ */
+export class FleetState {
+  readonly #known: ReadonlyMap<string, KnownState>;
+  readonly #seen = new Map<string, KnownState>();
+
+  private constructor(readonly path: string, known: ReadonlyMap<string, KnownState>) {
+    this.#known = known;
+  }
+
+  /** A missing file is an empty state; an unreadable or malformed one is a StateFileError. */
+  static load(path: string): FleetState {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new FleetState(path, new Map());
+      throw new StateFileError(`cannot read the state file ${path}: ${(error as Error).message}`);
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      throw new StateFileError(`the state file ${path} is not JSON`);
+    }
+    const databases = (document as Partial<StateDocument> | null)?.databases;
+    if ((document as Partial<StateDocument> | null)?.format !== FORMAT || typeof databases !== 'object' || databases === null) {
+      throw new StateFileError(`the state file ${path} is not a format-${FORMAT} schema-sync state file`);
+    }
+    const known = new Map<string, KnownState>();
+    for (const [name, entry] of Object.entries(databases)) if (isKnownState(entry)) known.set(name, entry);
+    return new FleetState(path, known);
+  }
+
+  static empty(path: string): FleetState {
+    return new FleetState(path, new Map());
+  }
+
+  /** The audit row last seen in the file at `path`, when the file is provably unchanged since. */
+  recordedFor(name: string, path: string): RecordedVersion | null {
+    const known = this.#known.get(name);
+    if (known === undefined) return null;
+    const now = identityOf(path);
+    if (now === null || !sameIdentity(now, known.identity)) return null;
+    this.#seen.set(name, known);
+    return known.recorded;
+  }
+
+  remember(name: string, state: KnownState): void {
+    this.#seen.set(name, state);
+  }
+
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  /** Written to a temporary file and renamed over the old one, so a reader never sees half of it. */
+  save(): void {
+    const document: StateDocument = { format: FORMAT, databases: Object.fromEntries(this.#seen) };
+    mkdirSync(dirname(this.path), { recursive: true });
+    // Unique per writer: two rollouts of one directory may save at once (the last rename wins).
+    const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(document)}\n`);
+    renameSync(temporary, this.path);
+  }
+}

@@ -14,6 +14,7 @@
  * filled it — makes the batch fail as a conflict instead of running a stale rebuild over its column.
  */
 import { LibsqlBatchError, LibsqlError, type Client, type InStatement } from '@libsql/client';
+import { applyScript } from './apply-script.js';
 import { auditWrites, type AuditRecord } from './audit.js';
 import { REBUILD_PREFIX } from './plan/common.js';
 import type { Plan, Step } from './steps.js';
@@ -89,6 +90,18 @@ function sqliteMessage(error: LibsqlError): string {
 
 export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord | null, state: AuditState): Promise<void> {
   const { statements: guards, cookieAt } = preamble(audit, state, plan.steps.length);
+  // An embedded database runs the whole apply as one native script when it can (see
+  // apply-script.ts); when the script fails, it changed nothing, and the batch below runs the same
+  // statements one by one to say which failed and why.
+  const script = client.protocol === 'file' ? applyScript(guards, plan) : null;
+  if (script !== null) {
+    try {
+      await client.executeMultiple(script);
+      return;
+    } catch (error) {
+      if (!(error instanceof LibsqlError)) throw error;
+    }
+  }
   try {
     await client.migrate([...guards, ...plan.steps.map((step) => step.sql)]);
   } catch (error) {

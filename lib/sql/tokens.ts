@@ -107,7 +107,8 @@ function tokenizeText(sql: string): readonly Token[] {
       let end = i + 1;
       while (end < sql.length && isWordPart(sql[end] as string)) end++;
       push('word', end);
-    } else if ((ch === '?' || ch === ':' || ch === '@' || ch === '$') && next !== undefined) {
+    } else if (ch === '?' || ((ch === ':' || ch === '@' || ch === '$') && next !== undefined)) {
+      // `?` alone is a parameter too, also as the text's last character.
       let end = i + 1;
       while (end < sql.length && isWordPart(sql[end] as string)) end++;
       push('variable', end);

@@ -14,7 +14,7 @@ const raw = createClient({ url });
 const client: Client = new Proxy(raw, {
   get(target, property, receiver) {
     const value: unknown = Reflect.get(target, property, receiver);
-    if (property === 'migrate' && typeof value === 'function') {
+    if ((property === 'migrate' || property === 'executeMultiple') && typeof value === 'function') {
       return (...args: unknown[]) => {
         process.stdout.write('applying\n');
         return (value as (...a: unknown[]) => unknown).apply(target, args);

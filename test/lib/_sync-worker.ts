@@ -29,7 +29,7 @@ let migrateCalls = 0;
 const client: Client = gate !== 'gate' ? raw : new Proxy(raw, {
   get(target, property, receiver) {
     const value: unknown = Reflect.get(target, property, receiver);
-    if (property === 'migrate' && typeof value === 'function') {
+    if ((property === 'migrate' || property === 'executeMultiple') && typeof value === 'function') {
       return async (...args: unknown[]) => {
         if (migrateCalls++ === 0) {
           process.stdout.write('planned\n');

@@ -142,7 +142,7 @@ t.test('round trips: version check 1, introspection 1, apply 1, up-to-date sync 
   const first = await syncDatabase(client, targetOf(registry));
   t.equal(first.outcome, 'applied');
   t.ok(first.statements >= 4, `a plan of ${first.statements} statements…`);
-  t.same(calls, ['execute', 'batch', 'migrate'], '…costs 3 round trips: version check, introspection (one read batch with the schema cookie), one apply batch');
+  t.same(calls, ['execute', 'batch', 'executeMultiple'], '…costs 3 round trips: version check, introspection (one read batch with the schema cookie), one apply script');
   counting.reset();
 
   await exec(db.client, "INSERT INTO users VALUES (1, 'a', 1); INSERT INTO t2 VALUES (1);");
@@ -173,7 +173,7 @@ t.test('round trips: version check 1, introspection 1, apply 1, up-to-date sync 
   counting.reset();
   await applyPlan(client, rebuildPlan, testAudit(), { tableExists: true, latestId: state.recorded?.id ?? 0 });
   t.ok(rebuildPlan.steps.length > 10);
-  t.same(calls, ['migrate'], `apply of ${rebuildPlan.steps.length} statements with a rebuild and drops: 1 round trip`);
+  t.same(calls, ['executeMultiple'], `apply of ${rebuildPlan.steps.length} statements with a rebuild and drops: 1 round trip (one script)`);
 });
 
 t.test('the foreign-keys assertion really fails the batch when foreign keys are on', async (t) => {

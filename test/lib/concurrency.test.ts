@@ -32,7 +32,7 @@ function gated(inner: Client, gate: Promise<unknown>): { client: Client; reached
   const client = new Proxy(inner, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (property === 'migrate' && typeof value === 'function') {
+      if ((property === 'migrate' || property === 'executeMultiple') && typeof value === 'function') {
         return async (...args: unknown[]) => {
           reachedMigrate();
           await gate;

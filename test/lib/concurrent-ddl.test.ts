@@ -37,23 +37,27 @@ async function assertColumnKept(t: Test, client: Client): Promise<void> {
   t.equal(await foreignKeyViolations(client), 0, 'no foreign-key violations');
 }
 
-/** Lets the caller run something after a client's plan is made and before its batch starts. */
-function pausedBeforeMigrate(inner: Client, between: () => Promise<void>): { client: Client; migrates: () => number } {
-  let calls = 0;
+/**
+ * Lets the caller run something after a client's plan is made and before its apply starts, and
+ * lists the apply calls: a local file's apply is a script (executeMultiple), replayed as a batch
+ * (migrate) when it fails, to name what failed.
+ */
+function pausedBeforeMigrate(inner: Client, between: () => Promise<void>): { client: Client; applies: string[] } {
+  const applies: string[] = [];
   const client = new Proxy(inner, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (property === 'migrate' && typeof value === 'function') {
+      if ((property === 'migrate' || property === 'executeMultiple') && typeof value === 'function') {
         return async (...args: unknown[]) => {
-          calls++;
-          if (calls === 1) await between();
+          applies.push(property);
+          if (applies.length === 1) await between();
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       }
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { client, migrates: () => calls };
+  return { client, applies };
 }
 
 t.test('the batch refuses a plan whose schema changed since it was made, and changes nothing', async (t) => {
@@ -94,7 +98,8 @@ t.test('syncToSchema plans afresh when DDL lands between its plan and its apply'
   await exec(db.client, BEFORE);
   const paused = pausedBeforeMigrate(db.client, () => addColumnElsewhere(db.url));
   const { plan } = await syncToSchema(paused.client, await loadDesiredSchema(DESIRED));
-  t.equal(paused.migrates(), 2, 'the first batch failed on the cookie, the second ran a fresh plan');
+  t.same(paused.applies, ['executeMultiple', 'migrate', 'executeMultiple'],
+    'the first script failed on the cookie, its batch replay named the conflict, the fresh plan\'s script ran');
   t.ok(plan.skipped.some((skip) => skip.object === 'notes.added_elsewhere'), 'the fresh plan keeps the new column');
   await assertColumnKept(t, db.client);
   t.same(await rows(db.client, 'SELECT body FROM notes ORDER BY id'), [{ body: 'a' }, { body: 'b' }, { body: '' }]);
@@ -108,7 +113,7 @@ t.test('syncDatabase (a registry version) plans afresh too and records the versi
   const paused = pausedBeforeMigrate(db.client, () => addColumnElsewhere(db.url));
   const result = await syncDatabase(paused.client, targetOf(registry));
   t.equal(result.outcome, 'applied');
-  t.equal(paused.migrates(), 2);
+  t.same(paused.applies, ['executeMultiple', 'migrate', 'executeMultiple']);
   t.same(await rows(db.client, 'SELECT version FROM schema_version'), [{ version: '1.0.0' }]);
   await assertColumnKept(t, db.client);
 });

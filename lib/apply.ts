@@ -13,7 +13,8 @@
  * itself has run so far). A connection that committed DDL in between — say, added a column and
  * filled it — makes the batch fail as a conflict instead of running a stale rebuild over its column.
  */
-import { LibsqlBatchError, LibsqlError, type Client, type InStatement } from '@libsql/client';
+import type { Client, InStatement } from '@libsql/client';
+import { LibsqlBatchError, LibsqlError } from './libsql.js';
 import { applyScript } from './apply-script.js';
 import { auditWrites, type AuditRecord } from './audit.js';
 import { REBUILD_PREFIX } from './plan/common.js';

@@ -2,7 +2,8 @@
  * The `schema_version` table: each database's audit trail of applied versions. Its name, its DDL,
  * how the newest row is read and how the guarded row is written live here and nowhere else.
  */
-import { LibsqlError, type Client, type InStatement, type ResultSet } from '@libsql/client';
+import type { Client, InStatement, ResultSet } from '@libsql/client';
+import { LibsqlError } from './libsql.js';
 
 export const SCHEMA_VERSION_TABLE = 'schema_version';
 

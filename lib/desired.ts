@@ -7,7 +7,8 @@
  * VACUUM INTO write files, INSERT/PRAGMA change nothing a schema can hold) is refused with its line
  * before a single statement runs.
  */
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
+import { createLocalClient } from './libsql.js';
 import type { DatabaseSchema } from './model.js';
 import { foldName } from './model.js';
 import { introspect, isInternalName } from './introspect.js';
@@ -200,7 +201,7 @@ async function checkExisting(client: Client, statement: Statement, create: Creat
 /** Loads checked statements into a fresh in-memory database and introspects it. */
 export async function loadDesiredStatements(statements: readonly Statement[], options: DesiredSchemaOptions = {}): Promise<DatabaseSchema> {
   const creates = checkStatements(statements, options.origin);
-  const client = createClient({ url: ':memory:' });
+  const client = createLocalClient({ url: ':memory:' });
   try {
     for (const { statement, create } of creates) {
       if (await checkExisting(client, statement, create, options.origin)) continue;

@@ -4,7 +4,7 @@
  * own that it closes after. The service logs the outcome it sends back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createClient } from '@libsql/client';
+import { createLocalClient } from '../lib/libsql.js';
 import type { SyncJob, WorkerReply } from '../lib/sync-executor.js';
 import { SyncError, syncDatabase } from '../lib/sync.js';
 import { loadRegistry } from './registry.js';
@@ -19,7 +19,7 @@ const target = targetOf(registry);
 port.postMessage({ ready: registry.versions.map(({ version, checksum }) => ({ version, checksum })) } satisfies WorkerReply);
 
 async function run(job: SyncJob): Promise<WorkerReply> {
-  const client = createClient(job.client);
+  const client = createLocalClient(job.client);
   try {
     return { id: job.id, result: await syncDatabase(client, target, { verify: job.verify }) };
   } catch (error) {

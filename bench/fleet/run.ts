@@ -6,7 +6,7 @@
  * The CLI is the built one (dist/bin/schema-sync.js, built first), as installed; FLEET_BENCH_TSX=1
  * runs it from source through tsx instead. Peak RSS and CPU time by /usr/bin/time when present.
  *   npm run bench:fleet            (FLEET_BENCH_COUNT=500 for a quick run;
- *                                   FLEET_BENCH_LANES=1 also times --lanes async)
+ *                                   FLEET_BENCH_LANES=1 also times --lanes threads and --lanes async)
  * Writes bench/results/fleet.json.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -116,16 +116,27 @@ try {
 
   const noop = await timed([...cli, '--data-dir', syncDir], join(work, 'noop.out'));
   if (noop.code !== 0) throw new Error(`no-op sync-all exited ${noop.code}`);
-  console.error(`no-op re-run: ${noop.wallS} s (${((noop.wallS / run.wallS) * 100).toFixed(1)}% of the migrating run), cpu ${noop.cpuS} s`);
+  const noopSummary = summaryOf(noop.out);
+  console.error(`no-op re-run: ${noop.wallS} s (${((noop.wallS / run.wallS) * 100).toFixed(1)}% of the migrating run), cpu ${noop.cpuS} s, ${String(noopSummary['fromState'])} settled by the state file`);
+  // The same re-run reading every database's version row (no state file): what a first re-run
+  // after, say, restoring the directory costs.
+  const noopRead = await timed([...cli, '--data-dir', syncDir, '--state', 'none'], join(work, 'noop-read.out'));
+  if (noopRead.code !== 0) throw new Error(`no-op sync-all --state none exited ${noopRead.code}`);
+  console.error(`no-op re-run reading every version row (--state none): ${noopRead.wallS} s (${((noopRead.wallS / run.wallS) * 100).toFixed(1)}%), cpu ${noopRead.cpuS} s`);
   rmSync(syncDir, { recursive: true, force: true });
 
-  let asyncLanes: Timed | null = null;
+  // The default lanes are child processes; the other two kinds, for comparison, on fresh fleets.
+  const otherLanes: Record<string, Timed> = {};
   if (process.env['FLEET_BENCH_LANES'] === '1') {
-    const asyncDir = await fleet('async');
-    asyncLanes = await timed([...cli, '--data-dir', asyncDir, '--lanes', 'async'], join(work, 'async.out'));
-    await verify(asyncDir, 'sync-all --lanes async');
-    rmSync(asyncDir, { recursive: true, force: true });
-    console.error(`sync-all --lanes async: ${asyncLanes.wallS} s (${(asyncLanes.wallS / floor.wallS).toFixed(2)}× floor), cpu ${asyncLanes.cpuS} s`);
+    for (const lanes of ['threads', 'async']) {
+      const dir = await fleet(lanes);
+      const timedRun = await timed([...cli, '--data-dir', dir, '--lanes', lanes], join(work, `${lanes}.out`));
+      if (timedRun.code !== 0) throw new Error(`sync-all --lanes ${lanes} exited ${timedRun.code}`);
+      await verify(dir, `sync-all --lanes ${lanes}`);
+      rmSync(dir, { recursive: true, force: true });
+      otherLanes[lanes] = timedRun;
+      console.error(`sync-all --lanes ${lanes}: ${timedRun.wallS} s (${(timedRun.wallS / floor.wallS).toFixed(2)}× floor), cpu ${timedRun.cpuS} s, peak RSS ${timedRun.peakRssMb} MB`);
+    }
   }
 
   const result = {
@@ -139,16 +150,18 @@ try {
     floor_cpu_s: floor.cpuS,
     sync_all_cpu_s: run.cpuS,
     noop_cpu_s: noop.cpuS,
-    async_lanes_cpu_s: asyncLanes?.cpuS ?? null,
     sync_all_s: run.wallS,
     sync_all_vs_floor: Math.round((run.wallS / floor.wallS) * 1000) / 1000,
     target_vs_floor: 0.8,
     sync_all_peak_rss_mb: run.peakRssMb,
     plans_computed: runSummary['plansComputed'],
     noop_s: noop.wallS,
+    noop_settled_by_state_file: noopSummary['fromState'],
+    noop_reading_every_version_row_s: noopRead.wallS,
+    noop_reading_every_version_row_cpu_s: noopRead.cpuS,
     noop_vs_migrating: Math.round((noop.wallS / run.wallS) * 1000) / 1000,
     noop_peak_rss_mb: noop.peakRssMb,
-    async_lanes_s: asyncLanes?.wallS ?? null,
+    other_lanes: Object.fromEntries(Object.entries(otherLanes).map(([lanes, r]) => [lanes, { wall_s: r.wallS, cpu_s: r.cpuS, peak_rss_mb: r.peakRssMb }])),
     floor_peak_rss_mb: floor.peakRssMb,
   };
   mkdirSync(join(repo, 'bench', 'results'), { recursive: true });

@@ -5,7 +5,8 @@
  */
 import { accessSync, closeSync, constants, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
+import { createLocalClient } from '../../lib/libsql.js';
 import { DatabaseUnavailableError, describeError, UsageError } from './errors.js';
 import { displayDb } from './options.js';
 
@@ -80,19 +81,21 @@ function decodePath(text: string): string {
   }
 }
 
-export function openDatabase(url: string, options: OpenOptions): Client {
+export async function openDatabase(url: string, options: OpenOptions): Promise<Client> {
   if (url.startsWith('file:')) {
     // file:path, file:///abs/path; a ?query (mode=ro…) is the driver's business, not part of the path.
     const path = decodePath(url.slice('file:'.length).replace(/^\/\/(?=\/)/, '').replace(/\?.*$/, ''));
     if (path === '' || path.startsWith(':memory:')) throw new UsageError('--db needs a file path, e.g. file:./user.db', false);
     checkLocalPath(path, options.create);
     try {
-      return createClient({ url, timeout: 5000 });
+      return createLocalClient({ url, timeout: 5000 });
     } catch (error) {
       throw new DatabaseUnavailableError(describeError(error, url));
     }
   }
   if (/^(libsql|https?|wss?):\/\/[^/?#]+/.test(url)) {
+    // The remote client loads only for a remote URL (see lib/libsql.ts).
+    const { createClient } = await import('@libsql/client');
     try {
       return createClient(options.authToken === undefined ? { url } : { url, authToken: options.authToken });
     } catch (error) {

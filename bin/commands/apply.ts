@@ -20,7 +20,7 @@ export const apply: Command = {
     const json = flag(values, 'json');
     const allowDestructive = flag(values, 'allow-destructive');
     const target = await loadTarget(stringOption(values, 'schema'), io);
-    const client = openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: true });
+    const client = await openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: true });
     try {
       if (!json) io.stderr(`applying to ${displayDb(db)}…\n`);
       if (target.kind === 'file') {

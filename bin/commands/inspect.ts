@@ -19,7 +19,7 @@ export const inspect: Command = {
     const json = flag(values, 'json');
     const sql = flag(values, 'sql');
     if (sql && json) throw new UsageError('inspect takes --sql or --json, not both');
-    const client = openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
+    const client = await openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
     try {
       const [schema, state] = [await introspect(client), await readVersionState(client)];
       const version = state.recorded === null ? 'no recorded version' : `schema ${state.recorded.version} (applied ${state.recorded.appliedAt})`;

@@ -55,7 +55,7 @@ async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
   const db = requiredDb(values);
   const allowDestructive = flag(values, 'allow-destructive');
   const target = await loadTarget(stringOption(values, 'schema'), io);
-  const client = openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
+  const client = await openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
   try {
     if (target.kind === 'file') {
       const actual = await introspect(client);

@@ -7,7 +7,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
+import { openClient } from '../libsql.js';
 import type { SchemaVersion } from '../target.js';
 import type { Plan } from '../diff.js';
 import type { FleetDatabase } from './source.js';
@@ -51,9 +52,9 @@ export function rolloutTarget(settings: LaneSettings): SyncTarget {
   };
 }
 
-function open(db: FleetDatabase, settings: LaneSettings): Client {
-  if (db.config !== undefined) return createClient(db.config);
-  return createClient({ url: db.url, timeout: settings.busyTimeoutMs, ...(db.authToken === undefined ? {} : { authToken: db.authToken }) });
+function open(db: FleetDatabase, settings: LaneSettings): Promise<Client> {
+  if (db.config !== undefined) return openClient(db.config);
+  return openClient({ url: db.url, timeout: settings.busyTimeoutMs, ...(db.authToken === undefined ? {} : { authToken: db.authToken }) });
 }
 
 /**
@@ -74,7 +75,7 @@ export function createSyncer(settings: LaneSettings): { run(db: FleetDatabase): 
   return {
     cache,
     async run(db) {
-      const client = open(db, settings);
+      const client = await open(db, settings);
       try {
         const before = cache.computed;
         const result = await syncOne(db.name, client, target, cache);
@@ -283,7 +284,7 @@ export function workerLanes(settings: LaneSettings, count: number, kind: WorkerK
     return {
       async run(db) {
         if (!escalated) {
-          const client = open(db, settings);
+          const client = await open(db, settings);
           let settled: LaneOutput | null;
           try {
             const started = performance.now();

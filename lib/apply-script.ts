@@ -71,9 +71,14 @@ function endsInComment(sql: string): boolean {
   return sql.slice(last === undefined ? 0 : last.end).trim() !== '';
 }
 
+/**
+ * What the batch runs of `sql` is its first statement only, and SQLite reads either as a C string:
+ * a step of several statements, or with a NUL in it (the script would end there and "succeed"
+ * having run nothing), is not one the script may carry.
+ */
 function safeForScript(sql: string): boolean {
   try {
-    return !endsInComment(sql) && !controlsTransaction(sql);
+    return !sql.includes('\u0000') && splitScript(sql).statements.length === 1 && !endsInComment(sql) && !controlsTransaction(sql);
   } catch {
     return false; // not tokenizable here: let SQLite judge it statement by statement
   }

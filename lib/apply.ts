@@ -93,7 +93,9 @@ export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord |
   const { statements: guards, cookieAt } = preamble(audit, state, plan.steps.length);
   // An embedded database runs the whole apply as one native script when it can (see
   // apply-script.ts); when the script fails, it changed nothing, and the batch below runs the same
-  // statements one by one to say which failed and why.
+  // statements one by one to say which failed and why. Until that replay, the connection the
+  // script used has foreign keys off (the replay turns them back on); the engine's own reads on
+  // that client do not depend on them.
   const script = client.protocol === 'file' ? applyScript(guards, plan) : null;
   if (script !== null) {
     try {
@@ -101,6 +103,12 @@ export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord |
       return;
     } catch (error) {
       if (!(error instanceof LibsqlError)) throw error;
+      // Busy for the whole busy timeout: a replay would only wait as long again. The script stopped
+      // before turning foreign keys back on; the pool hands the same connection back first.
+      if (error.code === 'SQLITE_BUSY') {
+        await client.execute('PRAGMA foreign_keys=on');
+        throw new ApplyError(`${sqliteMessage(error)} (still locked by another connection after the busy timeout)`, 'failed', null, null, null, error.code);
+      }
     }
   }
   try {

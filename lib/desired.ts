@@ -223,6 +223,9 @@ export async function loadDesiredStatements(statements: readonly Statement[], op
 
 /** Splits a script, turning a tokenizer error into one that names the line. */
 export function readScript(sql: string, options: DesiredSchemaOptions = {}): ReturnType<typeof splitScript> {
+  // SQLite reads SQL text as a C string: everything after a NUL would silently not exist.
+  const nul = sql.indexOf('\u0000');
+  if (nul >= 0) throw schemaProblem(options.origin, sql.slice(0, nul).split('\n').length, 'the text holds a NUL character, which SQLite would read as the end of the SQL');
   try {
     return splitScript(sql);
   } catch (error) {

@@ -367,6 +367,22 @@ export function planOptionsAgainst(source: SchemaSource, actual: DatabaseSchema)
   return { renames: source.renames, allowDrops: source.allowDrops };
 }
 
+/**
+ * A TypeScript version's data step: exactly one statement that only changes rows (a driver runs
+ * the first statement of a text and ignores the rest, so a second one would silently not run).
+ */
+export function checkDataStep(text: string, origin?: string): string {
+  const statements = readScript(text, { origin }).statements;
+  const [only] = statements;
+  if (only === undefined || statements.length !== 1) {
+    throw schemaProblem(origin, null, `a data step must be exactly one statement, not ${statements.length}: "${text.split('\n')[0]?.slice(0, 60) ?? ''}"`);
+  }
+  if (!isWord(only.tokens[0], ...DATA_STATEMENTS)) {
+    throw schemaProblem(origin, null, `a data step may only be ${DATA_STATEMENTS.join(', ')}; "${(only.text.split('\n')[0] ?? '').slice(0, 60)}" is not`);
+  }
+  return only.text;
+}
+
 /** Splits the data steps off at the `-- @data` marker and checks that each only changes rows. */
 function dataStepsAfter(marker: Comment | null, statements: readonly Statement[], origin: string | undefined): Statement[] {
   if (marker === null) return [];

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import semver from 'semver';
 import type { DatabaseSchema } from '../lib/model.js';
 import { decodeSchemaText, DesiredSchemaError } from '../lib/desired.js';
-import { checkAgainstPrevious, checkDeclarations, declarationsOf, declared, loadSchemaSource, type Declaration } from '../lib/schema-source.js';
+import { checkAgainstPrevious, checkDataStep, checkDeclarations, declarationsOf, declared, loadSchemaSource, type Declaration } from '../lib/schema-source.js';
 import { renderDefinition, validateDefinition } from './definition.js';
 import type { SchemaVersionSource } from './version.js';
 import { builtInVersions } from './versions/index.js';
@@ -53,8 +53,11 @@ async function loadVersion(source: SchemaVersionSource): Promise<LoadedSchemaVer
   } catch (error) {
     throw new RegistryError(source.file, (error as Error).message);
   }
-  for (const step of source.dataSteps ?? []) {
-    if (step.trim() === '') throw new RegistryError(source.file, 'a data step is empty');
+  let dataSteps: string[];
+  try {
+    dataSteps = (source.dataSteps ?? []).map((step) => checkDataStep(step));
+  } catch (error) {
+    throw new RegistryError(source.file, (error as Error).message);
   }
   try {
     // One reader for both kinds: a .sql version's annotations and a TypeScript version's fields
@@ -71,7 +74,7 @@ async function loadVersion(source: SchemaVersionSource): Promise<LoadedSchemaVer
       checksum: checksumOf(loaded.desired),
       ...declared(declarations),
       declarations,
-      dataSteps: [...loaded.dataSteps, ...(source.dataSteps ?? [])],
+      dataSteps: [...loaded.dataSteps, ...dataSteps],
       file: source.file,
     };
   } catch (error) {

@@ -15,7 +15,7 @@ import type { FleetDatabase } from './source.js';
 import { readVersionState } from '../audit.js';
 import { PlanCache, settledByVersion, syncOne, type DatabaseResult, type SyncTarget } from './sync-one.js';
 import { targetFromVersions } from './target.js';
-import { localPathOf, readKnownState, type KnownState } from './file-state.js';
+import { fileAt, localPathOf, readKnownState, type KnownState } from './file-state.js';
 
 export interface LaneSettings {
   readonly versions: readonly SchemaVersion[];
@@ -75,12 +75,15 @@ export function createSyncer(settings: LaneSettings): { run(db: FleetDatabase): 
   return {
     cache,
     async run(db) {
+      const path = settings.rememberFiles && !settings.dryRun ? localPathOf(db.url) : null;
+      const opened = path === null ? null : fileAt(path);
       const client = await open(db, settings);
       try {
         const before = cache.computed;
         const result = await syncOne(db.name, client, target, cache);
-        const path = settings.rememberFiles && !settings.dryRun && SETTLED_OUTCOMES.has(result.outcome) ? localPathOf(db.url) : null;
-        const known = path === null ? null : (await readKnownState(client, path)).known;
+        const known = path === null || opened === null || !SETTLED_OUTCOMES.has(result.outcome)
+          ? null
+          : (await readKnownState(client, path, opened)).known;
         const newPlan = cache.computed > before && result.planKey !== undefined && !seen.has(result.planKey)
           ? cache.get(result.planKey, () => { throw new Error('plan vanished from the cache'); })
           : undefined;
@@ -284,14 +287,15 @@ export function workerLanes(settings: LaneSettings, count: number, kind: WorkerK
     return {
       async run(db) {
         if (!escalated) {
+          const started = performance.now();
+          const path = settings.rememberFiles && !settings.dryRun ? localPathOf(db.url) : null;
+          const opened = path === null ? null : fileAt(path);
           const client = await open(db, settings);
           let settled: LaneOutput | null;
           try {
-            const started = performance.now();
-            const path = settings.rememberFiles ? localPathOf(db.url) : null;
-            const { state: { recorded }, known } = path === null
+            const { state: { recorded }, known } = path === null || opened === null
               ? { state: await readVersionState(client), known: null }
-              : await readKnownState(client, path);
+              : await readKnownState(client, path, opened);
             const outcome = settledByVersion(recorded, target);
             settled = outcome === null ? null : {
               result: {

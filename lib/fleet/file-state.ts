@@ -5,21 +5,26 @@
  * stat and a 100-byte read per database instead of opening each one and parsing its schema.
  *
  * The identity is taken while the audit row's read transaction holds SQLite's shared lock, so no
- * writer can commit between the two. It is the file's inode, size, modification and change times
- * and its header's change counter, page count and schema cookie. In rollback-journal mode SQLite
- * bumps the change counter in every transaction that writes, and anything else that rewrites the
- * file moves its change time, which no program can set back. Files the header cannot vouch for are
- * never trusted: WAL mode (commits live in the -wal file until a checkpoint) and a non-empty
- * -journal beside the file (a crashed writer's, which the next open rolls back).
+ * writer can commit between the two. It is the file's device and inode, size, modification and
+ * change times, and its header's change counter, page count and schema cookie — the header as
+ * SQLite itself reads it in that transaction (sqlite_dbpage), never by opening the file here: in
+ * the process that holds the lock, closing any descriptor of the file would drop it. The inode
+ * must be the one the path named before the connection opened it, so a file renamed over the
+ * path meanwhile is not mistaken for the one SQLite read. In rollback-journal mode SQLite bumps
+ * the change counter in every transaction that writes, and anything else that rewrites the file
+ * moves its change time, which no program can set back. Files the header cannot vouch for are never
+ * trusted: WAL mode (commits live in the -wal file until a checkpoint) and a non-empty -journal
+ * beside the file (a crashed writer's, which the next open rolls back).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, mkdirSync, type BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@libsql/client';
 import { readVersionState, type RecordedVersion, type VersionState } from '../audit.js';
 
 export interface FileIdentity {
+  readonly dev: string;
   readonly ino: string;
   readonly size: string;
   readonly mtimeNs: string;
@@ -44,7 +49,32 @@ function nonEmpty(path: string): boolean {
   return found !== undefined && found.size > 0;
 }
 
-/** The file's identity now, or null when its header cannot vouch for its contents (see above). */
+/** Which file a path names: its device and inode, read without opening it. */
+export interface FileAt {
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
+export function fileAt(path: string): FileAt | null {
+  const found = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return found === undefined ? null : { dev: found.dev, ino: found.ino };
+}
+
+/** The identity from a stat of the file and its 100-byte header, or null when they cannot vouch for it. */
+function identityFrom(stat: BigIntStats, header: Buffer, path: string): FileIdentity | null {
+  if (header.length < HEADER_BYTES || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) return null;
+  if (header[18] !== ROLLBACK_JOURNAL || header[19] !== ROLLBACK_JOURNAL) return null;
+  if (nonEmpty(`${path}-journal`) || nonEmpty(`${path}-wal`)) return null;
+  return {
+    dev: String(stat.dev), ino: String(stat.ino), size: String(stat.size), mtimeNs: String(stat.mtimeNs), ctimeNs: String(stat.ctimeNs),
+    changeCounter: header.readUInt32BE(24), pages: header.readUInt32BE(28), schemaCookie: header.readUInt32BE(40),
+  };
+}
+
+/**
+ * The file's identity now, read from the file itself, or null when it cannot vouch for its
+ * contents. Only where no SQLite connection of this process has the file open (see runner.ts).
+ */
 export function identityOf(path: string): FileIdentity | null {
   try {
     const stat = statSync(path, { bigint: true });
@@ -56,13 +86,7 @@ export function identityOf(path: string): FileIdentity | null {
     } finally {
       closeSync(fd);
     }
-    if (read < HEADER_BYTES || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) return null;
-    if (header[18] !== ROLLBACK_JOURNAL || header[19] !== ROLLBACK_JOURNAL) return null;
-    if (nonEmpty(`${path}-journal`) || nonEmpty(`${path}-wal`)) return null;
-    return {
-      ino: String(stat.ino), size: String(stat.size), mtimeNs: String(stat.mtimeNs), ctimeNs: String(stat.ctimeNs),
-      changeCounter: header.readUInt32BE(24), pages: header.readUInt32BE(28), schemaCookie: header.readUInt32BE(40),
-    };
+    return identityFrom(stat, header.subarray(0, read), path);
   } catch {
     return null;
   }
@@ -78,27 +102,35 @@ export function localPathOf(url: string): string | null {
   }
 }
 
+/** Page 1's header as SQLite reads it, inside the caller's transaction. */
+const HEADER_SQL = `SELECT substr(data, 1, ${HEADER_BYTES}) AS header FROM sqlite_dbpage WHERE pgno = 1`;
+
 /**
  * The newest audit row and, when the file can vouch for it, the file's identity, both read under
- * the one shared lock of a read transaction.
+ * the one shared lock of a read transaction. `opened` is what the path named just before `client`
+ * opened it: a different file there now is not the one SQLite read.
  */
-export async function readKnownState(client: Client, path: string): Promise<{ readonly state: VersionState; readonly known: KnownState | null }> {
+export async function readKnownState(client: Client, path: string, opened: FileAt): Promise<{ readonly state: VersionState; readonly known: KnownState | null }> {
   const transaction = await client.transaction('read');
   try {
     const state = await readVersionState(transaction);
-    const identity = state.recorded === null ? null : identityOf(path);
-    return { state, known: identity === null || state.recorded === null ? null : { identity, recorded: state.recorded } };
+    if (state.recorded === null) return { state, known: null };
+    const value = (await transaction.execute(HEADER_SQL)).rows[0]?.['header'];
+    const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+    if (!(value instanceof ArrayBuffer) || stat === undefined || stat.dev !== opened.dev || stat.ino !== opened.ino) return { state, known: null };
+    const identity = identityFrom(stat, Buffer.from(value), path);
+    return { state, known: identity === null ? null : { identity, recorded: state.recorded } };
   } finally {
     transaction.close();
   }
 }
 
 function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
     && a.changeCounter === b.changeCounter && a.pages === b.pages && a.schemaCookie === b.schemaCookie;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 interface StateDocument {
   readonly format: typeof FORMAT;
@@ -111,7 +143,7 @@ const isNumber = (value: unknown): value is number => typeof value === 'number' 
 function isIdentity(value: unknown): value is FileIdentity {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return isString(v['ino']) && isString(v['size']) && isString(v['mtimeNs']) && isString(v['ctimeNs'])
+  return isString(v['dev']) && isString(v['ino']) && isString(v['size']) && isString(v['mtimeNs']) && isString(v['ctimeNs'])
     && isNumber(v['changeCounter']) && isNumber(v['pages']) && isNumber(v['schemaCookie']);
 }
 

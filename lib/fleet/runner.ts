@@ -66,8 +66,13 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
     if (recorded === null || settled === null) return null;
     return { name: db.name, from: recorded.version, to: options.to, durationMs: 0, fromState: true, ...settled };
   };
+  // Every lookup before any lane opens a database: reading a file's header here opens and closes
+  // it, and a close drops every POSIX lock this process holds on that file — a lock one of this
+  // process's own SQLite connections might be holding, were one open (a hard-linked name, say).
+  const settledEarly = databases.map((db) => settledByState(db));
+  const toSync = settledEarly.filter((result) => result === null).length;
   // Below WORKER_MIN databases starting workers costs more than it saves.
-  const lanes: Lane[] = options.mode !== 'async' && databases.length >= WORKER_MIN
+  const lanes: Lane[] = options.mode !== 'async' && toSync >= WORKER_MIN
     ? workerLanes(settings, lanesWanted, options.mode === 'processes' ? 'process' : 'thread')
     : asyncLanes(settings, lanesWanted);
   let failures = 0;
@@ -81,7 +86,7 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
         const db = databases[index] as FleetDatabase;
         let result: DatabaseResult;
         try {
-          const known = settledByState(db);
+          const known = settledEarly[index] ?? null;
           if (known !== null) {
             result = known;
           } else {

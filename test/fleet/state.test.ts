@@ -5,10 +5,11 @@
  * crashed writer's journal — sends that database back to the normal read. It is never written on a
  * dry run or with --state none, one file per shard, and a damaged one costs only the shortcut.
  */
-import { copyFileSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createClient } from '@libsql/client';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { FleetState, identityOf } from '../../lib/fleet/file-state.js';
+import { fileAt, FleetState, identityOf, readKnownState } from '../../lib/fleet/file-state.js';
 import { dirFor } from '../lib/_support.js';
 import { fleetAt, runSyncAll, stateOf, V1, V2, V3, withClient, writeSchemaDir } from './_fleet.js';
 
@@ -74,6 +75,31 @@ t.test('a new registry version is decided afresh: the state file only says where
   const registry = (await import('../../schema/registry.js')).loadRegistry;
   const withV3 = await registry({ schemaDir });
   for (const path of fleet.paths.slice(0, 5)) t.equal((await stateOf(path, withV3)).version, '1.2.0');
+});
+
+t.test('the identity is of the file SQLite read: one renamed over the path meanwhile is not remembered', async (t) => {
+  const fleet = await migratedFleet(t);
+  const path = fleet.paths[4] as string;
+  // Untouched: the identity read through SQLite equals the one read from the file.
+  const opened = fileAt(path);
+  const client = createClient({ url: `file:${path}` });
+  t.teardown(() => client.close());
+  const read = await readKnownState(client, path, opened as NonNullable<typeof opened>);
+  t.same(read.known?.identity, identityOf(path), "SQLite's view of the header and the file's agree");
+  t.equal(read.known?.recorded.version, '1.1.0');
+  // A 1.0.0 copy renamed over the path after the connection opened the 1.1.0 file.
+  const older = join(fleet.root, 'older.db');
+  copyFileSync(join(fleet.root, 'template', 'template-1.0.0.db'), older);
+  const openedBefore = fileAt(path);
+  const stale = createClient({ url: `file:${path}` });
+  t.teardown(() => stale.close());
+  await stale.execute('SELECT 1');
+  renameSync(older, path);
+  const swapped = await readKnownState(stale, path, openedBefore as NonNullable<typeof openedBefore>);
+  t.equal(swapped.state.recorded?.version, '1.1.0', 'the connection still reads the file it opened');
+  t.equal(swapped.known, null, 'so nothing is remembered for the file now at the path');
+  const again = await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: fleet.schemaDir });
+  t.match(lineFor(again.lines, 'db-00004'), { outcome: 'applied', from: '1.0.0' }, 'the next run reads it and migrates it');
 });
 
 t.test('files the header cannot vouch for are never taken from the state file', async (t) => {

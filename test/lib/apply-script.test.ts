@@ -107,6 +107,10 @@ t.test('plans the script cannot carry exactly go through the batch', async (t) =
   t.equal(applyScript([], commented), null, 'a statement ending in a comment');
   t.equal(applyScript([], step('CREATE TABLE y (a); COMMIT')), null, 'a statement that ends the transaction');
   t.not(applyScript([], step("CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END")), null, "a trigger's BEGIN … END is not transaction control");
+  // SQLite would stop reading the script at a NUL, run nothing more, and report success.
+  t.equal(applyScript([], step('CREATE TABLE z (a) /* a\u0000b */')), null, 'a NUL in a statement');
+  // The batch runs a step's first statement only; the script would run both.
+  t.equal(applyScript([], step('CREATE TABLE v (a); CREATE TABLE w (a)')), null, 'a step holding two statements');
   const counting = countingClient(db.client);
   await applyPlan(counting.client, commented, null, { tableExists: true, latestId: 0 });
   t.same(counting.calls, ['migrate'], 'applied as a batch');
@@ -115,6 +119,29 @@ t.test('plans the script cannot carry exactly go through the batch', async (t) =
   await other.client.migrate(['CREATE TABLE x (a INTEGER) -- trailing note']);
   const stored = 'SELECT sql FROM sqlite_schema WHERE name = \'x\'';
   t.same(await rows(db.client, stored), await rows(other.client, stored), 'stored as the batch stores it');
+});
+
+t.test('a database locked past the busy timeout fails once, without a replay that would wait as long again', async (t) => {
+  const dir = dirFor(t);
+  const db = tempDb(dir);
+  await exec(db.client, BEFORE);
+  db.client.close();
+  const holder = createClient({ url: db.url });
+  const applier = createClient({ url: db.url, timeout: 200 });
+  t.teardown(() => { holder.close(); applier.close(); });
+  const plan = makePlan(await introspect(applier), await loadDesiredSchema(AFTER));
+  const before = await snapshot(applier);
+  const lock = await holder.transaction('write');
+  await lock.execute("INSERT INTO parent (name) VALUES ('held')");
+  const counting = countingClient(applier);
+  const error = await applyPlan(counting.client, plan, testAudit(), { tableExists: false, latestId: 0 }).then(() => null, (e: unknown) => e);
+  await lock.rollback();
+  t.type(error, ApplyError);
+  t.match(error, { failure: 'failed', sqliteCode: 'SQLITE_BUSY' });
+  t.match((error as ApplyError).message, /locked/);
+  t.same(counting.calls, ['executeMultiple', 'execute'], 'no batch replay: the script, then foreign keys back on');
+  t.same(await snapshot(applier), before, 'nothing changed');
+  t.same(await rows(applier, 'PRAGMA foreign_keys'), [{ foreign_keys: 1 }], 'foreign keys on again for the next caller');
 });
 
 t.test('arguments are written in as literals only when that is faithful', async (t) => {

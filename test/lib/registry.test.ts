@@ -89,7 +89,16 @@ t.test('a bad registry throws RegistryError naming the file and the problem', as
   await rejectsRegistry(t, buildRegistry([source('1.0.0', 'a.sql'), source('1.0.0-rc.1', 'b.sql'), source('1.0.0', 'c.sql')]),
     'c.sql', /also defined/, 'duplicate among several');
   await rejectsRegistry(t, buildRegistry([{ ...source('1.0.0', 'empty-step.ts'), dataSteps: ['  '] }]),
-    'empty-step.ts', /data step is empty/, 'an empty data step');
+    'empty-step.ts', /data step must be exactly one statement, not 0/, 'an empty data step');
+  // A driver runs a text's first statement and ignores the rest: the second would silently not run.
+  await rejectsRegistry(t, buildRegistry([{ ...source('1.0.0', 'two-steps.ts'), dataSteps: ["UPDATE a SET x = 1; UPDATE a SET x = 2"] }]),
+    'two-steps.ts', /data step must be exactly one statement, not 2/, 'two statements in one data step');
+  await rejectsRegistry(t, buildRegistry([{ ...source('1.0.0', 'ddl-step.ts'), dataSteps: ['DROP TABLE a'] }]),
+    'ddl-step.ts', /data step may only be INSERT, UPDATE, DELETE, REPLACE, WITH/, 'a data step that changes the schema');
+  await rejectsRegistry(t, buildRegistry([{ ...source('1.0.0', 'nul-step.ts'), dataSteps: ['UPDATE a SET x = 1 /* a\u0000b */'] }]),
+    'nul-step.ts', /NUL character/, 'a NUL in a data step');
+  await rejectsRegistry(t, buildRegistry([{ ...source('1.0.0', 'nul.sql'), schema: { sql: 'CREATE TABLE a (x);\n-- \u0000\nCREATE TABLE b (y);' } }]),
+    'nul.sql', /line 2: the text holds a NUL character/, 'a NUL in a version\'s SQL, with its line');
   t.rejects(buildRegistry([]), RegistryError, 'no versions at all');
 });
 

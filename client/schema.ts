@@ -242,6 +242,8 @@ export interface operations {
              */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -481,10 +483,12 @@ export interface operations {
             /**
              * @description Not ready, or the database provider is unavailable.
              *
-             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -618,10 +622,12 @@ export interface operations {
             /**
              * @description Not ready, or the database provider is unavailable.
              *
-             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -725,10 +731,12 @@ export interface operations {
             /**
              * @description Not ready, or the database provider is unavailable.
              *
-             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -888,10 +896,12 @@ export interface operations {
             /**
              * @description Not ready, or the database provider is unavailable.
              *
-             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later
+             *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

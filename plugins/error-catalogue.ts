@@ -22,6 +22,8 @@ export interface ErrorCodeEntry {
   readonly exampleDetails?: ErrorDetails;
   /** Listed when a route's error responses name only the status (`errorResponses(404)`). */
   readonly impliedByStatus?: true;
+  /** Sent as `Retry-After` (seconds): the condition is expected to pass, so the caller may try again. */
+  readonly retryAfterSeconds?: number;
 }
 
 export const ERROR_CATALOGUE = {
@@ -129,17 +131,20 @@ export const ERROR_CATALOGUE = {
   NOT_READY: {
     status: 503,
     impliedByStatus: true,
+    retryAfterSeconds: 5,
     when: 'the service cannot use its database provider (e.g. DATA_DIR is not writable)',
     example: "database provider unavailable: EACCES: permission denied, access '/srv/schema-sync/data'",
   },
   PROVIDER_UNAVAILABLE: {
     status: 503,
-    when: "the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later",
+    retryAfterSeconds: 5,
+    when: "the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)",
     example: 'Turso Platform API: create database user-2abcxyz-iaoamu7tllrxydyq4sj3evzgd2 failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
   },
   SHUTTING_DOWN: {
     status: 503,
     impliedByStatus: true,
+    retryAfterSeconds: 1,
     when: 'the process is draining for a shutdown (SIGTERM): requests are still served, but send new work elsewhere',
     example: 'shutting down: finishing requests in flight',
   },

@@ -112,6 +112,17 @@ function validationBody(error: FastifyError, request: FastifyRequest): ErrorBody
   return errorBody('INVALID_REQUEST', error.message);
 }
 
+/** Longest `Retry-After` passed on from the provider: past this, the caller should look elsewhere. */
+const MAX_RETRY_AFTER_SECONDS = 300;
+
+/** `Retry-After` for a code that says "try again": the provider's own wait when it gave one, else the catalogue's. */
+function retryAfterSeconds(error: Error, code: ErrorCode): number | null {
+  const fallback = entryOf(code).retryAfterSeconds;
+  if (fallback === undefined) return null;
+  const asked = error instanceof ProviderUnavailableError ? error.retryAfterMs : null;
+  return asked === null ? fallback : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(asked / 1000)));
+}
+
 const errorsPlugin: FastifyPluginAsync = async (fastify) => {
   fastify.addSchema(ErrorResponse);
 
@@ -120,6 +131,8 @@ const errorsPlugin: FastifyPluginAsync = async (fastify) => {
     if (body.statusCode >= 500) request.log.error({ err: error, code: body.code }, 'request failed');
     else request.log.info({ code: body.code, reason: body.message }, 'request refused');
     if (error instanceof HttpError) void reply.headers(error.headers);
+    const retryAfter = retryAfterSeconds(error, body.code);
+    if (retryAfter !== null) void reply.header('retry-after', String(retryAfter));
     void reply.code(body.statusCode).send(body);
   });
 

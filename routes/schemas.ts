@@ -47,9 +47,18 @@ function exampleBody(code: ErrorCode): ErrorBody {
   return errorBody(code, entry.example, entry.exampleDetails ?? {});
 }
 
+/** @fastify/swagger writes each header's schema as the header's `schema`, its description beside it. */
+const RETRY_AFTER_HEADER = {
+  'Retry-After': Type.Integer({
+    minimum: 1,
+    description: `Seconds to wait before trying again, sent with ${ERROR_CODES.filter((code) => entryOf(code).retryAfterSeconds !== undefined).join(', ')}.`,
+  }),
+};
+
 /** An OpenAPI response: the error envelope as JSON, with when each code happens and an example of each. */
 export interface ErrorResponseSchema {
   readonly description: string;
+  readonly headers?: Record<string, TSchema>;
   readonly content: {
     readonly 'application/json': {
       readonly schema: TSchema;
@@ -82,6 +91,7 @@ export function errorResponses(...items: readonly (number | ErrorCode)[]): Recor
       status,
       {
         description: [STATUS_SUMMARIES[status] ?? 'Error.', '', ...codes.map((code) => `- \`${code}\`: ${entryOf(code).when}`)].join('\n'),
+        ...(codes.some((code) => entryOf(code).retryAfterSeconds !== undefined) ? { headers: RETRY_AFTER_HEADER } : {}),
         content: {
           'application/json': {
             schema: Type.Ref(ErrorResponse),

@@ -46,6 +46,8 @@ export class ProviderUnavailableError extends Error {
     message: string,
     /** The last HTTP status, when there was an answer. */
     readonly status: number | null,
+    /** How long the API last asked us to wait (its `Retry-After`), when it said. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
   }
@@ -200,7 +202,8 @@ export class PlatformApi {
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
     const tries = last === null ? 'no attempt fitted the time budget' : describe(last);
-    throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation} failed after retrying for up to ${Math.round(this.#budgetMs / 1000)} s: ${tries}`, last?.status ?? null);
+    throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation} failed after retrying for up to ${Math.round(this.#budgetMs / 1000)} s: ${tries}`,
+      last?.status ?? null, last?.retryAfterMs ?? null);
   }
 
   async #attempt(url: URL, method: string, body: unknown, timeoutMs: number): Promise<Attempt> {

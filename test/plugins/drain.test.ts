@@ -55,13 +55,13 @@ function post(agent: Agent, port: number, path: string, token: string, body: unk
   });
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
+function get(port: number, path: string): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, retryAfter: res.headers['retry-after'] }));
     }).on('error', reject).end();
   });
 }
@@ -148,6 +148,7 @@ t.test('SIGTERM during a burst of sign-ins: every request sent gets a response, 
 
   t.equal(ready.status, 503, '/ready turns 503 at once');
   t.equal(JSON.parse(ready.body).code, 'SHUTTING_DOWN');
+  t.equal(ready.retryAfter, '1', 'with Retry-After: send it elsewhere, or try again in a second');
   t.equal(health.status, 200, '/health stays up while draining');
 
   t.equal(code, 0, 'graceful exit');

@@ -43,6 +43,7 @@ t.test('ready answers 503 when DATA_DIR cannot be used', async (t) => {
   const res = await h.call({ method: 'GET', url: '/ready' });
   t.equal(res.statusCode, 503);
   t.match(res.json(), { statusCode: 503, code: 'NOT_READY', message: /database provider unavailable/ });
+  t.equal(res.headers['retry-after'], '5', 'with Retry-After');
   t.equal((await h.call({ method: 'GET', url: '/health' })).statusCode, 200, 'still alive');
 });
 

@@ -20,6 +20,7 @@ t.test('the Platform API keeps answering 503: PROVIDER_UNAVAILABLE within 30 s, 
   const elapsed = Date.now() - started;
   t.equal(res.statusCode, 503);
   t.match(res.json(), { statusCode: 503, code: 'PROVIDER_UNAVAILABLE', message: /Turso Platform API: create database [a-z0-9-]+ failed after retrying .*HTTP 503 "service unavailable"/ });
+  t.equal(res.headers['retry-after'], '5', 'Retry-After: the catalogue\'s, the API sent none');
   t.ok(elapsed < 30_000, `answered within 30 s (${elapsed} ms)`);
   const tries = platform.requests.filter((r) => r.status === 503).length;
   t.ok(tries >= 3, `retried (${tries} attempts)`);

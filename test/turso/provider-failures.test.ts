@@ -18,6 +18,16 @@ t.test('a failing explicit sync and schema-version are 503 too, never a 500', as
   }
 });
 
+t.test("PROVIDER_UNAVAILABLE passes on the API's own Retry-After", async (t) => {
+  const platform = await startPlatform(t);
+  platform.faults.push({ match: (r: { path: string }) => r.path === 'databases', status: 503, retryAfter: '7', times: Number.POSITIVE_INFINITY });
+  const h = await buildTursoApp(t, platform, { api: { callBudgetMs: 1_000 } });
+  const res = await initialize(h, 'ada');
+  t.equal(res.statusCode, 503);
+  t.equal(res.json().code, 'PROVIDER_UNAVAILABLE');
+  t.equal(res.headers['retry-after'], '7', 'the wait the Platform API asked for');
+});
+
 t.test('the group token cannot be minted at start: /ready 503, requests 503, nothing created; then recovery', async (t) => {
   const platform = await startPlatform(t);
   const groupMint = { match: (r: { path: string }) => r.path.startsWith('groups/'), status: 503, times: Number.POSITIVE_INFINITY };

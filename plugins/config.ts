@@ -4,12 +4,12 @@
  * need settings after start-up (metrics) read.
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import envSchema from 'env-schema';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { usableCores } from '../lib/cores.js';
 import { TURSO_HASH_LENGTH, tursoNameBudget } from '../lib/naming.js';
 import { parseExpiration } from '../lib/providers/turso-tokens.js';
 
@@ -135,7 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: parsed.BODY_LIMIT,
     docs: parsed.DOCS,
     metrics: { enabled: parsed.METRICS, token: parsed.METRICS_TOKEN },
-    syncThreads: { count: parsed.SYNC_THREADS ?? Math.min(4, availableParallelism()), minBytes: parsed.SYNC_THREAD_MIN_BYTES },
+    syncThreads: { count: parsed.SYNC_THREADS ?? Math.min(4, usableCores()), minBytes: parsed.SYNC_THREAD_MIN_BYTES },
     shutdown: { drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0), timeoutMs: parsed.SHUTDOWN_TIMEOUT_MS },
     turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,
   };

@@ -3,10 +3,10 @@
  * staged `--to` version). Exit codes: 0 every database at the target, 1 any failed (each failed one
  * left unchanged) or a stop left some untouched, 2 usage, 3 any database ahead of the application.
  */
-import { availableParallelism } from 'node:os';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { usableCores } from '../../lib/cores.js';
 import { formatPlan } from '../../lib/format.js';
 import { groupPlans, reportDocument, summarize, type PlanGroup, type RolloutSummary } from '../../lib/fleet/report.js';
 import { FleetState, StateFileError } from '../../lib/fleet/file-state.js';
@@ -43,7 +43,7 @@ const HELP: ReadonlyArray<readonly [string, string]> = [
   ['--canary <K>', 'sync-all: sync K databases first; stop if any of them fails'],
   ['--max-failures <F>', 'sync-all: stop dispatching after F failures (default: never stop)'],
   ['--shard <i/n>', 'sync-all: only shard i of n (stable hash of the name; 0 ≤ i < n)'],
-  ['--concurrency <N>', 'sync-all: databases in flight (default: CPU cores)'],
+  ['--concurrency <N>', "sync-all: worker processes, or remote databases in flight (default: CPU cores, within the container's CPU quota)"],
   ['--lanes processes|threads|async', 'sync-all: child processes (default for file: databases), worker threads, or async lanes'],
   ['--dry-run', 'sync-all: print the plans grouped by schema; change nothing'],
   ['--report <file.json>', 'sync-all: per database from, to, statements, duration, outcome, error'],
@@ -125,7 +125,7 @@ function readOptions(values: OptionValues, io: Io): SyncAllOptions {
     canary: positiveInteger('--canary', stringOption(values, 'canary'), 1),
     maxFailures: positiveInteger('--max-failures', stringOption(values, 'max-failures'), 1),
     shard,
-    concurrency: positiveInteger('--concurrency', stringOption(values, 'concurrency'), 1) ?? availableParallelism(),
+    concurrency: positiveInteger('--concurrency', stringOption(values, 'concurrency'), 1) ?? usableCores(),
     lanes,
     dryRun: flag(values, 'dry-run'),
     report: stringOption(values, 'report'),

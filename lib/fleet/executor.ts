@@ -43,12 +43,13 @@ export interface Lane {
   close(): Promise<void>;
 }
 
-export function rolloutTarget(settings: LaneSettings): SyncTarget {
+export function rolloutTarget(settings: LaneSettings, beforeApply?: () => void): SyncTarget {
   return {
     engine: targetFromVersions(settings.versions, settings.to),
     latest: settings.latest,
     allowDestructive: settings.allowDestructive,
     dryRun: settings.dryRun,
+    ...(beforeApply === undefined ? {} : { beforeApply }),
   };
 }
 
@@ -68,8 +69,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 const SETTLED_OUTCOMES: ReadonlySet<DatabaseResult['outcome']> = new Set(['applied', 'up_to_date', 'beyond_target', 'ahead']);
 
 /** The work of one lane, wherever it runs: open, sync, close. */
-export function createSyncer(settings: LaneSettings): { run(db: FleetDatabase): Promise<LaneOutput>; cache: PlanCache } {
-  const target = rolloutTarget(settings);
+export function createSyncer(settings: LaneSettings, beforeApply?: () => void): { run(db: FleetDatabase): Promise<LaneOutput>; cache: PlanCache } {
+  const target = rolloutTarget(settings, beforeApply);
   const cache = new PlanCache();
   const seen = new Set<string>();
   return {

@@ -53,6 +53,8 @@ export interface SyncTarget {
   readonly allowDestructive: boolean;
   readonly dryRun: boolean;
   readonly now?: () => Date;
+  /** Called right before each apply: a worker whose rollout was abandoned stops here (see worker.ts). */
+  readonly beforeApply?: () => void;
 }
 
 /** Plans by plan key, made once each. */
@@ -162,6 +164,7 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
       }
       if (target.dryRun) return done({ from, outcome: 'planned', statements: plan.steps.length, planKey });
       const appliedAt = (target.now?.() ?? new Date()).toISOString();
+      target.beforeApply?.();
       try {
         await applyPlan(client, plan, target.engine.audit(from, appliedAt),
           { tableExists: state.tableExists, latestId: recorded?.id ?? 0, schemaCookie });

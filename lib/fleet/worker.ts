@@ -17,8 +17,8 @@ const collect = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc
 
 type Reply = (message: unknown) => void;
 
-function serve(settings: LaneSettings, reply: Reply): (request: WorkerRequest) => void {
-  const syncer = createSyncer(settings);
+function serve(settings: LaneSettings, reply: Reply, beforeApply?: () => void): (request: WorkerRequest) => void {
+  const syncer = createSyncer(settings, beforeApply);
   let synced = 0;
   return (request) => {
     if (!('id' in request)) return;
@@ -39,15 +39,20 @@ if (port !== null) {
   port.postMessage('ready');
 } else if (process.send !== undefined) {
   const send = process.send.bind(process);
+  // The main process is gone (finished, or killed) once this process is re-parented. Checked right
+  // before every apply, so that no database changes after its rollout was abandoned; an apply
+  // already running is one atomic transaction and finishes.
+  const parent = process.ppid;
+  const stopIfOrphaned = (): void => {
+    if (process.ppid !== parent || !process.connected) process.exit(0);
+  };
   let handle: ((request: WorkerRequest) => void) | null = null;
   process.on('message', (request: WorkerRequest) => {
     if (handle !== null) return handle(request);
     if (!('settings' in request)) throw new Error('sync worker: the first message must carry the settings');
-    handle = serve(request.settings, (message) => send(message));
+    handle = serve(request.settings, (message) => send(message), stopIfOrphaned);
     send('ready');
   });
-  // The main process is gone (finished, or killed): stop after the database in hand, whose apply
-  // is one atomic batch, rather than go on with a rollout nobody watches.
   process.on('disconnect', () => process.exit(0));
 } else {
   throw new Error('lib/fleet/worker runs as a worker thread or a forked child process');

@@ -5,9 +5,28 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * A reader that goes away (`sync-all --json | head -1`) or a full disk must not abort a command
+ * half-way through a rollout: the first write error on standard output is said once on stderr,
+ * output stops, and the work — reports and state files included — carries on.
+ */
+let stdoutGone = false;
+let watchingStdout = false;
+
+function watchStdout(): void {
+  if (watchingStdout) return;
+  watchingStdout = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (stdoutGone) return;
+    stdoutGone = true;
+    process.stderr.write(`schema-sync: standard output failed (${error.code ?? error.message}); carrying on without it\n`);
+  });
+}
+
 export function processIo(): Io {
+  watchStdout();
   return {
-    stdout: (text) => { process.stdout.write(text); },
+    stdout: (text) => { if (!stdoutGone) process.stdout.write(text); },
     stderr: (text) => { process.stderr.write(text); },
     env: process.env,
   };

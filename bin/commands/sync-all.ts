@@ -278,6 +278,7 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
     progress.stop();
     await close();
   }
+  for (const warning of rollout.warnings) io.stderr(`schema-sync sync-all: ${warning}\n`);
   // A dry run changes nothing, the state file included. A state file that cannot be written costs
   // the next run its shortcut, not this run its outcome.
   if (state !== undefined && !options.dryRun) {

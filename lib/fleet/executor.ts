@@ -40,6 +40,8 @@ export interface Lane {
   run(db: FleetDatabase): Promise<LaneOutput>;
   /** Plans this lane computed. */
   plansComputed(): number;
+  /** What went wrong with this lane's worker, when its databases had to run elsewhere. */
+  problem(): string | null;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,7 @@ export function asyncLanes(settings: LaneSettings, count: number): Lane[] {
     },
     // Counted once, on the first lane, so that summing over lanes gives the total.
     plansComputed: () => (i === 0 ? shared.cache.computed : 0),
+    problem: () => null,
     close: async () => undefined,
   }));
 }
@@ -192,6 +195,8 @@ function startProcess(settings: LaneSettings, events: ChannelEvents): WorkerChan
     exited = true;
     events.ended(new Error(`sync worker process exited (${signal ?? `code ${code}`})`));
   });
+  // A spawn that failed at once (EMFILE, ENFILE…) leaves no IPC channel; its 'error' follows.
+  if (typeof child.send !== 'function') throw new Error('could not start a sync worker process (no IPC channel)');
   child.send({ settings } satisfies WorkerRequest);
   return {
     send: (request) => { child.send(request); },
@@ -206,65 +211,107 @@ function startProcess(settings: LaneSettings, events: ChannelEvents): WorkerChan
 
 export type WorkerKind = 'process' | 'thread';
 
+/** Starts per worker, the first included: a worker that keeps dying (or cannot start) is given up. */
+const MAX_STARTS = 3;
+
 /**
  * One worker, started on first use, serving requests by id so that several lanes can keep it busy:
  * while it syncs one database the next is already queued, and it never waits on the main thread
- * between two.
+ * between two. A worker that dies is replaced when next needed, up to MAX_STARTS starts; after that
+ * its lanes stay on the main thread, and `problem()` says why.
  */
 class WorkerHandle {
   #channel: WorkerChannel | null = null;
   #nextId = 0;
+  #starts = 0;
+  #closed = false;
+  #lastError: Error | null = null;
+  #gaveUp = false;
+  #everReady = false;
   /** Whether the worker has loaded its modules and takes work. */
   ready = false;
   readonly #pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
-  plans = 0;
+  /** Plans made by workers that have ended, and by the current one. */
+  #plansEnded = 0;
+  #plansNow = 0;
 
   constructor(private readonly settings: LaneSettings, private readonly kind: WorkerKind) {}
 
-  #start(): WorkerChannel {
+  get plans(): number {
+    return this.#plansEnded + this.#plansNow;
+  }
+
+  #ended(error: Error): void {
+    this.#channel = null;
+    this.ready = false;
+    this.#lastError = error;
+    if (this.#starts >= MAX_STARTS) this.#gaveUp = true;
+    this.#plansEnded += this.#plansNow;
+    this.#plansNow = 0;
+    for (const waiter of this.#pending.values()) waiter.reject(error);
+    this.#pending.clear();
+  }
+
+  /** Starts the worker unless it runs, was closed, or was given up. */
+  start(): void {
+    if (this.#channel !== null || this.#closed || this.#gaveUp) return;
+    this.#starts++;
+    let made: WorkerChannel | null = null;
     const events: ChannelEvents = {
       message: (reply) => {
+        if (made === null || this.#channel !== made) return;
         if (reply === 'ready') {
           this.ready = true;
+          this.#everReady = true;
           return;
         }
         const waiter = this.#pending.get(reply.id);
         this.#pending.delete(reply.id);
         waiter?.resolve(reply);
       },
+      // Once per worker: a dead process reports both its failed send and its exit.
       ended: (error) => {
-        // Once per worker: a dead process reports both its failed send and its exit.
-        if (this.#channel !== made) return;
-        this.#channel = null;
-        this.ready = false;
-        for (const waiter of this.#pending.values()) waiter.reject(error);
-        this.#pending.clear();
+        if (made !== null && this.#channel === made) this.#ended(error);
       },
     };
-    const made = this.kind === 'process' ? startProcess(this.settings, events) : startThread(this.settings, events);
-    return made;
+    try {
+      made = this.kind === 'process' ? startProcess(this.settings, events) : startThread(this.settings, events);
+      this.#channel = made;
+    } catch (error) {
+      // fork() and new Worker() throw for some failures (ENOMEM, a closed IPC channel…).
+      this.#lastError = error instanceof Error ? error : new Error(String(error));
+      if (this.#starts >= MAX_STARTS) this.#gaveUp = true;
+    }
   }
 
-  start(): void {
-    this.#channel ??= this.#start();
+  /** Why this worker's lanes ran on the main thread: it was given up, or it never came up. */
+  problem(): string | null {
+    const why = this.#lastError?.message ?? 'it stopped';
+    if (this.#gaveUp) return `a sync worker ${this.kind} was given up after ${this.#starts} start(s): ${why}; its databases ran on the main thread`;
+    if (!this.#everReady && this.#lastError !== null) {
+      return `a sync worker ${this.kind} failed to start (${this.#starts} time(s)): ${why}; its databases ran on the main thread`;
+    }
+    return null;
   }
 
   async run(db: FleetDatabase): Promise<LaneOutput> {
-    this.#channel ??= this.#start();
     const channel = this.#channel;
+    if (channel === null || !this.ready) throw new Error('sync worker is not running');
     const id = this.#nextId++;
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       channel.send({ id, db });
     });
-    this.plans = reply.plans;
+    this.#plansNow = reply.plans;
     if (reply.output === undefined) throw new Error(reply.error ?? 'sync worker sent no result');
     return reply.output;
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const channel = this.#channel;
     this.#channel = null;
+    this.ready = false;
     if (channel !== null) await channel.stop();
   }
 }
@@ -322,6 +369,7 @@ export function workerLanes(settings: LaneSettings, count: number, kind: WorkerK
       },
       // Each worker counted once, on its first lane; the main thread's plans on lane 0.
       plansComputed: () => (i < count ? worker.plans : 0) + (i === 0 ? main.cache.computed : 0),
+      problem: () => (i < count ? worker.problem() : null),
       close: () => worker.close(),
     };
   });

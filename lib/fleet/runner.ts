@@ -4,7 +4,7 @@
  * untouched are reported as `not_attempted`.
  */
 import type { Plan } from '../diff.js';
-import { asyncLanes, rolloutTarget, workerLanes, type Lane, type LaneSettings } from './executor.js';
+import { asyncLanes, rolloutTarget, workerLanes, type Lane, type LaneOutput, type LaneSettings } from './executor.js';
 import { localPathOf, type FleetState } from './file-state.js';
 import type { FleetDatabase } from './source.js';
 import { settledByVersion, type DatabaseResult } from './sync-one.js';
@@ -39,6 +39,8 @@ export interface RolloutResult {
   readonly plansComputed: number;
   /** Every distinct plan, by plan key. */
   readonly plans: ReadonlyMap<string, Plan>;
+  /** What went wrong with the lanes themselves (a worker given up), for the operator. */
+  readonly warnings: readonly string[];
 }
 
 /** `file:` databases run on the calling thread; anything else is remote. */
@@ -77,11 +79,12 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
     : asyncLanes(settings, lanesWanted);
   let failures = 0;
   let stopped: StopReason | null = null;
+  let callbackError: { readonly error: unknown } | null = null;
 
   const runPhase = async (from: number, to: number, stopOnAnyFailure: boolean): Promise<void> => {
     let next = from;
     const lane = async (worker: Lane): Promise<void> => {
-      while (stopped === null && next < to) {
+      while (stopped === null && callbackError === null && next < to) {
         const index = next++;
         const db = databases[index] as FleetDatabase;
         let result: DatabaseResult;
@@ -90,19 +93,33 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
           if (known !== null) {
             result = known;
           } else {
-            const output = await worker.run(db);
+            let output: LaneOutput;
+            try {
+              output = await worker.run(db);
+            } catch {
+              // The lane's worker died with this database in hand. Its apply is one transaction,
+              // so the database is at the old version or the new one: syncing it again (on a
+              // replacement worker, or this thread) finds out which, instead of guessing "failed".
+              output = await worker.run(db);
+            }
             result = output.result;
             if (output.newPlan !== undefined && result.planKey !== undefined) plans.set(result.planKey, output.newPlan);
             if (output.known !== undefined) state?.remember(db.name, output.known);
           }
         } catch (error) {
-          // The lane itself broke (e.g. a worker thread died): this database's outcome is unknown
-          // to us, but its apply is one atomic batch, so it is at the old version or the new one.
+          // The lane broke twice on this database: its outcome is unknown to us, but it is at the
+          // old version or the new one.
           result = { name: db.name, from: null, to: options.to, outcome: 'failed', statements: 0, durationMs: 0,
             error: { code: 'FAILED', message: error instanceof Error ? error.message : String(error) } };
         }
         results[index] = result;
-        options.onResult?.(result);
+        try {
+          options.onResult?.(result);
+        } catch (error) {
+          // The caller's callback failed: stop dispatching, let the lanes finish what they hold,
+          // close the workers, then fail the rollout with it.
+          callbackError ??= { error };
+        }
         if (result.outcome === 'failed') {
           failures++;
           if (stopOnAnyFailure) stopped = 'canary_failed';
@@ -121,8 +138,10 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   } finally {
     await Promise.all(lanes.map((lane) => lane.close()));
   }
+  if (callbackError !== null) throw (callbackError as { readonly error: unknown }).error;
   const filled = databases.map((db, i): DatabaseResult => results[i] ?? {
     name: db.name, from: null, to: options.to, outcome: 'not_attempted', statements: 0, durationMs: 0,
   });
-  return { results: filled, stopped, plansComputed: lanes.reduce((sum, lane) => sum + lane.plansComputed(), 0), plans };
+  const warnings = lanes.map((lane) => lane.problem()).filter((problem): problem is string => problem !== null);
+  return { results: filled, stopped, plansComputed: lanes.reduce((sum, lane) => sum + lane.plansComputed(), 0), plans, warnings };
 }

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createSyncer, type LaneSettings, type WorkerRequest } from './executor.js';
+import type { FleetDatabase } from './source.js';
 
 /**
  * A closed libSQL connection is only released when the garbage collector finalises its statements,
@@ -17,18 +18,25 @@ const collect = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc
 
 type Reply = (message: unknown) => void;
 
+/**
+ * Requests are synced one after the other, in the order they came: the next one waits here, not
+ * in the main process, and a worker that dies takes only the database it was syncing with it.
+ */
 function serve(settings: LaneSettings, reply: Reply, beforeApply?: () => void): (request: WorkerRequest) => void {
   const syncer = createSyncer(settings, beforeApply);
   let synced = 0;
+  let queue: Promise<void> = Promise.resolve();
+  const syncOneRequest = async (id: number, db: FleetDatabase): Promise<void> => {
+    try {
+      reply({ id, output: await syncer.run(db), plans: syncer.cache.computed });
+    } catch (error) {
+      reply({ id, plans: syncer.cache.computed, error: error instanceof Error ? error.message : String(error) });
+    }
+    if (++synced % COLLECT_EVERY === 0) collect?.({ type: 'minor' });
+  };
   return (request) => {
     if (!('id' in request)) return;
-    const { id, db } = request;
-    syncer.run(db).then(
-      (output) => reply({ id, output, plans: syncer.cache.computed }),
-      (error: unknown) => reply({ id, plans: syncer.cache.computed, error: error instanceof Error ? error.message : String(error) }),
-    ).finally(() => {
-      if (++synced % COLLECT_EVERY === 0) collect?.({ type: 'minor' });
-    });
+    queue = queue.then(() => syncOneRequest(request.id, request.db));
   };
 }
 
@@ -38,7 +46,10 @@ if (port !== null) {
   port.on('message', handle);
   port.postMessage('ready');
 } else if (process.send !== undefined) {
-  const send = process.send.bind(process);
+  // After the main process has gone a send fails (EPIPE); there is no one left to tell.
+  const send = (message: unknown): void => {
+    if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
+  };
   // The main process is gone (finished, or killed) once this process is re-parented. Checked right
   // before every apply, so that no database changes after its rollout was abandoned; an apply
   // already running is one atomic transaction and finishes.

@@ -84,9 +84,10 @@ export function createSyncer(settings: LaneSettings, beforeApply?: () => void): 
       try {
         const before = cache.computed;
         const result = await syncOne(db.name, client, target, cache);
+        // Best effort: a database the state file cannot vouch for is only read again next time.
         const known = path === null || opened === null || !SETTLED_OUTCOMES.has(result.outcome)
           ? null
-          : (await readKnownState(client, path, opened)).known;
+          : await readKnownState(client, path, opened).then((read) => read.known, () => null);
         const newPlan = cache.computed > before && result.planKey !== undefined && !seen.has(result.planKey)
           ? cache.get(result.planKey, () => { throw new Error('plan vanished from the cache'); })
           : undefined;

@@ -115,7 +115,8 @@ export async function readKnownState(client: Client, path: string, opened: FileA
   try {
     const state = await readVersionState(transaction);
     if (state.recorded === null) return { state, known: null };
-    const value = (await transaction.execute(HEADER_SQL)).rows[0]?.['header'];
+    // A build without sqlite_dbpage (or any failure to read page 1) only costs the shortcut.
+    const value = await transaction.execute(HEADER_SQL).then((result) => result.rows[0]?.['header'], () => undefined);
     const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
     if (!(value instanceof ArrayBuffer) || stat === undefined || stat.dev !== opened.dev || stat.ino !== opened.ino) return { state, known: null };
     const identity = identityFrom(stat, Buffer.from(value), path);

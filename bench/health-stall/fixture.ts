@@ -54,3 +54,27 @@ export async function prepareItems(root: string, options: { users: readonly stri
   client.close();
   return { dataDir, schemaDir, bigUrl };
 }
+
+/**
+ * Asks `${base}/health` again and again (5 ms apart) until stopped; `stop()` resolves with every
+ * answer's latency in milliseconds, in order.
+ */
+export function pingHealth(base: string): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const pinger = (async () => {
+    while (running) {
+      const started = performance.now();
+      await fetch(`${base}/health`).then((res) => res.text());
+      latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await pinger;
+      return latencies;
+    },
+  };
+}

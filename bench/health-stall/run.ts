@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildApp } from '../../app.js';
 import { loadConfig } from '../../plugins/config.js';
-import { prepareItems } from './fixture.js';
+import { pingHealth, prepareItems } from './fixture.js';
 
 const ROWS = Number(process.env['ROWS'] ?? 200_000);
 const TARGET_RATIO = Number(process.env['TARGET_RATIO'] ?? 0.25);
@@ -49,24 +49,14 @@ async function measure(mode: ModeResult['mode']): Promise<ModeResult> {
     // The small database migrates first: a thread is started and warm before the measurement.
     await signIn('small');
 
-    const latencies: number[] = [];
-    let running = true;
-    const pinger = (async () => {
-      while (running) {
-        const started = performance.now();
-        await fetch(`${base}/health`).then((res) => res.text());
-        latencies.push(performance.now() - started);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
+    const pinger = pingHealth(base);
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const started = performance.now();
     const answer = await signIn('big');
     const syncMs = performance.now() - started;
     loop.disable();
-    running = false;
-    await pinger;
+    const latencies = await pinger.stop();
     await app.close();
     if (answer.status !== 200 || !/synced from 1\.0\.0 to 1\.1\.0/.test(answer.body.message)) throw new Error(`unexpected answer: ${JSON.stringify(answer)}`);
     const sorted = [...latencies].sort((a, b) => a - b);

@@ -9,7 +9,7 @@ import t, { type Test } from 'tap';
 import { buildApp } from '../../app.js';
 import { loadConfig } from '../../plugins/config.js';
 import { tempDir, TEST_SECRET } from '../helpers/app.js';
-import { prepareItems } from '../../bench/health-stall/fixture.js';
+import { pingHealth, prepareItems } from '../../bench/health-stall/fixture.js';
 
 const ROWS = 200_000;
 
@@ -40,16 +40,7 @@ t.test('/health keeps answering while a 200,000-row rebuild runs on a sync threa
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 
-  const latencies: number[] = [];
-  let running = true;
-  const pinger = (async () => {
-    while (running) {
-      const started = performance.now();
-      await fetch(`${base}/health`).then((res) => res.text());
-      latencies.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
+  const pinger = pingHealth(base);
   const started = performance.now();
   const res = await fetch(`${base}/api/user/initialize`, {
     method: 'POST',
@@ -57,8 +48,7 @@ t.test('/health keeps answering while a 200,000-row rebuild runs on a sync threa
     body: JSON.stringify({ email: 'a@example.com', user_id: 'big' }),
   });
   const syncMs = performance.now() - started;
-  running = false;
-  await pinger;
+  const latencies = await pinger.stop();
   const body = (await res.json()) as { message: string };
   t.equal(res.status, 200);
   t.match(body.message, /synced from 1\.0\.0 to 1\.1\.0/);

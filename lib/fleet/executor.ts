@@ -13,9 +13,9 @@ import type { SchemaVersion } from '../target.js';
 import type { Plan } from '../diff.js';
 import type { FleetDatabase } from './source.js';
 import { readVersionState } from '../audit.js';
-import { PlanCache, settledByVersion, syncOne, type DatabaseResult, type SyncTarget } from './sync-one.js';
+import { PlanCache, settledResult, syncOne, type DatabaseResult, type SyncTarget } from './sync-one.js';
 import { targetFromVersions } from './target.js';
-import { fileAt, localPathOf, readKnownState, type KnownState } from './file-state.js';
+import { fileAt, localPathOf, readKnownState, type FileAt, type KnownState } from './file-state.js';
 
 export interface LaneSettings {
   readonly versions: readonly SchemaVersion[];
@@ -67,6 +67,16 @@ function open(db: FleetDatabase, settings: LaneSettings): Promise<Client> {
  */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * The file whose state this sync should remember, and what its path named right before the client
+ * opens it (see readKnownState); null when nothing is remembered (remote, dry run, no state file).
+ */
+function fileToRemember(db: FleetDatabase, settings: LaneSettings): { readonly path: string; readonly opened: FileAt } | null {
+  const path = settings.rememberFiles && !settings.dryRun ? localPathOf(db.url) : null;
+  const opened = path === null ? null : fileAt(path);
+  return path === null || opened === null ? null : { path, opened };
+}
+
 /** Outcomes after which the database is at a version worth remembering. */
 const SETTLED_OUTCOMES: ReadonlySet<DatabaseResult['outcome']> = new Set(['applied', 'up_to_date', 'beyond_target', 'ahead']);
 
@@ -78,16 +88,15 @@ export function createSyncer(settings: LaneSettings, beforeApply?: () => void): 
   return {
     cache,
     async run(db) {
-      const path = settings.rememberFiles && !settings.dryRun ? localPathOf(db.url) : null;
-      const opened = path === null ? null : fileAt(path);
+      const file = fileToRemember(db, settings);
       const client = await open(db, settings);
       try {
         const before = cache.computed;
         const result = await syncOne(db.name, client, target, cache);
         // Best effort: a database the state file cannot vouch for is only read again next time.
-        const known = path === null || opened === null || !SETTLED_OUTCOMES.has(result.outcome)
+        const known = file === null || !SETTLED_OUTCOMES.has(result.outcome)
           ? null
-          : await readKnownState(client, path, opened).then((read) => read.known, () => null);
+          : await readKnownState(client, file.path, file.opened).then((read) => read.known, () => null);
         const newPlan = cache.computed > before && result.planKey !== undefined && !seen.has(result.planKey)
           ? cache.get(result.planKey, () => { throw new Error('plan vanished from the cache'); })
           : undefined;
@@ -337,22 +346,15 @@ export function workerLanes(settings: LaneSettings, count: number, kind: WorkerK
       async run(db) {
         if (!escalated) {
           const started = performance.now();
-          const path = settings.rememberFiles && !settings.dryRun ? localPathOf(db.url) : null;
-          const opened = path === null ? null : fileAt(path);
+          const file = fileToRemember(db, settings);
           const client = await open(db, settings);
           let settled: LaneOutput | null;
           try {
-            const { state: { recorded }, known } = path === null || opened === null
+            const { state: { recorded }, known } = file === null
               ? { state: await readVersionState(client), known: null }
-              : await readKnownState(client, path, opened);
-            const outcome = settledByVersion(recorded, target);
-            settled = outcome === null ? null : {
-              result: {
-                name: db.name, from: recorded?.version ?? null, to: settings.to,
-                durationMs: Math.round((performance.now() - started) * 100) / 100, ...outcome,
-              },
-              ...(known === null ? {} : { known }),
-            };
+              : await readKnownState(client, file.path, file.opened);
+            const result = settledResult(db.name, recorded, target, performance.now() - started);
+            settled = result === null ? null : { result, ...(known === null ? {} : { known }) };
           } finally {
             client.close();
           }

@@ -7,7 +7,7 @@ import type { Plan } from '../diff.js';
 import { asyncLanes, rolloutTarget, workerLanes, type Lane, type LaneOutput, type LaneSettings } from './executor.js';
 import { localPathOf, type FleetState } from './file-state.js';
 import type { FleetDatabase } from './source.js';
-import { settledByVersion, type DatabaseResult } from './sync-one.js';
+import { settledResult, type DatabaseResult } from './sync-one.js';
 
 export type LaneMode = 'processes' | 'threads' | 'async';
 
@@ -64,9 +64,8 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   const settledByState = (db: FleetDatabase): DatabaseResult | null => {
     const path = state === undefined ? null : localPathOf(db.url);
     const recorded = path === null ? null : state?.recordedFor(db.name, path) ?? null;
-    const settled = recorded === null ? null : settledByVersion(recorded, target);
-    if (recorded === null || settled === null) return null;
-    return { name: db.name, from: recorded.version, to: options.to, durationMs: 0, fromState: true, ...settled };
+    const settled = recorded === null ? null : settledResult(db.name, recorded, target, 0);
+    return settled === null ? null : { ...settled, fromState: true };
   };
   // Every lookup before any lane opens a database: reading a file's header here opens and closes
   // it, and a close drops every POSIX lock this process holds on that file — a lock one of this

@@ -110,7 +110,7 @@ type Settled = Pick<DatabaseResult, 'outcome' | 'statements' | 'error'>;
  * What the version row alone decides: ahead of the application (refused), past a staged target
  * (left alone), unrecognised (refused), already there; null when the database is behind.
  */
-export function settledByVersion(recorded: RecordedVersion | null, target: SyncTarget): Settled | null {
+function settledByVersion(recorded: RecordedVersion | null, target: SyncTarget): Settled | null {
   const standing = target.engine.standing(recorded);
   if (standing.kind === 'current') return { outcome: 'up_to_date', statements: 0 };
   if (standing.kind === 'unrecognised') {
@@ -130,6 +130,12 @@ export function settledByVersion(recorded: RecordedVersion | null, target: SyncT
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+/** The result for a database the version row alone settles (see settledByVersion), or null when it is behind. */
+export function settledResult(name: string, recorded: RecordedVersion | null, target: SyncTarget, durationMs: number): DatabaseResult | null {
+  const settled = settledByVersion(recorded, target);
+  return settled === null ? null : { name, from: recorded?.version ?? null, to: target.engine.version, durationMs: round(durationMs), ...settled };
+}
 
 /** Tries per database when other appliers keep changing it. */
 const MAX_ATTEMPTS = 3;

@@ -7,13 +7,14 @@ import fp from 'fastify-plugin';
 import type { Client, Config } from '@libsql/client';
 import type { DatabaseProvider } from './lib/providers/types.js';
 import authPlugin from './plugins/auth.js';
-import configPlugin, { type AppConfig } from './plugins/config.js';
+import configPlugin from './plugins/config.js';
+import type { AppConfig } from './lib/config/load.js';
 import drainPlugin from './plugins/drain.js';
 import errorsPlugin, { toErrorBody } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import schemaRegistryPlugin from './plugins/schema-registry.js';
 import swaggerPlugin from './plugins/swagger.js';
-import tursoPlugin from './plugins/turso.js';
+import databasesPlugin from './plugins/databases.js';
 import userSyncPlugin from './plugins/user-sync.js';
 import healthRoutes from './routes/health.js';
 import versionsRoute from './routes/schema/versions.js';
@@ -39,7 +40,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
   await fastify.register(swaggerPlugin, { docs: config.docs });
 
   await fastify.register(schemaRegistryPlugin, { schemaDir: config.schemaDir });
-  await fastify.register(tursoPlugin, {
+  await fastify.register(databasesPlugin, {
     config,
     ...(provider === undefined ? {} : { provider }),
     ...(createClient === undefined ? {} : { createClient }),

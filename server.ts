@@ -15,7 +15,7 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DOCS_PATH } from './app.js';
 import { ADMIN_SCOPE } from './plugins/auth.js';
-import { ConfigError, loadConfig, type AppConfig } from './plugins/config.js';
+import { ConfigError, loadConfig, type AppConfig } from './lib/config/load.js';
 import { METRICS_PATH } from './plugins/metrics.js';
 
 const ADMIN_TOKEN_TTL = '12h';

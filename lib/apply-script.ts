@@ -15,7 +15,7 @@ import type { InArgs, InStatement, InValue } from '@libsql/client';
 import { splitScript } from './sql/statements.js';
 import { isWord, quoteString, tokenize } from './sql/tokens.js';
 import { memoByObject } from './sql/memo.js';
-import type { Plan } from './steps.js';
+import type { Plan } from './plan/steps.js';
 
 function realLiteral(value: number): string {
   const text = String(value);

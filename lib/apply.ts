@@ -18,7 +18,7 @@ import { LibsqlBatchError, LibsqlError } from './libsql.js';
 import { applyScript } from './apply-script.js';
 import { auditWrites, type AuditRecord } from './audit.js';
 import { REBUILD_PREFIX } from './plan/common.js';
-import type { Plan, Step } from './steps.js';
+import type { Plan, Step } from './plan/steps.js';
 
 /** The state of the audit table that the plan was made against. */
 export interface AuditState {

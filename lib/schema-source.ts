@@ -12,10 +12,10 @@
  * that does not exist is an error with its line, never silence.
  */
 import { readFile } from 'node:fs/promises';
-import type { DropAllowance, PlanOptions } from './diff.js';
+import type { DropAllowance, PlanOptions } from './plan/planner.js';
 import type { DatabaseSchema, Table } from './model.js';
 import { findByName, foldName } from './model.js';
-import type { Renames } from './renames.js';
+import type { Renames } from './plan/renames.js';
 import { decodeSchemaText, DesiredSchemaError, loadDesiredStatements, readScript, schemaProblem } from './desired.js';
 import type { Comment, Script, Statement } from './sql/statements.js';
 import { closingParen, identifierOf, isWord, tokenize, type Token } from './sql/tokens.js';

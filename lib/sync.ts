@@ -7,7 +7,7 @@
 import type { Client } from '@libsql/client';
 import { readVersionState, type AuditRecord, type RecordedVersion } from './audit.js';
 import { applyPlan, ApplyError } from './apply.js';
-import { plan as makePlan, type Plan, type PlanOptions } from './diff.js';
+import { planMigration, type Plan, type PlanOptions } from './plan/planner.js';
 import type { DatabaseSchema } from './model.js';
 import { readSchemaSnapshot, type SchemaSnapshot } from './snapshot.js';
 
@@ -96,7 +96,7 @@ async function planToTarget(
   client: Client, target: SyncTarget, from: string | null, allowDestructive: boolean,
 ): Promise<{ readonly plan: Plan; readonly snapshot: SchemaSnapshot }> {
   const snapshot = await readSchemaSnapshot(client);
-  return { plan: makePlan(snapshot.schema, target.desired, { ...target.planOptions(from), allowDestructive }), snapshot };
+  return { plan: planMigration(snapshot.schema, target.desired, { ...target.planOptions(from), allowDestructive }), snapshot };
 }
 
 /** How often a sync that lost a race plans afresh before it reports CONCURRENT_CHANGE. */
@@ -160,7 +160,7 @@ export async function syncToSchema(
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     const snapshot = await readSchemaSnapshot(client);
-    const plan = makePlan(snapshot.schema, desired, { ...options.planOptions?.(snapshot.schema), allowDestructive: options.allowDestructive === true });
+    const plan = planMigration(snapshot.schema, desired, { ...options.planOptions?.(snapshot.schema), allowDestructive: options.allowDestructive === true });
     if (plan.steps.length > 0) {
       try {
         await applyPlan(client, plan, null, { tableExists: true, latestId: 0, schemaCookie: snapshot.schemaCookie });

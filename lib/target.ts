@@ -8,10 +8,10 @@
  */
 import semver from 'semver';
 import { SCHEMA_VERSION_TABLE, type RecordedVersion } from './audit.js';
-import type { DataStep, DropAllowance } from './diff.js';
+import type { DataStep, DropAllowance } from './plan/planner.js';
 import type { DatabaseSchema } from './model.js';
-import { composeRenames } from './rename-chain.js';
-import type { Renames } from './renames.js';
+import { composeRenames } from './plan/rename-chain.js';
+import type { Renames } from './plan/renames.js';
 import type { Standing, SyncTarget } from './sync.js';
 
 /** One schema version as the policy needs it (schema/registry.ts's loaded versions are these). */

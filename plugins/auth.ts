@@ -5,11 +5,12 @@
  * 401 = we do not know who you are (missing, malformed, expired, wrongly signed, unsigned token);
  * 403 = we know, and you may not act on that user.
  */
-import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt';
+import fastifyJwt from '@fastify/jwt';
 import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import type { JwtConfig } from './config.js';
-import { ADMIN_SCOPE } from './admin-scope.js';
+import type { JwtConfig } from '../lib/config/load.js';
+import { jwtOptions } from '../lib/config/jwt-options.js';
+import { ADMIN_SCOPE } from '../lib/config/admin-scope.js';
 import { HttpError } from './errors.js';
 
 export { ADMIN_SCOPE };
@@ -43,34 +44,6 @@ declare module 'fastify' {
     /** Signs a token (only when a secret is configured, not a public key). */
     signToken(claims: { sub: string; scope?: string }, options?: { expiresIn?: string | number }): string;
   }
-}
-
-const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-const KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
-
-/**
- * @fastify/jwt options for a JWT config. Exported so bench/signin's floor verifies exactly the
- * way the service does. Algorithms are pinned per key type: `none` and HMAC-with-a-public-key
- * confusion are refused by the verifier itself.
- */
-export function jwtOptions(jwt: JwtConfig): FastifyJWTOptions {
-  const verify = {
-    algorithms: [...(jwt.mode === 'secret' ? HMAC_ALGORITHMS : KEY_ALGORITHMS)],
-    // fast-jwt checks iss/aud only when present: a configured issuer or audience must be required too.
-    requiredClaims: ['sub', ...(jwt.issuer === undefined ? [] : ['iss']), ...(jwt.audience === undefined ? [] : ['aud'])],
-    ...(jwt.issuer === undefined ? {} : { allowedIss: jwt.issuer }),
-    ...(jwt.audience === undefined ? {} : { allowedAud: jwt.audience }),
-  };
-  if (jwt.mode === 'public-key') return { secret: { public: jwt.publicKey }, verify };
-  return {
-    secret: jwt.secret,
-    verify,
-    sign: {
-      algorithm: 'HS256',
-      ...(jwt.issuer === undefined ? {} : { iss: jwt.issuer }),
-      ...(jwt.audience === undefined ? {} : { aud: jwt.audience }),
-    },
-  };
 }
 
 const unauthorized = (code: 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID', message: string): HttpError =>

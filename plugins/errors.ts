@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkUserId } from '../lib/naming.js';
-import { ProviderUnavailableError } from '../lib/providers/turso-api.js';
+import { ProviderUnavailableError } from '../lib/providers/errors.js';
 import { entryOf, ERROR_CODES, type ErrorCode, type ErrorDetails } from './error-catalogue.js';
 
 export type { ErrorCode, ErrorDetails } from './error-catalogue.js';

@@ -64,4 +64,4 @@ const metricsPlugin: FastifyPluginAsync = async (fastify) => {
   );
 };
 
-export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['config', 'errors', 'turso'] });
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['config', 'errors', 'databases'] });

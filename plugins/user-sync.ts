@@ -25,8 +25,8 @@ import type { SyncOutcome, SyncTrigger } from '../lib/metrics.js';
 import { createSyncExecutor } from '../lib/sync-executor.js';
 import { SYNC_WORKER_URL, type SyncWorkerData } from '../schema/sync-worker-url.js';
 import { planSync, syncDatabase, SyncError, type SyncResult } from '../lib/sync.js';
-import type { Plan } from '../lib/diff.js';
-import { ProviderUnavailableError } from '../lib/providers/turso-api.js';
+import type { Plan } from '../lib/plan/planner.js';
+import { ProviderUnavailableError } from '../lib/providers/errors.js';
 import type { UserDatabase } from '../lib/providers/types.js';
 import { entryOf } from './error-catalogue.js';
 import { HttpError, type ErrorCode, type ErrorDetails } from './errors.js';
@@ -299,4 +299,4 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   });
 };
 
-export default fp(userSyncPlugin, { name: 'user-sync', fastify: '5.x', dependencies: ['schema-registry', 'turso', 'metrics'] });
+export default fp(userSyncPlugin, { name: 'user-sync', fastify: '5.x', dependencies: ['schema-registry', 'databases', 'metrics'] });

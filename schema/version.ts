@@ -1,6 +1,6 @@
 /** What one schema version declares, before the registry loads and checks it. */
-import type { DataStep, DropAllowance } from '../lib/diff.js';
-import type { Renames } from '../lib/renames.js';
+import type { DataStep, DropAllowance } from '../lib/plan/planner.js';
+import type { Renames } from '../lib/plan/renames.js';
 import type { SchemaDefinition } from './definition.js';
 
 export interface SchemaVersionSource {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import { applyPlan } from '../../lib/apply.js';
-import { plan } from '../../lib/diff.js';
+import { planMigration } from '../../lib/plan/planner.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { introspect } from '../../lib/introspect.js';
 import { emptySchema } from '../../lib/model.js';
@@ -84,10 +84,10 @@ const base = await loadDesiredSchema(baseSql);
 const changed = await loadDesiredSchema(changedSql);
 
 // Plan time (pure).
-const createPlan = plan(emptySchema, base);
-const planCreateMs = await median(21, () => plan(emptySchema, base));
-const changePlan = plan(base, changed);
-const planChangeMs = await median(21, () => plan(base, changed));
+const createPlan = planMigration(emptySchema, base);
+const planCreateMs = await median(21, () => planMigration(emptySchema, base));
+const changePlan = planMigration(base, changed);
+const planChangeMs = await median(21, () => planMigration(base, changed));
 // Floor for planning: the least a diff can do — serialize both models and compare table by table.
 const compareFloorMs = await median(21, () => {
   const before = new Map(base.tables.map((table) => [table.name, JSON.stringify(table)]));
@@ -109,7 +109,7 @@ const pragmaFloorMs = await median(11, () => introspected.execute(PRAGMA_FLOOR_S
 const coldDatabases: Client[] = [];
 for (let i = 0; i < 5; i++) {
   const c = freshDatabase();
-  await replayByHand(c, plan(emptySchema, await loadDesiredSchema(schemaSql(TABLES, () => false, `cold${i}_`))).steps.map((step) => step.sql));
+  await replayByHand(c, planMigration(emptySchema, await loadDesiredSchema(schemaSql(TABLES, () => false, `cold${i}_`))).steps.map((step) => step.sql));
   coldDatabases.push(c);
 }
 let coldIndex = 0;
@@ -136,7 +136,7 @@ for (let i = 0; i < 3; i++) {
   let start = performance.now();
   await applyPlan(a, changePlan, audit('1.1.0'), auditState);
   rebuildTimes.push(performance.now() - start);
-  const remaining = plan(await introspect(a), changed).steps.length;
+  const remaining = planMigration(await introspect(a), changed).steps.length;
   if (remaining !== 0) throw new Error(`rebuild did not converge: ${remaining} steps left`);
   a.close();
   const b = await seededDatabase();

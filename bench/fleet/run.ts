@@ -15,7 +15,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
-import { plan } from '../../lib/diff.js';
+import { planMigration } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
 import { targetOf } from '../../lib/target.js';
@@ -73,7 +73,7 @@ async function verify(dir: string, label: string): Promise<void> {
       const { recorded } = await readVersionState(client);
       if (recorded?.version !== '1.1.0') throw new Error(`${label}: db ${i} is at ${recorded?.version ?? 'no version'}`);
       if (i % 200 === 0) {
-        const left = plan(await introspect(client), registry.current.desired).steps.length;
+        const left = planMigration(await introspect(client), registry.current.desired).steps.length;
         const integrity = (await client.execute('PRAGMA integrity_check')).rows[0]?.[0];
         if (left !== 0 || integrity !== 'ok') throw new Error(`${label}: db ${i} not converged (${left} steps left, integrity ${String(integrity)})`);
       }
@@ -96,7 +96,7 @@ try {
   // The floor's statements: the engine's plan for this fleet, minus its in-batch checks.
   const floorDir = await fleet('floor');
   const template = createClient({ url: fileUrl(join(work, 'template', 'template-1.0.0.db')) });
-  const fullPlan = plan(await introspect(template), registry.current.desired, { ...targetOf(registry).planOptions('1.0.0'), allowDestructive: false });
+  const fullPlan = planMigration(await introspect(template), registry.current.desired, { ...targetOf(registry).planOptions('1.0.0'), allowDestructive: false });
   template.close();
   const ddl = fullPlan.steps.filter((step) => step.kind !== 'assert').map((step) => step.sql);
   const statementsFile = join(work, 'statements.json');

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { createClient } from '@libsql/client';
 import { buildApp } from '../../app.js';
 import { databaseNameFor } from '../../lib/naming.js';
-import { loadConfig } from '../../plugins/config.js';
+import { loadConfig } from '../../lib/config/load.js';
 
 export const ITEMS_V1 = `-- description: items
 CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL DEFAULT 0);

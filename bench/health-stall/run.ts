@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildApp } from '../../app.js';
-import { loadConfig } from '../../plugins/config.js';
+import { loadConfig } from '../../lib/config/load.js';
 import { pingHealth, prepareItems } from './fixture.js';
 
 const ROWS = Number(process.env['ROWS'] ?? 200_000);

@@ -13,8 +13,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp, serverOptions } from '../../app.js';
 import { createLocalProvider } from '../../lib/providers/local.js';
 import { readRecordedVersion } from '../../lib/audit.js';
-import { bearerToken, jwtOptions, principalOf, type TokenClaims } from '../../plugins/auth.js';
-import { loadConfig } from '../../plugins/config.js';
+import { jwtOptions } from '../../lib/config/jwt-options.js';
+import { bearerToken, principalOf, type TokenClaims } from '../../plugins/auth.js';
+import { loadConfig } from '../../lib/config/load.js';
 
 const mode = process.argv[2] ?? 'app';
 const config = loadConfig({ ...process.env, DOCS: 'false', ...(mode === 'app-nocache' ? { VERSION_CACHE_SIZE: '0' } : {}) });

@@ -4,7 +4,7 @@
  * line N: …".
  */
 import { existsSync } from 'node:fs';
-import type { PlanOptions } from '../../lib/diff.js';
+import type { PlanOptions } from '../../lib/plan/planner.js';
 import type { DatabaseSchema } from '../../lib/model.js';
 import { loadSchemaFile as loadSource, planOptionsAgainst, type SchemaSource } from '../../lib/schema-source.js';
 import { UsageError } from './errors.js';

@@ -6,7 +6,7 @@ import { DB_HELP, DB_OPTIONS, displayDb, flag, requiredDb, stringOption } from '
 import { print } from '../cli/output.js';
 import { fileOptions } from '../cli/schema-file.js';
 import { loadTarget } from '../cli/target.js';
-import { formatPlan } from '../../lib/format.js';
+import { formatPlan } from '../cli/format.js';
 import { syncDatabase, syncToSchema } from '../../lib/sync.js';
 import { TARGET_HELP, TARGET_OPTIONS } from './plan.js';
 

@@ -5,7 +5,7 @@ import { UsageError } from '../cli/errors.js';
 import { EXIT } from '../cli/exit.js';
 import { DB_HELP, DB_OPTIONS, displayDb, flag, requiredDb, stringOption } from '../cli/options.js';
 import { print } from '../cli/output.js';
-import { formatSchema, formatSql } from '../../lib/format.js';
+import { formatSchema, formatSql } from '../cli/format.js';
 import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
 

@@ -12,8 +12,8 @@ import { DB_HELP, DB_OPTIONS, displayDb, flag, requiredDb, stringOption } from '
 import { print } from '../cli/output.js';
 import { fileOptions, loadSchemaFile } from '../cli/schema-file.js';
 import { loadTarget } from '../cli/target.js';
-import { plan as makePlan, type Plan } from '../../lib/diff.js';
-import { formatPlan, summarizePlan } from '../../lib/format.js';
+import { planMigration, type Plan } from '../../lib/plan/planner.js';
+import { formatPlan, summarizePlan } from '../cli/format.js';
 import { introspect } from '../../lib/introspect.js';
 import { planSync } from '../../lib/sync.js';
 
@@ -47,7 +47,7 @@ async function planFiles(values: OptionValues): Promise<Planned> {
   }
   const from = await loadSchemaFile(fromFile, '--from');
   const to = await loadSchemaFile(toFile, '--to');
-  const plan = makePlan(from.desired, to.desired, { ...fileOptions(to, from.desired), allowDestructive: flag(values, 'allow-destructive') });
+  const plan = planMigration(from.desired, to.desired, { ...fileOptions(to, from.desired), allowDestructive: flag(values, 'allow-destructive') });
   return { plan, label: basename(to.file), source: from.file, pending: plan.steps.length > 0 };
 }
 
@@ -59,7 +59,7 @@ async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
   try {
     if (target.kind === 'file') {
       const actual = await introspect(client);
-      const plan = makePlan(actual, target.desired, { ...fileOptions(target, actual), allowDestructive });
+      const plan = planMigration(actual, target.desired, { ...fileOptions(target, actual), allowDestructive });
       return { plan, label: basename(target.file), source: displayDb(db), pending: plan.steps.length > 0 };
     }
     const { registry, syncTarget } = target;

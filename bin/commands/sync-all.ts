@@ -7,7 +7,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { usableCores } from '../../lib/cores.js';
-import { formatPlan } from '../../lib/format.js';
+import { formatPlan } from '../cli/format.js';
 import { groupPlans, reportDocument, summarize, type PlanGroup, type RolloutSummary } from '../../lib/fleet/report.js';
 import { FleetState, StateFileError } from '../../lib/fleet/file-state.js';
 import { defaultMode, runRollout, type LaneMode } from '../../lib/fleet/runner.js';
@@ -218,7 +218,7 @@ async function databaseSource(options: SyncAllOptions, io: Io): Promise<{ source
     throw new UsageError(`--lanes ${options.lanes} is for file: databases; Turso databases sync on async lanes`, false);
   }
   // The service's configuration and provider modules load only for a remote fleet.
-  const [{ ConfigError, loadConfig }, { createProvider }] = await Promise.all([import('../../plugins/config.js'), import('../../plugins/turso.js')]);
+  const [{ ConfigError, loadConfig }, { createProvider }] = await Promise.all([import('../../lib/config/load.js'), import('../../lib/providers/create.js')]);
   let config;
   try {
     // A fleet run serves no tokens: the JWT settings production insists on do not apply here.

@@ -13,8 +13,8 @@ import { EXIT } from '../cli/exit.js';
 import { flag, stringOption } from '../cli/options.js';
 import { print } from '../cli/output.js';
 import { checkUserId } from '../../lib/naming.js';
-import { ADMIN_SCOPE } from '../../plugins/admin-scope.js';
-import type { AppConfig } from '../../plugins/config.js';
+import { ADMIN_SCOPE } from '../../lib/config/admin-scope.js';
+import type { AppConfig } from '../../lib/config/load.js';
 
 const DEFAULT_EXPIRES = '1h';
 const SPAN = /^([1-9]\d{0,6})(s|m|h|d)$/;
@@ -37,7 +37,7 @@ function expiresInSeconds(text: string): number {
  * other command starts faster without them.
  */
 async function signingConfig(env: Readonly<Record<string, string | undefined>>): Promise<AppConfig> {
-  const { ConfigError, loadConfig } = await import('../../plugins/config.js');
+  const { ConfigError, loadConfig } = await import('../../lib/config/load.js');
   let config: AppConfig;
   try {
     config = loadConfig({ ...env });
@@ -94,7 +94,7 @@ export const token: Command = {
 
     // A bare Fastify instance carrying the service's @fastify/jwt options; nothing listens.
     const [{ default: Fastify }, { default: fastifyJwt }, { jwtOptions }] = await Promise.all([
-      import('fastify'), import('@fastify/jwt'), import('../../plugins/auth.js'),
+      import('fastify'), import('@fastify/jwt'), import('../../lib/config/jwt-options.js'),
     ]);
     const app = Fastify({ logger: false });
     try {

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { Client } from '@libsql/client';
 import { openClient } from '../libsql.js';
 import type { SchemaVersion } from '../target.js';
-import type { Plan } from '../diff.js';
+import type { Plan } from '../plan/planner.js';
 import type { FleetDatabase } from './source.js';
 import { readVersionState } from '../audit.js';
 import { PlanCache, settledResult, syncOne, type DatabaseResult, type SyncTarget } from './sync-one.js';

@@ -1,5 +1,5 @@
 /** What a rollout amounts to: counts by outcome, the grouped plans of a dry run, the exit code. */
-import type { Step } from '../steps.js';
+import type { Step } from '../plan/steps.js';
 import type { RolloutResult, StopReason } from './runner.js';
 import type { DatabaseResult, FleetOutcome } from './sync-one.js';
 

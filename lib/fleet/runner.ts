@@ -3,7 +3,7 @@
  * from one queue, stopping early on a failed canary or at --max-failures. Databases a stop left
  * untouched are reported as `not_attempted`.
  */
-import type { Plan } from '../diff.js';
+import type { Plan } from '../plan/planner.js';
 import { asyncLanes, rolloutTarget, workerLanes, type Lane, type LaneOutput, type LaneSettings } from './executor.js';
 import { localPathOf, type FleetState } from './file-state.js';
 import type { FleetDatabase } from './source.js';

@@ -15,7 +15,7 @@ import type { Client } from '@libsql/client';
 import semver from 'semver';
 import { applyPlan, ApplyError } from '../apply.js';
 import { readVersionState, type RecordedVersion } from '../audit.js';
-import { plan as makePlan, type Plan } from '../diff.js';
+import { planMigration, type Plan } from '../plan/planner.js';
 import { readSchemaSnapshot } from '../snapshot.js';
 import type { SyncTarget as EngineTarget } from '../sync.js';
 
@@ -166,7 +166,7 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
           if (attempt < MAX_ATTEMPTS) continue;
           return done({ from, outcome: 'failed', statements: 0, error: { code: 'CONCURRENT_CHANGE', message: 'the schema kept changing while it was read' } });
         }
-        plan = cache.get(planKey, () => makePlan(snapshot.schema, target.engine.desired, { ...target.engine.planOptions(from), allowDestructive: target.allowDestructive }));
+        plan = cache.get(planKey, () => planMigration(snapshot.schema, target.engine.desired, { ...target.engine.planOptions(from), allowDestructive: target.allowDestructive }));
       }
       if (target.dryRun) return done({ from, outcome: 'planned', statements: plan.steps.length, planKey });
       const appliedAt = (target.now?.() ?? new Date()).toISOString();

@@ -4,7 +4,7 @@ import { findByName, foldName } from '../model.js';
 import { columnDefinitionParts } from '../sql/create-table.js';
 import { memoByObject } from '../sql/memo.js';
 import { isWord, tokenize } from '../sql/tokens.js';
-import type { Step, StepKind } from '../steps.js';
+import type { Step, StepKind } from './steps.js';
 
 /** Temporary objects the plan uses; the applier never leaves them behind. */
 export const ASSERT_TABLE = 'temp._schema_sync_assert';

@@ -5,9 +5,9 @@
  */
 import type { DatabaseSchema, Index, Trigger, View } from '../model.js';
 import { findByName, foldName } from '../model.js';
-import { definitionKey, indexKey, mentionsAny } from '../compare.js';
+import { definitionKey, indexKey, mentionsAny } from './compare.js';
 import { isKeyword, tokenize } from '../sql/tokens.js';
-import type { Skipped } from '../steps.js';
+import type { Skipped } from './steps.js';
 import { folded } from './common.js';
 import { isAllowed, type PlanOptions } from './options.js';
 

@@ -1,6 +1,6 @@
 /** What a plan may do beyond reaching the desired schema: drops, renames, data steps. */
 import { foldName } from '../model.js';
-import type { Renames } from '../renames.js';
+import type { Renames } from './renames.js';
 
 /** Which unwanted objects may be dropped: everything, or the ones a version names. */
 export interface DropAllowance {

@@ -1,7 +1,7 @@
 /** Dependency order: tables after the tables they reference, views after the views they read. */
 import type { Table, View } from '../model.js';
 import { foldName } from '../model.js';
-import { mentionsAny } from '../compare.js';
+import { mentionsAny } from './compare.js';
 import { folded } from './common.js';
 
 /** Orders items so each comes after the (folded) names it depends on; cycles break by name. */

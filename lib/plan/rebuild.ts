@@ -7,7 +7,7 @@ import type { Column, DatabaseSchema, Table } from '../model.js';
 import { findByName, foldName } from '../model.js';
 import { columnDefinitionParts, parseCreateTable } from '../sql/create-table.js';
 import { closingParen, quoteIdentifier as q, quoteString, tokenize, isWord } from '../sql/tokens.js';
-import type { Step } from '../steps.js';
+import type { Step } from './steps.js';
 import {
   ASSERT_TABLE, checkColumns, COUNTS_TABLE, folded, hasRowidAlias, onlyKeptNames, REBUILD_PREFIX, resolvedForeignKey, rowidAlias, step, STRICT_TYPES,
 } from './common.js';

@@ -4,11 +4,11 @@
  */
 import type { Column, DatabaseSchema, Table } from '../model.js';
 import { findByName, foldName } from '../model.js';
-import { columnKey, foreignKeyKey, tableConstraintsKey } from '../compare.js';
+import { columnKey, foreignKeyKey, tableConstraintsKey } from './compare.js';
 import { constraintClauses } from '../sql/constraint-clauses.js';
 import { parseCreateTable } from '../sql/create-table.js';
 import { isWord, tokenize } from '../sql/tokens.js';
-import { isUnsafeAddColumnDefault } from '../add-column.js';
+import { isUnsafeAddColumnDefault } from './add-column.js';
 import { checkColumns, folded, resolvedForeignKey, rowidAlias } from './common.js';
 import type { AddColumnObstacle, ConstraintChange, RebuildCause } from './causes.js';
 import { isAllowed, type PlanOptions } from './options.js';

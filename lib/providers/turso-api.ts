@@ -10,6 +10,7 @@
  * this module calls the same documented endpoints itself; the tests check the local Platform API
  * stand-in against the official client, so both speak the same protocol.
  */
+import { ProviderUnavailableError } from './errors.js';
 
 export interface PlatformApiOptions {
   /** `TURSO_API_URL`, e.g. `https://api.turso.tech` (a trailing `/v1` is accepted). */
@@ -35,22 +36,6 @@ export interface ApiDatabase {
   readonly DbId: string;
   readonly Hostname: string;
   readonly group?: string;
-}
-
-/** The Platform API cannot be used right now (or rejects our credentials). Maps to 503 PROVIDER_UNAVAILABLE. */
-export class ProviderUnavailableError extends Error {
-  override readonly name = 'ProviderUnavailableError';
-  constructor(
-    /** What failed, e.g. `create database alice-…`. */
-    readonly operation: string,
-    message: string,
-    /** The last HTTP status, when there was an answer. */
-    readonly status: number | null,
-    /** How long the API last asked us to wait (its `Retry-After`), when it said. */
-    readonly retryAfterMs: number | null = null,
-  ) {
-    super(message);
-  }
 }
 
 interface Attempt {

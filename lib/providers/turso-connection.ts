@@ -13,7 +13,7 @@
  * does, the database is refused for the life of the process.
  */
 
-import { ProviderUnavailableError } from './turso-api.js';
+import { ProviderUnavailableError } from './errors.js';
 
 /** Where the owner is recorded; ignored by introspection (`_schema_sync_*`). */
 export const OWNER_TABLE = '_schema_sync_owner';

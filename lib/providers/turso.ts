@@ -11,7 +11,8 @@
  */
 import type { Config } from '@libsql/client';
 import { tursoDatabaseNameFor, tursoNameBudget, TURSO_HASH_LENGTH } from '../naming.js';
-import { PlatformApi, ProviderUnavailableError, type ApiDatabase, type PlatformApiOptions } from './turso-api.js';
+import { ProviderUnavailableError } from './errors.js';
+import { PlatformApi, type ApiDatabase, type PlatformApiOptions } from './turso-api.js';
 import { databaseFetch, DatabaseOwnerMismatchError, verifyOwner, type OwnerState } from './turso-connection.js';
 import { parseExpiration, TokenCache } from './turso-tokens.js';
 import type { DatabaseCredentials, DatabaseProvider, DatabaseRef, ListedDatabase, UserDatabase } from './types.js';

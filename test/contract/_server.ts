@@ -13,7 +13,7 @@ import type { Test } from 'tap';
 import { buildApp } from '../../app.js';
 import { createSchemaSyncClient, type SchemaSyncClient } from '../../client/index.js';
 import { databaseNameFor } from '../../lib/naming.js';
-import { loadConfig } from '../../plugins/config.js';
+import { loadConfig } from '../../lib/config/load.js';
 
 export const CONTRACT_SECRET = 'contract-test-secret-long-enough-for-hs256';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client, type InStatement, type Value } from '@libsql/client';
 import { makeFleet, fileUrl } from '../../bench/fleet/fixture.js';
-import { plan } from '../../lib/diff.js';
+import { planMigration } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
 import { syncDatabase } from '../../lib/sync.js';
@@ -83,7 +83,7 @@ export async function referenceSchemas(template: string, registry: SchemaRegistr
     await withClient(path, async (client) => {
       const { recorded } = await readVersionState(client);
       if (recorded?.version !== version.version) await syncDatabase(client, targetFromVersions(registry.versions, version.version));
-      if (plan(await introspect(client), version.desired).steps.length !== 0) throw new Error(`reference ${version.version} did not converge`);
+      if (planMigration(await introspect(client), version.desired).steps.length !== 0) throw new Error(`reference ${version.version} did not converge`);
       out.set(version.version, await schemaText(client));
     });
   }
@@ -131,7 +131,7 @@ export async function stateOf(path: string, registry: SchemaRegistry): Promise<D
     const { recorded } = await readVersionState(client);
     const version = recorded?.version ?? null;
     const desired = version === null ? undefined : registry.versions.find((v) => v.version === version)?.desired;
-    const drift = desired === undefined ? -1 : plan(await introspect(client), desired).steps.length;
+    const drift = desired === undefined ? -1 : planMigration(await introspect(client), desired).steps.length;
     const audit = await rows(client, 'SELECT version, count(*) AS n FROM schema_version GROUP BY version');
     return {
       version,

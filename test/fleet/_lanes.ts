@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Client } from '@libsql/client';
 import { makeFleet, tradingRows } from '../../bench/fleet/fixture.js';
 import { readVersionState } from '../../lib/audit.js';
-import { plan } from '../../lib/diff.js';
+import { planMigration } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { loadRegistry } from '../../schema/registry.js';
 import { foreignKeyViolations, integrityOk, rows } from '../lib/_support.js';
@@ -43,7 +43,7 @@ export async function cleanlyAtOneVersion(path: string, fleet: Awaited<ReturnTyp
     const version = (await readVersionState(client)).recorded?.version ?? null;
     const desired = fleet.registry.versions.find((v) => v.version === version)?.desired;
     const audit = await rows(client, 'SELECT version, count(*) AS n FROM schema_version GROUP BY version');
-    const ok = desired !== undefined && plan(await introspect(client), desired).steps.length === 0
+    const ok = desired !== undefined && planMigration(await introspect(client), desired).steps.length === 0
       && audit.every((row) => Number(row['n']) === 1) && await integrityOk(client) && await foreignKeyViolations(client) === 0
       && await tradingRowsOf(client) === fleet.rowsBefore;
     return { ok, version };

@@ -13,7 +13,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Test } from 'tap';
 import { buildApp } from '../../app.js';
 import { databaseNameFor } from '../../lib/naming.js';
-import { loadConfig, type AppConfig } from '../../plugins/config.js';
+import { loadConfig, type AppConfig } from '../../lib/config/load.js';
 
 export const TEST_SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
 

@@ -12,7 +12,7 @@ import type { Test } from 'tap';
 import { applyPlan } from '../../lib/apply.js';
 import { readVersionState, type AuditRecord } from '../../lib/audit.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
-import { plan as makePlan, type Plan, type PlanOptions } from '../../lib/diff.js';
+import { planMigration, type Plan, type PlanOptions } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import type { DatabaseSchema } from '../../lib/model.js';
 import { readSchemaSnapshot } from '../../lib/snapshot.js';
@@ -150,7 +150,7 @@ export const testAudit = (version = '9.9.9'): AuditRecord => ({
 
 export async function planTo(client: Client, desiredSql: string | DatabaseSchema, options: PlanOptions = {}): Promise<Plan> {
   const desired = typeof desiredSql === 'string' ? await loadDesiredSchema(desiredSql) : desiredSql;
-  return makePlan(await introspect(client), desired, options);
+  return planMigration(await introspect(client), desired, options);
 }
 
 /** Plans against `desiredSql` and applies the plan through the real applier; returns the plan. */
@@ -158,7 +158,7 @@ export async function migrateTo(client: Client, desiredSql: string | DatabaseSch
   const desired = typeof desiredSql === 'string' ? await loadDesiredSchema(desiredSql) : desiredSql;
   const state = await readVersionState(client);
   const { schema, schemaCookie } = await readSchemaSnapshot(client);
-  const plan = makePlan(schema, desired, options);
+  const plan = planMigration(schema, desired, options);
   await applyPlan(client, plan, testAudit(), { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0, schemaCookie });
   return plan;
 }

@@ -11,7 +11,7 @@ import { applyPlan, ApplyError } from '../../lib/apply.js';
 import { applyScript, inlineArguments } from '../../lib/apply-script.js';
 import { readVersionState } from '../../lib/audit.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
-import { plan as makePlan, type Plan } from '../../lib/diff.js';
+import { planMigration, type Plan } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { countingClient, dirFor, exec, fileBytes, foreignKeyViolations, integrityOk, rows, snapshot, tempDb, testAudit } from './_support.js';
 
@@ -57,7 +57,7 @@ async function twoCopies(t: Test) {
 
 t.test('the script and the batch leave byte-for-byte the same schema, rows, sequences and audit row', async (t) => {
   const { a, b } = await twoCopies(t);
-  const plan = makePlan(await introspect(a.client), await loadDesiredSchema(AFTER));
+  const plan = planMigration(await introspect(a.client), await loadDesiredSchema(AFTER));
   t.ok(plan.steps.some((step) => step.kind === 'assert'), 'the plan carries in-batch assertions (a rebuild)');
   t.not(applyScript([], plan), null, 'this plan goes as a script');
   const viaScript = countingClient(a.client);
@@ -71,7 +71,7 @@ t.test('the script and the batch leave byte-for-byte the same schema, rows, sequ
   t.same(await rows(a.client, 'PRAGMA foreign_keys'), [{ foreign_keys: 1 }], 'foreign keys are back on for the connection');
   t.ok(await integrityOk(a.client));
   t.equal(await foreignKeyViolations(a.client), 0);
-  t.equal(makePlan(await introspect(a.client), await loadDesiredSchema(AFTER)).steps.length, 0, 'converged');
+  t.equal(planMigration(await introspect(a.client), await loadDesiredSchema(AFTER)).steps.length, 0, 'converged');
 });
 
 t.test('a failing script changes nothing and the batch replay names the statement', async (t) => {
@@ -79,7 +79,7 @@ t.test('a failing script changes nothing and the batch replay names the statemen
   t.teardown(() => db.client.close());
   await exec(db.client, BEFORE);
   // tags.label must be unique: a data step inserting a duplicate fails the apply at that step.
-  const plan0 = makePlan(await introspect(db.client), await loadDesiredSchema(AFTER));
+  const plan0 = planMigration(await introspect(db.client), await loadDesiredSchema(AFTER));
   const failing: Plan = {
     ...plan0,
     steps: [...plan0.steps, { kind: 'data', object: 'tags', sql: "INSERT INTO tags (label) VALUES ('x'), ('x')", destructive: false, reason: 'seed' }],
@@ -129,7 +129,7 @@ t.test('a database locked past the busy timeout fails once, without a replay tha
   const holder = createClient({ url: db.url });
   const applier = createClient({ url: db.url, timeout: 200 });
   t.teardown(() => { holder.close(); applier.close(); });
-  const plan = makePlan(await introspect(applier), await loadDesiredSchema(AFTER));
+  const plan = planMigration(await introspect(applier), await loadDesiredSchema(AFTER));
   const before = await snapshot(applier);
   const lock = await holder.transaction('write');
   await lock.execute("INSERT INTO parent (name) VALUES ('held')");

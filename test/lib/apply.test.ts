@@ -6,7 +6,7 @@
 import { LibsqlBatchError } from '@libsql/client';
 import t, { type Test } from 'tap';
 import { applyPlan, ApplyError, batchStatements } from '../../lib/apply.js';
-import { plan as makePlan, type Plan } from '../../lib/diff.js';
+import { planMigration, type Plan } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
 import { planSync, syncDatabase, SyncError } from '../../lib/sync.js';
@@ -169,7 +169,7 @@ t.test('round trips: version check 1, introspection 1, apply 1, up-to-date sync 
 
   const desired = await loadDesiredSchema('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER NOT NULL DEFAULT 0);');
   const state = await readVersionState(client);
-  const rebuildPlan = makePlan(await introspect(client), desired, { allowDestructive: true });
+  const rebuildPlan = planMigration(await introspect(client), desired, { allowDestructive: true });
   counting.reset();
   await applyPlan(client, rebuildPlan, testAudit(), { tableExists: true, latestId: state.recorded?.id ?? 0 });
   t.ok(rebuildPlan.steps.length > 10);
@@ -185,7 +185,7 @@ t.test('the foreign-keys assertion really fails the batch when foreign keys are 
     INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 1);
   `);
   const before = await snapshot(db.client);
-  const made = await (async () => makePlan(await introspect(db.client), await loadDesiredSchema(
+  const made = await (async () => planMigration(await introspect(db.client), await loadDesiredSchema(
     'CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT NOT NULL); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);')))();
   const statements = batchStatements(made, testAudit(), { tableExists: false, latestId: 0 });
   const assertIndex = made.steps.findIndex((s) => s.kind === 'assert' && s.object === 'foreign_keys');
@@ -211,7 +211,7 @@ t.test('the row-count assertion fails the batch when a rebuild loses rows', asyn
     CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);
     INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO c VALUES (1, 1), (2, 2);
   `);
-  const made = makePlan(await introspect(db.client), await loadDesiredSchema(
+  const made = planMigration(await introspect(db.client), await loadDesiredSchema(
     'CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT NOT NULL); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);'));
   // simulate what a cascade would do: delete child rows in the middle of the rebuild
   const firstAfter = made.steps.findIndex((s) => s.kind === 'assert' && /row count of/.test(s.reason));

@@ -9,7 +9,7 @@ import { createClient, type Client } from '@libsql/client';
 import t, { type Test } from 'tap';
 import { applyPlan, ApplyError } from '../../lib/apply.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
-import { plan as makePlan } from '../../lib/diff.js';
+import { planMigration } from '../../lib/plan/planner.js';
 import { readSchemaSnapshot } from '../../lib/snapshot.js';
 import { syncDatabase, syncToSchema } from '../../lib/sync.js';
 import { buildRegistry } from '../../schema/registry.js';
@@ -65,7 +65,7 @@ t.test('the batch refuses a plan whose schema changed since it was made, and cha
   t.teardown(() => db.client.close());
   await exec(db.client, BEFORE);
   const { schema, schemaCookie } = await readSchemaSnapshot(db.client);
-  const stale = makePlan(schema, await loadDesiredSchema(DESIRED));
+  const stale = planMigration(schema, await loadDesiredSchema(DESIRED));
   t.ok(stale.steps.some((step) => step.kind === 'rebuild_table'), 'the plan rebuilds the table');
   await addColumnElsewhere(db.url);
   const before = await snapshot(db.client);
@@ -85,7 +85,7 @@ t.test('the cookie check counts the batch\'s own DDL: an unchanged schema applie
     await exec(db.client, BEFORE);
     if (tableExists) await exec(db.client, 'CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version TEXT NOT NULL, description TEXT NOT NULL, created_at TEXT NOT NULL, applied_at TEXT NOT NULL, checksum TEXT NOT NULL, statements INTEGER NOT NULL, previous_version TEXT)');
     const { schema, schemaCookie } = await readSchemaSnapshot(db.client);
-    const plan = makePlan(schema, await loadDesiredSchema(DESIRED));
+    const plan = planMigration(schema, await loadDesiredSchema(DESIRED));
     await applyPlan(db.client, plan, testAudit(), { tableExists, latestId: 0, schemaCookie });
     t.same(await rows(db.client, 'SELECT body FROM notes ORDER BY id'), [{ body: 'a' }, { body: 'b' }, { body: '' }]);
     t.ok(await integrityOk(db.client));

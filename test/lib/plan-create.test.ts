@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { loadDesiredSchema } from '../../lib/desired.js';
-import { plan } from '../../lib/diff.js';
+import { planMigration } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { emptySchema } from '../../lib/model.js';
 import { dirFor, converge, exec, kindsOf, migrateTo, planTo, rows, sqlOf, tempDb } from './_support.js';
@@ -45,7 +45,7 @@ t.test('self references and cycles', async (t) => {
     'UPDATE employee SET dept_id = 1, manager_id = 1 WHERE id = 1',
   ]);
   t.same(await rows(db.client, 'SELECT * FROM employee'), [{ id: 1, manager_id: 1, dept_id: 1 }]);
-  const again = plan(emptySchema, await loadDesiredSchema(desired));
+  const again = planMigration(emptySchema, await loadDesiredSchema(desired));
   t.same(sqlOf(again), sqlOf(made), 'cycles break the same way every time');
 });
 
@@ -155,10 +155,10 @@ t.test('the plan is deterministic and pure', async (t) => {
   const wanted = await loadDesiredSchema(desired);
   const frozenActual = JSON.stringify(actual);
   const frozenWanted = JSON.stringify(wanted);
-  const first = plan(actual, wanted);
-  for (let i = 0; i < 5; i++) t.same(plan(actual, wanted), first, `run ${i + 2}: identical`);
-  t.same(plan(JSON.parse(frozenActual), JSON.parse(frozenWanted)), first, 'same from deserialised inputs');
-  t.same(plan(await introspect(db.client), await loadDesiredSchema(desired)), first, 'same from a fresh introspection');
+  const first = planMigration(actual, wanted);
+  for (let i = 0; i < 5; i++) t.same(planMigration(actual, wanted), first, `run ${i + 2}: identical`);
+  t.same(planMigration(JSON.parse(frozenActual), JSON.parse(frozenWanted)), first, 'same from deserialised inputs');
+  t.same(planMigration(await introspect(db.client), await loadDesiredSchema(desired)), first, 'same from a fresh introspection');
   t.equal(JSON.stringify(actual), frozenActual, 'inputs not mutated');
   t.equal(JSON.stringify(wanted), frozenWanted, 'inputs not mutated');
   t.ok(first.steps.length > 0);

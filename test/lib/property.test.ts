@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { ApplyError } from '../../lib/apply.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
-import { plan as makePlan, type Plan, type PlanOptions } from '../../lib/diff.js';
+import { planMigration, type Plan, type PlanOptions } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { quoteIdentifier as q } from '../../lib/sql/tokens.js';
 import { dirFor, exec, foreignKeyViolations, integrityOk, migrateTo, rows, snapshot, sqlOf, tempDb } from './_support.js';
@@ -285,11 +285,11 @@ t.test('property: without rows, any schema A converges to any schema B', async (
       await exec(db.client, sqlA);
       const desired = await loadDesiredSchema(sqlB);
       const actual = await introspect(db.client);
-      const first = makePlan(actual, desired, options);
-      const second = makePlan(actual, desired, options);
+      const first = planMigration(actual, desired, options);
+      const second = planMigration(actual, desired, options);
       if (JSON.stringify(first) !== JSON.stringify(second)) throw new Error('plan is not deterministic');
       await migrateTo(db.client, desired, options);
-      const again = sqlOf(makePlan(await introspect(db.client), desired, options));
+      const again = sqlOf(planMigration(await introspect(db.client), desired, options));
       if (again.length > 0) throw new Error(`did not converge; still planned:\n${again.join('\n')}\nA:\n${sqlA}\nB:\n${sqlB}`);
       if (!(await integrityOk(db.client))) throw new Error('integrity_check failed');
     } finally {
@@ -330,13 +330,13 @@ t.test('property: with rows, apply keeps every surviving value or fails leaving 
         // it was the rows: without them the same change applies
         await db.client.migrate(Object.keys(before.rows).map((table) => `DELETE FROM ${q(table)}`));
         await migrateTo(db.client, desired, options);
-        const again = sqlOf(makePlan(await introspect(db.client), desired, options));
+        const again = sqlOf(planMigration(await introspect(db.client), desired, options));
         if (again.length > 0) throw new Error(`did not converge once the rows were gone:\n${again.join('\n')}${context}`);
         outcomes.refused++;
         return;
       }
       outcomes.applied++;
-      const again = sqlOf(makePlan(await introspect(db.client), desired, options));
+      const again = sqlOf(planMigration(await introspect(db.client), desired, options));
       if (again.length > 0) throw new Error(`did not converge; still planned:\n${again.join('\n')}${context}`);
       if (!(await integrityOk(db.client))) throw new Error(`integrity_check failed${context}`);
       // A dropped table (drops allowed) still referenced by kept rows leaves them dangling: the

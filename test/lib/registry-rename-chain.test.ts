@@ -1,6 +1,6 @@
 /** composeRenames: several versions' rename hints as one, for a database that crosses them all. */
 import t from 'tap';
-import { composeRenames } from '../../lib/rename-chain.js';
+import { composeRenames } from '../../lib/plan/rename-chain.js';
 
 t.test('chains compose; columns follow their table; a rename undone disappears', async (t) => {
   t.same(composeRenames([{ tables: { b: 'a' } }, { tables: { c: 'b' } }]), { tables: { c: 'a' }, columns: {} });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { introspect } from '../../lib/introspect.js';
 import { findByName } from '../../lib/model.js';
-import { plan } from '../../lib/diff.js';
+import { planMigration } from '../../lib/plan/planner.js';
 import { syncDatabase } from '../../lib/sync.js';
 import { buildRegistry, checksumOf, loadRegistry, readSqlVersions, RegistryError } from '../../schema/registry.js';
 import { renderDefinition, validateDefinition } from '../../schema/definition.js';
@@ -163,7 +163,7 @@ t.test('built-in registry: 1.0.0 and 1.1.0 with fixed dates', async (t) => {
   const reloaded = await loadRegistry({ schemaDir: '' });
   t.equal(reloaded.current.checksum, registry.current.checksum, 'an empty SCHEMA_DIR means the built-ins');
 
-  const step = plan(v1?.desired ?? { tables: [], indexes: [], triggers: [], views: [] }, registry.current.desired);
+  const step = planMigration(v1?.desired ?? { tables: [], indexes: [], triggers: [], views: [] }, registry.current.desired);
   const kinds = new Set(step.steps.map((s) => s.kind));
   for (const kind of ['create_table', 'add_column', 'create_index', 'rebuild_table', 'create_view'] as const) {
     t.ok(kinds.has(kind), `1.0.0 → 1.1.0 needs ${kind}`);
@@ -204,7 +204,7 @@ t.test('built-in 1.0.0 → 1.1.0 on a database with rows keeps every row', async
   t.same(await rows(db.client, 'SELECT portfolio_id, positions FROM portfolio_values ORDER BY 1'),
     [{ portfolio_id: 10, positions: 1 }, { portfolio_id: 11, positions: 1 }], 'the new view works');
   t.same((await introspect(db.client)).tables.length, 6);
-  t.same(plan(await introspect(db.client), registry.current.desired).steps, [], 'converged');
+  t.same(planMigration(await introspect(db.client), registry.current.desired).steps, [], 'converged');
   t.ok(await integrityOk(db.client));
   const audit = await rows(db.client, 'SELECT id, version, previous_version, created_at, checksum, statements FROM schema_version ORDER BY id');
   t.same(audit.map((r) => [r['id'], r['version'], r['previous_version'], r['created_at']]), [

@@ -3,7 +3,7 @@
  * differently written schema a no-op) and the CREATE TABLE parser (what the pragmas do not report).
  */
 import t from 'tap';
-import { definitionKey, mentionsAny } from '../../lib/compare.js';
+import { definitionKey, mentionsAny } from '../../lib/plan/compare.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { parseCreateTable } from '../../lib/sql/create-table.js';
 import { splitStatements } from '../../lib/sql/statements.js';

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import t from 'tap';
 import { buildApp } from '../../app.js';
-import { ConfigError, loadConfig } from '../../plugins/config.js';
+import { ConfigError, loadConfig } from '../../lib/config/load.js';
 
 t.test('nothing set: local files under ./data, port 3000 on loopback, an ephemeral secret', async (t) => {
   const config = loadConfig({});

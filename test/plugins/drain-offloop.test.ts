@@ -7,7 +7,7 @@
 import { createClient } from '@libsql/client';
 import t, { type Test } from 'tap';
 import { buildApp } from '../../app.js';
-import { loadConfig } from '../../plugins/config.js';
+import { loadConfig } from '../../lib/config/load.js';
 import { tempDir, TEST_SECRET } from '../helpers/app.js';
 import { pingHealth, prepareItems } from '../../bench/health-stall/fixture.js';
 

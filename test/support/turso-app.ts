@@ -9,7 +9,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Test } from 'tap';
 import { buildApp } from '../../app.js';
 import { createTursoProvider, type TursoProvider, type TursoProviderOptions } from '../../lib/providers/turso.js';
-import { loadConfig, type AppConfig } from '../../plugins/config.js';
+import { loadConfig, type AppConfig } from '../../lib/config/load.js';
 import { tempDir, TEST_SECRET, type LogLine } from '../helpers/app.js';
 import { startTursoPlatform, type TursoPlatform, type TursoPlatformOptions } from './turso-platform.js';
 
@@ -49,7 +49,7 @@ export async function buildTursoApp(
   const config = loadConfig({ JWT_SECRET: TEST_SECRET, DOCS: 'false', DATA_DIR: tempDir(t, 'schema-sync-unused-'), ...tursoEnv(platform, options.env) });
   const turso = config.turso;
   if (turso === null) throw new Error('no turso config');
-  // Built exactly as plugins/turso.ts builds it, plus the test's retry budget.
+  // Built exactly as lib/providers/create.ts builds it, plus the test's retry budget.
   const provider = createTursoProvider({ ...turso, ...(options.api === undefined ? {} : { api: options.api }) });
   const logs: LogLine[] = [];
   const stream = new Writable({

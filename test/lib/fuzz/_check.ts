@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { createClient, type Client, type Value } from '@libsql/client';
 import { loadDesiredSchema } from '../../../lib/desired.js';
-import { plan as makePlan } from '../../../lib/diff.js';
+import { planMigration } from '../../../lib/plan/planner.js';
 import { introspect } from '../../../lib/introspect.js';
 import type { Column, DatabaseSchema, Table } from '../../../lib/model.js';
 import { syncToSchema } from '../../../lib/sync.js';
@@ -53,7 +53,7 @@ export class FuzzFailure extends Error {
   }
 }
 
-// ---------------------------------------------------------------- normalisation (independent of lib/compare.ts)
+// ---------------------------------------------------------------- normalisation (independent of lib/plan/compare.ts)
 
 const fold = (name: string): string => name.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
@@ -692,7 +692,7 @@ async function respellingCulprits(model: DatabaseSchema, spec: SchemaSpec, spell
   for (const key of Object.keys(PLAIN) as Array<keyof Spelling>) {
     if (spelling[key] === PLAIN[key]) continue;
     const one = await loadDesiredSchema(render(spec, { ...PLAIN, [key]: spelling[key] }));
-    if (makePlan(model, one, { allowDestructive: destructive }).steps.length > 0) culprits.push(`${key}=${String(spelling[key])}`);
+    if (planMigration(model, one, { allowDestructive: destructive }).steps.length > 0) culprits.push(`${key}=${String(spelling[key])}`);
   }
   return culprits;
 }
@@ -712,7 +712,7 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
     const desired = await loadDesiredSchema(desiredSql);
     const fail = (what: string, details: string, steps: readonly string[] = []): FuzzFailure =>
       new FuzzFailure(what, `${details}\n${describeCase(c, steps.length > 0 ? `-- plan\n${steps.join(';\n')}` : '')}`);
-    const planned = makePlan(beforeModel, desired, { allowDestructive: c.destructive }).steps.map((s) => s.sql);
+    const planned = planMigration(beforeModel, desired, { allowDestructive: c.destructive }).steps.map((s) => s.sql);
     if (c.desiredSpelling !== undefined && c.desired === c.current && planned.length > 0 && process.env['FUZZ_NO_RESPELL'] !== '1') {
       const culprits = await respellingCulprits(beforeModel, c.desired, c.desiredSpelling, c.destructive);
       throw fail(`the current schema, respelled (${culprits.join(', ') || 'a combination'}), plans changes`, '', planned);
@@ -746,7 +746,7 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
     }
     const problems = await checksAfterApply(db.client);
     const afterModel = await introspect(db.client);
-    const again = makePlan(afterModel, desired, { allowDestructive: c.destructive }).steps.map((s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`);
+    const again = planMigration(afterModel, desired, { allowDestructive: c.destructive }).steps.map((s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`);
     if (again.length > 0) problems.push(`planning again is not empty:\n  ${again.join('\n  ')}`);
     problems.push(...schemaDifferences(afterModel, desired, beforeModel, c.destructive));
     const after = await snapshot(db.client, db.path);
@@ -761,7 +761,7 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
     if (normSchema(respelled) !== normSchema(desired)) {
       throw fail('generator: the respelling changed the meaning', `${normSchema(desired)}\n--- respelled\n${normSchema(respelled)}`);
     }
-    const respelledPlan = makePlan(afterModel, respelled, { allowDestructive: c.destructive }).steps.map((s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`);
+    const respelledPlan = planMigration(afterModel, respelled, { allowDestructive: c.destructive }).steps.map((s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`);
     // FUZZ_NO_RESPELL=1 (exploring other classes only) leaves this check out
     if (respelledPlan.length > 0 && process.env['FUZZ_NO_RESPELL'] !== '1') {
       const culprits = await respellingCulprits(afterModel, c.desired, c.spelling, c.destructive);

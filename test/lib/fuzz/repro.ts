@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { loadDesiredSchema } from '../../../lib/desired.js';
-import { plan as makePlan } from '../../../lib/diff.js';
+import { planMigration } from '../../../lib/plan/planner.js';
 import { introspect } from '../../../lib/introspect.js';
 import { splitStatements } from '../../../lib/sql/statements.js';
 import { syncToSchema } from '../../../lib/sync.js';
@@ -21,14 +21,14 @@ const options = { allowDestructive: mode === 'destructive' };
 const show = (label: string, steps: ReadonlyArray<{ kind: string; sql: string }>): void => {
   console.log(`${label}:\n${steps.filter((s) => s.kind !== 'assert').map((s) => `  ${s.sql}`).join('\n') || '  (nothing)'}`);
 };
-show('plan', makePlan(await introspect(client), desired, options).steps);
+show('plan', planMigration(await introspect(client), desired, options).steps);
 try {
   await syncToSchema(client, desired, options);
   console.log('applied');
 } catch (error) {
   console.log(`FAILED: ${(error as Error).message}`);
 }
-show('plan again', makePlan(await introspect(client), desired, options).steps);
+show('plan again', planMigration(await introspect(client), desired, options).steps);
 console.log('integrity', (await client.execute('PRAGMA integrity_check')).rows.map((r) => r[0]).join(','));
 console.log('fk', JSON.stringify((await client.execute('PRAGMA foreign_key_check')).rows));
 for (const row of (await client.execute("SELECT name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite%'")).rows) {

@@ -1,5 +1,5 @@
 /**
- * The planner: `plan(actual, desired, options)` turns two introspected schemas into ordered DDL.
+ * The planner: `planMigration(actual, desired, options)` turns two introspected schemas into ordered DDL.
  * Pure — no I/O, no clock, no randomness — so the same inputs always give the same plan.
  *
  * Order: renames → drop stale triggers/views/indexes → drop unwanted tables (when allowed) →
@@ -7,22 +7,22 @@
  * → assertions (foreign keys really off, row counts unchanged, no new foreign-key violations)
  * → data steps.
  */
-import type { DatabaseSchema } from './model.js';
-import { findByName, foldName } from './model.js';
+import type { DatabaseSchema } from '../model.js';
+import { findByName, foldName } from '../model.js';
 import { definitionKey } from './compare.js';
-import { quoteIdentifier as q } from './sql/tokens.js';
+import { quoteIdentifier as q } from '../sql/tokens.js';
 import { applyRenames } from './renames.js';
 import type { Plan, Skipped, Step } from './steps.js';
-import { folded, step } from './plan/common.js';
-import { allowanceAfterRenames, isAllowed, type PlanOptions } from './plan/options.js';
-import { foreignKeyOrder, viewOrder } from './plan/order.js';
-import { rebuildGuards, rebuildSteps } from './plan/rebuild.js';
-import { compareTable, type TableChange } from './plan/table-change.js';
-import { decideIndexes, decideTriggers, decideViews, namesChangingKind, type DropWhy, type ObjectContext } from './plan/objects.js';
+import { folded, step } from './common.js';
+import { allowanceAfterRenames, isAllowed, type PlanOptions } from './options.js';
+import { foreignKeyOrder, viewOrder } from './order.js';
+import { rebuildGuards, rebuildSteps } from './rebuild.js';
+import { compareTable, type TableChange } from './table-change.js';
+import { decideIndexes, decideTriggers, decideViews, namesChangingKind, type DropWhy, type ObjectContext } from './objects.js';
 
 export type { ObjectKind, Plan, Skipped, Step, StepKind } from './steps.js';
-export type { DataStep, DropAllowance, PlanOptions } from './plan/options.js';
-export { ASSERT_TABLE, COUNTS_TABLE } from './plan/common.js';
+export type { DataStep, DropAllowance, PlanOptions } from './options.js';
+export { ASSERT_TABLE, COUNTS_TABLE } from './common.js';
 
 /** How each kind of drop is worded in the plan; only an unwanted object's drop is destructive. */
 const DROP_REASONS: Readonly<Record<'trigger' | 'view' | 'index', Readonly<Record<DropWhy, string>>>> = {
@@ -37,7 +37,7 @@ const DROP_REASONS: Readonly<Record<'trigger' | 'view' | 'index', Readonly<Recor
   },
 };
 
-export function plan(actualSchema: DatabaseSchema, desired: DatabaseSchema, options: PlanOptions = {}): Plan {
+export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSchema, options: PlanOptions = {}): Plan {
   const allowAll = options.allowDestructive === true;
   const skipped: Skipped[] = [];
   const warnings: string[] = [];

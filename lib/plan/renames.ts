@@ -3,11 +3,11 @@
  * hint a rename looks like "drop one, add another" and the data would stay behind in the old one.
  * Renames run first; the rest of the plan is computed against the schema as renamed.
  */
-import type { DatabaseSchema, Table } from './model.js';
+import type { DatabaseSchema, Table } from '../model.js';
 import type { Step } from './steps.js';
-import { findByName, foldName, sameName } from './model.js';
-import { parseCreateTable } from './sql/create-table.js';
-import { closingParen, identifierOf, isKeyword, isWord, quoteIdentifier as q, tokenize, type Token } from './sql/tokens.js';
+import { findByName, foldName, sameName } from '../model.js';
+import { parseCreateTable } from '../sql/create-table.js';
+import { closingParen, identifierOf, isKeyword, isWord, quoteIdentifier as q, tokenize, type Token } from '../sql/tokens.js';
 
 export interface Renames {
   /** New table name → the name it had before. */

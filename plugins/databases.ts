@@ -7,10 +7,9 @@ import { createClient, type Client, type Config } from '@libsql/client';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { ClientPool } from '../lib/pool.js';
-import { createLocalProvider } from '../lib/providers/local.js';
-import { createTursoProvider } from '../lib/providers/turso.js';
+import { createProvider } from '../lib/providers/create.js';
 import type { DatabaseProvider, UserDatabase } from '../lib/providers/types.js';
-import type { AppConfig } from './config.js';
+import type { AppConfig } from '../lib/config/load.js';
 
 export interface UserDatabases {
   readonly provider: DatabaseProvider;
@@ -26,27 +25,7 @@ declare module 'fastify' {
   }
 }
 
-export function createProvider(config: AppConfig): DatabaseProvider {
-  switch (config.dbProvider) {
-    case 'local':
-      return createLocalProvider({ dataDir: config.dataDir, busyTimeoutMs: config.busyTimeoutMs });
-    case 'turso': {
-      const turso = config.turso;
-      if (turso === null) throw new Error('DB_PROVIDER=turso without its TURSO_* configuration');
-      return createTursoProvider({
-        apiUrl: turso.apiUrl,
-        apiToken: turso.apiToken,
-        org: turso.org,
-        group: turso.group,
-        tls: turso.tls,
-        groupToken: turso.groupToken,
-        tokenExpiration: turso.tokenExpiration,
-      });
-    }
-  }
-}
-
-export interface TursoPluginOptions {
+export interface DatabasesPluginOptions {
   readonly config: AppConfig;
   /** Replaces the configured provider (tests, and the Turso provider once it exists). */
   readonly provider?: DatabaseProvider;
@@ -54,7 +33,7 @@ export interface TursoPluginOptions {
   readonly createClient?: (config: Config) => Client;
 }
 
-const tursoPlugin: FastifyPluginAsync<TursoPluginOptions> = async (fastify, options) => {
+const databasesPlugin: FastifyPluginAsync<DatabasesPluginOptions> = async (fastify, options) => {
   const provider = options.provider ?? createProvider(options.config);
   const open = options.createClient ?? createClient;
   // The Turso provider mints its group token now; a failure leaves /ready at 503 and is retried on use.
@@ -82,4 +61,4 @@ const tursoPlugin: FastifyPluginAsync<TursoPluginOptions> = async (fastify, opti
   });
 };
 
-export default fp(tursoPlugin, { name: 'turso', fastify: '5.x' });
+export default fp(databasesPlugin, { name: 'databases', fastify: '5.x' });

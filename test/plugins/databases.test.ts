@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { isValidUserId } from '../../lib/naming.js';
 import { createLocalProvider } from '../../lib/providers/local.js';
-import { loadConfig } from '../../plugins/config.js';
+import { loadConfig } from '../../lib/config/load.js';
 import { buildTestApp, tempDir } from '../helpers/app.js';
 import { startPlatform, tursoEnv } from '../support/turso-app.js';
 

@@ -8,8 +8,8 @@
  * The rules below were found by trying every type × literal × NOT NULL combination
  * (test/lib/plan-add-column-defaults.test.ts keeps doing so).
  */
-import type { Column } from './model.js';
-import { closingParen, isWord, tokenize, type Token } from './sql/tokens.js';
+import type { Column } from '../model.js';
+import { closingParen, isWord, tokenize, type Token } from '../sql/tokens.js';
 
 export type Affinity = 'INTEGER' | 'TEXT' | 'BLOB' | 'REAL' | 'NUMERIC';
 

@@ -2,10 +2,10 @@
  * Canonical forms of model nodes: two nodes that SQLite would treat the same have equal keys,
  * however their DDL was written (whitespace, keyword case, quoting, redundant parentheses).
  */
-import type { Column, ForeignKey, Index, IndexColumn, Table } from './model.js';
-import { foldName } from './model.js';
-import { memoByObject, memoByText } from './sql/memo.js';
-import { canonicalExpression, canonicalTokens, closingParen, isWord, quoteString, tokenize } from './sql/tokens.js';
+import type { Column, ForeignKey, Index, IndexColumn, Table } from '../model.js';
+import { foldName } from '../model.js';
+import { memoByObject, memoByText } from '../sql/memo.js';
+import { canonicalExpression, canonicalTokens, closingParen, isWord, quoteString, tokenize } from '../sql/tokens.js';
 
 /**
  * A default by its value: in a default nothing can name a column, so `"x"` is the string 'x'

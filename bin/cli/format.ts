@@ -1,7 +1,7 @@
 /** Human-readable renderings of schemas and plans, for the CLI. */
-import { foldName, type Column, type DatabaseSchema, type Table, type View } from './model.js';
-import { identifierOf, tokenize } from './sql/tokens.js';
-import type { Plan, Step } from './steps.js';
+import { foldName, type Column, type DatabaseSchema, type Table, type View } from '../../lib/model.js';
+import { identifierOf, tokenize } from '../../lib/sql/tokens.js';
+import type { Plan, Step } from '../../lib/plan/steps.js';
 
 /**
  * A default as SQLite reports it (`dflt_value`) loses the parentheses an expression needs in

@@ -5,7 +5,7 @@
  * instead would match neither (the database has no `b`, the schema no `b`) and leave the rows in
  * `a` while `c` is created empty.
  */
-import { foldName } from './model.js';
+import { foldName } from '../model.js';
 import type { Renames } from './renames.js';
 
 interface Renamed {

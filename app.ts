@@ -2,7 +2,12 @@
  * The root plugin: plugins first (each one concern, named), then routes. `buildApp` makes a
  * Fastify instance with the server options the routes rely on; server.ts and the tests both use it.
  */
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { Client, Config } from '@libsql/client';
 import type { DatabaseProvider } from './lib/providers/types.js';
@@ -47,7 +52,11 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
   });
   await fastify.register(authPlugin, { jwt: config.jwt });
   await fastify.register(metricsPlugin);
-  await fastify.register(userSyncPlugin, { versionCacheSize: config.versionCacheSize, syncThreads: config.syncThreads, schemaDir: config.schemaDir });
+  await fastify.register(userSyncPlugin, {
+    versionCacheSize: config.versionCacheSize,
+    syncThreads: config.syncThreads,
+    schemaDir: config.schemaDir,
+  });
 
   await fastify.register(healthRoutes);
   await fastify.register(versionsRoute);
@@ -61,7 +70,10 @@ const appPlugin = fp(app, { name: 'schema-sync', fastify: '5.x' });
 export default appPlugin;
 
 /** Server options the routes depend on; keep them with the app, not with whoever listens. */
-export function serverOptions(config: AppConfig, logger: FastifyServerOptions['logger'] = { level: config.logLevel }): FastifyServerOptions {
+export function serverOptions(
+  config: AppConfig,
+  logger: FastifyServerOptions['logger'] = { level: config.logLevel },
+): FastifyServerOptions {
   return {
     logger,
     bodyLimit: config.bodyLimit,
@@ -89,7 +101,9 @@ export function serverOptions(config: AppConfig, logger: FastifyServerOptions['l
 }
 
 /** A ready-to-listen (or inject) instance. */
-export async function buildApp(options: AppOptions & { logger?: FastifyServerOptions['logger'] }): Promise<FastifyInstance> {
+export async function buildApp(
+  options: AppOptions & { logger?: FastifyServerOptions['logger'] },
+): Promise<FastifyInstance> {
   const fastify = Fastify(serverOptions(options.config, options.logger));
   await fastify.register(appPlugin, options);
   return fastify;

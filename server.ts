@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   closeWithGrace(
     {
       delay: drainDelayMs + timeoutMs,
-      onTimeout: (ms) => app.log.error({ timeout_ms: ms }, 'shutdown timed out: exiting with requests or syncs unfinished'),
+      onTimeout: (ms) =>
+        app.log.error({ timeout_ms: ms }, 'shutdown timed out: exiting with requests or syncs unfinished'),
     },
     async ({ err, signal }) => {
       const startedAt = Date.now();
@@ -60,11 +61,17 @@ async function main(): Promise<void> {
         app.log.error({ err }, 'closing after an uncaught error');
       } else {
         const delay = signal === 'SIGTERM' ? drainDelayMs : 0;
-        app.log.info({ signal, drain_delay_ms: delay }, 'draining: /ready is 503 SHUTTING_DOWN, requests are still served');
+        app.log.info(
+          { signal, drain_delay_ms: delay },
+          'draining: /ready is 503 SHUTTING_DOWN, requests are still served',
+        );
         await sleep(delay);
       }
       await app.drain.close();
-      app.log.info({ duration_ms: Date.now() - startedAt }, 'closed: requests answered, syncs finished, database clients closed');
+      app.log.info(
+        { duration_ms: Date.now() - startedAt },
+        'closed: requests answered, syncs finished, database clients closed',
+      );
     },
   );
 
@@ -77,9 +84,14 @@ async function main(): Promise<void> {
   }
 
   const url = baseUrl(config, app.server.address() as AddressInfo);
-  const lines = [`schema-sync listening on ${url} (${config.dbProvider === 'turso' ? `Turso group ${config.turso?.group ?? ''}` : `data: ${config.dataDir}`}, schema ${app.schemaRegistry.current.version})`];
+  const lines = [
+    `schema-sync listening on ${url} (${config.dbProvider === 'turso' ? `Turso group ${config.turso?.group ?? ''}` : `data: ${config.dataDir}`}, schema ${app.schemaRegistry.current.version})`,
+  ];
   if (config.docs) lines.push(`  Swagger UI:  ${url}${DOCS_PATH}`);
-  if (config.metrics.enabled) lines.push(`  Metrics:     ${url}${METRICS_PATH}${config.metrics.token === undefined ? '' : ' (bearer METRICS_TOKEN)'}`);
+  if (config.metrics.enabled)
+    lines.push(
+      `  Metrics:     ${url}${METRICS_PATH}${config.metrics.token === undefined ? '' : ' (bearer METRICS_TOKEN)'}`,
+    );
   if (config.jwt.mode === 'secret' && config.jwt.ephemeral) {
     app.log.warn('no JWT_SECRET or JWT_PUBLIC_KEY set: using an ephemeral secret; tokens stop working on restart');
     const token = app.signToken({ sub: 'admin', scope: ADMIN_SCOPE }, { expiresIn: ADMIN_TOKEN_TTL });

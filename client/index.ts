@@ -23,12 +23,8 @@ export type ErrorBody = components['schemas']['ErrorResponse'];
 /** The stable, machine-readable error codes. */
 export type ErrorCode = ErrorBody['code'];
 
-type JsonOf<Op extends keyof operations, Status extends number> = operations[Op]['responses'] extends Record<
-  Status,
-  { content: { 'application/json': infer Body } }
->
-  ? Body
-  : never;
+type JsonOf<Op extends keyof operations, Status extends number> =
+  operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }> ? Body : never;
 
 export type InitializeUserResponse = JsonOf<'initializeUser', 200>;
 export type SyncUserSchemaResponse = JsonOf<'syncUserSchema', 200>;

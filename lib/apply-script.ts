@@ -31,7 +31,8 @@ function literal(value: InValue | undefined): string | null {
   // The driver binds every JavaScript number as a REAL: 42 goes in as 42.0.
   if (typeof value === 'number') return Number.isFinite(value) ? realLiteral(value) : null;
   if (typeof value === 'boolean') return value ? '1.0' : '0.0'; // bound as the numbers 1 and 0
-  if (value instanceof ArrayBuffer || value instanceof Uint8Array) return `X'${Buffer.from(value as Uint8Array).toString('hex')}'`;
+  if (value instanceof ArrayBuffer || value instanceof Uint8Array)
+    return `X'${Buffer.from(value as Uint8Array).toString('hex')}'`;
   return null;
 }
 
@@ -78,7 +79,12 @@ function endsInComment(sql: string): boolean {
  */
 function safeForScript(sql: string): boolean {
   try {
-    return !sql.includes('\u0000') && splitScript(sql).statements.length === 1 && !endsInComment(sql) && !controlsTransaction(sql);
+    return (
+      !sql.includes('\u0000') &&
+      splitScript(sql).statements.length === 1 &&
+      !endsInComment(sql) &&
+      !controlsTransaction(sql)
+    );
   } catch {
     return false; // not tokenizable here: let SQLite judge it statement by statement
   }
@@ -88,7 +94,8 @@ const SEPARATOR = ';\n';
 
 /** The plan's part of every script, made once per plan (a rollout shares one plan across databases). */
 const planScript = memoByObject((plan: Plan): string | null =>
-  plan.steps.every((step) => safeForScript(step.sql)) ? plan.steps.map((step) => step.sql).join(SEPARATOR) : null);
+  plan.steps.every((step) => safeForScript(step.sql)) ? plan.steps.map((step) => step.sql).join(SEPARATOR) : null,
+);
 
 /**
  * The script for `guards` (the engine's own audit row and schema assertions, per database) and `plan`, in the
@@ -104,6 +111,12 @@ export function applyScript(guards: readonly InStatement[], plan: Plan): string 
     if (sql === null) return null;
     written.push(sql);
   }
-  return ['PRAGMA foreign_keys=off', 'BEGIN DEFERRED', ...written, ...(steps === '' ? [] : [steps]), 'COMMIT', 'PRAGMA foreign_keys=on']
-    .join(SEPARATOR);
+  return [
+    'PRAGMA foreign_keys=off',
+    'BEGIN DEFERRED',
+    ...written,
+    ...(steps === '' ? [] : [steps]),
+    'COMMIT',
+    'PRAGMA foreign_keys=on',
+  ].join(SEPARATOR);
 }

@@ -89,7 +89,12 @@ function sqliteMessage(error: LibsqlError): string {
   return error.message.replace(/^(SQLITE_[A-Z_]+): \1: /, '$1: ').replaceAll(REBUILD_PREFIX, '');
 }
 
-export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord | null, state: AuditState): Promise<void> {
+export async function applyPlan(
+  client: Client,
+  plan: Plan,
+  audit: AuditRecord | null,
+  state: AuditState,
+): Promise<void> {
   const { statements: guards, cookieAt } = preamble(audit, state, plan.steps.length);
   // An embedded database runs the whole apply as one native script when it can (see
   // apply-script.ts); when the script fails, it changed nothing, and the batch below runs the same
@@ -107,7 +112,14 @@ export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord |
       // before turning foreign keys back on; the pool hands the same connection back first.
       if (error.code === 'SQLITE_BUSY') {
         await client.execute('PRAGMA foreign_keys=on');
-        throw new ApplyError(`${sqliteMessage(error)} (still locked by another connection after the busy timeout)`, 'failed', null, null, null, error.code);
+        throw new ApplyError(
+          `${sqliteMessage(error)} (still locked by another connection after the busy timeout)`,
+          'failed',
+          null,
+          null,
+          null,
+          error.code,
+        );
       }
     }
   }
@@ -117,17 +129,30 @@ export async function applyPlan(client: Client, plan: Plan, audit: AuditRecord |
     if (!(error instanceof LibsqlError)) throw error;
     const index = error instanceof LibsqlBatchError ? error.statementIndex : null;
     if (index !== null && index === cookieAt) {
-      throw new ApplyError('another connection changed the schema after the plan was made', 'conflict', null, null, null, error.code);
+      throw new ApplyError(
+        'another connection changed the schema after the plan was made',
+        'conflict',
+        null,
+        null,
+        null,
+        error.code,
+      );
     }
     if (index !== null && index < guards.length) {
       const raced = /UNIQUE|PRIMARY|already exists/i.test(error.message);
       throw new ApplyError(
-        raced ? 'another process changed this database while the plan was made' : `cannot write the audit row: ${sqliteMessage(error)}`,
-        raced ? 'conflict' : 'failed', null, null, null, error.code,
+        raced
+          ? 'another process changed this database while the plan was made'
+          : `cannot write the audit row: ${sqliteMessage(error)}`,
+        raced ? 'conflict' : 'failed',
+        null,
+        null,
+        null,
+        error.code,
       );
     }
     const stepIndex = index === null ? null : index - guards.length;
-    const step = stepIndex === null ? null : plan.steps[stepIndex] ?? null;
+    const step = stepIndex === null ? null : (plan.steps[stepIndex] ?? null);
     const where = step === null ? '' : ` at step ${(stepIndex ?? 0) + 1} (${step.kind} ${step.object}: ${step.reason})`;
     throw new ApplyError(`${sqliteMessage(error)}${where}`, 'failed', step?.sql ?? null, stepIndex, step, error.code);
   }

@@ -71,7 +71,8 @@ export async function readVersionState(client: StatementRunner): Promise<Version
       },
     };
   } catch (error) {
-    if (error instanceof LibsqlError && /no such table/i.test(error.message)) return { tableExists: false, recorded: null };
+    if (error instanceof LibsqlError && /no such table/i.test(error.message))
+      return { tableExists: false, recorded: null };
     throw error;
   }
 }
@@ -85,12 +86,24 @@ export async function readRecordedVersion(client: Client): Promise<RecordedVersi
  * does not exist yet. A second applier that planned against the same state fails on the row's
  * primary key (or on CREATE TABLE), which is how it learns it lost the race.
  */
-export function auditWrites(record: AuditRecord, state: { readonly tableExists: boolean; readonly latestId: number }, statements: number): InStatement[] {
+export function auditWrites(
+  record: AuditRecord,
+  state: { readonly tableExists: boolean; readonly latestId: number },
+  statements: number,
+): InStatement[] {
   const insert: InStatement = {
     sql: `INSERT INTO ${SCHEMA_VERSION_TABLE} (id, version, description, created_at, applied_at, checksum, statements, previous_version)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [state.latestId + 1, record.version, record.description, record.createdAt, record.appliedAt, record.checksum,
-      statements, record.previousVersion],
+    args: [
+      state.latestId + 1,
+      record.version,
+      record.description,
+      record.createdAt,
+      record.appliedAt,
+      record.checksum,
+      statements,
+      record.previousVersion,
+    ],
   };
   return state.tableExists ? [insert] : [SCHEMA_VERSION_DDL, insert];
 }

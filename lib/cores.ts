@@ -23,11 +23,13 @@ export function cgroupCpuQuota(read: ReadText = readText): number | null {
   if (v2 !== undefined && v2.length === 2) {
     const [quota, period] = v2.map(Number);
     if (v2[0] === 'max') return null;
-    if (quota !== undefined && period !== undefined && quota > 0 && period > 0) return Math.max(1, Math.ceil(quota / period));
+    if (quota !== undefined && period !== undefined && quota > 0 && period > 0)
+      return Math.max(1, Math.ceil(quota / period));
   }
   const quota = Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')?.trim());
   const period = Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us')?.trim());
-  if (Number.isFinite(quota) && Number.isFinite(period) && quota > 0 && period > 0) return Math.max(1, Math.ceil(quota / period));
+  if (Number.isFinite(quota) && Number.isFinite(period) && quota > 0 && period > 0)
+    return Math.max(1, Math.ceil(quota / period));
   return null;
 }
 

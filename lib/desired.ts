@@ -35,8 +35,15 @@ export interface DesiredSchemaOptions {
 }
 
 /** `<origin>, line N: problem` (either part only when known). */
-export function schemaProblem(origin: string | undefined, line: number | null, problem: string, statement: string | null = null): DesiredSchemaError {
-  const where = [origin, line === null ? undefined : `line ${line}`].filter((part) => part !== undefined && part !== '').join(', ');
+export function schemaProblem(
+  origin: string | undefined,
+  line: number | null,
+  problem: string,
+  statement: string | null = null,
+): DesiredSchemaError {
+  const where = [origin, line === null ? undefined : `line ${line}`]
+    .filter((part) => part !== undefined && part !== '')
+    .join(', ');
   return new DesiredSchemaError(where === '' ? problem : `${where}: ${problem}`, statement, line);
 }
 
@@ -47,15 +54,24 @@ function invalidUtf8At(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const lead = at(i);
-    if (lead < 0x80) { i++; continue; }
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
     // The second byte's range rules out overlong forms, surrogates and code points past U+10FFFF.
     let length: number;
     let low = 0x80;
     let high = 0xbf;
     if (lead >= 0xc2 && lead <= 0xdf) length = 2;
-    else if (lead >= 0xe0 && lead <= 0xef) { length = 3; if (lead === 0xe0) low = 0xa0; if (lead === 0xed) high = 0x9f; }
-    else if (lead >= 0xf0 && lead <= 0xf4) { length = 4; if (lead === 0xf0) low = 0x90; if (lead === 0xf4) high = 0x8f; }
-    else return i;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead === 0xe0) low = 0xa0;
+      if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead === 0xf0) low = 0x90;
+      if (lead === 0xf4) high = 0x8f;
+    } else return i;
     if (!within(i + 1, low, high)) return i;
     for (let k = 2; k < length; k++) if (!within(i + k, 0x80, 0xbf)) return i;
     i += length;
@@ -96,8 +112,13 @@ function excerpt(statement: Statement): string {
 }
 
 /** What `sqlite3 .schema` prints for the tables SQLite makes itself; skipped, never created. */
-const SQLITE_OWN_TABLES = new Set(['CREATE TABLE sqlite_sequence(name,seq)', 'CREATE TABLE sqlite_stat1(tbl,idx,stat)',
-  'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)'].map((sql) => canonicalTokens(splitScript(sql).statements[0]?.tokens ?? [])));
+const SQLITE_OWN_TABLES = new Set(
+  [
+    'CREATE TABLE sqlite_sequence(name,seq)',
+    'CREATE TABLE sqlite_stat1(tbl,idx,stat)',
+    'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)',
+  ].map((sql) => canonicalTokens(splitScript(sql).statements[0]?.tokens ?? [])),
+);
 
 /**
  * What `sqlite3 .dump` wraps a schema in (`PRAGMA foreign_keys=OFF; BEGIN TRANSACTION; … COMMIT;`,
@@ -105,11 +126,15 @@ const SQLITE_OWN_TABLES = new Set(['CREATE TABLE sqlite_sequence(name,seq)', 'CR
  */
 function isDumpFraming(tokens: readonly Token[]): boolean {
   const text = tokens.map((token) => token.text.toUpperCase()).join(' ');
-  return /^PRAGMA FOREIGN_KEYS = (OFF|0|FALSE|NO)$/.test(text) || /^(BEGIN|COMMIT|END)( TRANSACTION)?$/.test(text)
-    || text === 'DELETE FROM SQLITE_SEQUENCE';
+  return (
+    /^PRAGMA FOREIGN_KEYS = (OFF|0|FALSE|NO)$/.test(text) ||
+    /^(BEGIN|COMMIT|END)( TRANSACTION)?$/.test(text) ||
+    text === 'DELETE FROM SQLITE_SEQUENCE'
+  );
 }
 
-const ALLOWED = 'a desired schema holds only CREATE TABLE, CREATE VIRTUAL TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER statements (and comments)';
+const ALLOWED =
+  'a desired schema holds only CREATE TABLE, CREATE VIRTUAL TABLE, CREATE INDEX, CREATE VIEW and CREATE TRIGGER statements (and comments)';
 
 /**
  * Reads what a statement creates, or null for the dump framing and SQLite's own tables; throws for
@@ -120,8 +145,10 @@ function readCreate(statement: Statement, origin: string | undefined): CreateSta
   const refuse = (problem: string): DesiredSchemaError => schemaProblem(origin, line, problem, statement.text);
   if (isDumpFraming(tokens)) return null;
   let i = 0;
-  if (!isWord(tokens[i++], 'CREATE')) throw refuse(`${excerpt(statement)} is not a schema statement; ${ALLOWED}. Nothing was run.`);
-  if (isWord(tokens[i], 'TEMP', 'TEMPORARY')) throw refuse(`${excerpt(statement)}: a TEMP object is not part of a database's schema`);
+  if (!isWord(tokens[i++], 'CREATE'))
+    throw refuse(`${excerpt(statement)} is not a schema statement; ${ALLOWED}. Nothing was run.`);
+  if (isWord(tokens[i], 'TEMP', 'TEMPORARY'))
+    throw refuse(`${excerpt(statement)}: a TEMP object is not part of a database's schema`);
   const virtual = isWord(tokens[i], 'VIRTUAL');
   if (virtual || isWord(tokens[i], 'UNIQUE')) i++;
   const kind = tokens[i++];
@@ -134,7 +161,9 @@ function readCreate(statement: Statement, origin: string | undefined): CreateSta
   let name = identifierOf(tokens[i]);
   if (tokens[i + 1]?.text === '.') {
     if (name === undefined || foldName(name) !== 'main') {
-      throw refuse(`${excerpt(statement)}: only the main schema can be described${name !== undefined && foldName(name) === 'temp' ? ' (TEMP objects are not part of it)' : ''}`);
+      throw refuse(
+        `${excerpt(statement)}: only the main schema can be described${name !== undefined && foldName(name) === 'temp' ? ' (TEMP objects are not part of it)' : ''}`,
+      );
     }
     i += 2;
     name = identifierOf(tokens[i]);
@@ -150,7 +179,9 @@ function readCreate(statement: Statement, origin: string | undefined): CreateSta
   // Introspection leaves these out: a desired object so named would never be created, yet every
   // plan would say "in sync".
   if (isInternalName(name)) {
-    throw refuse(`${type} "${name}" has a name schema-sync reserves for itself (schema_version, _schema_sync_*, libsql_*): rename it`);
+    throw refuse(
+      `${type} "${name}" has a name schema-sync reserves for itself (schema_version, _schema_sync_*, libsql_*): rename it`,
+    );
   }
   return { type, virtual, name, ifNotExists };
 }
@@ -159,7 +190,10 @@ function readCreate(statement: Statement, origin: string | undefined): CreateSta
 const namespaceOf = (type: ObjectType): string => (type === 'trigger' ? 'trigger' : 'relation');
 
 /** Reads every statement and refuses the script before anything runs. */
-function checkStatements(statements: readonly Statement[], origin: string | undefined): Array<{ statement: Statement; create: CreateStatement }> {
+function checkStatements(
+  statements: readonly Statement[],
+  origin: string | undefined,
+): Array<{ statement: Statement; create: CreateStatement }> {
   const seen = new Map<string, { type: ObjectType; line: number }>();
   const creates: Array<{ statement: Statement; create: CreateStatement }> = [];
   for (const statement of statements) {
@@ -168,8 +202,13 @@ function checkStatements(statements: readonly Statement[], origin: string | unde
     const key = `${namespaceOf(create.type)}:${foldName(create.name)}`;
     const first = seen.get(key);
     if (first !== undefined) {
-      throw schemaProblem(origin, statement.line, `a second definition of "${create.name}" (${create.type}); line ${first.line} already defines `
-        + `${first.type} "${create.name}". Each object is defined once${create.ifNotExists ? ' (IF NOT EXISTS does not make a second one harmless)' : ''}`, statement.text);
+      throw schemaProblem(
+        origin,
+        statement.line,
+        `a second definition of "${create.name}" (${create.type}); line ${first.line} already defines ` +
+          `${first.type} "${create.name}". Each object is defined once${create.ifNotExists ? ' (IF NOT EXISTS does not make a second one harmless)' : ''}`,
+        statement.text,
+      );
     }
     seen.set(key, { type: create.type, line: statement.line });
     creates.push({ statement, create });
@@ -185,21 +224,37 @@ const sqliteMessage = (error: unknown): string => (error as Error).message.repla
  * script (the shadow tables `sqlite3 .schema` prints): fine when it says what SQLite made, else a
  * second definition.
  */
-async function checkExisting(client: Client, statement: Statement, create: CreateStatement, origin: string | undefined): Promise<boolean> {
+async function checkExisting(
+  client: Client,
+  statement: Statement,
+  create: CreateStatement,
+  origin: string | undefined,
+): Promise<boolean> {
   if (!create.ifNotExists) return false;
-  const found = await client.execute({ sql: 'SELECT type, sql FROM sqlite_schema WHERE lower(name) = lower(?)', args: [create.name] });
+  const found = await client.execute({
+    sql: 'SELECT type, sql FROM sqlite_schema WHERE lower(name) = lower(?)',
+    args: [create.name],
+  });
   const row = found.rows[0];
   if (row === undefined) return false;
   const at = statement.tokens.findIndex((token) => isWord(token, 'IF'));
   const withoutIfNotExists = statement.tokens.filter((_, i) => i < at || i > at + 2);
   const existing = splitScript(String(row['sql'] ?? '')).statements[0]?.tokens ?? [];
   if (canonicalTokens(existing) === canonicalTokens(withoutIfNotExists)) return true;
-  throw schemaProblem(origin, statement.line, `a second definition of "${create.name}": an earlier statement already created ${String(row['type'])} `
-    + `"${create.name}" differently`, statement.text);
+  throw schemaProblem(
+    origin,
+    statement.line,
+    `a second definition of "${create.name}": an earlier statement already created ${String(row['type'])} ` +
+      `"${create.name}" differently`,
+    statement.text,
+  );
 }
 
 /** Loads checked statements into a fresh in-memory database and introspects it. */
-export async function loadDesiredStatements(statements: readonly Statement[], options: DesiredSchemaOptions = {}): Promise<DatabaseSchema> {
+export async function loadDesiredStatements(
+  statements: readonly Statement[],
+  options: DesiredSchemaOptions = {},
+): Promise<DatabaseSchema> {
   const creates = checkStatements(statements, options.origin);
   const client = createLocalClient({ url: ':memory:' });
   try {
@@ -208,12 +263,21 @@ export async function loadDesiredStatements(statements: readonly Statement[], op
       try {
         await client.execute(statement.text);
       } catch (error) {
-        throw schemaProblem(options.origin, statement.line, `${sqliteMessage(error)} in: ${statement.text}`, statement.text);
+        throw schemaProblem(
+          options.origin,
+          statement.line,
+          `${sqliteMessage(error)} in: ${statement.text}`,
+          statement.text,
+        );
       }
     }
     const schema = await introspect(client);
     if (options.requireTables === true && schema.tables.length === 0) {
-      throw schemaProblem(options.origin, null, 'the schema defines no tables (an empty desired schema would drop everything); a schema needs at least one CREATE TABLE');
+      throw schemaProblem(
+        options.origin,
+        null,
+        'the schema defines no tables (an empty desired schema would drop everything); a schema needs at least one CREATE TABLE',
+      );
     }
     return schema;
   } finally {
@@ -225,7 +289,12 @@ export async function loadDesiredStatements(statements: readonly Statement[], op
 export function readScript(sql: string, options: DesiredSchemaOptions = {}): ReturnType<typeof splitScript> {
   // SQLite reads SQL text as a C string: everything after a NUL would silently not exist.
   const nul = sql.indexOf('\u0000');
-  if (nul >= 0) throw schemaProblem(options.origin, sql.slice(0, nul).split('\n').length, 'the text holds a NUL character, which SQLite would read as the end of the SQL');
+  if (nul >= 0)
+    throw schemaProblem(
+      options.origin,
+      sql.slice(0, nul).split('\n').length,
+      'the text holds a NUL character, which SQLite would read as the end of the SQL',
+    );
   try {
     return splitScript(sql);
   } catch (error) {
@@ -236,7 +305,10 @@ export function readScript(sql: string, options: DesiredSchemaOptions = {}): Ret
 }
 
 /** Loads a desired schema from DDL text (or its UTF-8 bytes). Comments, annotations included, are ignored. */
-export async function loadDesiredSchema(sql: string | Uint8Array, options: DesiredSchemaOptions = {}): Promise<DatabaseSchema> {
+export async function loadDesiredSchema(
+  sql: string | Uint8Array,
+  options: DesiredSchemaOptions = {},
+): Promise<DatabaseSchema> {
   const text = typeof sql === 'string' ? sql : decodeSchemaText(sql, options);
   return loadDesiredStatements(readScript(text, options).statements, options);
 }

@@ -5,7 +5,15 @@
  */
 import type { Client } from '@libsql/client';
 import type {
-  Column, DatabaseSchema, ForeignKey, ForeignKeyAction, Index, IndexColumn, Table, Trigger, View,
+  Column,
+  DatabaseSchema,
+  ForeignKey,
+  ForeignKeyAction,
+  Index,
+  IndexColumn,
+  Table,
+  Trigger,
+  View,
 } from './model.js';
 import { foldName } from './model.js';
 import { parseCreateTable, type ParsedCreateTable } from './sql/create-table.js';
@@ -15,8 +23,12 @@ import { SCHEMA_VERSION_TABLE } from './audit.js';
 /** Objects that belong to SQLite, libSQL or this service (its audit table among them) rather than to the application. */
 export function isInternalName(name: string): boolean {
   const folded = foldName(name);
-  return folded.startsWith('sqlite_') || folded.startsWith('libsql_') || folded === SCHEMA_VERSION_TABLE
-    || folded.startsWith('_schema_sync_');
+  return (
+    folded.startsWith('sqlite_') ||
+    folded.startsWith('libsql_') ||
+    folded === SCHEMA_VERSION_TABLE ||
+    folded.startsWith('_schema_sync_')
+  );
 }
 
 export const INTROSPECTION_SQL = `
@@ -41,23 +53,47 @@ SELECT s.type, s.name, s.tbl_name, s.sql,
 FROM sqlite_schema AS s
 ORDER BY s.type, s.name`;
 
-interface RawColumn { name: string; type: string; notnull: number; dflt: string | null; pk: number; hidden: number }
+interface RawColumn {
+  name: string;
+  type: string;
+  notnull: number;
+  dflt: string | null;
+  pk: number;
+  hidden: number;
+}
 interface RawForeignKey {
-  id: number; seq: number; table: string; from: string; to: string | null; on_update: string; on_delete: string;
+  id: number;
+  seq: number;
+  table: string;
+  from: string;
+  to: string | null;
+  on_update: string;
+  on_delete: string;
 }
 interface RawIndex {
-  name: string; unique: number; origin: string; partial: number;
+  name: string;
+  unique: number;
+  origin: string;
+  partial: number;
   columns: Array<{ cid: number; name: string | null; desc: number; coll: string }>;
 }
-interface RawInfo { type: string; strict: number; wr: number }
+interface RawInfo {
+  type: string;
+  strict: number;
+  wr: number;
+}
 
 function parseJson<T>(value: unknown, fallback: T): T {
   return typeof value === 'string' ? (JSON.parse(value) as T) : fallback;
 }
 
 function normaliseType(type: string): string {
-  return tokenize(type).map((token) => token.text.toUpperCase()).join(' ').replace(/ \( /g, '(')
-    .replace(/ \)/g, ')').replace(/ , /g, ',');
+  return tokenize(type)
+    .map((token) => token.text.toUpperCase())
+    .join(' ')
+    .replace(/ \( /g, '(')
+    .replace(/ \)/g, ')')
+    .replace(/ , /g, ',');
 }
 
 function toAction(action: string): ForeignKeyAction {
@@ -83,13 +119,18 @@ function buildForeignKeys(raw: readonly RawForeignKey[]): ForeignKey[] {
 }
 
 function buildTable(
-  name: string, sql: string, info: RawInfo | null, rawColumns: readonly RawColumn[],
-  rawForeignKeys: readonly RawForeignKey[], rawIndexes: readonly RawIndex[],
+  name: string,
+  sql: string,
+  info: RawInfo | null,
+  rawColumns: readonly RawColumn[],
+  rawForeignKeys: readonly RawForeignKey[],
+  rawIndexes: readonly RawIndex[],
 ): Table {
   const parsed: ParsedCreateTable = parseCreateTable(sql);
   const parsedColumns = new Map(parsed.columns.map((column) => [foldName(column.name), column]));
   const uniqueColumns = new Set(
-    rawIndexes.filter((index) => index.origin === 'u' && index.columns.length === 1)
+    rawIndexes
+      .filter((index) => index.origin === 'u' && index.columns.length === 1)
       .map((index) => foldName(index.columns[0]?.name ?? '')),
   );
   const columns: Column[] = rawColumns.map((raw) => {
@@ -108,8 +149,10 @@ function buildTable(
       definitionSql: fromText?.definitionSql ?? raw.name,
     };
   });
-  const primaryKey = columns.filter((column) => column.primaryKeyPosition > 0)
-    .sort((a, b) => a.primaryKeyPosition - b.primaryKeyPosition).map((column) => column.name);
+  const primaryKey = columns
+    .filter((column) => column.primaryKeyPosition > 0)
+    .sort((a, b) => a.primaryKeyPosition - b.primaryKeyPosition)
+    .map((column) => column.name);
   const uniques = rawIndexes.filter((index) => index.origin === 'u').map((index) => toIndexColumns(index.columns));
   return {
     name,
@@ -151,8 +194,16 @@ export function schemaFromRows(rows: ReadonlyArray<Record<string, unknown>>): Da
     if (isInternalName(name) || isInternalName(tableName) || info?.type === 'shadow') continue;
     if (type === 'table' && sql !== null) {
       const rawIndexes = parseJson<RawIndex[]>(row['indexes'], []);
-      tables.push(buildTable(name, sql, info, parseJson<RawColumn[]>(row['columns'], []),
-        parseJson<RawForeignKey[]>(row['foreign_keys'], []), rawIndexes));
+      tables.push(
+        buildTable(
+          name,
+          sql,
+          info,
+          parseJson<RawColumn[]>(row['columns'], []),
+          parseJson<RawForeignKey[]>(row['foreign_keys'], []),
+          rawIndexes,
+        ),
+      );
       for (const raw of rawIndexes) {
         indexes.push({
           name: raw.name,
@@ -173,7 +224,8 @@ export function schemaFromRows(rows: ReadonlyArray<Record<string, unknown>>): Da
   // Index rows come from pragma_index_list; their CREATE INDEX text lives in sqlite_schema.
   const indexSql = new Map<string, string>();
   for (const row of rows) {
-    if (row['type'] === 'index' && typeof row['sql'] === 'string') indexSql.set(foldName(String(row['name'])), row['sql']);
+    if (row['type'] === 'index' && typeof row['sql'] === 'string')
+      indexSql.set(foldName(String(row['name'])), row['sql']);
   }
   const withSql = indexes.map((index) => ({ ...index, sql: indexSql.get(foldName(index.name)) ?? null }));
   return {

@@ -29,7 +29,9 @@ export const METRIC_NAMES = {
 } as const;
 
 /** Seconds: an up-to-date check is ~1 ms, a local rebuild of a big table seconds, a remote one longer. */
-export const SYNC_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+export const SYNC_DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+] as const;
 
 export interface SyncRecord {
   readonly trigger: SyncTrigger;

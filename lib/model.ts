@@ -114,10 +114,7 @@ export function foldName(name: string): string {
 const nameIndexes = new WeakMap<readonly { readonly name: string }[], Map<string, { readonly name: string }>>();
 
 /** Finds an item by name as SQLite would (ASCII case-insensitively). Lists must not be mutated. */
-export function findByName<T extends { readonly name: string }>(
-  items: readonly T[],
-  name: string,
-): T | undefined {
+export function findByName<T extends { readonly name: string }>(items: readonly T[], name: string): T | undefined {
   let index = nameIndexes.get(items);
   if (index === undefined) {
     index = new Map();

@@ -29,8 +29,7 @@ export type UserIdProblem =
   | 'dot_segment';
 
 export type UserIdCheck =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly problem: UserIdProblem; readonly message: string };
+  { readonly ok: true } | { readonly ok: false; readonly problem: UserIdProblem; readonly message: string };
 
 const fail = (problem: UserIdProblem, message: string): UserIdCheck => ({ ok: false, problem, message });
 
@@ -186,7 +185,11 @@ export function tursoDatabaseNameFor(userId: string, org: string): string {
   }
   const hash = base32Bytes(createHash('sha256').update(userId, 'utf8').digest()).slice(0, TURSO_HASH_LENGTH);
   const room = budget - TURSO_HASH_LENGTH - 1;
-  const slug = userId.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, Math.max(0, room)).replace(/^-+|-+$/g, '');
+  const slug = userId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, Math.max(0, room))
+    .replace(/^-+|-+$/g, '');
   return slug === '' ? hash : `${slug}-${hash}`;
 }
 

@@ -24,10 +24,35 @@ export type DropKind = 'table' | 'index' | 'view' | 'trigger';
 
 /** One thing a version declares besides its schema, with where it was written. */
 export type Declaration =
-  | { readonly kind: 'rename_table'; readonly table: string; readonly from: string; readonly line: number | null; readonly label: string }
-  | { readonly kind: 'rename_column'; readonly table: string; readonly column: string; readonly from: string; readonly line: number | null; readonly label: string }
-  | { readonly kind: 'allow_drop'; readonly object: DropKind; readonly name: string; readonly line: number | null; readonly label: string }
-  | { readonly kind: 'allow_drop_column'; readonly table: string; readonly column: string; readonly line: number | null; readonly label: string };
+  | {
+      readonly kind: 'rename_table';
+      readonly table: string;
+      readonly from: string;
+      readonly line: number | null;
+      readonly label: string;
+    }
+  | {
+      readonly kind: 'rename_column';
+      readonly table: string;
+      readonly column: string;
+      readonly from: string;
+      readonly line: number | null;
+      readonly label: string;
+    }
+  | {
+      readonly kind: 'allow_drop';
+      readonly object: DropKind;
+      readonly name: string;
+      readonly line: number | null;
+      readonly label: string;
+    }
+  | {
+      readonly kind: 'allow_drop_column';
+      readonly table: string;
+      readonly column: string;
+      readonly line: number | null;
+      readonly label: string;
+    };
 
 export interface SchemaSource {
   /** The schema part as written (without the data steps). */
@@ -57,7 +82,10 @@ interface RenameTarget {
 }
 
 /** Which tables and columns start on which line: `@renamed` applies to the one on its line. */
-function renameTargets(statements: readonly Statement[], lineAt: (offset: number) => number): Map<number, RenameTarget[]> {
+function renameTargets(
+  statements: readonly Statement[],
+  lineAt: (offset: number) => number,
+): Map<number, RenameTarget[]> {
   const byLine = new Map<number, RenameTarget[]>();
   const add = (line: number, target: RenameTarget): void => {
     const list = byLine.get(line) ?? [];
@@ -129,8 +157,10 @@ function readAnnotations(script: Script, origin: string | undefined): Annotation
   for (const comment of script.comments) {
     const body = comment.body.trim();
     if (!body.startsWith('@')) continue;
-    const fail = (problem: string): DesiredSchemaError => schemaProblem(origin, comment.line, `${body.split(/\s/)[0] ?? body}: ${problem}`);
-    if (comment.kind === 'block') throw fail('annotations are line comments (-- @renamed …, -- @allow-drop …, -- @data)');
+    const fail = (problem: string): DesiredSchemaError =>
+      schemaProblem(origin, comment.line, `${body.split(/\s/)[0] ?? body}: ${problem}`);
+    if (comment.kind === 'block')
+      throw fail('annotations are line comments (-- @renamed …, -- @allow-drop …, -- @data)');
     const match = /^@([A-Za-z][\w-]*)\s*(.*)$/s.exec(body);
     const name = match?.[1] ?? '';
     const args = match?.[2] ?? '';
@@ -145,38 +175,76 @@ function readAnnotations(script: Script, origin: string | undefined): Annotation
     }
     if (name === 'data') {
       if (args !== '') throw fail('takes nothing after it; the data steps follow on the next lines');
-      if (!comment.ownLine || insideStatement(comment, script.statements)) throw fail('must stand on a line of its own between statements');
+      if (!comment.ownLine || insideStatement(comment, script.statements))
+        throw fail('must stand on a line of its own between statements');
       dataMarker = comment;
     } else if (name === 'renamed') {
-      const from = argTokens.length >= 3 && isWord(argTokens[0], 'from') && argTokens[1]?.text === '=' ? readName(argTokens.slice(2), false) : null;
-      if (from === null) throw fail('expected from=<old name> (quote a name that is not a plain word: from="old name")');
+      const from =
+        argTokens.length >= 3 && isWord(argTokens[0], 'from') && argTokens[1]?.text === '='
+          ? readName(argTokens.slice(2), false)
+          : null;
+      if (from === null)
+        throw fail('expected from=<old name> (quote a name that is not a plain word: from="old name")');
       const here = targets.get(comment.line) ?? [];
       if (here.length === 0) {
-        throw fail('must end the line of the CREATE TABLE or of the column it renames (only tables and columns are renamed)');
+        throw fail(
+          'must end the line of the CREATE TABLE or of the column it renames (only tables and columns are renamed)',
+        );
       }
       if (here.length > 1) {
-        throw fail(`line ${comment.line} holds ${here.map((target) => (target.column === null ? `table ${target.table}` : `column ${target.table}.${target.column}`)).join(' and ')}; `
-          + 'put the renamed one on a line of its own');
+        throw fail(
+          `line ${comment.line} holds ${here.map((target) => (target.column === null ? `table ${target.table}` : `column ${target.table}.${target.column}`)).join(' and ')}; ` +
+            'put the renamed one on a line of its own',
+        );
       }
       const target = here[0] as RenameTarget;
       if (target.column === null) {
-        declarations.push({ kind: 'rename_table', table: target.table, from: from[0] as string, line: comment.line, label: body });
+        declarations.push({
+          kind: 'rename_table',
+          table: target.table,
+          from: from[0] as string,
+          line: comment.line,
+          label: body,
+        });
       } else {
-        declarations.push({ kind: 'rename_column', table: target.table, column: target.column, from: from[0] as string, line: comment.line, label: body });
+        declarations.push({
+          kind: 'rename_column',
+          table: target.table,
+          column: target.column,
+          from: from[0] as string,
+          line: comment.line,
+          label: body,
+        });
       }
     } else if (name === 'allow-drop') {
-      if (!comment.ownLine || insideStatement(comment, script.statements)) throw fail('must stand on a line of its own between statements');
+      if (!comment.ownLine || insideStatement(comment, script.statements))
+        throw fail('must stand on a line of its own between statements');
       const kind = argTokens[0]?.kind === 'word' ? argTokens[0].text.toLowerCase() : '';
-      if (!DROP_KINDS.includes(kind)) throw fail(`expected one of ${DROP_KINDS.join(', ')} and a name, e.g. -- @allow-drop column users.legacy`);
+      if (!DROP_KINDS.includes(kind))
+        throw fail(`expected one of ${DROP_KINDS.join(', ')} and a name, e.g. -- @allow-drop column users.legacy`);
       const parts = readName(argTokens.slice(1), kind === 'column');
       if (parts === null) {
-        throw fail(kind === 'column' ? 'expected <table>.<column> (quote names that are not plain words)' : `expected the ${kind}'s name (quote a name that is not a plain word)`);
+        throw fail(
+          kind === 'column'
+            ? 'expected <table>.<column> (quote names that are not plain words)'
+            : `expected the ${kind}'s name (quote a name that is not a plain word)`,
+        );
       }
-      declarations.push(kind === 'column'
-        ? { kind: 'allow_drop_column', table: parts[0] as string, column: parts[1] as string, line: comment.line, label: body }
-        : { kind: 'allow_drop', object: kind as DropKind, name: parts[0] as string, line: comment.line, label: body });
+      declarations.push(
+        kind === 'column'
+          ? {
+              kind: 'allow_drop_column',
+              table: parts[0] as string,
+              column: parts[1] as string,
+              line: comment.line,
+              label: body,
+            }
+          : { kind: 'allow_drop', object: kind as DropKind, name: parts[0] as string, line: comment.line, label: body },
+      );
     } else {
-      throw fail('unknown annotation; the known ones are -- @renamed from=<old>, -- @allow-drop <kind> <name> and -- @data');
+      throw fail(
+        'unknown annotation; the known ones are -- @renamed from=<old>, -- @allow-drop <kind> <name> and -- @data',
+      );
     }
   }
   return { declarations, dataMarker };
@@ -190,7 +258,8 @@ export function declared(declarations: readonly Declaration[]): { renames: Renam
   const dropColumns: Record<string, string[]> = {};
   for (const declaration of declarations) {
     if (declaration.kind === 'rename_table') tables[declaration.table] = declaration.from;
-    else if (declaration.kind === 'rename_column') columns[declaration.table] = { ...columns[declaration.table], [declaration.column]: declaration.from };
+    else if (declaration.kind === 'rename_column')
+      columns[declaration.table] = { ...columns[declaration.table], [declaration.column]: declaration.from };
     else if (declaration.kind === 'allow_drop') drops[declaration.object].push(declaration.name);
     else dropColumns[declaration.table] = [...(dropColumns[declaration.table] ?? []), declaration.column];
   }
@@ -217,23 +286,47 @@ export function declarationsOf(renames: Renames, allowDrops: DropAllowance): Dec
   }
   for (const [table, renamed] of Object.entries(renames.columns ?? {})) {
     for (const [column, from] of Object.entries(renamed)) {
-      out.push({ kind: 'rename_column', table, column, from, line: null, label: `renames.columns[${key(table)}][${key(column)}]` });
+      out.push({
+        kind: 'rename_column',
+        table,
+        column,
+        from,
+        line: null,
+        label: `renames.columns[${key(table)}][${key(column)}]`,
+      });
     }
   }
   const lists: Array<[DropKind, readonly string[] | undefined, string]> = [
-    ['table', allowDrops.tables, 'tables'], ['index', allowDrops.indexes, 'indexes'], ['view', allowDrops.views, 'views'], ['trigger', allowDrops.triggers, 'triggers'],
+    ['table', allowDrops.tables, 'tables'],
+    ['index', allowDrops.indexes, 'indexes'],
+    ['view', allowDrops.views, 'views'],
+    ['trigger', allowDrops.triggers, 'triggers'],
   ];
   for (const [object, names, field] of lists) {
-    for (const name of names ?? []) out.push({ kind: 'allow_drop', object, name, line: null, label: `allowDrops.${field} ${key(name)}` });
+    for (const name of names ?? [])
+      out.push({ kind: 'allow_drop', object, name, line: null, label: `allowDrops.${field} ${key(name)}` });
   }
   for (const [table, names] of Object.entries(allowDrops.columns ?? {})) {
-    for (const column of names) out.push({ kind: 'allow_drop_column', table, column, line: null, label: `allowDrops.columns[${key(table)}] ${key(column)}` });
+    for (const column of names)
+      out.push({
+        kind: 'allow_drop_column',
+        table,
+        column,
+        line: null,
+        label: `allowDrops.columns[${key(table)}] ${key(column)}`,
+      });
   }
   return out;
 }
 
 const objectsOf = (schema: DatabaseSchema, kind: DropKind): ReadonlyArray<{ readonly name: string }> =>
-  kind === 'table' ? schema.tables : kind === 'index' ? schema.indexes.filter((index) => index.origin === 'c') : kind === 'view' ? schema.views : schema.triggers;
+  kind === 'table'
+    ? schema.tables
+    : kind === 'index'
+      ? schema.indexes.filter((index) => index.origin === 'c')
+      : kind === 'view'
+        ? schema.views
+        : schema.triggers;
 
 function problemAt(origin: string | undefined, declaration: Declaration, problem: string): DesiredSchemaError {
   return schemaProblem(origin, declaration.line, `${declaration.label}: ${problem}`);
@@ -246,19 +339,28 @@ function previousTableName(declarations: readonly Declaration[], table: string):
 }
 
 /** Checks that need only the schema itself: a rename's new name exists, a dropped object does not. */
-export function checkDeclarations(declarations: readonly Declaration[], desired: DatabaseSchema, origin: string | undefined): void {
+export function checkDeclarations(
+  declarations: readonly Declaration[],
+  desired: DatabaseSchema,
+  origin: string | undefined,
+): void {
   const seen = new Map<string, Declaration>();
   for (const declaration of declarations) {
     const fail = (problem: string): DesiredSchemaError => problemAt(origin, declaration, problem);
     const once = (key: string, what: string): void => {
       const earlier = seen.get(key);
-      if (earlier !== undefined) throw fail(`${what} is already declared${earlier.line === null ? ` (${earlier.label})` : ` on line ${earlier.line}`}`);
+      if (earlier !== undefined)
+        throw fail(
+          `${what} is already declared${earlier.line === null ? ` (${earlier.label})` : ` on line ${earlier.line}`}`,
+        );
       seen.set(key, declaration);
     };
     switch (declaration.kind) {
       case 'rename_table': {
-        if (findByName(desired.tables, declaration.table) === undefined) throw fail(`this schema has no table ${declaration.table}`);
-        if (findByName(desired.tables, declaration.from) !== undefined) throw fail(`this schema still defines table ${declaration.from}`);
+        if (findByName(desired.tables, declaration.table) === undefined)
+          throw fail(`this schema has no table ${declaration.table}`);
+        if (findByName(desired.tables, declaration.from) !== undefined)
+          throw fail(`this schema still defines table ${declaration.from}`);
         once(`rt:${foldName(declaration.from)}`, `a rename from table ${declaration.from}`);
         break;
       }
@@ -267,8 +369,12 @@ export function checkDeclarations(declarations: readonly Declaration[], desired:
         if (table === undefined || findByName(table.columns, declaration.column) === undefined) {
           throw fail(`this schema has no column ${declaration.table}.${declaration.column}`);
         }
-        if (findByName(table.columns, declaration.from) !== undefined) throw fail(`table ${declaration.table} still has a column ${declaration.from}`);
-        once(`rc:${foldName(declaration.table)}.${foldName(declaration.from)}`, `a rename from column ${declaration.table}.${declaration.from}`);
+        if (findByName(table.columns, declaration.from) !== undefined)
+          throw fail(`table ${declaration.table} still has a column ${declaration.from}`);
+        once(
+          `rc:${foldName(declaration.table)}.${foldName(declaration.from)}`,
+          `a rename from column ${declaration.table}.${declaration.from}`,
+        );
         break;
       }
       case 'allow_drop': {
@@ -293,7 +399,9 @@ export function checkDeclarations(declarations: readonly Declaration[], desired:
  * (`previous` null: this is the first version, which has nothing to rename or drop).
  */
 export function checkAgainstPrevious(
-  declarations: readonly Declaration[], previous: { readonly version: string; readonly desired: DatabaseSchema } | null, origin: string | undefined,
+  declarations: readonly Declaration[],
+  previous: { readonly version: string; readonly desired: DatabaseSchema } | null,
+  origin: string | undefined,
 ): void {
   for (const declaration of declarations) {
     const fail = (problem: string): DesiredSchemaError => problemAt(origin, declaration, problem);
@@ -302,19 +410,24 @@ export function checkAgainstPrevious(
     const at = `version ${previous.version}`;
     switch (declaration.kind) {
       case 'rename_table':
-        if (findByName(before.tables, declaration.from) === undefined) throw fail(`${at} has no table ${declaration.from}`);
-        if (findByName(before.tables, declaration.table) !== undefined) throw fail(`${at} already has a table ${declaration.table}`);
+        if (findByName(before.tables, declaration.from) === undefined)
+          throw fail(`${at} has no table ${declaration.from}`);
+        if (findByName(before.tables, declaration.table) !== undefined)
+          throw fail(`${at} already has a table ${declaration.table}`);
         break;
       case 'rename_column': {
         const tableName = previousTableName(declarations, declaration.table);
         const table = findByName(before.tables, tableName);
         if (table === undefined) throw fail(`${at} has no table ${tableName}`);
-        if (findByName(table.columns, declaration.from) === undefined) throw fail(`${at} has no column ${tableName}.${declaration.from}`);
-        if (findByName(table.columns, declaration.column) !== undefined) throw fail(`${at} already has a column ${tableName}.${declaration.column}`);
+        if (findByName(table.columns, declaration.from) === undefined)
+          throw fail(`${at} has no column ${tableName}.${declaration.from}`);
+        if (findByName(table.columns, declaration.column) !== undefined)
+          throw fail(`${at} already has a column ${tableName}.${declaration.column}`);
         break;
       }
       case 'allow_drop':
-        if (findByName(objectsOf(before, declaration.object), declaration.name) === undefined) throw fail(`${at} has no ${declaration.object} ${declaration.name}`);
+        if (findByName(objectsOf(before, declaration.object), declaration.name) === undefined)
+          throw fail(`${at} has no ${declaration.object} ${declaration.name}`);
         break;
       case 'allow_drop_column': {
         const tableName = previousTableName(declarations, declaration.table);
@@ -334,33 +447,56 @@ export function checkAgainstPrevious(
  * changes nothing; a rename whose old name the database lacks, or that would collide, is an error.
  * A schema without tables is refused against a database that has any.
  */
-export function planOptionsAgainst(source: SchemaSource, actual: DatabaseSchema): Pick<PlanOptions, 'renames' | 'allowDrops'> {
-  const fail = (declaration: Declaration, problem: string): DesiredSchemaError => problemAt(source.origin, declaration, problem);
+export function planOptionsAgainst(
+  source: SchemaSource,
+  actual: DatabaseSchema,
+): Pick<PlanOptions, 'renames' | 'allowDrops'> {
+  const fail = (declaration: Declaration, problem: string): DesiredSchemaError =>
+    problemAt(source.origin, declaration, problem);
   if (source.desired.tables.length === 0 && actual.tables.length > 0) {
-    throw schemaProblem(source.origin, null, `the schema defines no tables, and the database has ${actual.tables.length}; `
-      + 'refusing an empty desired schema (it would drop or orphan every table)');
+    throw schemaProblem(
+      source.origin,
+      null,
+      `the schema defines no tables, and the database has ${actual.tables.length}; ` +
+        'refusing an empty desired schema (it would drop or orphan every table)',
+    );
   }
   const tableNow = (name: string): Table | undefined => findByName(actual.tables, name);
   for (const declaration of source.declarations) {
     if (declaration.kind === 'rename_table') {
       const [from, to] = [tableNow(declaration.from), tableNow(declaration.table)];
       if (from !== undefined && to !== undefined) {
-        throw fail(declaration, `the database has both table ${declaration.from} and table ${declaration.table}; drop one or remove the annotation`);
+        throw fail(
+          declaration,
+          `the database has both table ${declaration.from} and table ${declaration.table}; drop one or remove the annotation`,
+        );
       }
       if (from === undefined && to === undefined) {
-        throw fail(declaration, `the database has no table ${declaration.from} to rename (nor a table ${declaration.table}); remove the annotation`);
+        throw fail(
+          declaration,
+          `the database has no table ${declaration.from} to rename (nor a table ${declaration.table}); remove the annotation`,
+        );
       }
     } else if (declaration.kind === 'rename_column') {
       const table = tableNow(previousTableName(source.declarations, declaration.table)) ?? tableNow(declaration.table);
       if (table === undefined) {
-        throw fail(declaration, `the database has no table ${declaration.table} whose column ${declaration.from} could be renamed; remove the annotation`);
+        throw fail(
+          declaration,
+          `the database has no table ${declaration.table} whose column ${declaration.from} could be renamed; remove the annotation`,
+        );
       }
       const [from, to] = [findByName(table.columns, declaration.from), findByName(table.columns, declaration.column)];
       if (from !== undefined && to !== undefined) {
-        throw fail(declaration, `table ${table.name} has both column ${declaration.from} and column ${declaration.column}; drop one or remove the annotation`);
+        throw fail(
+          declaration,
+          `table ${table.name} has both column ${declaration.from} and column ${declaration.column}; drop one or remove the annotation`,
+        );
       }
       if (from === undefined && to === undefined) {
-        throw fail(declaration, `table ${table.name} has no column ${declaration.from} to rename (nor a column ${declaration.column}); remove the annotation`);
+        throw fail(
+          declaration,
+          `table ${table.name} has no column ${declaration.from} to rename (nor a column ${declaration.column}); remove the annotation`,
+        );
       }
     }
   }
@@ -375,22 +511,39 @@ export function checkDataStep(text: string, origin?: string): string {
   const statements = readScript(text, { origin }).statements;
   const [only] = statements;
   if (only === undefined || statements.length !== 1) {
-    throw schemaProblem(origin, null, `a data step must be exactly one statement, not ${statements.length}: "${text.split('\n')[0]?.slice(0, 60) ?? ''}"`);
+    throw schemaProblem(
+      origin,
+      null,
+      `a data step must be exactly one statement, not ${statements.length}: "${text.split('\n')[0]?.slice(0, 60) ?? ''}"`,
+    );
   }
   if (!isWord(only.tokens[0], ...DATA_STATEMENTS)) {
-    throw schemaProblem(origin, null, `a data step may only be ${DATA_STATEMENTS.join(', ')}; "${(only.text.split('\n')[0] ?? '').slice(0, 60)}" is not`);
+    throw schemaProblem(
+      origin,
+      null,
+      `a data step may only be ${DATA_STATEMENTS.join(', ')}; "${(only.text.split('\n')[0] ?? '').slice(0, 60)}" is not`,
+    );
   }
   return only.text;
 }
 
 /** Splits the data steps off at the `-- @data` marker and checks that each only changes rows. */
-function dataStepsAfter(marker: Comment | null, statements: readonly Statement[], origin: string | undefined): Statement[] {
+function dataStepsAfter(
+  marker: Comment | null,
+  statements: readonly Statement[],
+  origin: string | undefined,
+): Statement[] {
   if (marker === null) return [];
   const steps = statements.filter((statement) => statement.start > marker.start);
   for (const step of steps) {
     if (!isWord(step.tokens[0], ...DATA_STATEMENTS)) {
-      throw schemaProblem(origin, step.line, `a data step (after -- @data on line ${marker.line}) may only be ${DATA_STATEMENTS.join(', ')}; `
-        + `"${(step.text.split('\n')[0] ?? '').slice(0, 60)}" is not`, step.text);
+      throw schemaProblem(
+        origin,
+        step.line,
+        `a data step (after -- @data on line ${marker.line}) may only be ${DATA_STATEMENTS.join(', ')}; ` +
+          `"${(step.text.split('\n')[0] ?? '').slice(0, 60)}" is not`,
+        step.text,
+      );
     }
   }
   return steps;
@@ -402,13 +555,18 @@ function dataStepsAfter(marker: Comment | null, statements: readonly Statement[]
  * as text, to run when a database crosses into the version.
  */
 export async function loadSchemaSource(
-  text: string | Uint8Array, origin?: string, loadOptions: { readonly allowEmpty?: boolean } = {},
+  text: string | Uint8Array,
+  origin?: string,
+  loadOptions: { readonly allowEmpty?: boolean } = {},
 ): Promise<SchemaSource> {
   const options = { origin, requireTables: loadOptions.allowEmpty !== true };
   const sql = typeof text === 'string' ? text : decodeSchemaText(text, options);
   const script = readScript(sql, options);
   const { declarations, dataMarker } = readAnnotations(script, origin);
-  const schemaStatements = dataMarker === null ? script.statements : script.statements.filter((statement) => statement.start < dataMarker.start);
+  const schemaStatements =
+    dataMarker === null
+      ? script.statements
+      : script.statements.filter((statement) => statement.start < dataMarker.start);
   const dataSteps = dataStepsAfter(dataMarker, script.statements, origin);
   const desired = await loadDesiredStatements(schemaStatements, options);
   checkDeclarations(declarations, desired, origin);
@@ -438,7 +596,11 @@ export async function loadSchemaFile(path: string): Promise<SchemaSource> {
   // An empty file is checked against the database: refused where it has tables (planOptionsAgainst).
   const source = await loadSchemaSource(bytes, origin, { allowEmpty: true });
   if (source.dataLine !== null) {
-    throw schemaProblem(origin, source.dataLine, '-- @data: data steps need a schema version (SCHEMA_DIR), which records that they ran; a --schema file records none');
+    throw schemaProblem(
+      origin,
+      source.dataLine,
+      '-- @data: data steps need a schema version (SCHEMA_DIR), which records that they ran; a --schema file records none',
+    );
   }
   return source;
 }

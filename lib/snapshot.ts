@@ -16,7 +16,7 @@ export interface SchemaSnapshot {
 export async function readSchemaSnapshot(client: Client): Promise<SchemaSnapshot> {
   const [cookie, schema] = await client.batch(['PRAGMA schema_version', INTROSPECTION_SQL], 'read');
   const value = cookie?.rows[0]?.[0];
-  if (schema === undefined || typeof value !== 'number' && typeof value !== 'bigint') {
+  if (schema === undefined || (typeof value !== 'number' && typeof value !== 'bigint')) {
     throw new Error('introspection returned no schema cookie');
   }
   return {

@@ -27,7 +27,12 @@ export interface SyncJob {
 }
 
 type WorkerError =
-  | { readonly kind: 'sync'; readonly code: SyncErrorCode; readonly message: string; readonly details: SyncError['details'] }
+  | {
+      readonly kind: 'sync';
+      readonly code: SyncErrorCode;
+      readonly message: string;
+      readonly details: SyncError['details'];
+    }
   | { readonly kind: 'other'; readonly message: string };
 
 export type WorkerReply =
@@ -64,8 +69,10 @@ interface Thread {
 }
 
 function sameVersions(expected: readonly LoadedVersion[], loaded: readonly LoadedVersion[]): boolean {
-  return loaded.length === expected.length
-    && expected.every((version, i) => loaded[i]?.version === version.version && loaded[i]?.checksum === version.checksum);
+  return (
+    loaded.length === expected.length &&
+    expected.every((version, i) => loaded[i]?.version === version.version && loaded[i]?.checksum === version.checksum)
+  );
 }
 
 export interface SyncExecutorOptions {
@@ -78,7 +85,8 @@ export interface SyncExecutorOptions {
 }
 
 export function createSyncExecutor(options: SyncExecutorOptions): SyncExecutor {
-  if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError('sync threads must be a positive integer');
+  if (!Number.isInteger(options.threads) || options.threads < 1)
+    throw new RangeError('sync threads must be a positive integer');
   const threads: Thread[] = [];
   const queue: Pending[] = [];
   let nextId = 1;
@@ -86,7 +94,8 @@ export function createSyncExecutor(options: SyncExecutorOptions): SyncExecutor {
 
   function settle(pending: Pending, reply: Extract<WorkerReply, { id: number }>): void {
     if ('result' in reply) pending.resolve(reply.result);
-    else if (reply.error.kind === 'sync') pending.reject(new SyncError(reply.error.code, reply.error.message, reply.error.details));
+    else if (reply.error.kind === 'sync')
+      pending.reject(new SyncError(reply.error.code, reply.error.message, reply.error.details));
     else pending.reject(new Error(reply.error.message));
   }
 
@@ -105,7 +114,11 @@ export function createSyncExecutor(options: SyncExecutorOptions): SyncExecutor {
     thread.worker.on('message', (reply: WorkerReply) => {
       if ('ready' in reply) {
         if (!sameVersions(options.expectedVersions, reply.ready)) {
-          fail(new Error('the sync thread loaded a different schema registry than the service (SCHEMA_DIR changed while running?)'));
+          fail(
+            new Error(
+              'the sync thread loaded a different schema registry than the service (SCHEMA_DIR changed while running?)',
+            ),
+          );
           void thread.worker.terminate();
           return;
         }
@@ -142,7 +155,11 @@ export function createSyncExecutor(options: SyncExecutorOptions): SyncExecutor {
     sync(client, { verify }) {
       if (closed) return Promise.reject(new Error('the sync executor is closed'));
       return new Promise<SyncResult>((resolve, reject) => {
-        queue.push({ job: { id: nextId++, client: { url: client.url, timeout: client.timeout }, verify }, resolve, reject });
+        queue.push({
+          job: { id: nextId++, client: { url: client.url, timeout: client.timeout }, verify },
+          resolve,
+          reject,
+        });
         dispatch();
       });
     },

@@ -62,7 +62,11 @@ export interface SyncErrorDetails {
 }
 
 export class SyncError extends Error {
-  constructor(readonly code: SyncErrorCode, message: string, readonly details: SyncErrorDetails = {}) {
+  constructor(
+    readonly code: SyncErrorCode,
+    message: string,
+    readonly details: SyncErrorDetails = {},
+  ) {
     super(message);
     this.name = 'SyncError';
   }
@@ -80,23 +84,32 @@ function applyFailed(error: ApplyError, fromVersion: string | null): SyncError {
 function admit(target: SyncTarget, recorded: RecordedVersion | null): boolean {
   const standing = target.standing(recorded);
   if (standing.kind === 'ahead') {
-    throw new SyncError('DATABASE_AHEAD',
+    throw new SyncError(
+      'DATABASE_AHEAD',
       `database is at schema ${recorded?.version ?? ''}, newer than this application's ${target.version}; refusing to change it`,
-      { ...(recorded === null ? {} : { recordedVersion: recorded.version }) });
+      { ...(recorded === null ? {} : { recordedVersion: recorded.version }) },
+    );
   }
   if (standing.kind === 'unrecognised') {
-    throw new SyncError('INVALID_RECORDED_VERSION', `${standing.reason}; refusing to change this database`,
-      { ...(recorded === null ? {} : { recordedVersion: recorded.version }) });
+    throw new SyncError('INVALID_RECORDED_VERSION', `${standing.reason}; refusing to change this database`, {
+      ...(recorded === null ? {} : { recordedVersion: recorded.version }),
+    });
   }
   return standing.kind === 'current';
 }
 
 /** Introspects (one round trip) and plans the way to the target. */
 async function planToTarget(
-  client: Client, target: SyncTarget, from: string | null, allowDestructive: boolean,
+  client: Client,
+  target: SyncTarget,
+  from: string | null,
+  allowDestructive: boolean,
 ): Promise<{ readonly plan: Plan; readonly snapshot: SchemaSnapshot }> {
   const snapshot = await readSchemaSnapshot(client);
-  return { plan: planMigration(snapshot.schema, target.desired, { ...target.planOptions(from), allowDestructive }), snapshot };
+  return {
+    plan: planMigration(snapshot.schema, target.desired, { ...target.planOptions(from), allowDestructive }),
+    snapshot,
+  };
 }
 
 /** How often a sync that lost a race plans afresh before it reports CONCURRENT_CHANGE. */
@@ -104,7 +117,9 @@ const MAX_ATTEMPTS = 3;
 
 /** Dry run: what sync would do now, without changing anything. */
 export async function planSync(
-  client: Client, target: SyncTarget, options: { allowDestructive?: boolean } = {},
+  client: Client,
+  target: SyncTarget,
+  options: { allowDestructive?: boolean } = {},
 ): Promise<{ readonly recorded: RecordedVersion | null; readonly plan: Plan }> {
   const { recorded } = await readVersionState(client);
   admit(target, recorded);
@@ -118,7 +133,14 @@ export async function syncDatabase(client: Client, target: SyncTarget, options: 
   const started = performance.now();
   const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100;
   const upToDate = (fromVersion: string | null, plan: Plan, racesLost: number): SyncResult => ({
-    outcome: 'up_to_date', fromVersion, toVersion: target.version, statements: 0, plan, appliedAt: null, durationMs: elapsed(), racesLost,
+    outcome: 'up_to_date',
+    fromVersion,
+    toVersion: target.version,
+    statements: 0,
+    plan,
+    appliedAt: null,
+    durationMs: elapsed(),
+    racesLost,
   });
   // A lost race is retried with a fresh plan: the winner usually applied the very same version.
   for (let attempt = 1; ; attempt++) {
@@ -130,8 +152,11 @@ export async function syncDatabase(client: Client, target: SyncTarget, options: 
     if (plan.steps.length === 0 && current) return upToDate(from, plan, attempt - 1);
     const appliedAt = (options.now?.() ?? new Date()).toISOString();
     try {
-      await applyPlan(client, plan, target.audit(from, appliedAt),
-        { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0, schemaCookie: snapshot.schemaCookie });
+      await applyPlan(client, plan, target.audit(from, appliedAt), {
+        tableExists: state.tableExists,
+        latestId: state.recorded?.id ?? 0,
+        schemaCookie: snapshot.schemaCookie,
+      });
     } catch (error) {
       if (!(error instanceof ApplyError)) throw error;
       if (error.failure !== 'conflict') throw applyFailed(error, from);
@@ -139,8 +164,14 @@ export async function syncDatabase(client: Client, target: SyncTarget, options: 
       throw new SyncError('CONCURRENT_CHANGE', error.message);
     }
     return {
-      outcome: 'applied', fromVersion: from, toVersion: target.version, statements: plan.steps.length, plan, appliedAt,
-      durationMs: elapsed(), racesLost: attempt - 1,
+      outcome: 'applied',
+      fromVersion: from,
+      toVersion: target.version,
+      statements: plan.steps.length,
+      plan,
+      appliedAt,
+      durationMs: elapsed(),
+      racesLost: attempt - 1,
     };
   }
 }
@@ -150,7 +181,8 @@ export async function syncDatabase(client: Client, target: SyncTarget, options: 
  * a version: the file is not one of the application's versions. Introspection 1, apply 1.
  */
 export async function syncToSchema(
-  client: Client, desired: DatabaseSchema,
+  client: Client,
+  desired: DatabaseSchema,
   options: {
     allowDestructive?: boolean;
     /** Plan options that depend on the database (a schema file's annotations are checked against it). */
@@ -160,14 +192,19 @@ export async function syncToSchema(
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     const snapshot = await readSchemaSnapshot(client);
-    const plan = planMigration(snapshot.schema, desired, { ...options.planOptions?.(snapshot.schema), allowDestructive: options.allowDestructive === true });
+    const plan = planMigration(snapshot.schema, desired, {
+      ...options.planOptions?.(snapshot.schema),
+      allowDestructive: options.allowDestructive === true,
+    });
     if (plan.steps.length > 0) {
       try {
         await applyPlan(client, plan, null, { tableExists: true, latestId: 0, schemaCookie: snapshot.schemaCookie });
       } catch (error) {
         if (!(error instanceof ApplyError)) throw error;
         if (error.failure === 'conflict' && attempt < MAX_ATTEMPTS) continue;
-        throw error.failure === 'conflict' ? new SyncError('CONCURRENT_CHANGE', error.message) : applyFailed(error, null);
+        throw error.failure === 'conflict'
+          ? new SyncError('CONCURRENT_CHANGE', error.message)
+          : applyFailed(error, null);
       }
     }
     return { plan, durationMs: Math.round((performance.now() - started) * 100) / 100 };

@@ -36,10 +36,18 @@ export interface VersionList {
 function mergeAllowances(versions: readonly SchemaVersion[]): DropAllowance {
   const columns: Record<string, string[]> = {};
   for (const version of versions) {
-    for (const [table, names] of Object.entries(version.allowDrops.columns ?? {})) columns[table] = [...(columns[table] ?? []), ...names];
+    for (const [table, names] of Object.entries(version.allowDrops.columns ?? {}))
+      columns[table] = [...(columns[table] ?? []), ...names];
   }
-  const list = (key: 'tables' | 'indexes' | 'views' | 'triggers'): string[] => versions.flatMap((version) => version.allowDrops[key] ?? []);
-  return { tables: list('tables'), indexes: list('indexes'), views: list('views'), triggers: list('triggers'), columns };
+  const list = (key: 'tables' | 'indexes' | 'views' | 'triggers'): string[] =>
+    versions.flatMap((version) => version.allowDrops[key] ?? []);
+  return {
+    tables: list('tables'),
+    indexes: list('indexes'),
+    views: list('views'),
+    triggers: list('triggers'),
+    columns,
+  };
 }
 
 /** Hints of consecutive versions composed: `b ← a` then `c ← b` is `c ← a` for a database that crosses both. */
@@ -57,7 +65,9 @@ export function standingAgainst(version: SchemaVersion, recorded: RecordedVersio
     };
   }
   if (semver.gt(recorded.version, version.version)) return { kind: 'ahead' };
-  return recorded.version === version.version && recorded.checksum === version.checksum ? { kind: 'current' } : { kind: 'behind' };
+  return recorded.version === version.version && recorded.checksum === version.checksum
+    ? { kind: 'current' }
+    : { kind: 'behind' };
 }
 
 /** The target that brings a database to `version` of the registry (the current one by default). */
@@ -72,12 +82,18 @@ export function targetOf(registry: VersionList, version: SchemaVersion = registr
     standing: (recorded) => standingAgainst(version, recorded),
     planOptions(from) {
       const versions = crossed(from);
-      const dataSteps: DataStep[] = versions.flatMap((crossing) => crossing.dataSteps.map((sql) => ({ version: crossing.version, sql })));
+      const dataSteps: DataStep[] = versions.flatMap((crossing) =>
+        crossing.dataSteps.map((sql) => ({ version: crossing.version, sql })),
+      );
       return { allowDrops: mergeAllowances(versions), renames: mergeRenames(versions), dataSteps };
     },
     audit: (from, appliedAt) => ({
-      version: version.version, description: version.description, createdAt: version.createdAt, appliedAt,
-      checksum: version.checksum, previousVersion: from,
+      version: version.version,
+      description: version.description,
+      createdAt: version.createdAt,
+      appliedAt,
+      checksum: version.checksum,
+      previousVersion: from,
     }),
   };
 }

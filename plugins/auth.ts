@@ -53,7 +53,12 @@ const unauthorized = (code: 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID',
 export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
-    throw new HttpError('TOKEN_MISSING', 'missing Authorization header (expected: Bearer <token>)', {}, { 'www-authenticate': 'Bearer' });
+    throw new HttpError(
+      'TOKEN_MISSING',
+      'missing Authorization header (expected: Bearer <token>)',
+      {},
+      { 'www-authenticate': 'Bearer' },
+    );
   }
   const match = /^Bearer +([^ ]+) *$/i.exec(header);
   if (!match?.[1]) throw unauthorized('TOKEN_INVALID', 'malformed Authorization header (expected: Bearer <token>)');
@@ -62,7 +67,8 @@ export function bearerToken(request: FastifyRequest): string {
 
 /** Turns verified claims into a principal, or refuses a token that names no user. */
 export function principalOf(claims: TokenClaims): Principal {
-  if (typeof claims.sub !== 'string' || claims.sub === '') throw unauthorized('TOKEN_INVALID', 'token has no subject (sub)');
+  if (typeof claims.sub !== 'string' || claims.sub === '')
+    throw unauthorized('TOKEN_INVALID', 'token has no subject (sub)');
   const scopes = scopesOf(claims.scope);
   return { sub: claims.sub, scopes, admin: scopes.includes(ADMIN_SCOPE) };
 }
@@ -105,10 +111,14 @@ const authPlugin: FastifyPluginAsync<{ jwt: JwtConfig }> = async (fastify, { jwt
     );
   });
 
-  fastify.decorate('signToken', (claims: { sub: string; scope?: string }, options?: { expiresIn?: string | number }) => {
-    if (jwt.mode !== 'secret') throw new Error('cannot sign tokens: only a public key (JWT_PUBLIC_KEY) is configured');
-    return fastify.jwt.sign(claims, options?.expiresIn === undefined ? {} : { expiresIn: options.expiresIn });
-  });
+  fastify.decorate(
+    'signToken',
+    (claims: { sub: string; scope?: string }, options?: { expiresIn?: string | number }) => {
+      if (jwt.mode !== 'secret')
+        throw new Error('cannot sign tokens: only a public key (JWT_PUBLIC_KEY) is configured');
+      return fastify.jwt.sign(claims, options?.expiresIn === undefined ? {} : { expiresIn: options.expiresIn });
+    },
+  );
 };
 
 export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['errors'] });

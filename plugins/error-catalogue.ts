@@ -106,7 +106,8 @@ export const ERROR_CATALOGUE = {
     status: 409,
     impliedByStatus: true,
     when: "the user's database records, in its schema_version table, a version that is not semver; it is left alone",
-    example: 'table schema_version records version "v2-beta" (row 3), which is not a semantic version; refusing to change this database',
+    example:
+      'table schema_version records version "v2-beta" (row 3), which is not a semantic version; refusing to change this database',
     exampleDetails: { recorded_version: 'v2-beta' },
   },
   CONCURRENT_CHANGE: {
@@ -120,7 +121,10 @@ export const ERROR_CATALOGUE = {
     impliedByStatus: true,
     when: 'a statement of the plan failed; the database is unchanged, and the body names the statement',
     example: 'schema sync failed, database unchanged: SQLITE_CONSTRAINT: UNIQUE constraint failed: trades.external_id',
-    exampleDetails: { statement: 'CREATE UNIQUE INDEX idx_trades_external_id ON trades (external_id)', statement_index: 4 },
+    exampleDetails: {
+      statement: 'CREATE UNIQUE INDEX idx_trades_external_id ON trades (external_id)',
+      statement_index: 4,
+    },
   },
   INTERNAL_ERROR: {
     status: 500,
@@ -139,7 +143,8 @@ export const ERROR_CATALOGUE = {
     status: 503,
     retryAfterSeconds: 5,
     when: "the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)",
-    example: 'Turso Platform API: create database user-2abcxyz-iaoamu7tllrxydyq4sj3evzgd2 failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
+    example:
+      'Turso Platform API: create database user-2abcxyz-iaoamu7tllrxydyq4sj3evzgd2 failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
   },
   SHUTTING_DOWN: {
     status: 503,

@@ -18,12 +18,14 @@ export const ErrorResponse = Type.Object(
     statusCode: Type.Integer({ description: 'The HTTP status, repeated.' }),
     error: Type.String({ description: 'The HTTP status text.' }),
     message: Type.String({ description: 'What went wrong, for a human.' }),
-    code: Type.Unsafe<ErrorCode>({ type: 'string', enum: [...ERROR_CODES], description: 'Stable machine-readable cause.' }),
+    code: Type.Unsafe<ErrorCode>({
+      type: 'string',
+      enum: [...ERROR_CODES],
+      description: 'Stable machine-readable cause.',
+    }),
     statement: Type.Optional(Type.String({ description: 'APPLY_FAILED: the SQL statement that failed.' })),
     statement_index: Type.Optional(Type.Integer({ description: 'APPLY_FAILED: its 0-based position in the plan.' })),
-    recorded_version: Type.Optional(
-      Type.String({ description: 'DATABASE_AHEAD: the version the database records.' }),
-    ),
+    recorded_version: Type.Optional(Type.String({ description: 'DATABASE_AHEAD: the version the database records.' })),
   },
   { $id: 'ErrorResponse', title: 'Error', additionalProperties: false },
 );
@@ -45,7 +47,12 @@ export class HttpError extends Error {
 }
 
 /** The body for `code`; `statusCode` only where a framework error carries a status of its own. */
-export function errorBody(code: ErrorCode, message: string, details: ErrorDetails = {}, statusCode = entryOf(code).status): ErrorBody {
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  details: ErrorDetails = {},
+  statusCode = entryOf(code).status,
+): ErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code, ...details };
 }
 
@@ -85,7 +92,8 @@ export function toErrorBody(error: FastifyError | HttpError | Error, request: Fa
   if (error instanceof ProviderUnavailableError) return errorBody('PROVIDER_UNAVAILABLE', error.message);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationBody(fastifyError, request);
-  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') return errorBody('INVALID_USER_ID', messageFor[fastifyError.code] as string);
+  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return errorBody('INVALID_USER_ID', messageFor[fastifyError.code] as string);
   const known = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
   if (known) return errorBody(known, error.message);
   const status = fastifyError.statusCode;
@@ -101,13 +109,22 @@ function validationBody(error: FastifyError, request: FastifyRequest): ErrorBody
   const context = error.validationContext ?? 'request';
   if (issue && (issue.instancePath === '/user_id' || issue.params['missingProperty'] === 'user_id')) {
     const source: unknown = context === 'params' ? request.params : request.body;
-    const value = typeof source === 'object' && source !== null ? (source as Record<string, unknown>)['user_id'] : undefined;
+    const value =
+      typeof source === 'object' && source !== null ? (source as Record<string, unknown>)['user_id'] : undefined;
     const check = checkUserId(value);
-    const message = value === undefined ? `${context} must have required property 'user_id'` : check.ok ? error.message : check.message;
+    const message =
+      value === undefined
+        ? `${context} must have required property 'user_id'`
+        : check.ok
+          ? error.message
+          : check.message;
     return errorBody(value === undefined ? 'INVALID_REQUEST' : 'INVALID_USER_ID', message);
   }
   if (issue?.keyword === 'additionalProperties') {
-    return errorBody('INVALID_REQUEST', `${context} has an unexpected field '${String(issue.params['additionalProperty'])}'`);
+    return errorBody(
+      'INVALID_REQUEST',
+      `${context} has an unexpected field '${String(issue.params['additionalProperty'])}'`,
+    );
   }
   return errorBody('INVALID_REQUEST', error.message);
 }

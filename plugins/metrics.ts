@@ -31,7 +31,12 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 function checkMetricsToken(request: FastifyRequest, expected: Buffer): void {
   const token = bearerToken(request);
   if (!timingSafeEqual(digest(token), expected)) {
-    throw new HttpError('TOKEN_INVALID', 'invalid metrics token', {}, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    throw new HttpError(
+      'TOKEN_INVALID',
+      'invalid metrics token',
+      {},
+      { 'www-authenticate': 'Bearer error="invalid_token"' },
+    );
   }
 }
 
@@ -55,7 +60,9 @@ const metricsPlugin: FastifyPluginAsync = async (fastify) => {
     {
       logLevel: 'warn',
       schema: { hide: true },
-      ...(expected === null ? {} : { onRequest: async (request: FastifyRequest) => checkMetricsToken(request, expected) }),
+      ...(expected === null
+        ? {}
+        : { onRequest: async (request: FastifyRequest) => checkMetricsToken(request, expected) }),
     },
     async (_request, reply) => {
       const body = await metrics.text();

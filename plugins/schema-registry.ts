@@ -26,7 +26,11 @@ const schemaRegistryPlugin: FastifyPluginAsync<SchemaRegistryPluginOptions> = as
   fastify.decorate('schemaRegistry', registry);
   fastify.decorate('syncTarget', targetOf(registry));
   fastify.log.info(
-    { current_version: registry.current.version, versions: registry.versions.length, schema_dir: options.schemaDir ?? null },
+    {
+      current_version: registry.current.version,
+      versions: registry.versions.length,
+      schema_dir: options.schemaDir ?? null,
+    },
     'schema registry loaded',
   );
 };

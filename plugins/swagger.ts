@@ -34,13 +34,17 @@ const swaggerPlugin: FastifyPluginAsync<SwaggerPluginOptions> = async (fastify, 
             type: 'http',
             scheme: 'bearer',
             bearerFormat: 'JWT',
-            description: '`sub` is the user id; the `schema:admin` scope (space-separated `scope` claim) may act for any user.',
+            description:
+              '`sub` is the user id; the `schema:admin` scope (space-separated `scope` claim) may act for any user.',
           },
         },
       },
     },
     // Name shared schemas by their $id in components instead of def-0, def-1…
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`,
+    },
   });
   if (docs) await fastify.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
 };

@@ -32,7 +32,13 @@ import { entryOf } from './error-catalogue.js';
 import { HttpError, type ErrorCode, type ErrorDetails } from './errors.js';
 
 /** What a failed sync reports; unexpected errors are INTERNAL_ERROR, their details only in the log. */
-export const SYNC_FAILURE_CODES = ['DATABASE_AHEAD', 'INVALID_RECORDED_VERSION', 'APPLY_FAILED', 'CONCURRENT_CHANGE', 'INTERNAL_ERROR'] as const satisfies readonly ErrorCode[];
+export const SYNC_FAILURE_CODES = [
+  'DATABASE_AHEAD',
+  'INVALID_RECORDED_VERSION',
+  'APPLY_FAILED',
+  'CONCURRENT_CHANGE',
+  'INTERNAL_ERROR',
+] as const satisfies readonly ErrorCode[];
 export type SyncFailureCode = (typeof SYNC_FAILURE_CODES)[number];
 
 export interface SyncFailure {
@@ -65,7 +71,10 @@ export interface UserSync {
   /** The newest audit row. Throws HttpError 404. */
   recordedVersion(userId: string): Promise<RecordedVersion | null>;
   /** Dry run. Throws HttpError 404/409. */
-  plan(userId: string, options: { allowDestructive: boolean }): Promise<{ recorded: RecordedVersion | null; plan: Plan }>;
+  plan(
+    userId: string,
+    options: { allowDestructive: boolean },
+  ): Promise<{ recorded: RecordedVersion | null; plan: Plan }>;
   /** How many users the sign-in cache holds. */
   cachedUsers(): number;
 }
@@ -94,7 +103,8 @@ class BoundedSet {
 }
 
 export function failureOf(error: unknown): SyncFailure {
-  if (!(error instanceof SyncError)) return { code: 'INTERNAL_ERROR', message: entryOf('INTERNAL_ERROR').example, details: {} };
+  if (!(error instanceof SyncError))
+    return { code: 'INTERNAL_ERROR', message: entryOf('INTERNAL_ERROR').example, details: {} };
   const { statement, statementIndex, recordedVersion } = error.details;
   return {
     code: error.code,
@@ -113,7 +123,8 @@ export function httpErrorOf(failure: SyncFailure): HttpError {
 }
 
 /** Errors that already are an answer (an HttpError, the provider being unavailable), not a sync outcome. */
-const isServiceError = (error: unknown): boolean => error instanceof HttpError || error instanceof ProviderUnavailableError;
+const isServiceError = (error: unknown): boolean =>
+  error instanceof HttpError || error instanceof ProviderUnavailableError;
 
 const userNotFound = (userId: string): HttpError =>
   new HttpError('USER_NOT_FOUND', `no database for user ${JSON.stringify(userId)}; initialize the user first`);
@@ -136,19 +147,25 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   const flights = new Map<string, Promise<unknown>>();
   const metrics = fastify.syncMetrics;
   const threads = options.syncThreads ?? { count: 0, minBytes: 0 };
-  const executor = provider.kind === 'local' && threads.count > 0 ? createSyncExecutor({
-    workerUrl: SYNC_WORKER_URL,
-    workerData: { schemaDir: options.schemaDir } satisfies SyncWorkerData,
-    expectedVersions: registry.versions.map(({ version, checksum }) => ({ version, checksum })),
-    threads: threads.count,
-  }) : null;
+  const executor =
+    provider.kind === 'local' && threads.count > 0
+      ? createSyncExecutor({
+          workerUrl: SYNC_WORKER_URL,
+          workerData: { schemaDir: options.schemaDir } satisfies SyncWorkerData,
+          expectedVersions: registry.versions.map(({ version, checksum }) => ({ version, checksum })),
+          threads: threads.count,
+        })
+      : null;
 
   /** A local file big enough that migrating it on the event loop would stall it. */
   async function big(db: UserDatabase): Promise<boolean> {
     if (threads.minBytes === 0) return true;
     const { url } = provider.clientConfig(db);
     if (!url.startsWith('file:')) return false;
-    const size = await stat(fileURLToPath(url)).then((info) => info.size, () => 0);
+    const size = await stat(fileURLToPath(url)).then(
+      (info) => info.size,
+      () => 0,
+    );
     return size >= threads.minBytes;
   }
 
@@ -157,15 +174,22 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
    * read, and a small file (a new user's, say) migrates here in milliseconds.
    */
   async function runSync(db: UserDatabase, verify: boolean): Promise<SyncResult> {
-    if (executor === null || !(await big(db))) return withClient(db, (client) => syncDatabase(client, target, { verify }));
+    if (executor === null || !(await big(db)))
+      return withClient(db, (client) => syncDatabase(client, target, { verify }));
     if (!verify) {
       const startedAt = performance.now();
       const recorded = await withClient(db, readRecordedVersion);
       if (target.standing(recorded).kind === 'current') {
         const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
         return {
-          outcome: 'up_to_date', fromVersion: recorded?.version ?? null, toVersion: target.version, statements: 0, plan: NO_STEPS,
-          appliedAt: null, durationMs, racesLost: 0,
+          outcome: 'up_to_date',
+          fromVersion: recorded?.version ?? null,
+          toVersion: target.version,
+          statements: 0,
+          plan: NO_STEPS,
+          appliedAt: null,
+          durationMs,
+          racesLost: 0,
         };
       }
     }
@@ -199,17 +223,30 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     const elapsed = (): number => Math.round((performance.now() - startedAt) * 100) / 100;
     const running = metrics?.started(trigger);
     const record = (outcome: SyncOutcome, statements: number, code?: string): void =>
-      metrics?.record({ trigger, outcome, durationMs: performance.now() - startedAt, statements, ...(code === undefined ? {} : { code }) });
+      metrics?.record({
+        trigger,
+        outcome,
+        durationMs: performance.now() - startedAt,
+        statements,
+        ...(code === undefined ? {} : { code }),
+      });
     try {
       const result = await runSync(db, verify);
       record(result.outcome, result.outcome === 'applied' ? result.statements : 0);
       const fields = {
-        from_version: result.fromVersion, to_version: result.toVersion, statements: result.statements,
-        duration_ms: result.durationMs, outcome: result.outcome, races_lost: result.racesLost,
+        from_version: result.fromVersion,
+        to_version: result.toVersion,
+        statements: result.statements,
+        duration_ms: result.durationMs,
+        outcome: result.outcome,
+        races_lost: result.racesLost,
       };
       if (result.racesLost > 0) userLog.warn(fields, 'schema sync lost a race to another applier and planned afresh');
       if (result.outcome === 'applied') {
-        userLog.info({ ...fields, skipped: result.plan.skipped.length, warnings: result.plan.warnings }, 'schema synced');
+        userLog.info(
+          { ...fields, skipped: result.plan.skipped.length, warnings: result.plan.warnings },
+          'schema synced',
+        );
       } else {
         userLog.info(fields, 'schema up to date');
       }
@@ -220,13 +257,23 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       const refused = failure.code === 'DATABASE_AHEAD' || failure.code === 'INVALID_RECORDED_VERSION';
       record(refused ? 'refused' : 'failed', 0, failure.code);
       const fields = {
-        to_version: target.version, duration_ms: elapsed(), code: failure.code,
-        ...(error instanceof SyncError && error.details.fromVersion !== undefined ? { from_version: error.details.fromVersion } : {}),
+        to_version: target.version,
+        duration_ms: elapsed(),
+        code: failure.code,
+        ...(error instanceof SyncError && error.details.fromVersion !== undefined
+          ? { from_version: error.details.fromVersion }
+          : {}),
       };
       if (refused) {
-        userLog.warn({ ...fields, recorded_version: failure.details.recorded_version, outcome: 'refused' }, failure.message);
+        userLog.warn(
+          { ...fields, recorded_version: failure.details.recorded_version, outcome: 'refused' },
+          failure.message,
+        );
       } else if (failure.code === 'APPLY_FAILED') {
-        userLog.error({ ...fields, outcome: 'failed', failed_statement: failure.details.statement, error: failure.message }, 'schema sync failed; database unchanged');
+        userLog.error(
+          { ...fields, outcome: 'failed', failed_statement: failure.details.statement, error: failure.message },
+          'schema sync failed; database unchanged',
+        );
       } else {
         userLog.error({ ...fields, err: error, outcome: 'failed' }, 'schema sync failed');
       }
@@ -254,7 +301,10 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
           const failure = failureOf(error);
           const version =
             failure.details.recorded_version ??
-            (await withClient(db, readRecordedVersion).then((recorded) => recorded?.version ?? null, () => null));
+            (await withClient(db, readRecordedVersion).then(
+              (recorded) => recorded?.version ?? null,
+              () => null,
+            ));
           return { synced: false, created, failure, version };
         }
       });
@@ -299,4 +349,8 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   });
 };
 
-export default fp(userSyncPlugin, { name: 'user-sync', fastify: '5.x', dependencies: ['schema-registry', 'databases', 'metrics'] });
+export default fp(userSyncPlugin, {
+  name: 'user-sync',
+  fastify: '5.x',
+  dependencies: ['schema-registry', 'databases', 'metrics'],
+});

@@ -9,14 +9,21 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../plugins/errors.js';
 import { errorResponses } from './schemas.js';
 
-const HealthResponse = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false, description: 'The process is up.', examples: [{ status: 'ok' }] });
+const HealthResponse = Type.Object(
+  { status: Type.Literal('ok') },
+  { additionalProperties: false, description: 'The process is up.', examples: [{ status: 'ok' }] },
+);
 const ReadyResponse = Type.Object(
   {
     status: Type.Literal('ready'),
     schema_version: Type.String({ description: "The application's current schema version." }),
     provider: Type.String({ description: 'Where user databases live (local or turso).' }),
   },
-  { additionalProperties: false, description: 'Ready to serve users.', examples: [{ status: 'ready', schema_version: '1.1.0', provider: 'local' }] },
+  {
+    additionalProperties: false,
+    description: 'Ready to serve users.',
+    examples: [{ status: 'ready', schema_version: '1.1.0', provider: 'local' }],
+  },
 );
 
 const healthRoutes: FastifyPluginAsync = async (fastify) => {
@@ -56,7 +63,11 @@ const healthRoutes: FastifyPluginAsync = async (fastify) => {
       } catch (error) {
         throw new HttpError('NOT_READY', `database provider unavailable: ${(error as Error).message}`);
       }
-      return { status: 'ready' as const, schema_version: fastify.schemaRegistry.current.version, provider: provider.kind };
+      return {
+        status: 'ready' as const,
+        schema_version: fastify.schemaRegistry.current.version,
+        provider: provider.kind,
+      };
     },
   );
 };

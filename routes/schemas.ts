@@ -13,8 +13,14 @@ export const UserId = Type.String({
   pattern: USER_ID_PATTERN,
   description:
     "The user's id as the identity provider issues it (the token's `sub`): 1–128 printable ASCII characters, " +
-    "no spaces, no `/` or `\\`, not `.` or `..`.",
-  examples: ['user_2abcXYZ', 'auth0|5f7c8ec7', 'google-oauth2|1098', '3f2b8c1e-9d4a-4b7e-8f00-1c2d3e4f5a6b', 'a.b@example.com'],
+    'no spaces, no `/` or `\\`, not `.` or `..`.',
+  examples: [
+    'user_2abcXYZ',
+    'auth0|5f7c8ec7',
+    'google-oauth2|1098',
+    '3f2b8c1e-9d4a-4b7e-8f00-1c2d3e4f5a6b',
+    'a.b@example.com',
+  ],
 });
 
 export const UserIdParams = Type.Object({ user_id: UserId }, { additionalProperties: false });
@@ -90,7 +96,11 @@ export function errorResponses(...items: readonly (number | ErrorCode)[]): Recor
     [...byStatus].map(([status, codes]) => [
       status,
       {
-        description: [STATUS_SUMMARIES[status] ?? 'Error.', '', ...codes.map((code) => `- \`${code}\`: ${entryOf(code).when}`)].join('\n'),
+        description: [
+          STATUS_SUMMARIES[status] ?? 'Error.',
+          '',
+          ...codes.map((code) => `- \`${code}\`: ${entryOf(code).when}`),
+        ].join('\n'),
         ...(codes.some((code) => entryOf(code).retryAfterSeconds !== undefined) ? { headers: RETRY_AFTER_HEADER } : {}),
         content: {
           'application/json': {

@@ -8,7 +8,15 @@ import { basename, join } from 'node:path';
 import semver from 'semver';
 import type { DatabaseSchema } from '../lib/model.js';
 import { decodeSchemaText, DesiredSchemaError } from '../lib/desired.js';
-import { checkAgainstPrevious, checkDataStep, checkDeclarations, declarationsOf, declared, loadSchemaSource, type Declaration } from '../lib/schema-source.js';
+import {
+  checkAgainstPrevious,
+  checkDataStep,
+  checkDeclarations,
+  declarationsOf,
+  declared,
+  loadSchemaSource,
+  type Declaration,
+} from '../lib/schema-source.js';
 import { renderDefinition, validateDefinition } from './definition.js';
 import type { SchemaVersionSource } from './version.js';
 import { builtInVersions } from './versions/index.js';
@@ -30,7 +38,10 @@ export interface SchemaRegistry {
 }
 
 export class RegistryError extends Error {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`schema registry: ${file}: ${problem}`);
     this.name = 'RegistryError';
   }
@@ -90,7 +101,10 @@ const EPOCH = '1970-01-01T00:00:00.000Z';
  * Reads one `<semver>.sql` version; leading `-- description: …` / `-- created_at: …` lines are its
  * metadata. A file used as an ad-hoc target (`--schema`) need not be named by a version.
  */
-export async function readSqlVersionFile(file: string, options: { requireSemverName?: boolean } = {}): Promise<SchemaVersionSource> {
+export async function readSqlVersionFile(
+  file: string,
+  options: { requireSemverName?: boolean } = {},
+): Promise<SchemaVersionSource> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -162,8 +176,9 @@ export async function buildRegistry(sources: readonly SchemaVersionSource[]): Pr
 
 /** Loads SCHEMA_DIR's .sql versions when given, the built-in versions otherwise. */
 export async function loadRegistry(options: { schemaDir?: string | undefined } = {}): Promise<SchemaRegistry> {
-  const sources = options.schemaDir === undefined || options.schemaDir === ''
-    ? builtInVersions
-    : await readSqlVersions(options.schemaDir);
+  const sources =
+    options.schemaDir === undefined || options.schemaDir === ''
+      ? builtInVersions
+      : await readSqlVersions(options.schemaDir);
   return buildRegistry(sources);
 }

@@ -4,4 +4,7 @@ export interface SyncWorkerData {
   readonly schemaDir: string | undefined;
 }
 
-export const SYNC_WORKER_URL = new URL(`./sync-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+export const SYNC_WORKER_URL = new URL(
+  `./sync-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+);

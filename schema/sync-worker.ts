@@ -16,7 +16,9 @@ if (port === null) throw new Error('schema/sync-worker runs as a worker thread')
 const { schemaDir } = workerData as SyncWorkerData;
 const registry = await loadRegistry({ schemaDir });
 const target = targetOf(registry);
-port.postMessage({ ready: registry.versions.map(({ version, checksum }) => ({ version, checksum })) } satisfies WorkerReply);
+port.postMessage({
+  ready: registry.versions.map(({ version, checksum }) => ({ version, checksum })),
+} satisfies WorkerReply);
 
 async function run(job: SyncJob): Promise<WorkerReply> {
   const client = createLocalClient(job.client);

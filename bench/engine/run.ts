@@ -38,9 +38,13 @@ function schemaSql(tables: number, changed: (i: number) => boolean, prefix = 't'
   created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP${parent}${change ? ',\n  extra TEXT' : ''}
 )`);
     statements.push(`CREATE INDEX ${prefix}${i}_name ON ${prefix}${i} (name)`);
-    statements.push(`CREATE INDEX ${prefix}${i}_status_amount ON ${prefix}${i} (status, amount DESC) WHERE status <> 'done'`);
+    statements.push(
+      `CREATE INDEX ${prefix}${i}_status_amount ON ${prefix}${i} (status, amount DESC) WHERE status <> 'done'`,
+    );
     if (i % 10 === 0) {
-      statements.push(`CREATE TRIGGER ${prefix}${i}_audit AFTER UPDATE ON ${prefix}${i} BEGIN UPDATE ${prefix}${i} SET note = 'updated' WHERE id = NEW.id AND note IS NULL; END`);
+      statements.push(
+        `CREATE TRIGGER ${prefix}${i}_audit AFTER UPDATE ON ${prefix}${i} BEGIN UPDATE ${prefix}${i} SET note = 'updated' WHERE id = NEW.id AND note IS NULL; END`,
+      );
     }
   }
   return statements.map((statement) => `${statement};`).join('\n');
@@ -70,11 +74,15 @@ async function replayByHand(client: Client, statements: readonly string[]): Prom
 
 /** Rows in t0..t(n-1); each row of t(i) references the row with the same id in t(i-1). */
 async function seed(client: Client, tables: number): Promise<void> {
-  const values = (withParent: boolean): string => Array.from({ length: ROWS_PER_TABLE }, (_, r) =>
-    `('n${r}', ${r % 97}${withParent ? `, ${r + 1}` : ''})`).join(', ');
-  const statements = Array.from({ length: tables }, (_, i) => (i === 0
-    ? `INSERT INTO t0 (name, amount) VALUES ${values(false)}`
-    : `INSERT INTO t${i} (name, amount, parent_id) VALUES ${values(true)}`));
+  const values = (withParent: boolean): string =>
+    Array.from({ length: ROWS_PER_TABLE }, (_, r) => `('n${r}', ${r % 97}${withParent ? `, ${r + 1}` : ''})`).join(
+      ', ',
+    );
+  const statements = Array.from({ length: tables }, (_, i) =>
+    i === 0
+      ? `INSERT INTO t0 (name, amount) VALUES ${values(false)}`
+      : `INSERT INTO t${i} (name, amount, parent_id) VALUES ${values(true)}`,
+  );
   await client.batch(statements, 'write');
 }
 
@@ -96,9 +104,14 @@ const compareFloorMs = await median(21, () => {
 
 // Introspection of a 500-table database, and the floor: one query over sqlite_schema alone.
 const introspected = freshDatabase();
-await replayByHand(introspected, createPlan.steps.map((step) => step.sql));
+await replayByHand(
+  introspected,
+  createPlan.steps.map((step) => step.sql),
+);
 const introspectMs = await median(11, () => introspect(introspected));
-const sqliteSchemaFloorMs = await median(11, () => introspected.execute('SELECT type, name, tbl_name, sql FROM sqlite_schema'));
+const sqliteSchemaFloorMs = await median(11, () =>
+  introspected.execute('SELECT type, name, tbl_name, sql FROM sqlite_schema'),
+);
 /** The floor: every fact introspection reads, from the same pragma functions, in one plain SELECT. */
 const PRAGMA_FLOOR_SQL = `SELECT s.name, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden FROM sqlite_schema s, pragma_table_xinfo(s.name) c WHERE s.type = 'table'
 UNION ALL SELECT s.name, f."table", f."from", f."to", f.on_update, f.on_delete, f.seq FROM sqlite_schema s, pragma_foreign_key_list(s.name) f WHERE s.type = 'table'
@@ -109,7 +122,12 @@ const pragmaFloorMs = await median(11, () => introspected.execute(PRAGMA_FLOOR_S
 const coldDatabases: Client[] = [];
 for (let i = 0; i < 5; i++) {
   const c = freshDatabase();
-  await replayByHand(c, planMigration(emptySchema, await loadDesiredSchema(schemaSql(TABLES, () => false, `cold${i}_`))).steps.map((step) => step.sql));
+  await replayByHand(
+    c,
+    planMigration(emptySchema, await loadDesiredSchema(schemaSql(TABLES, () => false, `cold${i}_`))).steps.map(
+      (step) => step.sql,
+    ),
+  );
   coldDatabases.push(c);
 }
 let coldIndex = 0;
@@ -117,15 +135,36 @@ const introspectColdMs = await median(5, () => introspect(coldDatabases[coldInde
 
 // Apply: creation of 500 tables.
 const auditState = { tableExists: false, latestId: 0 };
-const audit = (version: string) => ({ version, description: 'bench', createdAt: '2024-01-01T00:00:00.000Z', appliedAt: new Date().toISOString(), checksum: 'x', previousVersion: null });
-const applyCreateMs = await median(5, async () => { const c = freshDatabase(); await applyPlan(c, createPlan, audit('1.0.0'), auditState); c.close(); });
-const replayCreateMs = await median(5, async () => { const c = freshDatabase(); await replayByHand(c, createPlan.steps.map((s) => s.sql)); c.close(); });
+const audit = (version: string) => ({
+  version,
+  description: 'bench',
+  createdAt: '2024-01-01T00:00:00.000Z',
+  appliedAt: new Date().toISOString(),
+  checksum: 'x',
+  previousVersion: null,
+});
+const applyCreateMs = await median(5, async () => {
+  const c = freshDatabase();
+  await applyPlan(c, createPlan, audit('1.0.0'), auditState);
+  c.close();
+});
+const replayCreateMs = await median(5, async () => {
+  const c = freshDatabase();
+  await replayByHand(
+    c,
+    createPlan.steps.map((s) => s.sql),
+  );
+  c.close();
+});
 
 // Apply: rebuild 50 tables with rows (2,000 each), everything checked in the batch.
 const rebuildStatements = changePlan.steps.filter((step) => step.kind !== 'assert').map((step) => step.sql);
 async function seededDatabase(): Promise<Client> {
   const c = freshDatabase();
-  await replayByHand(c, createPlan.steps.map((s) => s.sql));
+  await replayByHand(
+    c,
+    createPlan.steps.map((s) => s.sql),
+  );
   await seed(c, REBUILT_TABLES + 1);
   return c;
 }
@@ -151,8 +190,12 @@ const results = {
   machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
   tables: TABLES,
   plan: {
-    createStatements: createPlan.steps.length, createMs: planCreateMs, changeStatements: changePlan.steps.length, changeMs: planChangeMs,
-    floorCompareMs: compareFloorMs, target: 'changeMs < 20',
+    createStatements: createPlan.steps.length,
+    createMs: planCreateMs,
+    changeStatements: changePlan.steps.length,
+    changeMs: planChangeMs,
+    floorCompareMs: compareFloorMs,
+    target: 'changeMs < 20',
   },
   introspect: {
     ms: introspectMs,
@@ -163,9 +206,16 @@ const results = {
     coldRatio: Math.round((introspectColdMs / pragmaFloorMs) * 100) / 100,
     floorSqliteSchemaOnlyMs: sqliteSchemaFloorMs,
   },
-  applyCreate: { ms: applyCreateMs, floorReplayMs: replayCreateMs, ratio: Math.round((applyCreateMs / replayCreateMs) * 100) / 100 },
+  applyCreate: {
+    ms: applyCreateMs,
+    floorReplayMs: replayCreateMs,
+    ratio: Math.round((applyCreateMs / replayCreateMs) * 100) / 100,
+  },
   applyRebuild: {
-    tables: REBUILT_TABLES, rowsPerTable: ROWS_PER_TABLE, ms: mid(rebuildTimes), floorReplayMs: mid(replayRebuildTimes),
+    tables: REBUILT_TABLES,
+    rowsPerTable: ROWS_PER_TABLE,
+    ms: mid(rebuildTimes),
+    floorReplayMs: mid(replayRebuildTimes),
     ratio: Math.round((mid(rebuildTimes) / mid(replayRebuildTimes)) * 100) / 100,
   },
 };

@@ -18,12 +18,27 @@ export function fileUrl(path: string): string {
 export function tradingRows(scale: number): InStatement[] {
   const statements: InStatement[] = [];
   for (let a = 1; a <= scale; a++) {
-    statements.push({ sql: 'INSERT INTO accounts (id, email, display_name) VALUES (?, ?, ?)', args: [a, `user${a}@example.com`, `User ${a}`] });
-    statements.push({ sql: 'INSERT INTO portfolios (id, account_id, name) VALUES (?, ?, ?)', args: [a, a, `Main ${a}`] });
-    statements.push({ sql: 'INSERT INTO watchlists (account_id, name, symbols) VALUES (?, ?, ?)', args: [a, 'tech', '["AAPL","MSFT"]'] });
+    statements.push({
+      sql: 'INSERT INTO accounts (id, email, display_name) VALUES (?, ?, ?)',
+      args: [a, `user${a}@example.com`, `User ${a}`],
+    });
+    statements.push({
+      sql: 'INSERT INTO portfolios (id, account_id, name) VALUES (?, ?, ?)',
+      args: [a, a, `Main ${a}`],
+    });
+    statements.push({
+      sql: 'INSERT INTO watchlists (account_id, name, symbols) VALUES (?, ?, ?)',
+      args: [a, 'tech', '["AAPL","MSFT"]'],
+    });
     for (const [i, symbol] of ['AAPL', 'MSFT', 'NVDA'].entries()) {
-      statements.push({ sql: 'INSERT INTO positions (portfolio_id, symbol, quantity, average_cost) VALUES (?, ?, ?, ?)', args: [a, symbol, 10 + i, 100.5 + a] });
-      statements.push({ sql: 'INSERT INTO trades (portfolio_id, symbol, side, quantity, price, executed_at) VALUES (?, ?, ?, ?, ?, ?)', args: [a, symbol, 'buy', 10 + i, 100.5 + a, '2024-02-01T10:00:00Z'] });
+      statements.push({
+        sql: 'INSERT INTO positions (portfolio_id, symbol, quantity, average_cost) VALUES (?, ?, ?, ?)',
+        args: [a, symbol, 10 + i, 100.5 + a],
+      });
+      statements.push({
+        sql: 'INSERT INTO trades (portfolio_id, symbol, side, quantity, price, executed_at) VALUES (?, ?, ?, ?, ?, ?)',
+        args: [a, symbol, 'buy', 10 + i, 100.5 + a, '2024-02-01T10:00:00Z'],
+      });
     }
   }
   return statements;

@@ -9,7 +9,9 @@ import { createClient } from '@libsql/client';
 const [dir, statementsFile] = process.argv.slice(2);
 if (dir === undefined || statementsFile === undefined) throw new Error('usage: floor.mjs <data dir> <statements.json>');
 const statements = JSON.parse(readFileSync(statementsFile, 'utf8'));
-for (const name of readdirSync(dir).filter((file) => file.endsWith('.db')).sort()) {
+for (const name of readdirSync(dir)
+  .filter((file) => file.endsWith('.db'))
+  .sort()) {
   const client = createClient({ url: pathToFileURL(join(dir, name)).href });
   await client.migrate(statements);
   client.close();

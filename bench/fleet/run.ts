@@ -33,7 +33,13 @@ const registry = await loadRegistry();
 const from = registry.versions.find((v) => v.version === '1.0.0');
 if (from === undefined) throw new Error('the built-in registry lacks 1.0.0');
 
-interface Timed { readonly wallS: number; readonly cpuS: number | null; readonly peakRssMb: number | null; readonly code: number | null; readonly out: string }
+interface Timed {
+  readonly wallS: number;
+  readonly cpuS: number | null;
+  readonly peakRssMb: number | null;
+  readonly code: number | null;
+  readonly out: string;
+}
 
 /** Runs a whole process; wall time around it, peak RSS from /usr/bin/time. */
 function timed(args: readonly string[], outFile: string): Promise<Timed> {
@@ -43,17 +49,23 @@ function timed(args: readonly string[], outFile: string): Promise<Timed> {
   const out = openSync(outFile, 'w');
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { cwd: repo, stdio: ['ignore', out, 'inherit'], env: { ...process.env, SCHEMA_DIR: '' } });
+    const child = spawn(command, argv, {
+      cwd: repo,
+      stdio: ['ignore', out, 'inherit'],
+      env: { ...process.env, SCHEMA_DIR: '' },
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const wallS = (performance.now() - started) / 1000;
       closeSync(out);
-      const [rssKb, user, system] = TIME === null ? [] : (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+      const [rssKb, user, system] =
+        TIME === null ? [] : (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
       resolve({
         wallS: Math.round(wallS * 1000) / 1000,
         cpuS: user === undefined || system === undefined ? null : Math.round((user + system) * 100) / 100,
         peakRssMb: rssKb === undefined ? null : Math.round(rssKb / 1024),
-        code, out: readFileSync(outFile, 'utf8'),
+        code,
+        out: readFileSync(outFile, 'utf8'),
       });
     });
   });
@@ -61,7 +73,14 @@ function timed(args: readonly string[], outFile: string): Promise<Timed> {
 
 async function fleet(name: string): Promise<string> {
   const dir = join(work, name);
-  await makeFleet({ dir, templateDir: join(work, 'template'), count: COUNT, registry, version: '1.0.0', seed: tradingRows(SCALE) });
+  await makeFleet({
+    dir,
+    templateDir: join(work, 'template'),
+    count: COUNT,
+    registry,
+    version: '1.0.0',
+    seed: tradingRows(SCALE),
+  });
   return dir;
 }
 
@@ -71,11 +90,13 @@ async function verify(dir: string, label: string): Promise<void> {
     const client = createClient({ url: fileUrl(join(dir, `db-${String(i).padStart(5, '0')}.db`)) });
     try {
       const { recorded } = await readVersionState(client);
-      if (recorded?.version !== '1.1.0') throw new Error(`${label}: db ${i} is at ${recorded?.version ?? 'no version'}`);
+      if (recorded?.version !== '1.1.0')
+        throw new Error(`${label}: db ${i} is at ${recorded?.version ?? 'no version'}`);
       if (i % 200 === 0) {
         const left = planMigration(await introspect(client), registry.current.desired).steps.length;
         const integrity = (await client.execute('PRAGMA integrity_check')).rows[0]?.[0];
-        if (left !== 0 || integrity !== 'ok') throw new Error(`${label}: db ${i} not converged (${left} steps left, integrity ${String(integrity)})`);
+        if (left !== 0 || integrity !== 'ok')
+          throw new Error(`${label}: db ${i} not converged (${left} steps left, integrity ${String(integrity)})`);
       }
     } finally {
       client.close();
@@ -87,16 +108,28 @@ const fromSource = process.env['FLEET_BENCH_TSX'] === '1';
 const cli = fromSource
   ? ['--import', 'tsx', join(repo, 'bin', 'schema-sync.ts'), 'sync-all', '--json']
   : [join(repo, 'dist', 'bin', 'schema-sync.js'), 'sync-all', '--json'];
-if (!fromSource) execFileSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.json')], { stdio: 'inherit' });
+if (!fromSource)
+  execFileSync(
+    process.execPath,
+    [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.json')],
+    { stdio: 'inherit' },
+  );
 const summaryOf = (out: string): Record<string, unknown> =>
   (JSON.parse(out.trim().split('\n').at(-1) as string) as { summary: Record<string, unknown> }).summary;
 
 try {
-  console.error(`bench/fleet: ${COUNT} databases, ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.error(
+    `bench/fleet: ${COUNT} databases, ${availableParallelism()} cores, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   // The floor's statements: the engine's plan for this fleet, minus its in-batch checks.
   const floorDir = await fleet('floor');
   const template = createClient({ url: fileUrl(join(work, 'template', 'template-1.0.0.db')) });
-  const fullPlan = planMigration(await introspect(template), registry.current.desired, { ...targetOf(registry).planOptions('1.0.0'), allowDestructive: false });
+  const fullPlan = planMigration(await introspect(template), registry.current.desired, {
+    ...targetOf(registry).planOptions('1.0.0'),
+    allowDestructive: false,
+  });
   template.close();
   const ddl = fullPlan.steps.filter((step) => step.kind !== 'assert').map((step) => step.sql);
   const statementsFile = join(work, 'statements.json');
@@ -112,17 +145,23 @@ try {
   if (run.code !== 0) throw new Error(`sync-all exited ${run.code}`);
   const runSummary = summaryOf(run.out);
   await verify(syncDir, 'sync-all');
-  console.error(`sync-all: ${run.wallS} s (${(run.wallS / floor.wallS).toFixed(2)}× floor), cpu ${run.cpuS} s, peak RSS ${run.peakRssMb} MB`);
+  console.error(
+    `sync-all: ${run.wallS} s (${(run.wallS / floor.wallS).toFixed(2)}× floor), cpu ${run.cpuS} s, peak RSS ${run.peakRssMb} MB`,
+  );
 
   const noop = await timed([...cli, '--data-dir', syncDir], join(work, 'noop.out'));
   if (noop.code !== 0) throw new Error(`no-op sync-all exited ${noop.code}`);
   const noopSummary = summaryOf(noop.out);
-  console.error(`no-op re-run: ${noop.wallS} s (${((noop.wallS / run.wallS) * 100).toFixed(1)}% of the migrating run), cpu ${noop.cpuS} s, ${String(noopSummary['fromState'])} settled by the state file`);
+  console.error(
+    `no-op re-run: ${noop.wallS} s (${((noop.wallS / run.wallS) * 100).toFixed(1)}% of the migrating run), cpu ${noop.cpuS} s, ${String(noopSummary['fromState'])} settled by the state file`,
+  );
   // The same re-run reading every database's version row (no state file): what a first re-run
   // after, say, restoring the directory costs.
   const noopRead = await timed([...cli, '--data-dir', syncDir, '--state', 'none'], join(work, 'noop-read.out'));
   if (noopRead.code !== 0) throw new Error(`no-op sync-all --state none exited ${noopRead.code}`);
-  console.error(`no-op re-run reading every version row (--state none): ${noopRead.wallS} s (${((noopRead.wallS / run.wallS) * 100).toFixed(1)}%), cpu ${noopRead.cpuS} s`);
+  console.error(
+    `no-op re-run reading every version row (--state none): ${noopRead.wallS} s (${((noopRead.wallS / run.wallS) * 100).toFixed(1)}%), cpu ${noopRead.cpuS} s`,
+  );
   rmSync(syncDir, { recursive: true, force: true });
 
   // The default lanes are child processes; the other two kinds, for comparison, on fresh fleets.
@@ -135,7 +174,9 @@ try {
       await verify(dir, `sync-all --lanes ${lanes}`);
       rmSync(dir, { recursive: true, force: true });
       otherLanes[lanes] = timedRun;
-      console.error(`sync-all --lanes ${lanes}: ${timedRun.wallS} s (${(timedRun.wallS / floor.wallS).toFixed(2)}× floor), cpu ${timedRun.cpuS} s, peak RSS ${timedRun.peakRssMb} MB`);
+      console.error(
+        `sync-all --lanes ${lanes}: ${timedRun.wallS} s (${(timedRun.wallS / floor.wallS).toFixed(2)}× floor), cpu ${timedRun.cpuS} s, peak RSS ${timedRun.peakRssMb} MB`,
+      );
     }
   }
 
@@ -161,7 +202,12 @@ try {
     noop_reading_every_version_row_cpu_s: noopRead.cpuS,
     noop_vs_migrating: Math.round((noop.wallS / run.wallS) * 1000) / 1000,
     noop_peak_rss_mb: noop.peakRssMb,
-    other_lanes: Object.fromEntries(Object.entries(otherLanes).map(([lanes, r]) => [lanes, { wall_s: r.wallS, cpu_s: r.cpuS, peak_rss_mb: r.peakRssMb }])),
+    other_lanes: Object.fromEntries(
+      Object.entries(otherLanes).map(([lanes, r]) => [
+        lanes,
+        { wall_s: r.wallS, cpu_s: r.cpuS, peak_rss_mb: r.peakRssMb },
+      ]),
+    ),
     floor_peak_rss_mb: floor.peakRssMb,
   };
   mkdirSync(join(repo, 'bench', 'results'), { recursive: true });

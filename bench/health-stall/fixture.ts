@@ -30,7 +30,10 @@ export interface ItemsFixture {
 }
 
 /** Under `root`: `users` (the first is "big") initialized at 1.0.0, "big" holding `rows` rows. */
-export async function prepareItems(root: string, options: { users: readonly string[]; rows: number; secret: string }): Promise<ItemsFixture> {
+export async function prepareItems(
+  root: string,
+  options: { users: readonly string[]; rows: number; secret: string },
+): Promise<ItemsFixture> {
   const v1 = join(root, 'v1');
   const schemaDir = join(root, 'v2');
   mkdirSync(v1);
@@ -39,10 +42,24 @@ export async function prepareItems(root: string, options: { users: readonly stri
   writeFileSync(join(schemaDir, '1.0.0.sql'), ITEMS_V1);
   writeFileSync(join(schemaDir, '1.1.0.sql'), ITEMS_V2);
   const dataDir = join(root, 'data');
-  const app = await buildApp({ config: loadConfig({ DATA_DIR: dataDir, JWT_SECRET: options.secret, SCHEMA_DIR: v1, DOCS: 'false', SYNC_THREADS: '0' }), logger: false });
+  const app = await buildApp({
+    config: loadConfig({
+      DATA_DIR: dataDir,
+      JWT_SECRET: options.secret,
+      SCHEMA_DIR: v1,
+      DOCS: 'false',
+      SYNC_THREADS: '0',
+    }),
+    logger: false,
+  });
   try {
     for (const user of options.users) {
-      const res = await app.inject({ method: 'POST', url: '/api/user/initialize', headers: { authorization: `Bearer ${app.jwt.sign({ sub: user })}` }, payload: { email: 'a@example.com', user_id: user } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/user/initialize',
+        headers: { authorization: `Bearer ${app.jwt.sign({ sub: user })}` },
+        payload: { email: 'a@example.com', user_id: user },
+      });
       if (res.statusCode !== 200) throw new Error(res.body);
     }
   } finally {
@@ -50,7 +67,9 @@ export async function prepareItems(root: string, options: { users: readonly stri
   }
   const bigUrl = pathToFileURL(join(dataDir, `${databaseNameFor('big')}.db`)).href;
   const client = createClient({ url: bigUrl });
-  await client.execute(`INSERT INTO items (name, qty) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${options.rows}) SELECT 'item-' || i, i % 100 FROM n`);
+  await client.execute(
+    `INSERT INTO items (name, qty) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${options.rows}) SELECT 'item-' || i, i % 100 FROM n`,
+  );
   client.close();
   return { dataDir, schemaDir, bigUrl };
 }

@@ -19,7 +19,6 @@ const ROWS = Number(process.env['ROWS'] ?? 200_000);
 const TARGET_RATIO = Number(process.env['TARGET_RATIO'] ?? 0.25);
 const SECRET = 'bench-health-stall-secret-0123456789';
 
-
 interface ModeResult {
   readonly mode: 'event-loop' | 'thread';
   readonly rows: number;
@@ -33,9 +32,20 @@ interface ModeResult {
 async function measure(mode: ModeResult['mode']): Promise<ModeResult> {
   const root = mkdtempSync(join(tmpdir(), 'schema-sync-stall-'));
   try {
-    const { dataDir, schemaDir: v2 } = await prepareItems(root, { users: ['big', 'small'], rows: ROWS, secret: SECRET });
+    const { dataDir, schemaDir: v2 } = await prepareItems(root, {
+      users: ['big', 'small'],
+      rows: ROWS,
+      secret: SECRET,
+    });
     const app = await buildApp({
-      config: loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET, SCHEMA_DIR: v2, DOCS: 'false', SYNC_THREADS: mode === 'thread' ? '1' : '0', SYNC_THREAD_MIN_BYTES: '0' }),
+      config: loadConfig({
+        DATA_DIR: dataDir,
+        JWT_SECRET: SECRET,
+        SCHEMA_DIR: v2,
+        DOCS: 'false',
+        SYNC_THREADS: mode === 'thread' ? '1' : '0',
+        SYNC_THREAD_MIN_BYTES: '0',
+      }),
       logger: false,
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -58,7 +68,8 @@ async function measure(mode: ModeResult['mode']): Promise<ModeResult> {
     loop.disable();
     const latencies = await pinger.stop();
     await app.close();
-    if (answer.status !== 200 || !/synced from 1\.0\.0 to 1\.1\.0/.test(answer.body.message)) throw new Error(`unexpected answer: ${JSON.stringify(answer)}`);
+    if (answer.status !== 200 || !/synced from 1\.0\.0 to 1\.1\.0/.test(answer.body.message))
+      throw new Error(`unexpected answer: ${JSON.stringify(answer)}`);
     const sorted = [...latencies].sort((a, b) => a - b);
     const round = (ms: number): number => Math.round(ms * 10) / 10;
     return {
@@ -81,5 +92,7 @@ const threaded = await measure('thread');
 process.stdout.write(`${JSON.stringify(threaded)}\n`);
 const ratio = threaded.health_max_ms / floor.health_max_ms;
 const pass = ratio <= TARGET_RATIO;
-process.stdout.write(`${JSON.stringify({ health_max_ratio: Math.round(ratio * 1000) / 1000, target: TARGET_RATIO, pass })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ health_max_ratio: Math.round(ratio * 1000) / 1000, target: TARGET_RATIO, pass })}\n`,
+);
 process.exitCode = pass ? 0 : 1;

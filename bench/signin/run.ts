@@ -41,7 +41,11 @@ const secret = randomBytes(32).toString('base64url');
 const env = { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, JWT_SECRET: secret, LOG_LEVEL: 'warn' };
 
 async function startServer(mode: Mode): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'server.ts'), mode], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'server.ts'), mode], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -68,7 +72,9 @@ function sign(claims: { sub: string }): string {
   const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: now, exp: now + 3600 })}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
-const users = Array.from({ length: USERS }, (_, i) => (i % 2 === 0 ? `user_${i}abcXYZ` : `auth0|${i.toString(16).padStart(8, '0')}`));
+const users = Array.from({ length: USERS }, (_, i) =>
+  i % 2 === 0 ? `user_${i}abcXYZ` : `auth0|${i.toString(16).padStart(8, '0')}`,
+);
 const requests = users.map((userId) => ({
   method: 'POST',
   path: '/api/user/initialize',
@@ -93,7 +99,11 @@ try {
   // Set-up: every user signs in once, so each measured sign-in is a no-op.
   const setup = await startServer('app');
   for (const request of requests) {
-    const res = await fetch(`${setup.url}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+    const res = await fetch(`${setup.url}${request.path}`, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
     if (res.status !== 200) throw new Error(`set-up sign-in failed: ${res.status} ${await res.text()}`);
   }
   await stopServer(setup.child);
@@ -112,7 +122,9 @@ try {
       }
       samples[mode].push(result.requests.average);
       latency[mode].push({ p50: result.latency.p50, p99: result.latency.p99 });
-      process.stdout.write(`round ${round}  ${mode.padEnd(12)} ${Math.round(result.requests.average).toString().padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms\n`);
+      process.stdout.write(
+        `round ${round}  ${mode.padEnd(12)} ${Math.round(result.requests.average).toString().padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms\n`,
+      );
     }
   }
 

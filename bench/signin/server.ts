@@ -18,7 +18,11 @@ import { bearerToken, principalOf, type TokenClaims } from '../../plugins/auth.j
 import { loadConfig } from '../../lib/config/load.js';
 
 const mode = process.argv[2] ?? 'app';
-const config = loadConfig({ ...process.env, DOCS: 'false', ...(mode === 'app-nocache' ? { VERSION_CACHE_SIZE: '0' } : {}) });
+const config = loadConfig({
+  ...process.env,
+  DOCS: 'false',
+  ...(mode === 'app-nocache' ? { VERSION_CACHE_SIZE: '0' } : {}),
+});
 const logger = { level: 'warn' };
 
 async function floor(): Promise<FastifyInstance> {
@@ -27,15 +31,21 @@ async function floor(): Promise<FastifyInstance> {
   const provider = createLocalProvider({ dataDir: config.dataDir, busyTimeoutMs: config.busyTimeoutMs });
   const clients = new Map<string, Client>();
   // A response schema too, so the floor serialises as fast as the service does.
-  const response = { 200: { type: 'object', properties: { user: { type: 'string' }, version: { type: ['string', 'null'] } } } };
-  fastify.post<{ Body: { user_id: string } }>('/api/user/initialize', { schema: { response } }, async (request, reply) => {
-    const principal = principalOf(fastify.jwt.verify<TokenClaims>(bearerToken(request)));
-    const db = provider.locate(request.body.user_id);
-    let client = clients.get(db.name);
-    if (client === undefined) clients.set(db.name, (client = createClient(provider.clientConfig(db))));
-    const recorded = await readRecordedVersion(client);
-    return reply.send({ user: principal.sub, version: recorded?.version ?? null });
-  });
+  const response = {
+    200: { type: 'object', properties: { user: { type: 'string' }, version: { type: ['string', 'null'] } } },
+  };
+  fastify.post<{ Body: { user_id: string } }>(
+    '/api/user/initialize',
+    { schema: { response } },
+    async (request, reply) => {
+      const principal = principalOf(fastify.jwt.verify<TokenClaims>(bearerToken(request)));
+      const db = provider.locate(request.body.user_id);
+      let client = clients.get(db.name);
+      if (client === undefined) clients.set(db.name, (client = createClient(provider.clientConfig(db))));
+      const recorded = await readRecordedVersion(client);
+      return reply.send({ user: principal.sub, version: recorded?.version ?? null });
+    },
+  );
   return fastify;
 }
 

@@ -55,14 +55,18 @@ function checkLocalPath(path: string, create: boolean): void {
     if (!create) throw new DatabaseUnavailableError(`no database at ${path}`);
     const directory = dirname(absolute);
     const parent = statOrNull(directory);
-    if (parent === null) throw new DatabaseUnavailableError(`cannot create the database ${path}: directory ${directory} does not exist`);
-    if (!parent.isDirectory()) throw new DatabaseUnavailableError(`cannot create the database ${path}: ${directory} is not a directory`);
-    if (!canAccess(directory, constants.W_OK)) throw new DatabaseUnavailableError(`cannot create the database ${path}: directory ${directory} is not writable`);
+    if (parent === null)
+      throw new DatabaseUnavailableError(`cannot create the database ${path}: directory ${directory} does not exist`);
+    if (!parent.isDirectory())
+      throw new DatabaseUnavailableError(`cannot create the database ${path}: ${directory} is not a directory`);
+    if (!canAccess(directory, constants.W_OK))
+      throw new DatabaseUnavailableError(`cannot create the database ${path}: directory ${directory} is not writable`);
     return;
   }
   if (stat.isDirectory()) throw new DatabaseUnavailableError(`${path} is a directory, not a database file`);
   if (!stat.isFile()) throw new DatabaseUnavailableError(`${path} is not a regular file`);
-  if (!canAccess(absolute, constants.R_OK)) throw new DatabaseUnavailableError(`cannot read the database ${path}: permission denied`);
+  if (!canAccess(absolute, constants.R_OK))
+    throw new DatabaseUnavailableError(`cannot read the database ${path}: permission denied`);
   let header: boolean;
   try {
     header = hasSqliteHeader(absolute);
@@ -70,7 +74,8 @@ function checkLocalPath(path: string, create: boolean): void {
     throw new DatabaseUnavailableError(`cannot read the database ${path}: ${(error as Error).message}`);
   }
   if (!header) throw new DatabaseUnavailableError(`${path} is not a libSQL/SQLite database`);
-  if (create && !canAccess(absolute, constants.W_OK)) throw new DatabaseUnavailableError(`cannot write the database ${path}: permission denied`);
+  if (create && !canAccess(absolute, constants.W_OK))
+    throw new DatabaseUnavailableError(`cannot write the database ${path}: permission denied`);
 }
 
 function decodePath(text: string): string {
@@ -84,8 +89,14 @@ function decodePath(text: string): string {
 export async function openDatabase(url: string, options: OpenOptions): Promise<Client> {
   if (url.startsWith('file:')) {
     // file:path, file:///abs/path; a ?query (mode=ro…) is the driver's business, not part of the path.
-    const path = decodePath(url.slice('file:'.length).replace(/^\/\/(?=\/)/, '').replace(/\?.*$/, ''));
-    if (path === '' || path.startsWith(':memory:')) throw new UsageError('--db needs a file path, e.g. file:./user.db', false);
+    const path = decodePath(
+      url
+        .slice('file:'.length)
+        .replace(/^\/\/(?=\/)/, '')
+        .replace(/\?.*$/, ''),
+    );
+    if (path === '' || path.startsWith(':memory:'))
+      throw new UsageError('--db needs a file path, e.g. file:./user.db', false);
     checkLocalPath(path, options.create);
     try {
       return createLocalClient({ url, timeout: 5000 });

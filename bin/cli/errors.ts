@@ -11,7 +11,10 @@ import type { Io } from './io.js';
 
 /** Bad arguments: exit 2; printed with the usage text when `showUsage`. */
 export class UsageError extends Error {
-  constructor(message: string, readonly showUsage = true) {
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -67,16 +70,26 @@ export function describeError(error: unknown, db: string | undefined): string {
   if (db !== undefined && /HTTP status 40[13]\b/.test(message)) {
     message = `${hostOf(db)} refused the credentials (${/HTTP status (40[13])/.exec(message)?.[1] ?? '401'}): check --auth-token or TURSO_AUTH_TOKEN`;
   }
-  message = message.replace(/ConnectionFailed\("Unable to open connection to local database (.*?): (\d+)"\)/,
-    (_, path: string, code: string) => `cannot open the database file ${path} (${code === '14' ? 'SQLITE_CANTOPEN: the file or its directory cannot be opened' : `SQLite error ${code}`})`);
+  message = message.replace(
+    /ConnectionFailed\("Unable to open connection to local database (.*?): (\d+)"\)/,
+    (_, path: string, code: string) =>
+      `cannot open the database file ${path} (${code === '14' ? 'SQLITE_CANTOPEN: the file or its directory cannot be opened' : `SQLite error ${code}`})`,
+  );
   if (db !== undefined && db.startsWith('file:')) {
-    message = message.replace(/\bSQLITE_NOTADB: file is not a database\b/, `${db.slice('file:'.length)} is not a libSQL/SQLite database`);
-    message = message.replace(/\bSQLITE_BUSY: database is locked\b/, `${db.slice('file:'.length)} is locked by another connection (waited 5 s)`);
-    message = message.replace(/\bSQLITE_CANTOPEN: unable to open database file\b/, `cannot open the database file ${db.slice('file:'.length)}`);
+    message = message.replace(
+      /\bSQLITE_NOTADB: file is not a database\b/,
+      `${db.slice('file:'.length)} is not a libSQL/SQLite database`,
+    );
+    message = message.replace(
+      /\bSQLITE_BUSY: database is locked\b/,
+      `${db.slice('file:'.length)} is locked by another connection (waited 5 s)`,
+    );
+    message = message.replace(
+      /\bSQLITE_CANTOPEN: unable to open database file\b/,
+      `cannot open the database file ${db.slice('file:'.length)}`,
+    );
   }
-  return message
-    .replace(/\b(SQLITE_[A-Z_]+): \1: /g, '$1: ')
-    .replace(/_schema_sync_new_/g, '');
+  return message.replace(/\b(SQLITE_[A-Z_]+): \1: /g, '$1: ').replace(/_schema_sync_new_/g, '');
 }
 
 export function errorCode(error: unknown): string {
@@ -87,7 +100,8 @@ export function errorCode(error: unknown): string {
   if (error instanceof UsageError) return 'USAGE';
   if (error instanceof DatabaseUnavailableError) return 'DATABASE_UNAVAILABLE';
   const message = error instanceof Error ? error.message : '';
-  if (/\bfetch failed\b|HTTP status 40[13]\b|ConnectionFailed\(|SQLITE_CANTOPEN|SQLITE_NOTADB/.test(message)) return 'DATABASE_UNAVAILABLE';
+  if (/\bfetch failed\b|HTTP status 40[13]\b|ConnectionFailed\(|SQLITE_CANTOPEN|SQLITE_NOTADB/.test(message))
+    return 'DATABASE_UNAVAILABLE';
   return 'FAILED';
 }
 
@@ -96,11 +110,14 @@ export function reportFailure(io: Io, json: boolean, error: unknown, db?: string
   const code = errorCode(error);
   const statement = error instanceof SyncError ? error.details.statement : undefined;
   if (json) {
-    io.stdout(`${JSON.stringify({ outcome: 'failed', code, message, ...(statement === undefined ? {} : { statement }) }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ outcome: 'failed', code, message, ...(statement === undefined ? {} : { statement }) }, null, 2)}\n`,
+    );
   } else {
     io.stderr(`schema-sync: ${message}\n${statement === undefined ? '' : `failing statement:\n  ${statement}\n`}`);
   }
   if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof SyncError && (error.code === 'DATABASE_AHEAD' || error.code === 'INVALID_RECORDED_VERSION')) return EXIT.refused;
+  if (error instanceof SyncError && (error.code === 'DATABASE_AHEAD' || error.code === 'INVALID_RECORDED_VERSION'))
+    return EXIT.refused;
   return EXIT.failed;
 }

@@ -8,15 +8,20 @@ import type { Plan, Step } from '../../lib/plan/steps.js';
  * CREATE TABLE (`DEFAULT (datetime('now'))`): literals print bare, anything else in parentheses.
  */
 export function defaultClause(defaultSql: string): string {
-  const literal = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(defaultSql) || /^0[xX][0-9a-fA-F]+$/.test(defaultSql)
-    || /^'(?:[^']|'')*'$/s.test(defaultSql) || /^"(?:[^"]|"")*"$/s.test(defaultSql) || /^[xX]'[0-9a-fA-F]*'$/.test(defaultSql)
-    || /^(NULL|TRUE|FALSE|CURRENT_TIME|CURRENT_DATE|CURRENT_TIMESTAMP)$/i.test(defaultSql);
+  const literal =
+    /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(defaultSql) ||
+    /^0[xX][0-9a-fA-F]+$/.test(defaultSql) ||
+    /^'(?:[^']|'')*'$/s.test(defaultSql) ||
+    /^"(?:[^"]|"")*"$/s.test(defaultSql) ||
+    /^[xX]'[0-9a-fA-F]*'$/.test(defaultSql) ||
+    /^(NULL|TRUE|FALSE|CURRENT_TIME|CURRENT_DATE|CURRENT_TIMESTAMP)$/i.test(defaultSql);
   return `DEFAULT ${literal ? defaultSql : `(${defaultSql})`}`;
 }
 
 function describeColumn(column: Column, table: Table): string {
   const parts = [column.name, column.type || '(untyped)'];
-  if (column.primaryKeyPosition > 0) parts.push(table.primaryKey.length > 1 ? `PK#${column.primaryKeyPosition}` : 'PRIMARY KEY');
+  if (column.primaryKeyPosition > 0)
+    parts.push(table.primaryKey.length > 1 ? `PK#${column.primaryKeyPosition}` : 'PRIMARY KEY');
   if (column.notNull) parts.push('NOT NULL');
   if (column.unique) parts.push('UNIQUE');
   if (column.defaultSql !== null) parts.push(defaultClause(column.defaultSql));
@@ -29,20 +34,33 @@ function describeColumn(column: Column, table: Table): string {
 export function formatSchema(schema: DatabaseSchema): string {
   const lines: string[] = [];
   for (const table of schema.tables) {
-    const flags = [table.strict ? 'STRICT' : '', table.withoutRowid ? 'WITHOUT ROWID' : '', table.autoincrement ? 'AUTOINCREMENT' : '', table.virtual ? 'VIRTUAL' : '']
-      .filter(Boolean).join(', ');
+    const flags = [
+      table.strict ? 'STRICT' : '',
+      table.withoutRowid ? 'WITHOUT ROWID' : '',
+      table.autoincrement ? 'AUTOINCREMENT' : '',
+      table.virtual ? 'VIRTUAL' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     lines.push(`table ${table.name}${flags === '' ? '' : ` (${flags})`}`);
     for (const column of table.columns) lines.push(`  ${describeColumn(column, table)}`);
     for (const fk of table.foreignKeys) {
-      lines.push(`  FOREIGN KEY (${fk.columns.join(', ')}) → ${fk.targetTable}(${fk.targetColumns.join(', ')}) ON DELETE ${fk.onDelete} ON UPDATE ${fk.onUpdate}`);
+      lines.push(
+        `  FOREIGN KEY (${fk.columns.join(', ')}) → ${fk.targetTable}(${fk.targetColumns.join(', ')}) ON DELETE ${fk.onDelete} ON UPDATE ${fk.onUpdate}`,
+      );
     }
     for (const check of table.checks) lines.push(`  CHECK (${check})`);
     for (const index of schema.indexes.filter((candidate) => candidate.table === table.name)) {
       const kind = index.origin === 'c' ? 'index' : `autoindex (${index.origin === 'pk' ? 'PRIMARY KEY' : 'UNIQUE'})`;
-      const columns = index.columns.map((column) => `${column.name ?? '<expression>'}${column.desc ? ' DESC' : ''}`).join(', ');
-      lines.push(`  ${kind} ${index.name}${index.unique ? ' UNIQUE' : ''} (${columns})${index.partial ? ' partial' : ''}`);
+      const columns = index.columns
+        .map((column) => `${column.name ?? '<expression>'}${column.desc ? ' DESC' : ''}`)
+        .join(', ');
+      lines.push(
+        `  ${kind} ${index.name}${index.unique ? ' UNIQUE' : ''} (${columns})${index.partial ? ' partial' : ''}`,
+      );
     }
-    for (const trigger of schema.triggers.filter((candidate) => candidate.table === table.name)) lines.push(`  trigger ${trigger.name}`);
+    for (const trigger of schema.triggers.filter((candidate) => candidate.table === table.name))
+      lines.push(`  trigger ${trigger.name}`);
   }
   for (const view of schema.views) lines.push(`view ${view.name}`);
   return lines.join('\n');
@@ -59,7 +77,10 @@ function viewsInDependencyOrder(views: readonly View[]): View[] {
     path.add(key);
     let mentioned: string[];
     try {
-      mentioned = tokenize(view.sql).map((token) => identifierOf(token)).filter((name): name is string => name !== undefined).map(foldName);
+      mentioned = tokenize(view.sql)
+        .map((token) => identifierOf(token))
+        .filter((name): name is string => name !== undefined)
+        .map(foldName);
     } catch {
       mentioned = [];
     }
@@ -120,7 +141,8 @@ function stepsByObject(plan: Plan): Step[][] {
   for (const step of plan.steps) {
     if (step.kind === 'assert') continue;
     // create_view v and drop_view v are one change to "view:v"; each data step is its own.
-    const family = step.kind === 'data' ? `data#${groups.size}` : step.kind.replace(/^(create|drop|rebuild|rename|add)_/, '');
+    const family =
+      step.kind === 'data' ? `data#${groups.size}` : step.kind.replace(/^(create|drop|rebuild|rename|add)_/, '');
     const key = `${family}:${foldName(step.object)}`;
     groups.set(key, [...(groups.get(key) ?? []), step]);
   }
@@ -135,12 +157,16 @@ function categoryOf(steps: readonly Step[]): Category {
   if (has(/^add_/)) return 'added';
   if (has(/^data$/)) return 'dataSteps';
   const created = steps.filter((step) => step.kind.startsWith('create_'));
-  if (created.length > 0) return has(/^drop_/) || created.every((step) => /^kept\b/.test(step.reason)) ? 'recreated' : 'created';
+  if (created.length > 0)
+    return has(/^drop_/) || created.every((step) => /^kept\b/.test(step.reason)) ? 'recreated' : 'created';
   return 'dropped';
 }
 
 export function summarizePlan(plan: Plan): PlanSummary {
-  const groups = stepsByObject(plan).map((steps) => ({ category: categoryOf(steps), destructive: steps.some((step) => step.destructive) }));
+  const groups = stepsByObject(plan).map((steps) => ({
+    category: categoryOf(steps),
+    destructive: steps.some((step) => step.destructive),
+  }));
   const count = (category: Category): number => groups.filter((group) => group.category === category).length;
   return {
     changes: groups.length,
@@ -165,9 +191,19 @@ export function summaryLine(plan: Plan): string {
   const s = summarizePlan(plan);
   const skipped = `${s.skipped} skipped${s.skipped === 0 ? '' : ' (kept, not in the desired schema)'}`;
   if (s.changes === 0) return `no changes: already as desired${s.skipped === 0 ? '' : `; ${skipped}`}`;
-  const extra = [s.recreated > 0 ? `${s.recreated} recreated` : '', s.renamed > 0 ? `${s.renamed} renamed` : '',
-    s.dataSteps > 0 ? plural(s.dataSteps, 'data step') : ''].filter(Boolean);
-  const parts = [`${s.created} created`, `${s.added} added`, `${s.rebuilt} rebuilt`, ...extra, `${s.dropped} dropped`, skipped];
+  const extra = [
+    s.recreated > 0 ? `${s.recreated} recreated` : '',
+    s.renamed > 0 ? `${s.renamed} renamed` : '',
+    s.dataSteps > 0 ? plural(s.dataSteps, 'data step') : '',
+  ].filter(Boolean);
+  const parts = [
+    `${s.created} created`,
+    `${s.added} added`,
+    `${s.rebuilt} rebuilt`,
+    ...extra,
+    `${s.dropped} dropped`,
+    skipped,
+  ];
   const destructive = s.destructive === 0 ? '' : ` (${s.destructive} destructive)`;
   return `${plural(s.changes, 'change')}: ${parts.join(', ')}${destructive}; ${plural(s.statements, 'statement')}`;
 }
@@ -184,7 +220,12 @@ function entriesOf(plan: Plan): Entry[] {
   for (const step of plan.steps) {
     if (step.kind === 'assert') continue;
     const last = entries[entries.length - 1];
-    if (last !== undefined && step.kind === 'rebuild_table' && last.first.kind === step.kind && last.first.object === step.object) {
+    if (
+      last !== undefined &&
+      step.kind === 'rebuild_table' &&
+      last.first.kind === step.kind &&
+      last.first.object === step.object
+    ) {
       last.steps.push(step);
       last.destructive ||= step.destructive;
       continue;
@@ -200,7 +241,9 @@ function assertionLine(plan: Plan): string | null {
   if (asserts.length === 0) return null;
   const guards: string[] = [];
   if (asserts.some((step) => step.object === 'foreign_keys')) guards.push('foreign keys are off');
-  const tables = [...new Set(asserts.map((step) => step.object).filter((object) => object !== 'batch' && object !== 'foreign_keys'))];
+  const tables = [
+    ...new Set(asserts.map((step) => step.object).filter((object) => object !== 'batch' && object !== 'foreign_keys')),
+  ];
   if (tables.length > 0) guards.push(`row counts and foreign-key violations of ${tables.join(', ')} do not change`);
   return `-- checked inside the batch (${asserts.length} assertion statements, listed by --json): ${guards.join('; ') || 'batch guards'}`;
 }
@@ -219,7 +262,10 @@ export function formatPlan(plan: Plan): string {
   for (const [i, entry] of entries.entries()) {
     lines.push(`-- ${i + 1}. ${entryHeader(entry)}`);
     for (const step of entry.steps) {
-      const note = entry.steps.length > 1 ? `-- ${step.destructive ? 'DESTRUCTIVE ' : ''}${/\(([^()]*)\)$/.exec(step.reason)?.[1] ?? step.reason}\n` : '';
+      const note =
+        entry.steps.length > 1
+          ? `-- ${step.destructive ? 'DESTRUCTIVE ' : ''}${/\(([^()]*)\)$/.exec(step.reason)?.[1] ?? step.reason}\n`
+          : '';
       lines.push(`${note}${step.sql};`);
     }
   }

@@ -19,28 +19,44 @@ function watchStdout(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (stdoutGone) return;
     stdoutGone = true;
-    process.stderr.write(`schema-sync: standard output failed (${error.code ?? error.message}); carrying on without it\n`);
+    process.stderr.write(
+      `schema-sync: standard output failed (${error.code ?? error.message}); carrying on without it\n`,
+    );
   });
 }
 
 export function processIo(): Io {
   watchStdout();
   return {
-    stdout: (text) => { if (!stdoutGone) process.stdout.write(text); },
-    stderr: (text) => { process.stderr.write(text); },
+    stdout: (text) => {
+      if (!stdoutGone) process.stdout.write(text);
+    },
+    stderr: (text) => {
+      process.stderr.write(text);
+    },
     env: process.env,
   };
 }
 
 /** An Io that keeps what was written, for in-process runs (tests, embedding). */
-export function captureIo(env: Readonly<Record<string, string | undefined>> = process.env): Io & { readonly out: string; readonly err: string } {
+export function captureIo(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Io & { readonly out: string; readonly err: string } {
   let out = '';
   let err = '';
   return {
-    stdout: (text) => { out += text; },
-    stderr: (text) => { err += text; },
+    stdout: (text) => {
+      out += text;
+    },
+    stderr: (text) => {
+      err += text;
+    },
     env,
-    get out() { return out; },
-    get err() { return err; },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
   };
 }

@@ -27,13 +27,17 @@ export function usage(): string {
   lines.push('', 'Commands:');
   for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(width)}  ${command.summary}`);
   const flags = new Map<string, string>();
-  for (const command of Object.values(commands)) for (const [flagText, description] of command.help) if (!flags.has(flagText)) flags.set(flagText, description);
+  for (const command of Object.values(commands))
+    for (const [flagText, description] of command.help) if (!flags.has(flagText)) flags.set(flagText, description);
   for (const [flagText, description] of SHARED_HELP) flags.set(flagText, description);
   const flagWidth = Math.max(...[...flags.keys()].map((text) => text.length)) + 2;
   lines.push('');
   for (const [flagText, description] of flags) {
     const [first, ...rest] = description.split('\n');
-    lines.push(`  ${flagText.padEnd(flagWidth)} ${first ?? ''}`, ...rest.map((line) => `  ${''.padEnd(flagWidth)} ${line}`));
+    lines.push(
+      `  ${flagText.padEnd(flagWidth)} ${first ?? ''}`,
+      ...rest.map((line) => `  ${''.padEnd(flagWidth)} ${line}`),
+    );
   }
   lines.push('', EXIT_HELP);
   return lines.join('\n');
@@ -56,18 +60,32 @@ function allOptions(): OptionSpecs {
  * command's own options, so two commands may give one flag different types.
  */
 function parse(argv: readonly string[]): Parsed | 'help' {
-  const first = parseArgs({ args: [...argv], allowPositionals: true, strict: false, tokens: true, options: allOptions() });
+  const first = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+    options: allOptions(),
+  });
   if (first.values['help'] === true) return 'help';
   const [name] = first.positionals;
   if (name === undefined || name.startsWith('-')) throw new UsageError('a command is required');
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (command === undefined) throw new UsageError(`unknown command "${name}"`);
-  const known = (option: string): boolean => Object.hasOwn(command.options, option) || Object.hasOwn(SHARED_OPTIONS, option);
-  const foreign = first.tokens.find((token) => token.kind === 'option' && !known(token.name) && Object.hasOwn(allOptions(), token.name));
+  const known = (option: string): boolean =>
+    Object.hasOwn(command.options, option) || Object.hasOwn(SHARED_OPTIONS, option);
+  const foreign = first.tokens.find(
+    (token) => token.kind === 'option' && !known(token.name) && Object.hasOwn(allOptions(), token.name),
+  );
   if (foreign?.kind === 'option') throw new UsageError(`${name} does not take --${foreign.name}`);
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { ...SHARED_OPTIONS, ...command.options } });
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { ...SHARED_OPTIONS, ...command.options },
+    });
   } catch (error) {
     // parseArgs's wording ("Unknown option '--x'. To specify a positional argument…") cut to the point.
     throw new UsageError((error as Error).message.replace(/^Unknown option '([^']+)'[\s\S]*$/, 'unknown option $1'));

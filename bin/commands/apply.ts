@@ -20,22 +20,31 @@ export const apply: Command = {
     const json = flag(values, 'json');
     const allowDestructive = flag(values, 'allow-destructive');
     const target = await loadTarget(stringOption(values, 'schema'), io);
-    const client = await openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: true });
+    const client = await openDatabase(db, {
+      authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'],
+      create: true,
+    });
     try {
       if (!json) io.stderr(`applying to ${displayDb(db)}…\n`);
       if (target.kind === 'file') {
         const { plan, durationMs } = await syncToSchema(client, target.desired, {
-          allowDestructive, planOptions: (actual) => fileOptions(target, actual),
+          allowDestructive,
+          planOptions: (actual) => fileOptions(target, actual),
         });
         const outcome = plan.steps.length === 0 ? 'up_to_date' : 'applied';
-        print(io, json, { outcome, statements: plan.steps.length, durationMs, ...plan },
-          `${formatPlan(plan)}\n-- ${outcome === 'applied' ? `applied ${plan.steps.length} statement(s)` : 'already in sync'} in ${durationMs} ms`);
+        print(
+          io,
+          json,
+          { outcome, statements: plan.steps.length, durationMs, ...plan },
+          `${formatPlan(plan)}\n-- ${outcome === 'applied' ? `applied ${plan.steps.length} statement(s)` : 'already in sync'} in ${durationMs} ms`,
+        );
         return EXIT.ok;
       }
       const result = await syncDatabase(client, target.syncTarget, { allowDestructive, verify: true });
-      const summary = result.outcome === 'applied'
-        ? `applied schema ${result.toVersion} (from ${result.fromVersion ?? 'no version'}): ${result.statements} statement(s) in ${result.durationMs} ms`
-        : `already at schema ${result.toVersion}`;
+      const summary =
+        result.outcome === 'applied'
+          ? `applied schema ${result.toVersion} (from ${result.fromVersion ?? 'no version'}): ${result.statements} statement(s) in ${result.durationMs} ms`
+          : `already at schema ${result.toVersion}`;
       print(io, json, result, `${result.outcome === 'applied' ? `${formatPlan(result.plan)}\n` : ''}-- ${summary}`);
       return EXIT.ok;
     } finally {

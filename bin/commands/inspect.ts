@@ -10,19 +10,28 @@ import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
 
 export const inspect: Command = {
-  summary: 'print the database\'s schema and recorded version',
+  summary: "print the database's schema and recorded version",
   synopsis: '--db <url> [--sql | --json]',
   options: { ...DB_OPTIONS, sql: { type: 'boolean', default: false } },
-  help: [...DB_HELP, ['--sql', 'inspect: the schema as DDL that recreates it (e.g. for --schema or an empty database)']],
+  help: [
+    ...DB_HELP,
+    ['--sql', 'inspect: the schema as DDL that recreates it (e.g. for --schema or an empty database)'],
+  ],
   async run(values, io) {
     const db = requiredDb(values);
     const json = flag(values, 'json');
     const sql = flag(values, 'sql');
     if (sql && json) throw new UsageError('inspect takes --sql or --json, not both');
-    const client = await openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
+    const client = await openDatabase(db, {
+      authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'],
+      create: false,
+    });
     try {
       const [schema, state] = [await introspect(client), await readVersionState(client)];
-      const version = state.recorded === null ? 'no recorded version' : `schema ${state.recorded.version} (applied ${state.recorded.appliedAt})`;
+      const version =
+        state.recorded === null
+          ? 'no recorded version'
+          : `schema ${state.recorded.version} (applied ${state.recorded.appliedAt})`;
       if (sql) {
         io.stdout(`-- ${displayDb(db)}: ${version}\n${formatSql(schema)}\n`);
         return EXIT.ok;

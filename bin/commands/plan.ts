@@ -23,7 +23,10 @@ export const TARGET_OPTIONS = {
 } as const;
 
 export const TARGET_HELP: ReadonlyArray<readonly [string, string]> = [
-  ['--schema <file.sql>', 'make this SQL file the desired state (no version is recorded);\nwithout it, the registry\'s current version ($SCHEMA_DIR or built-in)'],
+  [
+    '--schema <file.sql>',
+    "make this SQL file the desired state (no version is recorded);\nwithout it, the registry's current version ($SCHEMA_DIR or built-in)",
+  ],
   ['--allow-destructive', 'drop tables, columns, indexes, views and triggers the desired schema lacks'],
 ];
 
@@ -41,13 +44,17 @@ interface Planned {
 async function planFiles(values: OptionValues): Promise<Planned> {
   const fromFile = stringOption(values, 'from');
   const toFile = stringOption(values, 'to');
-  if (fromFile === undefined || toFile === undefined) throw new UsageError('--from and --to go together: plan --from <a.sql> --to <b.sql>');
+  if (fromFile === undefined || toFile === undefined)
+    throw new UsageError('--from and --to go together: plan --from <a.sql> --to <b.sql>');
   if (stringOption(values, 'db') !== undefined || stringOption(values, 'schema') !== undefined) {
     throw new UsageError('--from/--to plan between two files: drop --db and --schema');
   }
   const from = await loadSchemaFile(fromFile, '--from');
   const to = await loadSchemaFile(toFile, '--to');
-  const plan = planMigration(from.desired, to.desired, { ...fileOptions(to, from.desired), allowDestructive: flag(values, 'allow-destructive') });
+  const plan = planMigration(from.desired, to.desired, {
+    ...fileOptions(to, from.desired),
+    allowDestructive: flag(values, 'allow-destructive'),
+  });
   return { plan, label: basename(to.file), source: from.file, pending: plan.steps.length > 0 };
 }
 
@@ -55,7 +62,10 @@ async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
   const db = requiredDb(values);
   const allowDestructive = flag(values, 'allow-destructive');
   const target = await loadTarget(stringOption(values, 'schema'), io);
-  const client = await openDatabase(db, { authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'], create: false });
+  const client = await openDatabase(db, {
+    authToken: stringOption(values, 'auth-token') ?? io.env['TURSO_AUTH_TOKEN'],
+    create: false,
+  });
   try {
     if (target.kind === 'file') {
       const actual = await introspect(client);
@@ -83,13 +93,15 @@ export const plan: Command = {
     '--from <a.sql> --to <b.sql> [--allow-destructive] [--check] [--json]',
   ],
   options: {
-    ...DB_OPTIONS, ...TARGET_OPTIONS,
+    ...DB_OPTIONS,
+    ...TARGET_OPTIONS,
     check: { type: 'boolean', default: false },
     from: { type: 'string' },
     to: { type: 'string' },
   },
   help: [
-    ...DB_HELP, ...TARGET_HELP,
+    ...DB_HELP,
+    ...TARGET_HELP,
     ['--check', 'plan: exit 4 when apply would change anything, 0 when in sync (a CI drift gate)'],
     ['--from <a.sql>', 'plan: the starting schema file, instead of a database (offline, with --to)'],
     ['--to <b.sql>', 'plan: the desired schema file, with --from'],
@@ -97,10 +109,15 @@ export const plan: Command = {
   async run(values, io) {
     const offline = stringOption(values, 'from') !== undefined || stringOption(values, 'to') !== undefined;
     const { plan: result, label, source, pending } = offline ? await planFiles(values) : await planDatabase(values, io);
-    print(io, flag(values, 'json'), { target: label, ...result, pending, summary: summarizePlan(result) },
-      `-- plan for ${source} → ${label}\n${formatPlan(result)}`);
+    print(
+      io,
+      flag(values, 'json'),
+      { target: label, ...result, pending, summary: summarizePlan(result) },
+      `-- plan for ${source} → ${label}\n${formatPlan(result)}`,
+    );
     if (flag(values, 'check') && pending) {
-      if (!flag(values, 'json')) io.stderr(`schema-sync: changes pending: ${source} is not at ${label} (exit ${EXIT.pending})\n`);
+      if (!flag(values, 'json'))
+        io.stderr(`schema-sync: changes pending: ${source} is not at ${label} (exit ${EXIT.pending})\n`);
       return EXIT.pending;
     }
     return EXIT.ok;

@@ -38,23 +38,37 @@ const OPTIONS: OptionSpecs = {
 };
 
 const HELP: ReadonlyArray<readonly [string, string]> = [
-  ['--data-dir <dir>', 'sync-all: every *.db file under <dir> (recursively); with DB_PROVIDER=turso and no --data-dir: every database of TURSO_GROUP'],
+  [
+    '--data-dir <dir>',
+    'sync-all: every *.db file under <dir> (recursively); with DB_PROVIDER=turso and no --data-dir: every database of TURSO_GROUP',
+  ],
   ['--to <version>', 'sync-all: a registry version short of the current one (staged rollouts)'],
   ['--canary <K>', 'sync-all: sync K databases first; stop if any of them fails'],
   ['--max-failures <F>', 'sync-all: stop dispatching after F failures (default: never stop)'],
   ['--shard <i/n>', 'sync-all: only shard i of n (stable hash of the name; 0 ≤ i < n)'],
-  ['--concurrency <N>', "sync-all: worker processes, or remote databases in flight (default: CPU cores, within the container's CPU quota)"],
-  ['--lanes processes|threads|async', 'sync-all: child processes (default for file: databases), worker threads, or async lanes'],
+  [
+    '--concurrency <N>',
+    "sync-all: worker processes, or remote databases in flight (default: CPU cores, within the container's CPU quota)",
+  ],
+  [
+    '--lanes processes|threads|async',
+    'sync-all: child processes (default for file: databases), worker threads, or async lanes',
+  ],
   ['--dry-run', 'sync-all: print the plans grouped by schema; change nothing'],
   ['--report <file.json>', 'sync-all: per database from, to, statements, duration, outcome, error'],
   ['--metrics-file <path>', 'sync-all: write Prometheus text-format counters (textfile collector)'],
-  ['--state <file>|none', 'sync-all: what runs learn about local files, so unchanged up-to-date ones are not reopened\n(default: <data-dir>/.schema-sync/fleet-state.json; none: neither read nor write it)'],
+  [
+    '--state <file>|none',
+    'sync-all: what runs learn about local files, so unchanged up-to-date ones are not reopened\n(default: <data-dir>/.schema-sync/fleet-state.json; none: neither read nor write it)',
+  ],
 ];
 
-const SYNOPSIS = '--data-dir <dir> [--to <version>] [--canary K] [--max-failures F] [--shard i/n] [--concurrency N] [--dry-run] [--report file.json] [--metrics-file path] [--state file|none] [--json]';
+const SYNOPSIS =
+  '--data-dir <dir> [--to <version>] [--canary K] [--max-failures F] [--shard i/n] [--concurrency N] [--dry-run] [--report file.json] [--metrics-file path] [--state file|none] [--json]';
 
 /** sync-all's exit codes differ from the one-database commands' in meaning, not in number. */
-export const SYNC_ALL_EXIT_HELP = 'sync-all exit codes: 0 all at target, 1 any failed or stopped early, 2 usage, 3 any database ahead.';
+export const SYNC_ALL_EXIT_HELP =
+  'sync-all exit codes: 0 all at target, 1 any failed or stopped early, 2 usage, 3 any database ahead.';
 
 interface SyncAllOptions {
   /** Undefined: the configured provider's databases (DB_PROVIDER=turso). */
@@ -76,7 +90,8 @@ interface SyncAllOptions {
 
 function positiveInteger(flagName: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${flagName} must be an integer ≥ ${min}, not "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < min)
+    throw new UsageError(`${flagName} must be an integer ≥ ${min}, not "${text}"`);
   return Number(text);
 }
 
@@ -89,7 +104,11 @@ function stateFileOf(given: string | undefined, dataDir: string | undefined, sha
   if (given === '') throw new UsageError('--state needs a file path, or none');
   if (given !== undefined) return given;
   if (dataDir === undefined) return null;
-  return join(dataDir, '.schema-sync', shard === undefined ? 'fleet-state.json' : `fleet-state.shard-${shard.index}-of-${shard.count}.json`);
+  return join(
+    dataDir,
+    '.schema-sync',
+    shard === undefined ? 'fleet-state.json' : `fleet-state.shard-${shard.index}-of-${shard.count}.json`,
+  );
 }
 
 /** The state file's contents; an unreadable one is reported and replaced by this run's. */
@@ -99,7 +118,9 @@ function loadState(path: string | null, io: Io): FleetState | undefined {
     return FleetState.load(path);
   } catch (error) {
     if (!(error instanceof StateFileError)) throw error;
-    io.stderr(`schema-sync sync-all: ${error.message}; reading every database instead (the file is rewritten at the end)\n`);
+    io.stderr(
+      `schema-sync sync-all: ${error.message}; reading every database instead (the file is rewritten at the end)\n`,
+    );
     return FleetState.empty(path);
   }
 }
@@ -107,7 +128,8 @@ function loadState(path: string | null, io: Io): FleetState | undefined {
 function readOptions(values: OptionValues, io: Io): SyncAllOptions {
   const given = stringOption(values, 'data-dir');
   const dataDir = given === '' ? undefined : given;
-  if (dataDir === undefined && io.env['DB_PROVIDER'] !== 'turso') throw new UsageError('--data-dir <dir> is required (or DB_PROVIDER=turso)');
+  if (dataDir === undefined && io.env['DB_PROVIDER'] !== 'turso')
+    throw new UsageError('--data-dir <dir> is required (or DB_PROVIDER=turso)');
   const shardText = stringOption(values, 'shard');
   let shard: Shard | undefined;
   try {
@@ -147,11 +169,19 @@ function jsonLines(io: Io): Progress {
   return {
     start: () => undefined,
     result: (r) => {
-      io.stdout(`${JSON.stringify({
-        database: r.name, from: r.from, to: r.to, outcome: r.outcome, statements: r.statements, duration_ms: r.durationMs,
-        ...(r.raced === true ? { raced: true } : {}), ...(r.fromState === true ? { from_state: true } : {}),
-        ...(r.error === undefined ? {} : { error: r.error }),
-      })}\n`);
+      io.stdout(
+        `${JSON.stringify({
+          database: r.name,
+          from: r.from,
+          to: r.to,
+          outcome: r.outcome,
+          statements: r.statements,
+          duration_ms: r.durationMs,
+          ...(r.raced === true ? { raced: true } : {}),
+          ...(r.fromState === true ? { from_state: true } : {}),
+          ...(r.error === undefined ? {} : { error: r.error }),
+        })}\n`,
+      );
     },
     stop: () => undefined,
   };
@@ -160,17 +190,23 @@ function jsonLines(io: Io): Progress {
 /** cli-progress is loaded only for a terminal (and prom-client only for --metrics-file): start-up counts on re-runs. */
 async function progressBar(): Promise<Progress> {
   const { default: cliProgress } = await import('cli-progress');
-  const bar = new cliProgress.SingleBar({
-    stream: process.stderr,
-    format: ' {bar} {value}/{total} | {rate} db/s | ETA {eta_formatted} | failures {failures}',
-    hideCursor: true,
-    etaBuffer: 200,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: ' {bar} {value}/{total} | {rate} db/s | ETA {eta_formatted} | failures {failures}',
+      hideCursor: true,
+      etaBuffer: 200,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let started = 0;
   let done = 0;
   let failures = 0;
   return {
-    start: (total) => { started = performance.now(); bar.start(total, 0, { rate: '0', failures: 0 }); },
+    start: (total) => {
+      started = performance.now();
+      bar.start(total, 0, { rate: '0', failures: 0 });
+    },
     result: (r) => {
       done++;
       if (r.outcome === 'failed') failures++;
@@ -181,24 +217,35 @@ async function progressBar(): Promise<Progress> {
   };
 }
 
-function humanSummary(summary: RolloutSummary, failed: readonly DatabaseResult[], groups: readonly PlanGroup[] | null): string {
+function humanSummary(
+  summary: RolloutSummary,
+  failed: readonly DatabaseResult[],
+  groups: readonly PlanGroup[] | null,
+): string {
   const lines: string[] = [];
   if (groups !== null) {
     for (const group of groups) {
-      lines.push(`-- ${group.databases} database(s) from ${group.from ?? 'no version'} (schema ${group.fingerprint}), e.g. ${group.examples.slice(0, 3).join(', ')}: ${group.statements.length} statement(s)`);
-      lines.push(formatPlan({ steps: group.statements.map((s) => ({ ...s, destructive: false })), skipped: [], warnings: [] }));
+      lines.push(
+        `-- ${group.databases} database(s) from ${group.from ?? 'no version'} (schema ${group.fingerprint}), e.g. ${group.examples.slice(0, 3).join(', ')}: ${group.statements.length} statement(s)`,
+      );
+      lines.push(
+        formatPlan({ steps: group.statements.map((s) => ({ ...s, destructive: false })), skipped: [], warnings: [] }),
+      );
     }
   }
   for (const r of failed) {
     lines.push(`FAILED ${r.name} (${r.from ?? 'no version'} → ${r.to}): ${r.error?.message ?? ''}`);
-    if (r.error?.statement !== undefined) lines.push(`  failing statement:\n    ${r.error.statement.replaceAll('\n', '\n    ')}`);
+    if (r.error?.statement !== undefined)
+      lines.push(`  failing statement:\n    ${r.error.statement.replaceAll('\n', '\n    ')}`);
   }
   const o = summary.outcomes;
-  lines.push(`-- ${summary.databases} database(s) → ${summary.target} in ${(summary.durationMs / 1000).toFixed(2)} s: ` +
-    `${o.applied} applied, ${o.up_to_date} up to date, ${o.planned} planned, ${o.failed} failed, ${o.ahead} ahead, ` +
-    `${o.beyond_target} beyond target, ${o.not_attempted} not attempted; ${summary.plansComputed} plan(s) computed` +
-    (summary.fromState === 0 ? '' : `; ${summary.fromState} known unchanged from the state file`) +
-    (summary.stopped === null ? '' : `; stopped: ${summary.stopped}`));
+  lines.push(
+    `-- ${summary.databases} database(s) → ${summary.target} in ${(summary.durationMs / 1000).toFixed(2)} s: ` +
+      `${o.applied} applied, ${o.up_to_date} up to date, ${o.planned} planned, ${o.failed} failed, ${o.ahead} ahead, ` +
+      `${o.beyond_target} beyond target, ${o.not_attempted} not attempted; ${summary.plansComputed} plan(s) computed` +
+      (summary.fromState === 0 ? '' : `; ${summary.fromState} known unchanged from the state file`) +
+      (summary.stopped === null ? '' : `; stopped: ${summary.stopped}`),
+  );
   return lines.join('\n');
 }
 
@@ -208,17 +255,24 @@ function onTerminal(): boolean {
 }
 
 /** --data-dir's files, or (DB_PROVIDER=turso) the group's databases through the service's own provider. */
-async function databaseSource(options: SyncAllOptions, io: Io): Promise<{ source: DatabaseSource; close: () => Promise<void> }> {
+async function databaseSource(
+  options: SyncAllOptions,
+  io: Io,
+): Promise<{ source: DatabaseSource; close: () => Promise<void> }> {
   if (options.dataDir !== undefined) {
     const dir = await stat(options.dataDir).catch(() => null);
-    if (dir === null || !dir.isDirectory()) throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
+    if (dir === null || !dir.isDirectory())
+      throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
     return { source: localDirectorySource(options.dataDir), close: async () => undefined };
   }
   if (options.lanes === 'threads' || options.lanes === 'processes') {
     throw new UsageError(`--lanes ${options.lanes} is for file: databases; Turso databases sync on async lanes`, false);
   }
   // The service's configuration and provider modules load only for a remote fleet.
-  const [{ ConfigError, loadConfig }, { createProvider }] = await Promise.all([import('../../lib/config/load.js'), import('../../lib/providers/create.js')]);
+  const [{ ConfigError, loadConfig }, { createProvider }] = await Promise.all([
+    import('../../lib/config/load.js'),
+    import('../../lib/providers/create.js'),
+  ]);
   let config;
   try {
     // A fleet run serves no tokens: the JWT settings production insists on do not apply here.
@@ -290,7 +344,8 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
   }
   const summary = summarize(target.version, rollout, performance.now() - started);
   const groups = options.dryRun ? groupPlans(rollout) : null;
-  if (options.report !== undefined) await writeFile(options.report, `${JSON.stringify(reportDocument(summary, rollout), null, 2)}\n`);
+  if (options.report !== undefined)
+    await writeFile(options.report, `${JSON.stringify(reportDocument(summary, rollout), null, 2)}\n`);
   if (options.metricsFile !== undefined) {
     const { writeMetricsFile } = await import('../../lib/fleet/metrics.js');
     await writeMetricsFile(options.metricsFile, rollout.results, summary);
@@ -299,7 +354,13 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
     const shard = options.shard === undefined ? {} : { shard: `${options.shard.index}/${options.shard.count}` };
     io.stdout(`${JSON.stringify({ summary: { ...summary, ...shard }, ...(groups === null ? {} : { groups }) })}\n`);
   } else {
-    io.stdout(`${humanSummary(summary, rollout.results.filter((r) => r.outcome === 'failed' || r.outcome === 'ahead'), groups)}\n`);
+    io.stdout(
+      `${humanSummary(
+        summary,
+        rollout.results.filter((r) => r.outcome === 'failed' || r.outcome === 'ahead'),
+        groups,
+      )}\n`,
+    );
   }
   return summary.exitCode;
 }
@@ -320,8 +381,14 @@ export async function syncAll(argv: readonly string[], io: Io = processIo()): Pr
   let values: OptionValues;
   try {
     values = parseArgs({
-      args: [...argv], allowPositionals: false, strict: true,
-      options: { ...OPTIONS, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      args: [...argv],
+      allowPositionals: false,
+      strict: true,
+      options: {
+        ...OPTIONS,
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     }).values;
   } catch (error) {
     io.stderr(`schema-sync sync-all: ${(error as Error).message}\n`);

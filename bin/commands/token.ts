@@ -94,7 +94,9 @@ export const token: Command = {
 
     // A bare Fastify instance carrying the service's @fastify/jwt options; nothing listens.
     const [{ default: Fastify }, { default: fastifyJwt }, { jwtOptions }] = await Promise.all([
-      import('fastify'), import('@fastify/jwt'), import('../../lib/config/jwt-options.js'),
+      import('fastify'),
+      import('@fastify/jwt'),
+      import('../../lib/config/jwt-options.js'),
     ]);
     const app = Fastify({ logger: false });
     try {
@@ -105,7 +107,10 @@ export const token: Command = {
       const signed = app.jwt.sign({ sub, ...(scope === undefined ? {} : { scope }) }, { expiresIn: lifetime });
       const expiresAt = new Date(Date.now() + lifetime * 1000).toISOString();
       print(io, json, { token: signed, sub, scope: scope ?? null, expires_at: expiresAt }, signed);
-      if (!json) io.stderr(`token for sub ${JSON.stringify(sub)}${scope === undefined ? '' : ` with scope ${scope}`}, expires ${expiresAt}\n`);
+      if (!json)
+        io.stderr(
+          `token for sub ${JSON.stringify(sub)}${scope === undefined ? '' : ` with scope ${scope}`}, expires ${expiresAt}\n`,
+        );
       return EXIT.ok;
     } finally {
       await app.close();

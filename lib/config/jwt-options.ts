@@ -3,7 +3,18 @@ import type { FastifyJWTOptions } from '@fastify/jwt';
 import type { JwtConfig } from './load.js';
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-const KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+const KEY_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
 
 /**
  * @fastify/jwt options for a JWT config. Algorithms are pinned per key type: `none` and HMAC-with-a-public-key
@@ -13,7 +24,11 @@ export function jwtOptions(jwt: JwtConfig): FastifyJWTOptions {
   const verify = {
     algorithms: [...(jwt.mode === 'secret' ? HMAC_ALGORITHMS : KEY_ALGORITHMS)],
     // fast-jwt checks iss/aud only when present: a configured issuer or audience must be required too.
-    requiredClaims: ['sub', ...(jwt.issuer === undefined ? [] : ['iss']), ...(jwt.audience === undefined ? [] : ['aud'])],
+    requiredClaims: [
+      'sub',
+      ...(jwt.issuer === undefined ? [] : ['iss']),
+      ...(jwt.audience === undefined ? [] : ['aud']),
+    ],
     ...(jwt.issuer === undefined ? {} : { allowedIss: jwt.issuer }),
     ...(jwt.audience === undefined ? {} : { allowedAud: jwt.audience }),
   };

@@ -87,7 +87,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     docs: parsed.DOCS,
     metrics: { enabled: parsed.METRICS, token: parsed.METRICS_TOKEN },
     syncThreads: { count: parsed.SYNC_THREADS ?? Math.min(4, usableCores()), minBytes: parsed.SYNC_THREAD_MIN_BYTES },
-    shutdown: { drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0), timeoutMs: parsed.SHUTDOWN_TIMEOUT_MS },
+    shutdown: {
+      drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0),
+      timeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    },
     turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,
   };
 }
@@ -97,7 +100,9 @@ function tursoConfig(env: Env): TursoConfig {
   if (missing.length > 0) throw new ConfigError(`invalid configuration: DB_PROVIDER=turso needs ${missing.join(', ')}`);
   const org = env.TURSO_ORG as string;
   if (tursoNameBudget(org) < TURSO_HASH_LENGTH) {
-    throw new ConfigError(`invalid configuration: TURSO_ORG is too long (${org.length} characters): "<database>-<org>" must fit one 63-character DNS label`);
+    throw new ConfigError(
+      `invalid configuration: TURSO_ORG is too long (${org.length} characters): "<database>-<org>" must fit one 63-character DNS label`,
+    );
   }
   try {
     parseExpiration(env.TURSO_TOKEN_EXPIRATION);
@@ -125,7 +130,9 @@ function jwtConfig(env: Env): JwtConfig {
     // Environments often hold a PEM on one line with literal "\n" separators.
     const publicKey = env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
     if (!publicKey.includes('-----BEGIN')) {
-      throw new ConfigError('invalid configuration: JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----…)');
+      throw new ConfigError(
+        'invalid configuration: JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----…)',
+      );
     }
     return { mode: 'public-key', publicKey, ...claims };
   }
@@ -137,4 +144,3 @@ function jwtConfig(env: Env): JwtConfig {
   }
   return { mode: 'secret', secret: randomBytes(32).toString('base64url'), ephemeral: true, ...claims };
 }
-

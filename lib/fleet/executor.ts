@@ -57,7 +57,11 @@ export function rolloutTarget(settings: LaneSettings, beforeApply?: () => void):
 
 function open(db: FleetDatabase, settings: LaneSettings): Promise<Client> {
   if (db.config !== undefined) return openClient(db.config);
-  return openClient({ url: db.url, timeout: settings.busyTimeoutMs, ...(db.authToken === undefined ? {} : { authToken: db.authToken }) });
+  return openClient({
+    url: db.url,
+    timeout: settings.busyTimeoutMs,
+    ...(db.authToken === undefined ? {} : { authToken: db.authToken }),
+  });
 }
 
 /**
@@ -71,17 +75,28 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * The file whose state this sync should remember, and what its path named right before the client
  * opens it (see readKnownState); null when nothing is remembered (remote, dry run, no state file).
  */
-function fileToRemember(db: FleetDatabase, settings: LaneSettings): { readonly path: string; readonly opened: FileAt } | null {
+function fileToRemember(
+  db: FleetDatabase,
+  settings: LaneSettings,
+): { readonly path: string; readonly opened: FileAt } | null {
   const path = settings.rememberFiles && !settings.dryRun ? localPathOf(db.url) : null;
   const opened = path === null ? null : fileAt(path);
   return path === null || opened === null ? null : { path, opened };
 }
 
 /** Outcomes after which the database is at a version worth remembering. */
-const SETTLED_OUTCOMES: ReadonlySet<DatabaseResult['outcome']> = new Set(['applied', 'up_to_date', 'beyond_target', 'ahead']);
+const SETTLED_OUTCOMES: ReadonlySet<DatabaseResult['outcome']> = new Set([
+  'applied',
+  'up_to_date',
+  'beyond_target',
+  'ahead',
+]);
 
 /** The work of one lane, wherever it runs: open, sync, close. */
-export function createSyncer(settings: LaneSettings, beforeApply?: () => void): { run(db: FleetDatabase): Promise<LaneOutput>; cache: PlanCache } {
+export function createSyncer(
+  settings: LaneSettings,
+  beforeApply?: () => void,
+): { run(db: FleetDatabase): Promise<LaneOutput>; cache: PlanCache } {
   const target = rolloutTarget(settings, beforeApply);
   const cache = new PlanCache();
   const seen = new Set<string>();
@@ -94,12 +109,19 @@ export function createSyncer(settings: LaneSettings, beforeApply?: () => void): 
         const before = cache.computed;
         const result = await syncOne(db.name, client, target, cache);
         // Best effort: a database the state file cannot vouch for is only read again next time.
-        const known = file === null || !SETTLED_OUTCOMES.has(result.outcome)
-          ? null
-          : await readKnownState(client, file.path, file.opened).then((read) => read.known, () => null);
-        const newPlan = cache.computed > before && result.planKey !== undefined && !seen.has(result.planKey)
-          ? cache.get(result.planKey, () => { throw new Error('plan vanished from the cache'); })
-          : undefined;
+        const known =
+          file === null || !SETTLED_OUTCOMES.has(result.outcome)
+            ? null
+            : await readKnownState(client, file.path, file.opened).then(
+                (read) => read.known,
+                () => null,
+              );
+        const newPlan =
+          cache.computed > before && result.planKey !== undefined && !seen.has(result.planKey)
+            ? cache.get(result.planKey, () => {
+                throw new Error('plan vanished from the cache');
+              })
+            : undefined;
         if (newPlan !== undefined && result.planKey !== undefined) seen.add(result.planKey);
         return { result, ...(newPlan === undefined ? {} : { newPlan }), ...(known === null ? {} : { known }) };
       } finally {
@@ -172,7 +194,9 @@ function startThread(settings: LaneSettings, events: ChannelEvents): WorkerChann
   worker.on('exit', (code) => events.ended(new Error(`sync worker exited with code ${code}`)));
   return {
     send: (request) => worker.postMessage(request),
-    stop: async () => { await worker.terminate(); },
+    stop: async () => {
+      await worker.terminate();
+    },
   };
 }
 
@@ -209,7 +233,9 @@ function startProcess(settings: LaneSettings, events: ChannelEvents): WorkerChan
   if (typeof child.send !== 'function') throw new Error('could not start a sync worker process (no IPC channel)');
   child.send({ settings } satisfies WorkerRequest);
   return {
-    send: (request) => { child.send(request); },
+    send: (request) => {
+      child.send(request);
+    },
     stop: async () => {
       if (exited) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -245,7 +271,10 @@ class WorkerHandle {
   #plansEnded = 0;
   #plansNow = 0;
 
-  constructor(private readonly settings: LaneSettings, private readonly kind: WorkerKind) {}
+  constructor(
+    private readonly settings: LaneSettings,
+    private readonly kind: WorkerKind,
+  ) {}
 
   get plans(): number {
     return this.#plansEnded + this.#plansNow;
@@ -297,7 +326,8 @@ class WorkerHandle {
   /** Why this worker's lanes ran on the main thread: it was given up, or it never came up. */
   problem(): string | null {
     const why = this.#lastError?.message ?? 'it stopped';
-    if (this.#gaveUp) return `a sync worker ${this.kind} was given up after ${this.#starts} start(s): ${why}; its databases ran on the main thread`;
+    if (this.#gaveUp)
+      return `a sync worker ${this.kind} was given up after ${this.#starts} start(s): ${why}; its databases ran on the main thread`;
     if (!this.#everReady && this.#lastError !== null) {
       return `a sync worker ${this.kind} failed to start (${this.#starts} time(s)): ${why}; its databases ran on the main thread`;
     }
@@ -350,9 +380,13 @@ export function workerLanes(settings: LaneSettings, count: number, kind: WorkerK
           const client = await open(db, settings);
           let settled: LaneOutput | null;
           try {
-            const { state: { recorded }, known } = file === null
-              ? { state: await readVersionState(client), known: null }
-              : await readKnownState(client, file.path, file.opened);
+            const {
+              state: { recorded },
+              known,
+            } =
+              file === null
+                ? { state: await readVersionState(client), known: null }
+                : await readKnownState(client, file.path, file.opened);
             const result = settledResult(db.name, recorded, target, performance.now() - started);
             settled = result === null ? null : { result, ...(known === null ? {} : { known }) };
           } finally {

@@ -17,7 +17,17 @@
  * beside the file (a crashed writer's, which the next open rolls back).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, mkdirSync, type BigIntStats } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+  type BigIntStats,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@libsql/client';
@@ -66,8 +76,14 @@ function identityFrom(stat: BigIntStats, header: Buffer, path: string): FileIden
   if (header[18] !== ROLLBACK_JOURNAL || header[19] !== ROLLBACK_JOURNAL) return null;
   if (nonEmpty(`${path}-journal`) || nonEmpty(`${path}-wal`)) return null;
   return {
-    dev: String(stat.dev), ino: String(stat.ino), size: String(stat.size), mtimeNs: String(stat.mtimeNs), ctimeNs: String(stat.ctimeNs),
-    changeCounter: header.readUInt32BE(24), pages: header.readUInt32BE(28), schemaCookie: header.readUInt32BE(40),
+    dev: String(stat.dev),
+    ino: String(stat.ino),
+    size: String(stat.size),
+    mtimeNs: String(stat.mtimeNs),
+    ctimeNs: String(stat.ctimeNs),
+    changeCounter: header.readUInt32BE(24),
+    pages: header.readUInt32BE(28),
+    schemaCookie: header.readUInt32BE(40),
   };
 }
 
@@ -110,15 +126,23 @@ const HEADER_SQL = `SELECT substr(data, 1, ${HEADER_BYTES}) AS header FROM sqlit
  * the one shared lock of a read transaction. `opened` is what the path named just before `client`
  * opened it: a different file there now is not the one SQLite read.
  */
-export async function readKnownState(client: Client, path: string, opened: FileAt): Promise<{ readonly state: VersionState; readonly known: KnownState | null }> {
+export async function readKnownState(
+  client: Client,
+  path: string,
+  opened: FileAt,
+): Promise<{ readonly state: VersionState; readonly known: KnownState | null }> {
   const transaction = await client.transaction('read');
   try {
     const state = await readVersionState(transaction);
     if (state.recorded === null) return { state, known: null };
     // A build without sqlite_dbpage (or any failure to read page 1) only costs the shortcut.
-    const value = await transaction.execute(HEADER_SQL).then((result) => result.rows[0]?.['header'], () => undefined);
+    const value = await transaction.execute(HEADER_SQL).then(
+      (result) => result.rows[0]?.['header'],
+      () => undefined,
+    );
     const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
-    if (!(value instanceof ArrayBuffer) || stat === undefined || stat.dev !== opened.dev || stat.ino !== opened.ino) return { state, known: null };
+    if (!(value instanceof ArrayBuffer) || stat === undefined || stat.dev !== opened.dev || stat.ino !== opened.ino)
+      return { state, known: null };
     const identity = identityFrom(stat, Buffer.from(value), path);
     return { state, known: identity === null ? null : { identity, recorded: state.recorded } };
   } finally {
@@ -127,8 +151,16 @@ export async function readKnownState(client: Client, path: string, opened: FileA
 }
 
 function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
-    && a.changeCounter === b.changeCounter && a.pages === b.pages && a.schemaCookie === b.schemaCookie;
+  return (
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtimeNs === b.mtimeNs &&
+    a.ctimeNs === b.ctimeNs &&
+    a.changeCounter === b.changeCounter &&
+    a.pages === b.pages &&
+    a.schemaCookie === b.schemaCookie
+  );
 }
 
 const FORMAT = 2;
@@ -144,15 +176,30 @@ const isNumber = (value: unknown): value is number => typeof value === 'number' 
 function isIdentity(value: unknown): value is FileIdentity {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return isString(v['dev']) && isString(v['ino']) && isString(v['size']) && isString(v['mtimeNs']) && isString(v['ctimeNs'])
-    && isNumber(v['changeCounter']) && isNumber(v['pages']) && isNumber(v['schemaCookie']);
+  return (
+    isString(v['dev']) &&
+    isString(v['ino']) &&
+    isString(v['size']) &&
+    isString(v['mtimeNs']) &&
+    isString(v['ctimeNs']) &&
+    isNumber(v['changeCounter']) &&
+    isNumber(v['pages']) &&
+    isNumber(v['schemaCookie'])
+  );
 }
 
 function isRecorded(value: unknown): value is RecordedVersion {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return isNumber(v['id']) && isString(v['version']) && isString(v['description']) && isString(v['createdAt'])
-    && isString(v['appliedAt']) && isString(v['checksum']) && isNumber(v['statements']);
+  return (
+    isNumber(v['id']) &&
+    isString(v['version']) &&
+    isString(v['description']) &&
+    isString(v['createdAt']) &&
+    isString(v['appliedAt']) &&
+    isString(v['checksum']) &&
+    isNumber(v['statements'])
+  );
 }
 
 function isKnownState(value: unknown): value is KnownState {
@@ -171,7 +218,10 @@ export class FleetState {
   readonly #known: ReadonlyMap<string, KnownState>;
   readonly #seen = new Map<string, KnownState>();
 
-  private constructor(readonly path: string, known: ReadonlyMap<string, KnownState>) {
+  private constructor(
+    readonly path: string,
+    known: ReadonlyMap<string, KnownState>,
+  ) {
     this.#known = known;
   }
 
@@ -191,7 +241,11 @@ export class FleetState {
       throw new StateFileError(`the state file ${path} is not JSON`);
     }
     const databases = (document as Partial<StateDocument> | null)?.databases;
-    if ((document as Partial<StateDocument> | null)?.format !== FORMAT || typeof databases !== 'object' || databases === null) {
+    if (
+      (document as Partial<StateDocument> | null)?.format !== FORMAT ||
+      typeof databases !== 'object' ||
+      databases === null
+    ) {
       throw new StateFileError(`the state file ${path} is not a format-${FORMAT} schema-sync state file`);
     }
     const known = new Map<string, KnownState>();

@@ -26,21 +26,42 @@ const ATTEMPT_OUTCOME: Readonly<Record<FleetOutcome, SyncOutcome | null>> = {
   not_attempted: null,
 };
 
-export async function writeMetricsFile(path: string, results: readonly DatabaseResult[], summary: RolloutSummary): Promise<void> {
+export async function writeMetricsFile(
+  path: string,
+  results: readonly DatabaseResult[],
+  summary: RolloutSummary,
+): Promise<void> {
   const metrics = createSyncMetrics({ processMetrics: false });
   const registers = [metrics.registry];
-  const databases = new Gauge({ name: FLEET_METRIC_NAMES.databases, help: 'Databases of the last fleet run by outcome', labelNames: ['outcome', 'target'], registers });
-  const runDuration = new Gauge({ name: FLEET_METRIC_NAMES.runDuration, help: 'Wall time of the last fleet run', registers });
-  const lastRun = new Gauge({ name: FLEET_METRIC_NAMES.lastRun, help: 'When the last fleet run ended (unix time)', registers });
+  const databases = new Gauge({
+    name: FLEET_METRIC_NAMES.databases,
+    help: 'Databases of the last fleet run by outcome',
+    labelNames: ['outcome', 'target'],
+    registers,
+  });
+  const runDuration = new Gauge({
+    name: FLEET_METRIC_NAMES.runDuration,
+    help: 'Wall time of the last fleet run',
+    registers,
+  });
+  const lastRun = new Gauge({
+    name: FLEET_METRIC_NAMES.lastRun,
+    help: 'When the last fleet run ended (unix time)',
+    registers,
+  });
   for (const result of results) {
     const outcome = ATTEMPT_OUTCOME[result.outcome];
     if (outcome === null) continue;
     metrics.record({
-      trigger: 'fleet', outcome, durationMs: result.durationMs, statements: outcome === 'applied' ? result.statements : 0,
+      trigger: 'fleet',
+      outcome,
+      durationMs: result.durationMs,
+      statements: outcome === 'applied' ? result.statements : 0,
       ...(result.error === undefined ? {} : { code: result.error.code }),
     });
   }
-  for (const [outcome, count] of Object.entries(summary.outcomes)) databases.set({ outcome, target: summary.target }, count);
+  for (const [outcome, count] of Object.entries(summary.outcomes))
+    databases.set({ outcome, target: summary.target }, count);
   runDuration.set(summary.durationMs / 1000);
   lastRun.set(Date.now() / 1000);
   const temp = `${path}.${process.pid}.tmp`;

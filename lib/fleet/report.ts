@@ -27,7 +27,15 @@ export interface PlanGroup {
   readonly statements: readonly Pick<Step, 'kind' | 'object' | 'sql' | 'reason'>[];
 }
 
-const OUTCOMES: readonly FleetOutcome[] = ['applied', 'up_to_date', 'planned', 'failed', 'ahead', 'beyond_target', 'not_attempted'];
+const OUTCOMES: readonly FleetOutcome[] = [
+  'applied',
+  'up_to_date',
+  'planned',
+  'failed',
+  'ahead',
+  'beyond_target',
+  'not_attempted',
+];
 
 export function countOutcomes(results: readonly DatabaseResult[]): Record<FleetOutcome, number> {
   const counts = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<FleetOutcome, number>;
@@ -72,7 +80,12 @@ export function groupPlans(rollout: RolloutResult): PlanGroup[] {
       fingerprint: key.slice(key.lastIndexOf('|') + 1).slice(0, 16),
       databases: group.names.length,
       examples: group.names.slice(0, 10),
-      statements: (rollout.plans.get(key)?.steps ?? []).map(({ kind, object, sql, reason }) => ({ kind, object, sql, reason })),
+      statements: (rollout.plans.get(key)?.steps ?? []).map(({ kind, object, sql, reason }) => ({
+        kind,
+        object,
+        sql,
+        reason,
+      })),
     }))
     .sort((a, b) => b.databases - a.databases || (a.fingerprint < b.fingerprint ? -1 : 1));
 }
@@ -82,7 +95,12 @@ export function reportDocument(summary: RolloutSummary, rollout: RolloutResult):
   return {
     summary,
     databases: rollout.results.map((r) => ({
-      name: r.name, from: r.from, to: r.to, outcome: r.outcome, statements: r.statements, duration_ms: r.durationMs,
+      name: r.name,
+      from: r.from,
+      to: r.to,
+      outcome: r.outcome,
+      statements: r.statements,
+      duration_ms: r.durationMs,
       ...(r.raced === true ? { raced: true } : {}),
       ...(r.fromState === true ? { from_state: true } : {}),
       ...(r.error === undefined ? {} : { error: r.error }),

@@ -55,15 +55,20 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   // Worker modes: `lanesWanted` workers, each fed by more than one lane (see PIPELINE). Only
   // plain data crosses into a worker.
   const settings: LaneSettings = {
-    versions: options.versions, to: options.to, latest: options.latest, allowDestructive: options.allowDestructive,
-    dryRun: options.dryRun, busyTimeoutMs: options.busyTimeoutMs, rememberFiles: options.state !== undefined,
+    versions: options.versions,
+    to: options.to,
+    latest: options.latest,
+    allowDestructive: options.allowDestructive,
+    dryRun: options.dryRun,
+    busyTimeoutMs: options.busyTimeoutMs,
+    rememberFiles: options.state !== undefined,
   };
   const state = options.state;
   const target = rolloutTarget(settings);
   /** The result the state file settles `db` with, or null when the database must be read. */
   const settledByState = (db: FleetDatabase): DatabaseResult | null => {
     const path = state === undefined ? null : localPathOf(db.url);
-    const recorded = path === null ? null : state?.recordedFor(db.name, path) ?? null;
+    const recorded = path === null ? null : (state?.recordedFor(db.name, path) ?? null);
     const settled = recorded === null ? null : settledResult(db.name, recorded, target, 0);
     return settled === null ? null : { ...settled, fromState: true };
   };
@@ -73,9 +78,10 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   const settledEarly = databases.map((db) => settledByState(db));
   const toSync = settledEarly.filter((result) => result === null).length;
   // Below WORKER_MIN databases starting workers costs more than it saves.
-  const lanes: Lane[] = options.mode !== 'async' && toSync >= WORKER_MIN
-    ? workerLanes(settings, lanesWanted, options.mode === 'processes' ? 'process' : 'thread')
-    : asyncLanes(settings, lanesWanted);
+  const lanes: Lane[] =
+    options.mode !== 'async' && toSync >= WORKER_MIN
+      ? workerLanes(settings, lanesWanted, options.mode === 'processes' ? 'process' : 'thread')
+      : asyncLanes(settings, lanesWanted);
   let failures = 0;
   let stopped: StopReason | null = null;
   let callbackError: { readonly error: unknown } | null = null;
@@ -108,8 +114,15 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
         } catch (error) {
           // The lane broke twice on this database: its outcome is unknown to us, but it is at the
           // old version or the new one.
-          result = { name: db.name, from: null, to: options.to, outcome: 'failed', statements: 0, durationMs: 0,
-            error: { code: 'FAILED', message: error instanceof Error ? error.message : String(error) } };
+          result = {
+            name: db.name,
+            from: null,
+            to: options.to,
+            outcome: 'failed',
+            statements: 0,
+            durationMs: 0,
+            error: { code: 'FAILED', message: error instanceof Error ? error.message : String(error) },
+          };
         }
         results[index] = result;
         try {
@@ -132,15 +145,30 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   try {
     const canary = Math.min(options.canary ?? 0, databases.length);
     if (canary > 0) await runPhase(0, canary, true);
-    if (stopped === null && options.maxFailures !== undefined && failures >= options.maxFailures) stopped = 'max_failures';
+    if (stopped === null && options.maxFailures !== undefined && failures >= options.maxFailures)
+      stopped = 'max_failures';
     if (stopped === null) await runPhase(canary, databases.length, false);
   } finally {
     await Promise.all(lanes.map((lane) => lane.close()));
   }
   if (callbackError !== null) throw (callbackError as { readonly error: unknown }).error;
-  const filled = databases.map((db, i): DatabaseResult => results[i] ?? {
-    name: db.name, from: null, to: options.to, outcome: 'not_attempted', statements: 0, durationMs: 0,
-  });
+  const filled = databases.map(
+    (db, i): DatabaseResult =>
+      results[i] ?? {
+        name: db.name,
+        from: null,
+        to: options.to,
+        outcome: 'not_attempted',
+        statements: 0,
+        durationMs: 0,
+      },
+  );
   const warnings = lanes.map((lane) => lane.problem()).filter((problem): problem is string => problem !== null);
-  return { results: filled, stopped, plansComputed: lanes.reduce((sum, lane) => sum + lane.plansComputed(), 0), plans, warnings };
+  return {
+    results: filled,
+    stopped,
+    plansComputed: lanes.reduce((sum, lane) => sum + lane.plansComputed(), 0),
+    plans,
+    warnings,
+  };
 }

@@ -20,7 +20,7 @@ import { readSchemaSnapshot } from '../snapshot.js';
 import type { SyncTarget as EngineTarget } from '../sync.js';
 
 export type FleetOutcome =
-  | 'applied' | 'up_to_date' | 'planned' | 'failed' | 'ahead' | 'beyond_target' | 'not_attempted';
+  'applied' | 'up_to_date' | 'planned' | 'failed' | 'ahead' | 'beyond_target' | 'not_attempted';
 
 export interface FleetError {
   readonly code: string;
@@ -93,7 +93,8 @@ const FINGERPRINT_SQL = 'SELECT type, name, tbl_name, sql FROM sqlite_schema ORD
 async function fingerprintOf(client: Client): Promise<{ readonly fingerprint: string; readonly schemaCookie: number }> {
   const [cookie, result] = await client.batch(['PRAGMA schema_version', FINGERPRINT_SQL], 'read');
   const value = cookie?.rows[0]?.[0];
-  if (result === undefined || (typeof value !== 'number' && typeof value !== 'bigint')) throw new Error('fingerprint read returned no schema cookie');
+  if (result === undefined || (typeof value !== 'number' && typeof value !== 'bigint'))
+    throw new Error('fingerprint read returned no schema cookie');
   const hash = createHash('sha256');
   for (const row of result.rows) {
     for (let i = 0; i < 4; i++) {
@@ -114,13 +115,21 @@ function settledByVersion(recorded: RecordedVersion | null, target: SyncTarget):
   const standing = target.engine.standing(recorded);
   if (standing.kind === 'current') return { outcome: 'up_to_date', statements: 0 };
   if (standing.kind === 'unrecognised') {
-    return { outcome: 'failed', statements: 0, error: { code: 'INVALID_RECORDED_VERSION', message: `${standing.reason}; refusing to change this database` } };
+    return {
+      outcome: 'failed',
+      statements: 0,
+      error: { code: 'INVALID_RECORDED_VERSION', message: `${standing.reason}; refusing to change this database` },
+    };
   }
   if (standing.kind === 'ahead' && recorded !== null) {
     if (semver.gt(recorded.version, target.latest)) {
       return {
-        outcome: 'ahead', statements: 0,
-        error: { code: 'DATABASE_AHEAD', message: `database is at schema ${recorded.version}, newer than this application's ${target.latest}; refusing to change it` },
+        outcome: 'ahead',
+        statements: 0,
+        error: {
+          code: 'DATABASE_AHEAD',
+          message: `database is at schema ${recorded.version}, newer than this application's ${target.latest}; refusing to change it`,
+        },
       };
     }
     // Already past a staged target (e.g. a canary that went further): not ours to move back.
@@ -132,19 +141,35 @@ function settledByVersion(recorded: RecordedVersion | null, target: SyncTarget):
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 /** The result for a database the version row alone settles (see settledByVersion), or null when it is behind. */
-export function settledResult(name: string, recorded: RecordedVersion | null, target: SyncTarget, durationMs: number): DatabaseResult | null {
+export function settledResult(
+  name: string,
+  recorded: RecordedVersion | null,
+  target: SyncTarget,
+  durationMs: number,
+): DatabaseResult | null {
   const settled = settledByVersion(recorded, target);
-  return settled === null ? null : { name, from: recorded?.version ?? null, to: target.engine.version, durationMs: round(durationMs), ...settled };
+  return settled === null
+    ? null
+    : { name, from: recorded?.version ?? null, to: target.engine.version, durationMs: round(durationMs), ...settled };
 }
 
 /** Tries per database when other appliers keep changing it. */
 const MAX_ATTEMPTS = 3;
 
-export async function syncOne(name: string, client: Client, target: SyncTarget, cache: PlanCache): Promise<DatabaseResult> {
+export async function syncOne(
+  name: string,
+  client: Client,
+  target: SyncTarget,
+  cache: PlanCache,
+): Promise<DatabaseResult> {
   const started = performance.now();
   const to = target.engine.version;
-  const done = (fields: Omit<DatabaseResult, 'name' | 'to' | 'durationMs'>): DatabaseResult =>
-    ({ name, to, durationMs: round(performance.now() - started), ...fields });
+  const done = (fields: Omit<DatabaseResult, 'name' | 'to' | 'durationMs'>): DatabaseResult => ({
+    name,
+    to,
+    durationMs: round(performance.now() - started),
+    ...fields,
+  });
   let from: string | null = null;
   try {
     for (let attempt = 1; ; attempt++) {
@@ -164,24 +189,41 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
         const snapshot = await readSchemaSnapshot(client);
         if (snapshot.schemaCookie !== schemaCookie) {
           if (attempt < MAX_ATTEMPTS) continue;
-          return done({ from, outcome: 'failed', statements: 0, error: { code: 'CONCURRENT_CHANGE', message: 'the schema kept changing while it was read' } });
+          return done({
+            from,
+            outcome: 'failed',
+            statements: 0,
+            error: { code: 'CONCURRENT_CHANGE', message: 'the schema kept changing while it was read' },
+          });
         }
-        plan = cache.get(planKey, () => planMigration(snapshot.schema, target.engine.desired, { ...target.engine.planOptions(from), allowDestructive: target.allowDestructive }));
+        plan = cache.get(planKey, () =>
+          planMigration(snapshot.schema, target.engine.desired, {
+            ...target.engine.planOptions(from),
+            allowDestructive: target.allowDestructive,
+          }),
+        );
       }
       if (target.dryRun) return done({ from, outcome: 'planned', statements: plan.steps.length, planKey });
       const appliedAt = (target.now?.() ?? new Date()).toISOString();
       target.beforeApply?.();
       try {
-        await applyPlan(client, plan, target.engine.audit(from, appliedAt),
-          { tableExists: state.tableExists, latestId: recorded?.id ?? 0, schemaCookie });
+        await applyPlan(client, plan, target.engine.audit(from, appliedAt), {
+          tableExists: state.tableExists,
+          latestId: recorded?.id ?? 0,
+          schemaCookie,
+        });
         return done({ from, outcome: 'applied', statements: plan.steps.length, planKey });
       } catch (error) {
         if (!(error instanceof ApplyError)) throw error;
         if (error.failure !== 'conflict') {
           return done({
-            from, outcome: 'failed', statements: plan.steps.length, planKey,
+            from,
+            outcome: 'failed',
+            statements: plan.steps.length,
+            planKey,
             error: {
-              code: 'APPLY_FAILED', message: `schema sync failed, database unchanged: ${error.message}`,
+              code: 'APPLY_FAILED',
+              message: `schema sync failed, database unchanged: ${error.message}`,
               ...(error.statement === null ? {} : { statement: error.statement }),
               ...(error.stepIndex === null ? {} : { statementIndex: error.stepIndex }),
             },
@@ -189,13 +231,24 @@ export async function syncOne(name: string, client: Client, target: SyncTarget, 
         }
         // Lost a race (the audit row, or DDL under the plan): the winner usually applied this very version.
         const now = await readVersionState(client);
-        if (target.engine.standing(now.recorded).kind === 'current') return done({ from, outcome: 'up_to_date', statements: 0, raced: true });
+        if (target.engine.standing(now.recorded).kind === 'current')
+          return done({ from, outcome: 'up_to_date', statements: 0, raced: true });
         if (attempt >= MAX_ATTEMPTS) {
-          return done({ from, outcome: 'failed', statements: 0, error: { code: 'CONCURRENT_CHANGE', message: error.message } });
+          return done({
+            from,
+            outcome: 'failed',
+            statements: 0,
+            error: { code: 'CONCURRENT_CHANGE', message: error.message },
+          });
         }
       }
     }
   } catch (error) {
-    return done({ from, outcome: 'failed', statements: 0, error: { code: 'FAILED', message: error instanceof Error ? error.message : String(error) } });
+    return done({
+      from,
+      outcome: 'failed',
+      statements: 0,
+      error: { code: 'FAILED', message: error instanceof Error ? error.message : String(error) },
+    });
   }
 }

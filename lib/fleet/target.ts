@@ -14,7 +14,8 @@ export class TargetError extends Error {}
 export function targetFromVersions(versions: readonly SchemaVersion[], to: string): SyncTarget {
   const version = versions.find((candidate) => candidate.version === to);
   const current = versions[versions.length - 1];
-  if (version === undefined || current === undefined) throw new TargetError(`version ${to} is not in the schema registry`);
+  if (version === undefined || current === undefined)
+    throw new TargetError(`version ${to} is not in the schema registry`);
   return targetOf({ versions, current }, version);
 }
 
@@ -24,7 +25,9 @@ export function resolveTarget(registry: VersionList, to: string | undefined): Sc
   if (semver.valid(to) === null) throw new TargetError(`--to must be a schema version such as 1.0.0, not "${to}"`);
   const found = registry.versions.find((candidate) => semver.eq(candidate.version, to));
   if (found === undefined) {
-    throw new TargetError(`--to ${to}: not a version of the schema registry (${registry.versions.map((v) => v.version).join(', ')})`);
+    throw new TargetError(
+      `--to ${to}: not a version of the schema registry (${registry.versions.map((v) => v.version).join(', ')})`,
+    );
   }
   return found;
 }

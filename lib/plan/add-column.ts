@@ -42,7 +42,11 @@ function looksLikeRealNumber(text: string): boolean {
 }
 
 /** The default with its enclosing parentheses and signs taken off. */
-function literalOf(sql: string): { readonly token: Token | undefined; readonly signed: boolean; readonly negative: boolean } {
+function literalOf(sql: string): {
+  readonly token: Token | undefined;
+  readonly signed: boolean;
+  readonly negative: boolean;
+} {
   let tokens = tokenize(sql);
   let negative = false;
   let signed = false;

@@ -16,7 +16,14 @@ export type AddColumnObstacle =
 
 /** Which part of the table's definition apart from its columns changed. */
 export type ConstraintChange =
-  | 'becomes strict' | 'stops being strict' | 'without rowid' | 'autoincrement' | 'foreign keys' | 'primary key' | 'unique' | 'check';
+  | 'becomes strict'
+  | 'stops being strict'
+  | 'without rowid'
+  | 'autoincrement'
+  | 'foreign keys'
+  | 'primary key'
+  | 'unique'
+  | 'check';
 
 export type RebuildCause =
   | { readonly kind: 'column changed'; readonly column: string }
@@ -29,14 +36,22 @@ export type RebuildCause =
 
 export function describeObstacle(obstacle: AddColumnObstacle): string {
   switch (obstacle.kind) {
-    case 'primary key': return 'it is part of the PRIMARY KEY';
-    case 'unique': return 'it has a UNIQUE constraint';
-    case 'stored generated': return 'it is a STORED generated column';
-    case 'not null without default': return 'it is NOT NULL without a default';
-    case 'non-constant default': return `its default ${obstacle.defaultSql} is not a constant`;
-    case 'foreign key': return 'its foreign key needs the table rebuilt';
-    case 'table-level clause': return `the table-level ${obstacle.clause.toUpperCase()} constraint ${obstacle.sql} names it`;
-    case 'real default': return `its default ${obstacle.defaultSql} is a real value, which ADD COLUMN mishandles in SQLite 3.45`;
+    case 'primary key':
+      return 'it is part of the PRIMARY KEY';
+    case 'unique':
+      return 'it has a UNIQUE constraint';
+    case 'stored generated':
+      return 'it is a STORED generated column';
+    case 'not null without default':
+      return 'it is NOT NULL without a default';
+    case 'non-constant default':
+      return `its default ${obstacle.defaultSql} is not a constant`;
+    case 'foreign key':
+      return 'its foreign key needs the table rebuilt';
+    case 'table-level clause':
+      return `the table-level ${obstacle.clause.toUpperCase()} constraint ${obstacle.sql} names it`;
+    case 'real default':
+      return `its default ${obstacle.defaultSql} is a real value, which ADD COLUMN mishandles in SQLite 3.45`;
   }
 }
 
@@ -53,12 +68,19 @@ const CONSTRAINT_TEXT: Readonly<Record<ConstraintChange, string>> = {
 
 export function describeCause(cause: RebuildCause): string {
   switch (cause.kind) {
-    case 'column changed': return `column ${cause.column} changed`;
-    case 'column order changed': return 'column order changed';
-    case 'new columns not at the end': return 'new columns are not at the end';
-    case 'cannot add column': return `column ${cause.column} cannot be added in place: ${describeObstacle(cause.obstacle)}`;
-    case 'constraints changed': return CONSTRAINT_TEXT[cause.change];
-    case 'clauses changed': return 'ON CONFLICT, DEFERRABLE or PRIMARY KEY order changed';
-    case 'dropping columns': return `dropping column(s) ${cause.columns.join(', ')}`;
+    case 'column changed':
+      return `column ${cause.column} changed`;
+    case 'column order changed':
+      return 'column order changed';
+    case 'new columns not at the end':
+      return 'new columns are not at the end';
+    case 'cannot add column':
+      return `column ${cause.column} cannot be added in place: ${describeObstacle(cause.obstacle)}`;
+    case 'constraints changed':
+      return CONSTRAINT_TEXT[cause.change];
+    case 'clauses changed':
+      return 'ON CONFLICT, DEFERRABLE or PRIMARY KEY order changed';
+    case 'dropping columns':
+      return `dropping column(s) ${cause.columns.join(', ')}`;
   }
 }

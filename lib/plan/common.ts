@@ -30,7 +30,8 @@ export function onlyKeptNames(names: readonly (string | null)[], keptNames: Read
 /** The identifiers of a CHECK expression that are columns of the table. */
 export function checkColumns(check: string, table: Table): string[] {
   const columns = folded(table.columns.map((column) => column.name));
-  return tokenize(check).filter((token) => (token.kind === 'word' || token.kind === 'quoted') && columns.has(foldName(token.value)))
+  return tokenize(check)
+    .filter((token) => (token.kind === 'word' || token.kind === 'quoted') && columns.has(foldName(token.value)))
     .map((token) => token.value);
 }
 

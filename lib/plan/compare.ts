@@ -51,9 +51,13 @@ export function foreignKeyKey(foreignKey: ForeignKey): string {
 }
 
 export function indexColumnsKey(columns: readonly IndexColumn[]): string {
-  return JSON.stringify(columns.map((column) => [
-    column.name === null ? null : foldName(column.name), column.desc, foldName(column.collate),
-  ]));
+  return JSON.stringify(
+    columns.map((column) => [
+      column.name === null ? null : foldName(column.name),
+      column.desc,
+      foldName(column.collate),
+    ]),
+  );
 }
 
 /** What a table's definition is, apart from its columns: compared as sets where order is free. */
@@ -86,30 +90,44 @@ function definitionKeyText(sql: string): string {
     at += 3;
   }
   const qualifier = tokens[at];
-  if (kind >= 0 && tokens[at + 1]?.text === '.' && qualifier !== undefined && (qualifier.kind === 'word' || qualifier.kind === 'quoted')
-    && foldName(qualifier.value) === 'main') {
+  if (
+    kind >= 0 &&
+    tokens[at + 1]?.text === '.' &&
+    qualifier !== undefined &&
+    (qualifier.kind === 'word' || qualifier.kind === 'quoted') &&
+    foldName(qualifier.value) === 'main'
+  ) {
     drop.add(at);
     drop.add(at + 1);
   }
   if (isWord(tokens[kind], 'TRIGGER')) {
     tokens.forEach((token, i) => {
-      if (isWord(token, 'FOR') && isWord(tokens[i + 1], 'EACH') && isWord(tokens[i + 2], 'ROW')) for (const k of [i, i + 1, i + 2]) drop.add(k);
+      if (isWord(token, 'FOR') && isWord(tokens[i + 1], 'EACH') && isWord(tokens[i + 2], 'ROW'))
+        for (const k of [i, i + 1, i + 2]) drop.add(k);
     });
   }
   const kept = tokens.filter((_, i) => !drop.has(i));
   // A trigger without BEFORE / AFTER / INSTEAD OF fires BEFORE.
   const timing = tokens[at + (tokens[at + 1]?.text === '.' ? 3 : 1)];
   if (isWord(tokens[kind], 'TRIGGER') && timing !== undefined && isWord(timing, 'INSERT', 'UPDATE', 'DELETE')) {
-    kept.splice(kept.indexOf(timing), 0, { kind: 'word', text: 'BEFORE', value: 'BEFORE', start: timing.start, end: timing.start });
+    kept.splice(kept.indexOf(timing), 0, {
+      kind: 'word',
+      text: 'BEFORE',
+      value: 'BEFORE',
+      start: timing.start,
+      end: timing.start,
+    });
   }
   return canonicalTokens(kept);
 }
 
 /** Does this SQL mention any of the (folded) names as an identifier? */
 export function mentionsAny(sql: string, foldedNames: ReadonlySet<string>): boolean {
-  return tokenize(sql).some((token) =>
-    (token.kind === 'word' || token.kind === 'quoted' || token.kind === 'string') &&
-    foldedNames.has(foldName(token.kind === 'string' ? token.text.slice(1, -1) : token.value)));
+  return tokenize(sql).some(
+    (token) =>
+      (token.kind === 'word' || token.kind === 'quoted' || token.kind === 'string') &&
+      foldedNames.has(foldName(token.kind === 'string' ? token.text.slice(1, -1) : token.value)),
+  );
 }
 
 /**
@@ -127,9 +145,11 @@ function indexKeyOf(index: Index): string {
   if (close < 0) return definitionKey(index.sql);
   const where = canonicalTokens(tokens.slice(close + 1));
   const columns = indexColumnsKey(index.columns);
-  if (index.columns.every((column) => column.name !== null)) return JSON.stringify([foldName(index.table), index.unique, columns, where]);
+  if (index.columns.every((column) => column.name !== null))
+    return JSON.stringify([foldName(index.table), index.unique, columns, where]);
   // Expression terms by their text, without the COLLATE and ASC / DESC the pragma columns report.
-  const terms = tokens.slice(open + 1, close).filter((token, i, list) =>
-    !isWord(token, 'COLLATE', 'ASC', 'DESC') && !isWord(list[i - 1], 'COLLATE'));
+  const terms = tokens
+    .slice(open + 1, close)
+    .filter((token, i, list) => !isWord(token, 'COLLATE', 'ASC', 'DESC') && !isWord(list[i - 1], 'COLLATE'));
   return JSON.stringify([foldName(index.table), index.unique, columns, canonicalTokens(terms), where]);
 }

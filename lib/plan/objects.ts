@@ -14,10 +14,16 @@ import { isAllowed, type PlanOptions } from './options.js';
 /** Why an object is dropped: the render step words it and marks only 'unwanted' destructive. */
 export type DropWhy = 'unwanted' | 'changes kind' | 'recreated' | 'changed';
 
-export interface ObjectDrop<T> { readonly item: T; readonly why: DropWhy }
+export interface ObjectDrop<T> {
+  readonly item: T;
+  readonly why: DropWhy;
+}
 
 /** An object created after the change: from the desired schema, or a kept one recreated verbatim. */
-export interface Recreate<T> { readonly item: T; readonly from: 'desired' | 'actual' }
+export interface Recreate<T> {
+  readonly item: T;
+  readonly from: 'desired' | 'actual';
+}
 
 export interface ObjectChanges<T> {
   readonly drops: readonly ObjectDrop<T>[];
@@ -37,14 +43,23 @@ export interface ObjectContext {
 }
 
 /** Views and indexes (folded names) whose name the desired schema gives to another kind of object. */
-export function namesChangingKind(actual: DatabaseSchema, desired: DatabaseSchema): { views: Set<string>; indexes: Set<string> } {
+export function namesChangingKind(
+  actual: DatabaseSchema,
+  desired: DatabaseSchema,
+): { views: Set<string>; indexes: Set<string> } {
   const tables = folded(desired.tables.map((table) => table.name));
   const views = folded(desired.views.map((view) => view.name));
   const indexes = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
   return {
-    views: folded(actual.views.map((view) => view.name).filter((name) => tables.has(foldName(name)) || indexes.has(foldName(name)))),
-    indexes: folded(actual.indexes.filter((index) => index.origin === 'c').map((index) => index.name)
-      .filter((name) => tables.has(foldName(name)) || views.has(foldName(name)))),
+    views: folded(
+      actual.views.map((view) => view.name).filter((name) => tables.has(foldName(name)) || indexes.has(foldName(name))),
+    ),
+    indexes: folded(
+      actual.indexes
+        .filter((index) => index.origin === 'c')
+        .map((index) => index.name)
+        .filter((name) => tables.has(foldName(name)) || views.has(foldName(name))),
+    ),
   };
 }
 
@@ -54,7 +69,11 @@ const allowAll = (options: PlanOptions): boolean => options.allowDestructive ===
  * Views: changed, unwanted, changing kind, or broken by a rebuilt or dropped table or by another
  * broken view (transitively). Returns the broken names too: triggers that mention them are redone.
  */
-export function decideViews(context: ObjectContext, changingKind: ReadonlySet<string>, alsoBroken: Iterable<string>): ObjectChanges<View> & { broken: ReadonlySet<string> } {
+export function decideViews(
+  context: ObjectContext,
+  changingKind: ReadonlySet<string>,
+  alsoBroken: Iterable<string>,
+): ObjectChanges<View> & { broken: ReadonlySet<string> } {
   const { actual, desired, options } = context;
   const broken = new Set([...context.rebuiltNames, ...context.droppedTableNames, ...alsoBroken]);
   const fate = new Map<string, DropWhy>();
@@ -67,7 +86,8 @@ export function decideViews(context: ObjectContext, changingKind: ReadonlySet<st
       const want = findByName(desired.views, view.name);
       if (changingKind.has(key)) fate.set(key, 'changes kind');
       else if (want !== undefined && definitionKey(want.sql) !== definitionKey(view.sql)) fate.set(key, 'recreated');
-      else if (want === undefined && isAllowed(options.allowDrops?.views, view.name, allowAll(options))) fate.set(key, 'unwanted');
+      else if (want === undefined && isAllowed(options.allowDrops?.views, view.name, allowAll(options)))
+        fate.set(key, 'unwanted');
       else if (mentionsAny(view.sql, broken)) fate.set(key, 'recreated');
       else continue;
       broken.add(key);
@@ -81,8 +101,10 @@ export function decideViews(context: ObjectContext, changingKind: ReadonlySet<st
     const why = fate.get(foldName(view.name));
     const want = findByName(desired.views, view.name);
     if (why !== undefined) drops.push({ item: view, why });
-    if (why === 'recreated') creates.push(want !== undefined ? { item: want, from: 'desired' } : { item: view, from: 'actual' });
-    if (want === undefined && why !== 'unwanted' && why !== 'changes kind') skipped.push({ kind: 'view', object: view.name, reason: 'not in the desired schema; kept' });
+    if (why === 'recreated')
+      creates.push(want !== undefined ? { item: want, from: 'desired' } : { item: view, from: 'actual' });
+    if (want === undefined && why !== 'unwanted' && why !== 'changes kind')
+      skipped.push({ kind: 'view', object: view.name, reason: 'not in the desired schema; kept' });
   }
   for (const view of desired.views) {
     if (findByName(actual.views, view.name) === undefined) creates.push({ item: view, from: 'desired' });
@@ -109,7 +131,8 @@ export function decideTriggers(context: ObjectContext, broken: ReadonlySet<strin
       drops.push({ item: trigger, why: 'recreated' });
       creates.push(want !== undefined ? { item: want, from: 'desired' } : { item: trigger, from: 'actual' });
     }
-    if (want === undefined && !allowedToDrop) skipped.push({ kind: 'trigger', object: trigger.name, reason: 'not in the desired schema; kept' });
+    if (want === undefined && !allowedToDrop)
+      skipped.push({ kind: 'trigger', object: trigger.name, reason: 'not in the desired schema; kept' });
   }
   for (const trigger of desired.triggers) {
     if (findByName(actual.triggers, trigger.name) === undefined) creates.push({ item: trigger, from: 'desired' });
@@ -124,14 +147,23 @@ function indexUsesAny(index: Index, columns: ReadonlySet<string> | undefined): b
   // After the opening parenthesis; a bare keyword (DESC, COLLATE…) is never a column of that name.
   const tokens = tokenize(index.sql ?? '');
   const open = tokens.findIndex((token) => token.text === '(');
-  return open >= 0 && tokens.slice(open).some((token) => (token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text)))
-    && columns.has(foldName(token.value)));
+  return (
+    open >= 0 &&
+    tokens
+      .slice(open)
+      .some(
+        (token) =>
+          (token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text))) &&
+          columns.has(foldName(token.value)),
+      )
+  );
 }
 
 /** Named indexes only: autoindexes belong to their table's constraints. */
 export function decideIndexes(context: ObjectContext, changingKind: ReadonlySet<string>): ObjectChanges<Index> {
   const { actual, desired, options, rebuiltNames, droppedTableNames } = context;
-  const named = (indexes: readonly Index[]): Index[] => indexes.filter((index) => index.origin === 'c' && index.sql !== null);
+  const named = (indexes: readonly Index[]): Index[] =>
+    indexes.filter((index) => index.origin === 'c' && index.sql !== null);
   const desiredNamed = named(desired.indexes);
   const drops: ObjectDrop<Index>[] = [];
   const creates: Recreate<Index>[] = [];

@@ -31,7 +31,10 @@ export function isAllowed(list: readonly string[] | undefined, name: string, all
  * A version's allowance names a table as it was called in that version: when a later version
  * renames the table, the allowance follows it (the plan compares tables by their new names).
  */
-export function allowanceAfterRenames(allowDrops: DropAllowance | undefined, renamedTables: ReadonlyMap<string, string>): DropAllowance | undefined {
+export function allowanceAfterRenames(
+  allowDrops: DropAllowance | undefined,
+  renamedTables: ReadonlyMap<string, string>,
+): DropAllowance | undefined {
   if (allowDrops?.columns === undefined || renamedTables.size === 0) return allowDrops;
   const columns: Record<string, string[]> = {};
   for (const [table, names] of Object.entries(allowDrops.columns)) {

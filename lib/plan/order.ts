@@ -5,7 +5,10 @@ import { mentionsAny } from './compare.js';
 import { folded } from './common.js';
 
 /** Orders items so each comes after the (folded) names it depends on; cycles break by name. */
-export function dependencyOrder<T extends { readonly name: string }>(items: readonly T[], dependsOn: (item: T) => Iterable<string>): T[] {
+export function dependencyOrder<T extends { readonly name: string }>(
+  items: readonly T[],
+  dependsOn: (item: T) => Iterable<string>,
+): T[] {
   const pending = new Map(items.map((item) => [foldName(item.name), item]));
   const ordered: T[] = [];
   const visiting = new Set<string>();

@@ -18,7 +18,14 @@ import { allowanceAfterRenames, isAllowed, type PlanOptions } from './options.js
 import { foreignKeyOrder, viewOrder } from './order.js';
 import { rebuildGuards, rebuildSteps } from './rebuild.js';
 import { compareTable, type TableChange } from './table-change.js';
-import { decideIndexes, decideTriggers, decideViews, namesChangingKind, type DropWhy, type ObjectContext } from './objects.js';
+import {
+  decideIndexes,
+  decideTriggers,
+  decideViews,
+  namesChangingKind,
+  type DropWhy,
+  type ObjectContext,
+} from './objects.js';
 
 export type { ObjectKind, Plan, Skipped, Step, StepKind } from './steps.js';
 export type { DataStep, DropAllowance, PlanOptions } from './options.js';
@@ -26,13 +33,22 @@ export { ASSERT_TABLE, COUNTS_TABLE } from './common.js';
 
 /** How each kind of drop is worded in the plan; only an unwanted object's drop is destructive. */
 const DROP_REASONS: Readonly<Record<'trigger' | 'view' | 'index', Readonly<Record<DropWhy, string>>>> = {
-  trigger: { unwanted: 'not in the desired schema (drop allowed)', recreated: 'recreated after the change', changed: 'recreated after the change', 'changes kind': 'recreated after the change' },
+  trigger: {
+    unwanted: 'not in the desired schema (drop allowed)',
+    recreated: 'recreated after the change',
+    changed: 'recreated after the change',
+    'changes kind': 'recreated after the change',
+  },
   view: {
-    unwanted: 'not in the desired schema (drop allowed)', recreated: 'recreated after the change', changed: 'recreated after the change',
+    unwanted: 'not in the desired schema (drop allowed)',
+    recreated: 'recreated after the change',
+    changed: 'recreated after the change',
     'changes kind': 'the desired schema gives its name to a table or index (a view holds no data)',
   },
   index: {
-    unwanted: 'not in the desired schema (drop allowed)', recreated: 'definition changed', changed: 'definition changed',
+    unwanted: 'not in the desired schema (drop allowed)',
+    recreated: 'definition changed',
+    changed: 'definition changed',
     'changes kind': 'the desired schema gives its name to a table or view (an index holds no data)',
   },
 };
@@ -44,7 +60,10 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   const renamed = applyRenames(actualSchema, desired, options.renames ?? {});
   const actual = renamed.schema;
   const renameSteps = renamed.steps;
-  const columnOptions: PlanOptions = { ...options, allowDrops: allowanceAfterRenames(options.allowDrops, renamed.tables) };
+  const columnOptions: PlanOptions = {
+    ...options,
+    allowDrops: allowanceAfterRenames(options.allowDrops, renamed.tables),
+  };
 
   // ---- tables
   const createdTables = desired.tables.filter((table) => findByName(actual.tables, table.name) === undefined);
@@ -57,36 +76,57 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   const droppedTables = unwantedTables.filter((table) => isAllowed(options.allowDrops?.tables, table.name, allowAll));
   for (const table of unwantedTables) {
     if (!droppedTables.includes(table)) {
-      skipped.push({ kind: 'table', object: table.name, reason: 'not in the desired schema; kept with its rows (dropping needs an explicit allowance)' });
+      skipped.push({
+        kind: 'table',
+        object: table.name,
+        reason: 'not in the desired schema; kept with its rows (dropping needs an explicit allowance)',
+      });
     }
   }
   const rebuilt = changes.filter((change) => change.rebuildCauses.length > 0);
   const altered = changes.filter((change) => change.rebuildCauses.length === 0 && change.added.length > 0);
   for (const change of changes) {
     for (const column of change.kept) {
-      skipped.push({ kind: 'column', object: `${change.desired.name}.${column.name}`, reason: 'not in the desired schema; kept with its data (dropping needs an explicit allowance)' });
+      skipped.push({
+        kind: 'column',
+        object: `${change.desired.name}.${column.name}`,
+        reason: 'not in the desired schema; kept with its data (dropping needs an explicit allowance)',
+      });
       if (column.notNull && column.defaultSql === null && column.generated === null) {
-        warnings.push(`kept column ${change.desired.name}.${column.name} is NOT NULL without a default: inserts that omit it will fail`);
+        warnings.push(
+          `kept column ${change.desired.name}.${column.name} is NOT NULL without a default: inserts that omit it will fail`,
+        );
       }
       if (change.desired.strict && !change.actual.strict && column.type !== 'ANY' && change.rebuildCauses.length > 0) {
-        warnings.push(`kept column ${change.desired.name}.${column.name} (type ${column.type === '' ? '(none)' : column.type}) is kept as ANY in the STRICT table, so every value it holds fits unchanged`);
+        warnings.push(
+          `kept column ${change.desired.name}.${column.name} (type ${column.type === '' ? '(none)' : column.type}) is kept as ANY in the STRICT table, so every value it holds fits unchanged`,
+        );
       }
     }
     if (change.actual.virtual && definitionKey(change.actual.sql) !== definitionKey(change.desired.sql)) {
-      warnings.push(`virtual table ${change.desired.name} differs from the desired definition; virtual tables are not rebuilt`);
+      warnings.push(
+        `virtual table ${change.desired.name} differs from the desired definition; virtual tables are not rebuilt`,
+      );
     }
   }
   const rebuiltNames = folded(rebuilt.map((change) => change.desired.name));
   const droppedTableNames = folded(droppedTables.map((table) => table.name));
-  const droppedColumnNames = new Map(rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]));
+  const droppedColumnNames = new Map(
+    rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]),
+  );
 
   // ---- names that change kind, views, triggers, indexes
   const changingKind = namesChangingKind(actual, desired);
   const desiredViewNames = folded(desired.views.map((view) => view.name));
   const desiredIndexNames = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
   for (const table of unwantedTables) {
-    if (!droppedTables.includes(table) && (desiredViewNames.has(foldName(table.name)) || desiredIndexNames.has(foldName(table.name)))) {
-      warnings.push(`table ${table.name} is kept with its rows, so the desired ${desiredViewNames.has(foldName(table.name)) ? 'view' : 'index'} of that name cannot be created (dropping the table needs an explicit allowance)`);
+    if (
+      !droppedTables.includes(table) &&
+      (desiredViewNames.has(foldName(table.name)) || desiredIndexNames.has(foldName(table.name)))
+    ) {
+      warnings.push(
+        `table ${table.name} is kept with its rows, so the desired ${desiredViewNames.has(foldName(table.name)) ? 'view' : 'index'} of that name cannot be created (dropping the table needs an explicit allowance)`,
+      );
     }
   }
   const context: ObjectContext = { actual, desired, options, rebuiltNames, droppedTableNames, droppedColumnNames };
@@ -98,7 +138,15 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   // ---- assemble, in dependency order
   const steps: Step[] = [...renameSteps];
   for (const { item: trigger, why } of triggers.drops) {
-    steps.push(step('drop_trigger', trigger.name, `DROP TRIGGER ${q(trigger.name)}`, DROP_REASONS.trigger[why], why === 'unwanted'));
+    steps.push(
+      step(
+        'drop_trigger',
+        trigger.name,
+        `DROP TRIGGER ${q(trigger.name)}`,
+        DROP_REASONS.trigger[why],
+        why === 'unwanted',
+      ),
+    );
   }
   const viewDrops = new Map(views.drops.map((drop) => [drop.item, drop.why]));
   for (const view of viewOrder([...viewDrops.keys()]).reverse()) {
@@ -106,20 +154,41 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
     steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, DROP_REASONS.view[why], why === 'unwanted'));
   }
   for (const { item: index, why } of indexes.drops) {
-    steps.push(step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, DROP_REASONS.index[why], why === 'unwanted'));
+    steps.push(
+      step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, DROP_REASONS.index[why], why === 'unwanted'),
+    );
   }
   // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
   // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE
   // would cascade into their rows; with them off, it could leave those rows pointing at nothing.
   // Counts are taken before the first drop, since a drop is what could change them.
-  const orphaning = droppedTables.some((table) => actual.tables.some((other) => !droppedTableNames.has(foldName(other.name))
-    && other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name))));
-  const guarded = rebuilt.length > 0 || orphaning ? rebuildGuards(rebuilt, actual, droppedTableNames) : { before: [], after: [] };
+  const orphaning = droppedTables.some((table) =>
+    actual.tables.some(
+      (other) =>
+        !droppedTableNames.has(foldName(other.name)) &&
+        other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name)),
+    ),
+  );
+  const guarded =
+    rebuilt.length > 0 || orphaning ? rebuildGuards(rebuilt, actual, droppedTableNames) : { before: [], after: [] };
   if (droppedTables.length > 0) steps.push(...guarded.before);
   for (const table of droppedTables) {
-    steps.push(step('drop_table', table.name, `DROP TABLE ${q(table.name)}`, 'not in the desired schema (drop allowed): its rows are deleted', true));
-    if (actual.tables.some((other) => !droppedTableNames.has(foldName(other.name))
-      && other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name)))) {
+    steps.push(
+      step(
+        'drop_table',
+        table.name,
+        `DROP TABLE ${q(table.name)}`,
+        'not in the desired schema (drop allowed): its rows are deleted',
+        true,
+      ),
+    );
+    if (
+      actual.tables.some(
+        (other) =>
+          !droppedTableNames.has(foldName(other.name)) &&
+          other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name)),
+      )
+    ) {
       warnings.push(`dropped table ${table.name} is still referenced by a foreign key`);
     }
   }
@@ -128,23 +197,50 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   }
   for (const change of altered) {
     for (const column of change.added) {
-      steps.push(step('add_column', `${change.desired.name}.${column.name}`,
-        `ALTER TABLE ${q(change.desired.name)} ADD COLUMN ${column.definitionSql}`, 'new column'));
+      steps.push(
+        step(
+          'add_column',
+          `${change.desired.name}.${column.name}`,
+          `ALTER TABLE ${q(change.desired.name)} ADD COLUMN ${column.definitionSql}`,
+          'new column',
+        ),
+      );
     }
   }
   const steppedRebuilds = rebuilt.flatMap((change) => rebuildSteps(change, [actual, desired]));
   if (droppedTables.length === 0) steps.push(...guarded.before);
   steps.push(...steppedRebuilds);
   for (const { item: index, from } of indexes.creates) {
-    steps.push(step('create_index', index.name, index.sql ?? '', from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild'));
+    steps.push(
+      step(
+        'create_index',
+        index.name,
+        index.sql ?? '',
+        from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild',
+      ),
+    );
   }
   const viewCreates = new Map(views.creates.map((create) => [create.item, create.from]));
   for (const view of viewOrder([...viewCreates.keys()])) {
     const from = viewCreates.get(view);
-    steps.push(step('create_view', view.name, view.sql, from === 'desired' ? 'new, changed or dependent view' : 'kept view recreated after the change'));
+    steps.push(
+      step(
+        'create_view',
+        view.name,
+        view.sql,
+        from === 'desired' ? 'new, changed or dependent view' : 'kept view recreated after the change',
+      ),
+    );
   }
   for (const { item: trigger, from } of triggers.creates) {
-    steps.push(step('create_trigger', trigger.name, trigger.sql, from === 'desired' ? 'new, changed or dependent trigger' : 'kept trigger recreated after the change'));
+    steps.push(
+      step(
+        'create_trigger',
+        trigger.name,
+        trigger.sql,
+        from === 'desired' ? 'new, changed or dependent trigger' : 'kept trigger recreated after the change',
+      ),
+    );
   }
   steps.push(...guarded.after);
   for (const data of options.dataSteps ?? []) {

@@ -9,7 +9,17 @@ import { columnDefinitionParts, parseCreateTable } from '../sql/create-table.js'
 import { closingParen, quoteIdentifier as q, quoteString, tokenize, isWord } from '../sql/tokens.js';
 import type { Step } from './steps.js';
 import {
-  ASSERT_TABLE, checkColumns, COUNTS_TABLE, folded, hasRowidAlias, onlyKeptNames, REBUILD_PREFIX, resolvedForeignKey, rowidAlias, step, STRICT_TYPES,
+  ASSERT_TABLE,
+  checkColumns,
+  COUNTS_TABLE,
+  folded,
+  hasRowidAlias,
+  onlyKeptNames,
+  REBUILD_PREFIX,
+  resolvedForeignKey,
+  rowidAlias,
+  step,
+  STRICT_TYPES,
 } from './common.js';
 import { describeCause } from './causes.js';
 import type { TableChange } from './table-change.js';
@@ -24,11 +34,21 @@ function keptDefinition(column: Column, actual: Table, desired: Table, actualSch
   const parts = columnDefinitionParts(column.definitionSql);
   // …and in a table that stops being STRICT, a kept ANY column has no type: ANY would mean NUMERIC
   // affinity there, which turns text such as '12' into 12; no type stores every value as it is.
-  const type = desired.strict && (!actual.strict || !STRICT_TYPES.has(column.type)) ? 'ANY'
-    : actual.strict && !desired.strict && column.type === 'ANY' ? '' : parts.type;
-  return [parts.name, type, ...parts.constraints.filter((part) => part.kind !== 'primary key')
-    .map((part) => (part.kind === 'references' ? withExplicitTarget(part.sql, actualSchema) : part.sql))]
-    .filter((part) => part !== '').join(' ');
+  const type =
+    desired.strict && (!actual.strict || !STRICT_TYPES.has(column.type))
+      ? 'ANY'
+      : actual.strict && !desired.strict && column.type === 'ANY'
+        ? ''
+        : parts.type;
+  return [
+    parts.name,
+    type,
+    ...parts.constraints
+      .filter((part) => part.kind !== 'primary key')
+      .map((part) => (part.kind === 'references' ? withExplicitTarget(part.sql, actualSchema) : part.sql)),
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
 }
 
 /**
@@ -54,18 +74,35 @@ function withExplicitTarget(sql: string, schema: DatabaseSchema): string {
 function keptClauses(change: TableChange, schemas: readonly DatabaseSchema[]): string[] {
   const { actual, kept } = change;
   const keptNames = folded(kept.map((column) => column.name));
-  const carried = parseCreateTable(actual.sql).tableConstraints
-    .filter((clause) => clause.kind !== 'primary key'
-      && onlyKeptNames(clause.kind === 'check' ? checkColumns(clause.sql, actual) : clause.columns, keptNames));
-  const clauses = carried
-    .map((clause) => (clause.kind === 'foreign key' ? withExplicitTarget(clause.sql, schemas[0] as DatabaseSchema) : clause.sql));
+  const carried = parseCreateTable(actual.sql).tableConstraints.filter(
+    (clause) =>
+      clause.kind !== 'primary key' &&
+      onlyKeptNames(clause.kind === 'check' ? checkColumns(clause.sql, actual) : clause.columns, keptNames),
+  );
+  const clauses = carried.map((clause) =>
+    clause.kind === 'foreign key' ? withExplicitTarget(clause.sql, schemas[0] as DatabaseSchema) : clause.sql,
+  );
   const oldKey = actual.primaryKey.map(foldName);
-  const keyTargeted = onlyKeptNames(actual.primaryKey, keptNames) && schemas.some((schema) => schema.tables.some((table) =>
-    table.foreignKeys.map((fk) => resolvedForeignKey(fk, schema))
-      .some((fk) => foldName(fk.targetTable) === foldName(actual.name) && fk.targetColumns.length === oldKey.length
-        && fk.targetColumns.every((name) => oldKey.includes(foldName(name))))));
-  const alreadyUnique = carried.some((clause) => clause.kind === 'unique' && clause.columns.length === oldKey.length
-    && clause.columns.every((name) => oldKey.includes(foldName(name))));
+  const keyTargeted =
+    onlyKeptNames(actual.primaryKey, keptNames) &&
+    schemas.some((schema) =>
+      schema.tables.some((table) =>
+        table.foreignKeys
+          .map((fk) => resolvedForeignKey(fk, schema))
+          .some(
+            (fk) =>
+              foldName(fk.targetTable) === foldName(actual.name) &&
+              fk.targetColumns.length === oldKey.length &&
+              fk.targetColumns.every((name) => oldKey.includes(foldName(name))),
+          ),
+      ),
+    );
+  const alreadyUnique = carried.some(
+    (clause) =>
+      clause.kind === 'unique' &&
+      clause.columns.length === oldKey.length &&
+      clause.columns.every((name) => oldKey.includes(foldName(name))),
+  );
   if (keyTargeted && !alreadyUnique) clauses.push(`UNIQUE (${actual.primaryKey.map(q).join(', ')})`);
   return clauses;
 }
@@ -74,13 +111,21 @@ function keptClauses(change: TableChange, schemas: readonly DatabaseSchema[]): s
 function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: readonly DatabaseSchema[]): string {
   const { actual, desired, kept } = change;
   const parsed = parseCreateTable(desired.sql);
-  const keptDefinitions = kept.map((column) => `, ${keptDefinition(column, actual, desired, schemas[0] as DatabaseSchema)}`).join('');
-  const clauses = keptClauses(change, schemas).map((clause) => `, ${clause}`).join('');
+  const keptDefinitions = kept
+    .map((column) => `, ${keptDefinition(column, actual, desired, schemas[0] as DatabaseSchema)}`)
+    .join('');
+  const clauses = keptClauses(change, schemas)
+    .map((clause) => `, ${clause}`)
+    .join('');
   const tokens = tokenize(desired.sql);
   const open = tokens.findIndex((token) => token.start >= parsed.nameEnd && token.text === '(');
   const close = tokens[closingParen(tokens, open)]?.start ?? desired.sql.length;
-  const body = desired.sql.slice(0, parsed.nameStart) + q(temporaryName) + desired.sql.slice(parsed.nameEnd, parsed.columnsEnd)
-    + keptDefinitions + desired.sql.slice(parsed.columnsEnd, close);
+  const body =
+    desired.sql.slice(0, parsed.nameStart) +
+    q(temporaryName) +
+    desired.sql.slice(parsed.nameEnd, parsed.columnsEnd) +
+    keptDefinitions +
+    desired.sql.slice(parsed.columnsEnd, close);
   return body + clauses + desired.sql.slice(close);
 }
 
@@ -90,13 +135,21 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
   const temporaryName = `${REBUILD_PREFIX}${name}`;
   const reason = `rebuild: ${change.rebuildCauses.map(describeCause).join('; ')}`;
   const target = [...desired.columns, ...kept];
-  const copied = target.filter((column) => column.generated === null && findByName(actual.columns, column.name) !== undefined
-    && !findByName(actual.columns, column.name)?.hidden);
+  const copied = target.filter(
+    (column) =>
+      column.generated === null &&
+      findByName(actual.columns, column.name) !== undefined &&
+      !findByName(actual.columns, column.name)?.hidden,
+  );
   const reservedRowid = target.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
   // Implicit rowids are data too (other tables may store them): carry them across whenever the new
   // table has one that no column carries (from the old rowid, or the old INTEGER PRIMARY KEY, which is it).
-  const copyRowid = !actual.withoutRowid && !desired.withoutRowid && !hasRowidAlias(desired) && !reservedRowid
-    && !actual.columns.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
+  const copyRowid =
+    !actual.withoutRowid &&
+    !desired.withoutRowid &&
+    !hasRowidAlias(desired) &&
+    !reservedRowid &&
+    !actual.columns.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
   let columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
   let selectList = columnList;
   if (columnList === '') {
@@ -104,44 +157,99 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
     // As INSERT … DEFAULT VALUES would: the rowid alias gets a new number (its default is ignored).
     const alias = rowidAlias(desired);
     const stored = target.filter((column) => column.generated === null);
-    const first = stored.find((column) => alias === undefined || foldName(column.name) !== foldName(alias)) ?? stored[0] as Column;
+    const first =
+      stored.find((column) => alias === undefined || foldName(column.name) !== foldName(alias)) ??
+      (stored[0] as Column);
     columnList = q(first.name);
-    selectList = alias !== undefined && foldName(first.name) === foldName(alias) ? 'NULL' : first.defaultSql ?? 'NULL';
+    selectList =
+      alias !== undefined && foldName(first.name) === foldName(alias) ? 'NULL' : (first.defaultSql ?? 'NULL');
   }
   const steps: Step[] = [];
   // A column that becomes INTEGER PRIMARY KEY becomes the rowid: inserting NULL there makes up a new
   // number, so a stored NULL key would silently change. The batch stops instead (the rows need keys).
   const alias = rowidAlias(desired);
-  if (alias !== undefined && rowidAlias(actual)?.toLowerCase() !== alias.toLowerCase() && findByName(actual.columns, alias) !== undefined) {
-    steps.push(step('assert', name,
-      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`null key:${name}.${alias}`)} FROM main.${q(actual.name)} WHERE ${q(alias)} IS NULL`,
-      `${name}.${alias} becomes INTEGER PRIMARY KEY (the rowid): rows whose ${alias} is NULL would get new numbers, so the apply stops until they hold keys`));
+  if (
+    alias !== undefined &&
+    rowidAlias(actual)?.toLowerCase() !== alias.toLowerCase() &&
+    findByName(actual.columns, alias) !== undefined
+  ) {
+    steps.push(
+      step(
+        'assert',
+        name,
+        `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`null key:${name}.${alias}`)} FROM main.${q(actual.name)} WHERE ${q(alias)} IS NULL`,
+        `${name}.${alias} becomes INTEGER PRIMARY KEY (the rowid): rows whose ${alias} is NULL would get new numbers, so the apply stops until they hold keys`,
+      ),
+    );
   }
   steps.push(
-    step('rebuild_table', name, rebuildCreateSql(change, temporaryName, schemas), `${reason} (1/4: create the new table)`),
-    step('rebuild_table', name, `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${selectList} FROM ${q(actual.name)}`,
-      `${reason} (2/4: copy every row)`),
-    step('rebuild_table', name, `DROP TABLE ${q(actual.name)}`, `${reason} (3/4: drop the old table)`, change.dropped.length > 0),
-    step('rebuild_table', name, `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`, `${reason} (4/4: rename the new table)`),
+    step(
+      'rebuild_table',
+      name,
+      rebuildCreateSql(change, temporaryName, schemas),
+      `${reason} (1/4: create the new table)`,
+    ),
+    step(
+      'rebuild_table',
+      name,
+      `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${selectList} FROM ${q(actual.name)}`,
+      `${reason} (2/4: copy every row)`,
+    ),
+    step(
+      'rebuild_table',
+      name,
+      `DROP TABLE ${q(actual.name)}`,
+      `${reason} (3/4: drop the old table)`,
+      change.dropped.length > 0,
+    ),
+    step(
+      'rebuild_table',
+      name,
+      `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`,
+      `${reason} (4/4: rename the new table)`,
+    ),
   );
   // A STRICT table's ANY column stores values as they are; ANY in a table that is not STRICT has
   // NUMERIC affinity and turns text such as '12' into 12. The batch proves no value changed.
   if (actual.strict && !desired.strict) {
-    const converting = desired.columns.filter((column) => column.type === 'ANY' && findByName(actual.columns, column.name)?.type === 'ANY'
-      && column.generated === null);
+    const converting = desired.columns.filter(
+      (column) =>
+        column.type === 'ANY' && findByName(actual.columns, column.name)?.type === 'ANY' && column.generated === null,
+    );
     const drop = steps.findIndex((each) => each.sql.startsWith('DROP TABLE'));
-    steps.splice(drop, 0, ...converting.map((column) => step('assert', name,
-      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`values kept:${name}.${column.name}`)} FROM (SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(actual.name)} EXCEPT SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(temporaryName)})`,
-      `${name}.${column.name} is ANY in a table that stops being STRICT, where ANY converts numeric text ('12' to 12): the apply stops if a stored value would change`)));
+    steps.splice(
+      drop,
+      0,
+      ...converting.map((column) =>
+        step(
+          'assert',
+          name,
+          `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`values kept:${name}.${column.name}`)} FROM (SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(actual.name)} EXCEPT SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(temporaryName)})`,
+          `${name}.${column.name} is ANY in a table that stops being STRICT, where ANY converts numeric text ('12' to 12): the apply stops if a stored value would change`,
+        ),
+      ),
+    );
   }
   if (actual.autoincrement && desired.autoincrement) {
     // The copy sets the sequence to the highest id copied; keep a higher one so ids are never reused.
-    steps.splice(steps.findIndex((each) => each.sql.startsWith('DROP TABLE')), 0, step('rebuild_table', name,
-      `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${quoteString(`seq:${name}`)}, seq FROM main.sqlite_sequence WHERE name = ${quoteString(actual.name)}`,
-      `${reason} (remember the AUTOINCREMENT sequence)`));
-    steps.push(step('rebuild_table', name,
-      `UPDATE main.sqlite_sequence SET seq = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)}) WHERE name = ${quoteString(name)} AND seq < (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)})`,
-      `${reason} (restore the AUTOINCREMENT sequence)`));
+    steps.splice(
+      steps.findIndex((each) => each.sql.startsWith('DROP TABLE')),
+      0,
+      step(
+        'rebuild_table',
+        name,
+        `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${quoteString(`seq:${name}`)}, seq FROM main.sqlite_sequence WHERE name = ${quoteString(actual.name)}`,
+        `${reason} (remember the AUTOINCREMENT sequence)`,
+      ),
+    );
+    steps.push(
+      step(
+        'rebuild_table',
+        name,
+        `UPDATE main.sqlite_sequence SET seq = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)}) WHERE name = ${quoteString(name)} AND seq < (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)})`,
+        `${reason} (restore the AUTOINCREMENT sequence)`,
+      ),
+    );
   }
   return steps;
 }
@@ -153,18 +261,39 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
  * every rebuilt table and every table referencing it are unchanged, with no new FK violations.
  */
 export function rebuildGuards(
-  rebuilt: readonly TableChange[], actual: DatabaseSchema, droppedTableNames: ReadonlySet<string>,
+  rebuilt: readonly TableChange[],
+  actual: DatabaseSchema,
+  droppedTableNames: ReadonlySet<string>,
 ): { before: Step[]; after: Step[] } {
   const rebuiltNames = folded(rebuilt.map((change) => change.actual.name));
   // A table this plan drops is not watched: it will be gone. Its surviving children are.
-  const watched = actual.tables.filter((table) => !droppedTableNames.has(foldName(table.name))
-    && (rebuiltNames.has(foldName(table.name)) || table.foreignKeys.some((fk) => rebuiltNames.has(foldName(fk.targetTable))
-      || droppedTableNames.has(foldName(fk.targetTable)))));
+  const watched = actual.tables.filter(
+    (table) =>
+      !droppedTableNames.has(foldName(table.name)) &&
+      (rebuiltNames.has(foldName(table.name)) ||
+        table.foreignKeys.some(
+          (fk) => rebuiltNames.has(foldName(fk.targetTable)) || droppedTableNames.has(foldName(fk.targetTable)),
+        )),
+  );
   const before: Step[] = [
-    step('assert', 'batch', `CREATE TABLE IF NOT EXISTS ${ASSERT_TABLE} (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`, 'assertion table'),
-    step('assert', 'batch', `CREATE TABLE IF NOT EXISTS ${COUNTS_TABLE} (name TEXT PRIMARY KEY, n INTEGER)`, 'row-count table'),
-    step('assert', 'foreign_keys', `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT foreign_keys = 0, 'foreign keys are off' FROM pragma_foreign_keys`,
-      'foreign keys must be off, or dropping a table could cascade into child rows'),
+    step(
+      'assert',
+      'batch',
+      `CREATE TABLE IF NOT EXISTS ${ASSERT_TABLE} (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`,
+      'assertion table',
+    ),
+    step(
+      'assert',
+      'batch',
+      `CREATE TABLE IF NOT EXISTS ${COUNTS_TABLE} (name TEXT PRIMARY KEY, n INTEGER)`,
+      'row-count table',
+    ),
+    step(
+      'assert',
+      'foreign_keys',
+      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT foreign_keys = 0, 'foreign keys are off' FROM pragma_foreign_keys`,
+      'foreign keys must be off, or dropping a table could cascade into child rows',
+    ),
   ];
   const after: Step[] = [];
   for (const table of watched) {
@@ -173,15 +302,30 @@ export function rebuildGuards(
     // Violations are counted per parent table: a rebuild that removes violations towards one
     // parent (a dropped column) must not hide new ones towards another (a changed foreign key).
     const perParent = (parent: string): string => `'fk:' || json_array(${name}, lower(${parent}))`;
-    before.push(step('assert', table.name,
-      `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${rows}, count(*) FROM main.${q(table.name)} UNION ALL SELECT ${perParent('parent')}, count(*) FROM pragma_foreign_key_check(${name}) GROUP BY lower(parent)`,
-      'count rows and foreign-key violations before the rebuild'));
-    after.push(step('assert', table.name,
-      `INSERT INTO ${ASSERT_TABLE} (ok, what) VALUES ((SELECT count(*) FROM main.${q(table.name)}) = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${rows}), ${rows})`,
-      `row count of ${table.name} must be unchanged by the rebuild`));
-    after.push(step('assert', table.name,
-      `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) <= coalesce((SELECT n FROM ${COUNTS_TABLE} WHERE name = ${perParent('v.parent')}), 0), ${perParent('v.parent')} FROM pragma_foreign_key_check(${name}) AS v GROUP BY lower(v.parent)`,
-      `the rebuild must not add foreign-key violations in ${table.name} (PRAGMA foreign_key_check)`));
+    before.push(
+      step(
+        'assert',
+        table.name,
+        `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${rows}, count(*) FROM main.${q(table.name)} UNION ALL SELECT ${perParent('parent')}, count(*) FROM pragma_foreign_key_check(${name}) GROUP BY lower(parent)`,
+        'count rows and foreign-key violations before the rebuild',
+      ),
+    );
+    after.push(
+      step(
+        'assert',
+        table.name,
+        `INSERT INTO ${ASSERT_TABLE} (ok, what) VALUES ((SELECT count(*) FROM main.${q(table.name)}) = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${rows}), ${rows})`,
+        `row count of ${table.name} must be unchanged by the rebuild`,
+      ),
+    );
+    after.push(
+      step(
+        'assert',
+        table.name,
+        `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) <= coalesce((SELECT n FROM ${COUNTS_TABLE} WHERE name = ${perParent('v.parent')}), 0), ${perParent('v.parent')} FROM pragma_foreign_key_check(${name}) AS v GROUP BY lower(v.parent)`,
+        `the rebuild must not add foreign-key violations in ${table.name} (PRAGMA foreign_key_check)`,
+      ),
+    );
   }
   after.push(step('assert', 'batch', `DROP TABLE ${ASSERT_TABLE}`, 'clean up'));
   after.push(step('assert', 'batch', `DROP TABLE ${COUNTS_TABLE}`, 'clean up'));

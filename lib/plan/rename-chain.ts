@@ -42,7 +42,9 @@ export function composeRenames(versions: readonly Renames[]): Renames {
     }
   }
   const changed = (entry: Renamed): boolean => foldName(entry.name) !== foldName(entry.origin);
-  const tableHints = Object.fromEntries([...tables.values()].filter(changed).map((entry) => [entry.name, entry.origin]));
+  const tableHints = Object.fromEntries(
+    [...tables.values()].filter(changed).map((entry) => [entry.name, entry.origin]),
+  );
   const columnHints: Record<string, Record<string, string>> = {};
   for (const { table, renamed } of columns.values()) {
     const hints = Object.fromEntries([...renamed.values()].filter(changed).map((entry) => [entry.name, entry.origin]));

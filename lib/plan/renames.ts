@@ -7,7 +7,15 @@ import type { DatabaseSchema, Table } from '../model.js';
 import type { Step } from './steps.js';
 import { findByName, foldName, sameName } from '../model.js';
 import { parseCreateTable } from '../sql/create-table.js';
-import { closingParen, identifierOf, isKeyword, isWord, quoteIdentifier as q, tokenize, type Token } from '../sql/tokens.js';
+import {
+  closingParen,
+  identifierOf,
+  isKeyword,
+  isWord,
+  quoteIdentifier as q,
+  tokenize,
+  type Token,
+} from '../sql/tokens.js';
 
 export interface Renames {
   /** New table name → the name it had before. */
@@ -25,7 +33,11 @@ const rename = (name: string, from: string, to: string): string => (sameName(nam
  * are touched (a CREATE INDEX's own name comes before its column list).
  */
 function renameInSql(sql: string, from: string, to: string, fromOffset = 0): string {
-  return replaceTokens(sql, tokenize(sql).filter((token) => token.start >= fromOffset && isName(token, from)), to);
+  return replaceTokens(
+    sql,
+    tokenize(sql).filter((token) => token.start >= fromOffset && isName(token, from)),
+    to,
+  );
 }
 
 /** Replaces the given tokens of `sql` with the quoted new name. */
@@ -44,7 +56,9 @@ function replaceTokens(sql: string, tokens: readonly Token[], to: string): strin
  * is only recognised quoted, or SELECT and END themselves would be renamed.
  */
 const isName = (token: Token | undefined, name: string): boolean =>
-  token !== undefined && (token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text))) && sameName(token.value, name);
+  token !== undefined &&
+  (token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text))) &&
+  sameName(token.value, name);
 
 /**
  * A table rename inside a column definition or CREATE TABLE: only the table named after
@@ -53,7 +67,9 @@ const isName = (token: Token | undefined, name: string): boolean =>
  */
 function renameTableInDefinition(sql: string, from: string, to: string, nameAt = -1): string {
   const tokens = tokenize(sql);
-  const edits = tokens.filter((token, i) => isName(token, from) && (isWord(tokens[i - 1], 'REFERENCES') || token.start === nameAt));
+  const edits = tokens.filter(
+    (token, i) => isName(token, from) && (isWord(tokens[i - 1], 'REFERENCES') || token.start === nameAt),
+  );
   return replaceTokens(sql, edits, to);
 }
 
@@ -62,7 +78,14 @@ function renameTableInDefinition(sql: string, from: string, to: string, nameAt =
  * `owner`: every use from `fromOffset` on when owner is that table (CHECK, generated expression,
  * the column's own name), and otherwise only inside `REFERENCES table (…)`.
  */
-function renameColumnInDefinition(sql: string, owner: string, table: string, from: string, to: string, fromOffset = 0): string {
+function renameColumnInDefinition(
+  sql: string,
+  owner: string,
+  table: string,
+  from: string,
+  to: string,
+  fromOffset = 0,
+): string {
   const tokens = tokenize(sql);
   const own = sameName(owner, table);
   const edits: Token[] = [];
@@ -93,8 +116,16 @@ function renameTable(schema: DatabaseSchema, from: string, to: string): Database
       ...table,
       name: rename(table.name, from, to),
       // a kept column's definition is spliced into a rebuilt table verbatim: its REFERENCES must follow
-      sql: renameTableInDefinition(table.sql, from, to, sameName(table.name, from) ? parseCreateTable(table.sql).nameStart : -1),
-      columns: table.columns.map((column) => ({ ...column, definitionSql: renameTableInDefinition(column.definitionSql, from, to) })),
+      sql: renameTableInDefinition(
+        table.sql,
+        from,
+        to,
+        sameName(table.name, from) ? parseCreateTable(table.sql).nameStart : -1,
+      ),
+      columns: table.columns.map((column) => ({
+        ...column,
+        definitionSql: renameTableInDefinition(column.definitionSql, from, to),
+      })),
       foreignKeys: table.foreignKeys.map((fk) => ({ ...fk, targetTable: rename(fk.targetTable, from, to) })),
     })),
     indexes: schema.indexes.map((index) => ({
@@ -102,7 +133,11 @@ function renameTable(schema: DatabaseSchema, from: string, to: string): Database
       table: rename(index.table, from, to),
       sql: index.sql === null ? null : renameInSql(index.sql, from, to),
     })),
-    triggers: schema.triggers.map((trigger) => ({ ...trigger, table: rename(trigger.table, from, to), sql: renameInSql(trigger.sql, from, to) })),
+    triggers: schema.triggers.map((trigger) => ({
+      ...trigger,
+      table: rename(trigger.table, from, to),
+      sql: renameInSql(trigger.sql, from, to),
+    })),
     views: schema.views.map((view) => ({ ...view, sql: renameInSql(view.sql, from, to) })),
   };
 }
@@ -115,40 +150,59 @@ function renameColumn(schema: DatabaseSchema, tableName: string, from: string, t
       ...table,
       // CHECKs, generated expressions and REFERENCES … (column) follow, as SQLite rewrites them
       sql: renameColumnInDefinition(table.sql, table.name, tableName, from, to, parseCreateTable(table.sql).nameEnd),
-      checks: inTable(table) ? table.checks.map((check) => renameColumnInDefinition(check, table.name, tableName, from, to)) : table.checks,
+      checks: inTable(table)
+        ? table.checks.map((check) => renameColumnInDefinition(check, table.name, tableName, from, to))
+        : table.checks,
       columns: table.columns.map((column) => ({
         ...column,
         name: inTable(table) ? rename(column.name, from, to) : column.name,
         definitionSql: renameColumnInDefinition(column.definitionSql, table.name, tableName, from, to),
-        checks: inTable(table) ? column.checks.map((check) => renameColumnInDefinition(check, table.name, tableName, from, to)) : column.checks,
-        generated: inTable(table) && column.generated !== null
-          ? { ...column.generated, expression: renameColumnInDefinition(column.generated.expression, table.name, tableName, from, to) }
-          : column.generated,
+        checks: inTable(table)
+          ? column.checks.map((check) => renameColumnInDefinition(check, table.name, tableName, from, to))
+          : column.checks,
+        generated:
+          inTable(table) && column.generated !== null
+            ? {
+                ...column.generated,
+                expression: renameColumnInDefinition(column.generated.expression, table.name, tableName, from, to),
+              }
+            : column.generated,
       })),
       primaryKey: inTable(table) ? table.primaryKey.map((name) => rename(name, from, to)) : table.primaryKey,
       uniques: inTable(table)
-        ? table.uniques.map((unique) => unique.map((part) => ({ ...part, name: part.name === null ? null : rename(part.name, from, to) })))
+        ? table.uniques.map((unique) =>
+            unique.map((part) => ({ ...part, name: part.name === null ? null : rename(part.name, from, to) })),
+          )
         : table.uniques,
       foreignKeys: table.foreignKeys.map((fk) => ({
         ...fk,
         columns: inTable(table) ? fk.columns.map((name) => rename(name, from, to)) : fk.columns,
-        targetColumns: sameName(fk.targetTable, tableName) ? fk.targetColumns.map((name) => rename(name, from, to)) : fk.targetColumns,
+        targetColumns: sameName(fk.targetTable, tableName)
+          ? fk.targetColumns.map((name) => rename(name, from, to))
+          : fk.targetColumns,
       })),
     })),
-    indexes: schema.indexes.map((index) => (sameName(index.table, tableName)
-      ? {
-        ...index,
-        columns: index.columns.map((column) => ({ ...column, name: column.name === null ? null : rename(column.name, from, to) })),
-        sql: index.sql === null ? null : renameInSql(index.sql, from, to, columnListOffset(index.sql)),
-      }
-      : index)),
+    indexes: schema.indexes.map((index) =>
+      sameName(index.table, tableName)
+        ? {
+            ...index,
+            columns: index.columns.map((column) => ({
+              ...column,
+              name: column.name === null ? null : rename(column.name, from, to),
+            })),
+            sql: index.sql === null ? null : renameInSql(index.sql, from, to, columnListOffset(index.sql)),
+          }
+        : index,
+    ),
     // Triggers and views that mention the table may use the column (SQLite rewrites those uses).
-    triggers: schema.triggers.map((trigger) => (sameName(trigger.table, tableName) || mentions(trigger.sql, tableName)
-      ? { ...trigger, sql: renameInSql(trigger.sql, from, to, bodyOffset(trigger.sql)) }
-      : trigger)),
-    views: schema.views.map((view) => (mentions(view.sql, tableName)
-      ? { ...view, sql: renameInSql(view.sql, from, to, bodyOffset(view.sql)) }
-      : view)),
+    triggers: schema.triggers.map((trigger) =>
+      sameName(trigger.table, tableName) || mentions(trigger.sql, tableName)
+        ? { ...trigger, sql: renameInSql(trigger.sql, from, to, bodyOffset(trigger.sql)) }
+        : trigger,
+    ),
+    views: schema.views.map((view) =>
+      mentions(view.sql, tableName) ? { ...view, sql: renameInSql(view.sql, from, to, bodyOffset(view.sql)) } : view,
+    ),
   };
 }
 
@@ -180,17 +234,27 @@ function sortedEntries<T>(record: Readonly<Record<string, T>>): Array<[string, T
 
 /** Applies the hints that fit this database and returns the renamed model and the steps. */
 export function applyRenames(
-  actual: DatabaseSchema, desired: DatabaseSchema, renames: Renames,
+  actual: DatabaseSchema,
+  desired: DatabaseSchema,
+  renames: Renames,
 ): { schema: DatabaseSchema; steps: Step[]; tables: ReadonlyMap<string, string> } {
   let schema = actual;
   const steps: Step[] = [];
   /** The table renames applied: old name (folded) → new name. */
   const tables = new Map<string, string>();
   for (const [to, from] of sortedEntries(renames.tables ?? {})) {
-    const applies = findByName(schema.tables, from) !== undefined && findByName(schema.tables, to) === undefined
-      && findByName(desired.tables, to) !== undefined;
+    const applies =
+      findByName(schema.tables, from) !== undefined &&
+      findByName(schema.tables, to) === undefined &&
+      findByName(desired.tables, to) !== undefined;
     if (!applies) continue;
-    steps.push({ kind: 'rename_table', object: to, sql: `ALTER TABLE ${q(from)} RENAME TO ${q(to)}`, destructive: false, reason: `renamed from ${from}` });
+    steps.push({
+      kind: 'rename_table',
+      object: to,
+      sql: `ALTER TABLE ${q(from)} RENAME TO ${q(to)}`,
+      destructive: false,
+      reason: `renamed from ${from}`,
+    });
     schema = renameTable(schema, from, to);
     tables.set(foldName(from), to);
   }
@@ -198,10 +262,20 @@ export function applyRenames(
     for (const [to, from] of sortedEntries(columns)) {
       const table = findByName(schema.tables, tableName);
       const want = findByName(desired.tables, tableName);
-      const applies = table !== undefined && want !== undefined && findByName(table.columns, from) !== undefined
-        && findByName(table.columns, to) === undefined && findByName(want.columns, to) !== undefined;
+      const applies =
+        table !== undefined &&
+        want !== undefined &&
+        findByName(table.columns, from) !== undefined &&
+        findByName(table.columns, to) === undefined &&
+        findByName(want.columns, to) !== undefined;
       if (!applies) continue;
-      steps.push({ kind: 'rename_column', object: `${tableName}.${to}`, sql: `ALTER TABLE ${q(table.name)} RENAME COLUMN ${q(from)} TO ${q(to)}`, destructive: false, reason: `renamed from ${from}` });
+      steps.push({
+        kind: 'rename_column',
+        object: `${tableName}.${to}`,
+        sql: `ALTER TABLE ${q(table.name)} RENAME COLUMN ${q(from)} TO ${q(to)}`,
+        destructive: false,
+        reason: `renamed from ${from}`,
+      });
       schema = renameColumn(schema, tableName, from, to);
     }
   }

@@ -1,9 +1,20 @@
 /** The plan is data: ordered steps, each one SQL statement with why it is there. */
 
 export type StepKind =
-  | 'rename_table' | 'rename_column' | 'drop_trigger' | 'drop_view' | 'drop_index' | 'drop_table'
-  | 'create_table' | 'add_column' | 'rebuild_table' | 'create_index' | 'create_view'
-  | 'create_trigger' | 'assert' | 'data';
+  | 'rename_table'
+  | 'rename_column'
+  | 'drop_trigger'
+  | 'drop_view'
+  | 'drop_index'
+  | 'drop_table'
+  | 'create_table'
+  | 'add_column'
+  | 'rebuild_table'
+  | 'create_index'
+  | 'create_view'
+  | 'create_trigger'
+  | 'assert'
+  | 'data';
 
 export interface Step {
   readonly kind: StepKind;
@@ -28,4 +39,3 @@ export interface Plan {
   readonly skipped: readonly Skipped[];
   readonly warnings: readonly string[];
 }
-

@@ -35,32 +35,49 @@ function isConstantDefault(sql: string): boolean {
   while (tokens[i]?.text === '+' || tokens[i]?.text === '-') i++;
   const literal = tokens[i];
   if (literal === undefined || i !== tokens.length - 1) return false;
-  return literal.kind === 'number' || literal.kind === 'string' || literal.kind === 'blob' || isWord(literal, 'NULL', 'TRUE', 'FALSE');
+  return (
+    literal.kind === 'number' ||
+    literal.kind === 'string' ||
+    literal.kind === 'blob' ||
+    isWord(literal, 'NULL', 'TRUE', 'FALSE')
+  );
 }
 
 /** Why SQLite's ALTER TABLE ADD COLUMN cannot add this column (see its documentation), or null. */
 export function addColumnObstacle(column: Column, desired: Table): AddColumnObstacle | null {
   if (column.primaryKeyPosition > 0) return { kind: 'primary key' };
-  if (desired.uniques.some((unique) => unique.some((part) => part.name !== null && foldName(part.name) === foldName(column.name)))) {
+  if (
+    desired.uniques.some((unique) =>
+      unique.some((part) => part.name !== null && foldName(part.name) === foldName(column.name)),
+    )
+  ) {
     return { kind: 'unique' };
   }
   if (column.generated?.storage === 'STORED') return { kind: 'stored generated' };
-  if (column.notNull && column.defaultSql === null && column.generated === null) return { kind: 'not null without default' };
+  if (column.notNull && column.defaultSql === null && column.generated === null)
+    return { kind: 'not null without default' };
   if (column.defaultSql !== null && !isConstantDefault(column.defaultSql)) {
     return { kind: 'non-constant default', defaultSql: column.defaultSql };
   }
-  const foreignKey = desired.foreignKeys.find((fk) => fk.columns.some((name) => foldName(name) === foldName(column.name)));
-  if (foreignKey !== undefined && (foreignKey.columns.length > 1 || column.defaultSql !== null && column.defaultSql.toUpperCase() !== 'NULL')) {
+  const foreignKey = desired.foreignKeys.find((fk) =>
+    fk.columns.some((name) => foldName(name) === foldName(column.name)),
+  );
+  if (
+    foreignKey !== undefined &&
+    (foreignKey.columns.length > 1 || (column.defaultSql !== null && column.defaultSql.toUpperCase() !== 'NULL'))
+  ) {
     return { kind: 'foreign key' };
   }
   // ADD COLUMN carries only the column's own definition: a constraint written after the columns
   // (`FOREIGN KEY (c) REFERENCES …`, `CHECK (c > 0)`) would be silently left out.
-  const clause = parseCreateTable(desired.sql).tableConstraints
-    .find((constraint) => constraint.columns.some((name) => foldName(name) === foldName(column.name)));
+  const clause = parseCreateTable(desired.sql).tableConstraints.find((constraint) =>
+    constraint.columns.some((name) => foldName(name) === foldName(column.name)),
+  );
   if (clause !== undefined) return { kind: 'table-level clause', clause: clause.kind, sql: clause.sql };
-  return column.defaultSql !== null && isUnsafeAddColumnDefault(column, desired.strict) ? { kind: 'real default', defaultSql: column.defaultSql } : null;
+  return column.defaultSql !== null && isUnsafeAddColumnDefault(column, desired.strict)
+    ? { kind: 'real default', defaultSql: column.defaultSql }
+    : null;
 }
-
 
 /** A column as compared: NOT NULL is implied for the rowid (inserting NULL there picks a new number). */
 export function comparedColumn(column: Column, table: Table): Column {
@@ -68,11 +85,23 @@ export function comparedColumn(column: Column, table: Table): Column {
   return implied && !column.notNull ? { ...column, notNull: true } : column;
 }
 
-export function compareTable(actual: Table, desired: Table, options: PlanOptions, schemas: { actual: DatabaseSchema; desired: DatabaseSchema }): TableChange {
+export function compareTable(
+  actual: Table,
+  desired: Table,
+  options: PlanOptions,
+  schemas: { actual: DatabaseSchema; desired: DatabaseSchema },
+): TableChange {
   // The same CREATE TABLE text is the same table (the pragmas read nothing else), unless a
   // `REFERENCES p` without columns now means another key of p. Most tables of a plan are this.
-  if (actual.sql === desired.sql && actual.foreignKeys.every((fk) => fk.targetColumns.length > 0
-    || foreignKeyKey(resolvedForeignKey(fk, schemas.actual)) === foreignKeyKey(resolvedForeignKey(fk, schemas.desired)))) {
+  if (
+    actual.sql === desired.sql &&
+    actual.foreignKeys.every(
+      (fk) =>
+        fk.targetColumns.length > 0 ||
+        foreignKeyKey(resolvedForeignKey(fk, schemas.actual)) ===
+          foreignKeyKey(resolvedForeignKey(fk, schemas.desired)),
+    )
+  ) {
     return { actual, desired, added: [], kept: [], dropped: [], rebuildCauses: [] };
   }
   const allowAll = options.allowDestructive === true;
@@ -80,8 +109,9 @@ export function compareTable(actual: Table, desired: Table, options: PlanOptions
   const desiredNames = folded(desired.columns.map((column) => column.name));
   const added = desired.columns.filter((column) => !actualNames.has(foldName(column.name)));
   const extra = actual.columns.filter((column) => !desiredNames.has(foldName(column.name)));
-  const allowedColumns = Object.entries(options.allowDrops?.columns ?? {})
-    .find(([table]) => foldName(table) === foldName(desired.name))?.[1];
+  const allowedColumns = Object.entries(options.allowDrops?.columns ?? {}).find(
+    ([table]) => foldName(table) === foldName(desired.name),
+  )?.[1];
   const dropped = extra.filter((column) => isAllowed(allowedColumns, column.name, allowAll));
   const kept = extra.filter((column) => !dropped.includes(column));
   const causes: RebuildCause[] = [];
@@ -97,9 +127,14 @@ export function compareTable(actual: Table, desired: Table, options: PlanOptions
   }
   // Column order: the columns both sides share must appear in the desired order, and new columns
   // may only be appended (that is where ADD COLUMN puts them).
-  const sharedInActualOrder = actual.columns.filter((column) => desiredNames.has(foldName(column.name))).map((c) => foldName(c.name));
-  const sharedInDesiredOrder = desired.columns.filter((column) => actualNames.has(foldName(column.name))).map((c) => foldName(c.name));
-  if (sharedInActualOrder.join('\u0000') !== sharedInDesiredOrder.join('\u0000')) causes.push({ kind: 'column order changed' });
+  const sharedInActualOrder = actual.columns
+    .filter((column) => desiredNames.has(foldName(column.name)))
+    .map((c) => foldName(c.name));
+  const sharedInDesiredOrder = desired.columns
+    .filter((column) => actualNames.has(foldName(column.name)))
+    .map((c) => foldName(c.name));
+  if (sharedInActualOrder.join('\u0000') !== sharedInDesiredOrder.join('\u0000'))
+    causes.push({ kind: 'column order changed' });
   const firstAdded = desired.columns.findIndex((column) => !actualNames.has(foldName(column.name)));
   if (firstAdded >= 0 && desired.columns.slice(firstAdded).some((column) => actualNames.has(foldName(column.name)))) {
     causes.push({ kind: 'new columns not at the end' });
@@ -124,22 +159,30 @@ export function compareTable(actual: Table, desired: Table, options: PlanOptions
   ];
   const comparable = (table: Table, schema: DatabaseSchema, addedChecks: readonly string[]): Table => ({
     ...table,
-    foreignKeys: table.foreignKeys.filter((fk) => !fk.columns.some((name) => addedNames.has(foldName(name))) && !onlyKept(fk.columns))
+    foreignKeys: table.foreignKeys
+      .filter((fk) => !fk.columns.some((name) => addedNames.has(foldName(name))) && !onlyKept(fk.columns))
       .map((fk) => resolvedForeignKey(fk, schema)),
     uniques: table.uniques.filter((unique) => !onlyKept(unique.map((part) => part.name))),
     checks: checks(table, addedChecks),
   });
-  const comparableActual = comparable(actual, schemas.actual, added.flatMap((column) => column.checks));
+  const comparableActual = comparable(
+    actual,
+    schemas.actual,
+    added.flatMap((column) => column.checks),
+  );
   const comparableDesired = comparable(desired, schemas.desired, []);
   if (tableConstraintsKey(comparableActual) !== tableConstraintsKey(comparableDesired)) {
     causes.push({ kind: 'constraints changed', change: constraintChange(comparableActual, comparableDesired) });
   }
   // What no pragma reports (ON CONFLICT, DEFERRABLE INITIALLY DEFERRED, DESC key columns) is read
   // from the CREATE TABLE text, under the same exclusions.
-  const clauses = (table: Table): string => constraintClauses(table.sql)
-    .map(({ columns, clause }) => ({ names: columns.map((at) => table.columns[at]?.name ?? ''), clause }))
-    .filter(({ names }) => !names.some((name) => addedNames.has(foldName(name))) && !onlyKept(names))
-    .map(({ names, clause }) => `${names.map(foldName).join(',')}: ${clause}`).sort().join('\n');
+  const clauses = (table: Table): string =>
+    constraintClauses(table.sql)
+      .map(({ columns, clause }) => ({ names: columns.map((at) => table.columns[at]?.name ?? ''), clause }))
+      .filter(({ names }) => !names.some((name) => addedNames.has(foldName(name))) && !onlyKept(names))
+      .map(({ names, clause }) => `${names.map(foldName).join(',')}: ${clause}`)
+      .sort()
+      .join('\n');
   if (clauses(actual) !== clauses(desired)) causes.push({ kind: 'clauses changed' });
   if (dropped.length > 0) causes.push({ kind: 'dropping columns', columns: dropped.map((column) => column.name) });
   return { actual, desired, added, kept, dropped, rebuildCauses: causes };

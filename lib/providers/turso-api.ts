@@ -99,25 +99,40 @@ export class PlatformApi {
 
   /** The database, or null when the API says it does not exist (404). */
   async getDatabase(name: string): Promise<ApiDatabase | null> {
-    const { status, body } = await this.#call(`look up database ${name}`, 'GET', `databases/${encodeURIComponent(name)}`, { ok: [200, 404] });
+    const { status, body } = await this.#call(
+      `look up database ${name}`,
+      'GET',
+      `databases/${encodeURIComponent(name)}`,
+      { ok: [200, 404] },
+    );
     return status === 404 ? null : databaseOf(body, `look up database ${name}`);
   }
 
   /** Creates the database in `group`; `exists` when the name is taken (409, or 422 as Turso's CLI reads it). */
-  async createDatabase(name: string, group: string): Promise<{ readonly created: ApiDatabase } | { readonly exists: true }> {
+  async createDatabase(
+    name: string,
+    group: string,
+  ): Promise<{ readonly created: ApiDatabase } | { readonly exists: true }> {
     const operation = `create database ${name}`;
-    const { status, body } = await this.#call(operation, 'POST', 'databases', { body: { name, group }, ok: [200, 201, 409, 422] });
+    const { status, body } = await this.#call(operation, 'POST', 'databases', {
+      body: { name, group },
+      ok: [200, 201, 409, 422],
+    });
     if (status === 409 || status === 422) return { exists: true };
     return { created: databaseOf(body, operation) };
   }
 
   async deleteDatabase(name: string): Promise<boolean> {
-    const { status } = await this.#call(`delete database ${name}`, 'DELETE', `databases/${encodeURIComponent(name)}`, { ok: [200, 404] });
+    const { status } = await this.#call(`delete database ${name}`, 'DELETE', `databases/${encodeURIComponent(name)}`, {
+      ok: [200, 404],
+    });
     return status === 200;
   }
 
   /** Every database, following `pagination.next` the way Turso's CLI does; `group` filters. */
-  async *listDatabases(options: { readonly group?: string; readonly limit?: number } = {}): AsyncGenerator<ApiDatabase> {
+  async *listDatabases(
+    options: { readonly group?: string; readonly limit?: number } = {},
+  ): AsyncGenerator<ApiDatabase> {
     const seen = new Set<string>();
     let cursor: string | null = null;
     for (;;) {
@@ -128,22 +143,37 @@ export class PlatformApi {
       const operation = `list databases${cursor === null ? '' : ` (cursor ${cursor})`}`;
       const { body } = await this.#call(operation, 'GET', 'databases', { query });
       const page = body as { databases?: unknown; pagination?: { next?: unknown } | null };
-      if (!Array.isArray(page.databases)) throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation}: the answer has no databases list`, 200);
+      if (!Array.isArray(page.databases))
+        throw new ProviderUnavailableError(
+          operation,
+          `Turso Platform API: ${operation}: the answer has no databases list`,
+          200,
+        );
       for (const item of page.databases) {
         const database = databaseOf({ database: item }, operation);
         // A filter the API ignored must not widen a fleet run past the group.
-        if (options.group === undefined || database.group === undefined || database.group === options.group) yield database;
+        if (options.group === undefined || database.group === undefined || database.group === options.group)
+          yield database;
       }
       const next = page.pagination?.next;
       if (typeof next !== 'string' || next === '') return;
-      if (seen.has(next)) throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation}: the cursor ${next} repeats`, 200);
+      if (seen.has(next))
+        throw new ProviderUnavailableError(
+          operation,
+          `Turso Platform API: ${operation}: the cursor ${next} repeats`,
+          200,
+        );
       seen.add(next);
       cursor = next;
     }
   }
 
   /** A token for one database (`authorization` `full-access` or `read-only`). */
-  async mintDatabaseToken(name: string, expiration: string, authorization: 'full-access' | 'read-only' = 'full-access'): Promise<string> {
+  async mintDatabaseToken(
+    name: string,
+    expiration: string,
+    authorization: 'full-access' | 'read-only' = 'full-access',
+  ): Promise<string> {
     const operation = `create a token for database ${name}`;
     const { body } = await this.#call(operation, 'POST', `databases/${encodeURIComponent(name)}/auth/tokens`, {
       query: { expiration, authorization },
@@ -179,7 +209,11 @@ export class PlatformApi {
       last = await this.#attempt(url, method, options.body, Math.min(this.#attemptTimeoutMs, remaining));
       if (last.status !== null && ok.includes(last.status)) return { status: last.status, body: last.body };
       if (last.status !== null && !RETRYABLE(last.status)) {
-        throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation} failed: ${describe(last)}`, last.status);
+        throw new ProviderUnavailableError(
+          operation,
+          `Turso Platform API: ${operation} failed: ${describe(last)}`,
+          last.status,
+        );
       }
       const backoff = this.#random() * Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
       const delay = Math.min(this.#maxDelayMs, last.retryAfterMs ?? backoff);
@@ -187,8 +221,12 @@ export class PlatformApi {
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
     const tries = last === null ? 'no attempt fitted the time budget' : describe(last);
-    throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation} failed after retrying for up to ${Math.round(this.#budgetMs / 1000)} s: ${tries}`,
-      last?.status ?? null, last?.retryAfterMs ?? null);
+    throw new ProviderUnavailableError(
+      operation,
+      `Turso Platform API: ${operation} failed after retrying for up to ${Math.round(this.#budgetMs / 1000)} s: ${tries}`,
+      last?.status ?? null,
+      last?.retryAfterMs ?? null,
+    );
   }
 
   async #attempt(url: URL, method: string, body: unknown, timeoutMs: number): Promise<Attempt> {
@@ -208,10 +246,18 @@ export class PlatformApi {
       } catch {
         // A proxy's HTML error page: keep the text for the message.
       }
-      return { status: response.status, body: parsed, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), this.#now()), failure: null };
+      return {
+        status: response.status,
+        body: parsed,
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), this.#now()),
+        failure: null,
+      };
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
-      const failure = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${timeoutMs} ms` : `network error: ${networkCause(error)}`;
+      const failure =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? `no answer within ${timeoutMs} ms`
+          : `network error: ${networkCause(error)}`;
       return { status: null, body: null, retryAfterMs: null, failure };
     }
   }
@@ -232,8 +278,17 @@ function networkCause(error: unknown): string {
 function databaseOf(body: unknown, operation: string): ApiDatabase {
   const database = typeof body === 'object' && body !== null ? (body as { database?: unknown }).database : undefined;
   const record = typeof database === 'object' && database !== null ? (database as Record<string, unknown>) : null;
-  if (record === null || typeof record['Name'] !== 'string' || typeof record['Hostname'] !== 'string' || record['Hostname'] === '') {
-    throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation}: the answer has no database Name and Hostname`, 200);
+  if (
+    record === null ||
+    typeof record['Name'] !== 'string' ||
+    typeof record['Hostname'] !== 'string' ||
+    record['Hostname'] === ''
+  ) {
+    throw new ProviderUnavailableError(
+      operation,
+      `Turso Platform API: ${operation}: the answer has no database Name and Hostname`,
+      200,
+    );
   }
   return {
     Name: record['Name'],
@@ -245,6 +300,7 @@ function databaseOf(body: unknown, operation: string): ApiDatabase {
 
 function jwtOf(body: unknown, operation: string): string {
   const jwt = typeof body === 'object' && body !== null ? (body as { jwt?: unknown }).jwt : undefined;
-  if (typeof jwt !== 'string' || jwt === '') throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation}: the answer has no jwt`, 200);
+  if (typeof jwt !== 'string' || jwt === '')
+    throw new ProviderUnavailableError(operation, `Turso Platform API: ${operation}: the answer has no jwt`, 200);
   return jwt;
 }

@@ -46,7 +46,10 @@ interface HranaRequest {
 }
 interface HranaResult {
   readonly type: 'ok' | 'error';
-  readonly response?: { readonly type: string; readonly result?: { readonly rows?: readonly (readonly HranaValue[])[] } };
+  readonly response?: {
+    readonly type: string;
+    readonly result?: { readonly rows?: readonly (readonly HranaValue[])[] };
+  };
   readonly error?: { readonly message: string };
 }
 
@@ -63,7 +66,11 @@ const CLAIM_STATEMENTS = (userId: string | null): object[] => [
     : [
         {
           type: 'execute',
-          stmt: { sql: `INSERT OR IGNORE INTO ${OWNER_TABLE} (id, user_id) VALUES (1, ?)`, args: [{ type: 'text', value: userId }], want_rows: false },
+          stmt: {
+            sql: `INSERT OR IGNORE INTO ${OWNER_TABLE} (id, user_id) VALUES (1, ?)`,
+            args: [{ type: 'text', value: userId }],
+            want_rows: false,
+          },
         },
       ]),
   { type: 'execute', stmt: { sql: `SELECT user_id FROM ${OWNER_TABLE} WHERE id = 1`, want_rows: true } },
@@ -72,7 +79,9 @@ const CLAIM_STATEMENTS = (userId: string | null): object[] => [
 /** Only plain reads may share a request with the claim: nothing else runs before the owner is known. */
 function readOnly(requests: readonly HranaRequest[]): boolean {
   return requests.every(
-    (request) => request.type === 'close' || (request.type === 'execute' && typeof request.stmt?.sql === 'string' && /^\s*SELECT\b/i.test(request.stmt.sql)),
+    (request) =>
+      request.type === 'close' ||
+      (request.type === 'execute' && typeof request.stmt?.sql === 'string' && /^\s*SELECT\b/i.test(request.stmt.sql)),
   );
 }
 
@@ -96,13 +105,25 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
 
   const post = async (url: URL, headers: Headers, body: string | undefined, method: string): Promise<Response> => {
     try {
-      return await send(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(options.timeoutMs) });
+      return await send(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
     } catch (error) {
       // Unreachable or too slow: the provider's failure, not the caller's (503 PROVIDER_UNAVAILABLE).
       const name = error instanceof Error ? error.name : '';
-      const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${options.timeoutMs} ms` : `network error: ${(error as Error).message}`;
+      const why =
+        name === 'TimeoutError' || name === 'AbortError'
+          ? `no answer within ${options.timeoutMs} ms`
+          : `network error: ${(error as Error).message}`;
       options.onUnreachable?.();
-      throw new ProviderUnavailableError(`reach database ${options.database}`, `database ${options.database} at ${url.host}: ${why}`, null);
+      throw new ProviderUnavailableError(
+        `reach database ${options.database}`,
+        `database ${options.database} at ${url.host}: ${why}`,
+        null,
+      );
     }
   };
 
@@ -110,7 +131,9 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
     const last = results[results.length - 1];
     const failed = results.find((result) => result.type !== 'ok');
     if (failed !== undefined || last === undefined) {
-      throw new Error(`could not check the owner of database ${options.database}: ${failed?.error?.message ?? 'no answer'}`);
+      throw new Error(
+        `could not check the owner of database ${options.database}: ${failed?.error?.message ?? 'no answer'}`,
+      );
     }
     const cell = last.response?.result?.rows?.[0]?.[0];
     const found = cell !== undefined && cell.type === 'text' && typeof cell.value === 'string' ? cell.value : null;
@@ -123,10 +146,19 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
   };
 
   const claimAlone = async (origin: string, headers: Headers): Promise<void> => {
-    const response = await post(new URL('v2/pipeline', `${origin}/`), headers, JSON.stringify({ baton: null, requests: [...CLAIM_STATEMENTS(options.userId), { type: 'close' }] }), 'POST');
+    const response = await post(
+      new URL('v2/pipeline', `${origin}/`),
+      headers,
+      JSON.stringify({ baton: null, requests: [...CLAIM_STATEMENTS(options.userId), { type: 'close' }] }),
+      'POST',
+    );
     if (!response.ok) {
       const operation = `check the owner of database ${options.database}`;
-      throw new ProviderUnavailableError(operation, `database ${options.database}: could not ${operation}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`, response.status);
+      throw new ProviderUnavailableError(
+        operation,
+        `database ${options.database}: could not ${operation}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`,
+        response.status,
+      );
     }
     const body = (await response.json()) as { results: HranaResult[] };
     settle(body.results.slice(0, -1));
@@ -161,7 +193,10 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
     if (claimed === 0 || !response.ok) return response;
     const answer = (await response.json()) as { results: HranaResult[] };
     settle(answer.results.splice(0, claimed));
-    return new Response(JSON.stringify(answer), { status: response.status, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(answer), {
+      status: response.status,
+      headers: { 'content-type': 'application/json' },
+    });
   };
 }
 
@@ -174,8 +209,12 @@ export async function verifyOwner(options: DatabaseFetchOptions): Promise<void> 
   const response = await fetchFn('http://owner.invalid/v2/pipeline', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ baton: null, requests: [{ type: 'execute', stmt: { sql: 'SELECT 1', want_rows: true } }, { type: 'close' }] }),
+    body: JSON.stringify({
+      baton: null,
+      requests: [{ type: 'execute', stmt: { sql: 'SELECT 1', want_rows: true } }, { type: 'close' }],
+    }),
   });
-  if (!response.ok) throw new Error(`could not check the owner of database ${options.database}: HTTP ${response.status}`);
+  if (!response.ok)
+    throw new Error(`could not check the owner of database ${options.database}: HTTP ${response.status}`);
   await response.arrayBuffer();
 }

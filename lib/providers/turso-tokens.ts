@@ -9,7 +9,8 @@ export function parseExpiration(value: string): number | null {
   const text = value.trim().toLowerCase();
   if (text === 'never') return null;
   const unit: Readonly<Record<string, number>> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 };
-  if (!/^(\d+[wdhms])+$/.test(text)) throw new RangeError(`invalid token expiration ${JSON.stringify(value)} (e.g. 7d, 12h, 2w1d, never)`);
+  if (!/^(\d+[wdhms])+$/.test(text))
+    throw new RangeError(`invalid token expiration ${JSON.stringify(value)} (e.g. 7d, 12h, 2w1d, never)`);
   let total = 0;
   for (const [, count, u] of text.matchAll(/(\d+)([wdhms])/g)) total += Number(count) * (unit[u as string] as number);
   if (total <= 0) throw new RangeError(`invalid token expiration ${JSON.stringify(value)}: must be longer than 0`);
@@ -71,7 +72,10 @@ export class TokenCache {
   }
 
   /** The key's token, minting one when none is cached or it is due for renewal. */
-  get(key: string, mint: () => Promise<{ readonly token: string; readonly lifetimeMs: number | null }>): Promise<string> {
+  get(
+    key: string,
+    mint: () => Promise<{ readonly token: string; readonly lifetimeMs: number | null }>,
+  ): Promise<string> {
     const fresh = this.peek(key);
     if (fresh !== null) return Promise.resolve(fresh);
     const running = this.#flights.get(key);
@@ -87,7 +91,8 @@ export class TokenCache {
         return token;
       } catch (error) {
         const previous = this.#entries.get(key);
-        if (previous !== undefined && (previous.expiresAt === null || this.#now() < previous.expiresAt)) return previous.token;
+        if (previous !== undefined && (previous.expiresAt === null || this.#now() < previous.expiresAt))
+          return previous.token;
         throw error;
       }
     })().finally(() => this.#flights.delete(key));

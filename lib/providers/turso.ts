@@ -68,7 +68,9 @@ class BoundedMap<V> {
 
 export function createTursoProvider(options: TursoProviderOptions): TursoProvider {
   if (tursoNameBudget(options.org) < TURSO_HASH_LENGTH) {
-    throw new RangeError(`TURSO_ORG ${JSON.stringify(options.org)} is too long: "<database>-<org>" must fit one 63-character DNS label`);
+    throw new RangeError(
+      `TURSO_ORG ${JSON.stringify(options.org)} is too long: "<database>-<org>" must fit one 63-character DNS label`,
+    );
   }
   const userTokenLifetime = parseExpiration(options.tokenExpiration);
   const groupExpiration = options.groupTokenExpiration ?? '7d';
@@ -91,7 +93,10 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
 
   const groupToken = (): Promise<string> =>
     tokens
-      .get(GROUP_KEY, async () => ({ token: await api.mintGroupToken(options.group, groupExpiration), lifetimeMs: groupTokenLifetime }))
+      .get(GROUP_KEY, async () => ({
+        token: await api.mintGroupToken(options.group, groupExpiration),
+        lifetimeMs: groupTokenLifetime,
+      }))
       .then(
         (token) => {
           groupFailure = null;
@@ -115,7 +120,11 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
     const found = await api.getDatabase(name);
     if (found === null) return null;
     if (found.group !== undefined && found.group !== options.group) {
-      throw new ProviderUnavailableError(`look up database ${name}`, `database ${name} exists in group ${found.group}, not in TURSO_GROUP ${options.group}`, 200);
+      throw new ProviderUnavailableError(
+        `look up database ${name}`,
+        `database ${name} exists in group ${found.group}, not in TURSO_GROUP ${options.group}`,
+        200,
+      );
     }
     return remember(found);
   };
@@ -180,7 +189,11 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
         hostname = await lookup(db.name);
       }
       if (hostname === null) {
-        throw new ProviderUnavailableError(`create database ${db.name}`, `Turso Platform API: create database ${db.name} answered "already exists" but the database cannot be found`, 409);
+        throw new ProviderUnavailableError(
+          `create database ${db.name}`,
+          `Turso Platform API: create database ${db.name} answered "already exists" but the database cannot be found`,
+          409,
+        );
       }
       return { created: false };
     },
@@ -216,7 +229,9 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
       // Renew in the background when due; readiness answers now.
       if (tokens.peek(GROUP_KEY) === null) void groupToken().catch(() => undefined);
       if (tokens.valid(GROUP_KEY) !== null) return;
-      throw new Error(`no group token for ${options.group}${groupFailure === null ? ' yet' : `: ${groupFailure.message}`}`);
+      throw new Error(
+        `no group token for ${options.group}${groupFailure === null ? ' yet' : `: ${groupFailure.message}`}`,
+      );
     },
 
     async close(): Promise<void> {},

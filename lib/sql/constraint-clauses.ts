@@ -60,12 +60,16 @@ function constraintClausesText(sql: string): ConstraintClause[] {
   };
   let inConstraints = false;
   for (const [from, to] of splitTopLevel(tokens, open + 1, close)) {
-    if (!inConstraints && tokens[from]?.kind === 'word' && isWord(tokens[from], ...TABLE_CONSTRAINT_STARTS)) inConstraints = true;
+    if (!inConstraints && tokens[from]?.kind === 'word' && isWord(tokens[from], ...TABLE_CONSTRAINT_STARTS))
+      inConstraints = true;
     if (!inConstraints) {
       const name = identifierOf(tokens[from]);
       if (name === undefined) continue;
       const column = positions.size;
-      positions.set(name.replace(/[A-Z]/g, (c) => c.toLowerCase()), column);
+      positions.set(
+        name.replace(/[A-Z]/g, (c) => c.toLowerCase()),
+        column,
+      );
       let kind: string | null = null;
       for (let i = from + 1; i < to; i++) {
         const token = tokens[i];
@@ -86,11 +90,13 @@ function constraintClausesText(sql: string): ConstraintClause[] {
         } else if (isWord(token, 'CHECK', 'DEFAULT', 'COLLATE', 'GENERATED', 'AS', 'CONSTRAINT')) {
           kind = null;
         } else if (isWord(token, 'DEFERRABLE')) {
-          if (kind === 'references' && deferredAt(tokens, i)) clauses.push({ columns: [column], clause: 'references deferred' });
+          if (kind === 'references' && deferredAt(tokens, i))
+            clauses.push({ columns: [column], clause: 'references deferred' });
         } else {
           const conflict = conflictAt(tokens, i);
           if (conflict === null) continue;
-          if (conflict !== '' && kind !== null && kind !== 'references') clauses.push({ columns: [column], clause: `${kind} on conflict ${conflict}` });
+          if (conflict !== '' && kind !== null && kind !== 'references')
+            clauses.push({ columns: [column], clause: `${kind} on conflict ${conflict}` });
           i += 2;
         }
       }
@@ -98,7 +104,13 @@ function constraintClausesText(sql: string): ConstraintClause[] {
     }
     let i = from;
     if (isWord(tokens[i], 'CONSTRAINT')) i += 2;
-    const kind = isWord(tokens[i], 'PRIMARY') ? 'primary key' : isWord(tokens[i], 'UNIQUE') ? 'unique' : isWord(tokens[i], 'FOREIGN') ? 'references' : null;
+    const kind = isWord(tokens[i], 'PRIMARY')
+      ? 'primary key'
+      : isWord(tokens[i], 'UNIQUE')
+        ? 'unique'
+        : isWord(tokens[i], 'FOREIGN')
+          ? 'references'
+          : null;
     if (kind === null) continue;
     const listOpen = kind === 'unique' ? i + 1 : i + 2;
     if (tokens[listOpen]?.text !== '(') continue;
@@ -109,7 +121,8 @@ function constraintClausesText(sql: string): ConstraintClause[] {
       const at = position(tokens[a]);
       if (at === undefined) continue;
       columns.push(at);
-      if (kind === 'primary key' && isWord(tokens[b - 1], 'DESC')) clauses.push({ columns: [at], clause: 'primary key desc' });
+      if (kind === 'primary key' && isWord(tokens[b - 1], 'DESC'))
+        clauses.push({ columns: [at], clause: 'primary key desc' });
     }
     for (let k = listClose + 1; k < to; k++) {
       if (tokens[k]?.text === '(') {
@@ -122,7 +135,8 @@ function constraintClausesText(sql: string): ConstraintClause[] {
       }
       const conflict = conflictAt(tokens, k);
       if (conflict === null) continue;
-      if (conflict !== '' && kind !== 'references') clauses.push({ columns, clause: `${kind} on conflict ${conflict}` });
+      if (conflict !== '' && kind !== 'references')
+        clauses.push({ columns, clause: `${kind} on conflict ${conflict}` });
       k += 2;
     }
   }

@@ -43,8 +43,17 @@ export interface ParsedCreateTable {
 }
 
 const COLUMN_CONSTRAINT_STARTS = [
-  'CONSTRAINT', 'PRIMARY', 'NOT', 'NULL', 'UNIQUE', 'CHECK', 'DEFAULT', 'COLLATE', 'REFERENCES',
-  'GENERATED', 'AS',
+  'CONSTRAINT',
+  'PRIMARY',
+  'NOT',
+  'NULL',
+  'UNIQUE',
+  'CHECK',
+  'DEFAULT',
+  'COLLATE',
+  'REFERENCES',
+  'GENERATED',
+  'AS',
 ];
 const TABLE_CONSTRAINT_STARTS = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN'];
 
@@ -176,30 +185,42 @@ function parseCreateTableText(sql: string): ParsedCreateTable {
   return { ...base, virtual, columns, checks, tableConstraints, columnsEnd };
 }
 
-function tableConstraint(sql: string, tokens: readonly Token[], from: number, to: number): ParsedTableConstraint | null {
+function tableConstraint(
+  sql: string,
+  tokens: readonly Token[],
+  from: number,
+  to: number,
+): ParsedTableConstraint | null {
   let i = from;
   if (isWord(tokens[i], 'CONSTRAINT')) i += 2;
   const text = textBetween(sql, tokens, from, to - 1);
   if (isWord(tokens[i], 'CHECK')) {
     const close = closingParen(tokens, i + 1);
-    const columns = tokens.slice(i + 2, close < 0 ? to : close)
+    const columns = tokens
+      .slice(i + 2, close < 0 ? to : close)
       .filter((token) => token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text)))
       .map((token) => token.value);
     return { kind: 'check', columns, sql: text };
   }
-  const kind: TableConstraintKind | null = isWord(tokens[i], 'PRIMARY') ? 'primary key'
-    : isWord(tokens[i], 'UNIQUE') ? 'unique' : isWord(tokens[i], 'FOREIGN') ? 'foreign key' : null;
+  const kind: TableConstraintKind | null = isWord(tokens[i], 'PRIMARY')
+    ? 'primary key'
+    : isWord(tokens[i], 'UNIQUE')
+      ? 'unique'
+      : isWord(tokens[i], 'FOREIGN')
+        ? 'foreign key'
+        : null;
   if (kind === null) return null;
   const open = kind === 'unique' ? i + 1 : i + 2;
   if (tokens[open]?.text !== '(') return null;
   const close = closingParen(tokens, open);
   const columns = splitTopLevel(tokens, open + 1, close < 0 ? to : close)
-    .map(([a]) => identifierOf(tokens[a])).filter((name): name is string => name !== undefined);
+    .map(([a]) => identifierOf(tokens[a]))
+    .filter((name): name is string => name !== undefined);
   return { kind, columns, sql: text };
 }
 
 export type ColumnConstraintKind =
-  | 'primary key' | 'not null' | 'null' | 'unique' | 'check' | 'default' | 'collate' | 'references' | 'generated';
+  'primary key' | 'not null' | 'null' | 'unique' | 'check' | 'default' | 'collate' | 'references' | 'generated';
 
 export interface ColumnDefinitionParts {
   /** The name and declared type, as written (`"price" DECIMAL(10, 2)`). */
@@ -209,8 +230,16 @@ export interface ColumnDefinitionParts {
 }
 
 const CONSTRAINT_KINDS: ReadonlyArray<[string, ColumnConstraintKind]> = [
-  ['PRIMARY', 'primary key'], ['NOT', 'not null'], ['NULL', 'null'], ['UNIQUE', 'unique'], ['CHECK', 'check'],
-  ['DEFAULT', 'default'], ['COLLATE', 'collate'], ['REFERENCES', 'references'], ['GENERATED', 'generated'], ['AS', 'generated'],
+  ['PRIMARY', 'primary key'],
+  ['NOT', 'not null'],
+  ['NULL', 'null'],
+  ['UNIQUE', 'unique'],
+  ['CHECK', 'check'],
+  ['DEFAULT', 'default'],
+  ['COLLATE', 'collate'],
+  ['REFERENCES', 'references'],
+  ['GENERATED', 'generated'],
+  ['AS', 'generated'],
 ];
 
 /**
@@ -228,7 +257,8 @@ function startsConstraint(tokens: readonly Token[], i: number): boolean {
 }
 
 /** Splits one column definition into its name, its type and its constraints, each as written. */
-export const columnDefinitionParts: (definitionSql: string) => ColumnDefinitionParts = memoByText(columnDefinitionPartsText);
+export const columnDefinitionParts: (definitionSql: string) => ColumnDefinitionParts =
+  memoByText(columnDefinitionPartsText);
 
 function columnDefinitionPartsText(definitionSql: string): ColumnDefinitionParts {
   const tokens = tokenize(definitionSql);

@@ -70,7 +70,13 @@ function commentsIn(sql: string, from: number, to: number, lineAt: (offset: numb
   }
 }
 
-function comment(sql: string, start: number, kind: Comment['kind'], body: string, lineAt: (offset: number) => number): Comment {
+function comment(
+  sql: string,
+  start: number,
+  kind: Comment['kind'],
+  body: string,
+  lineAt: (offset: number) => number,
+): Comment {
   const lineStart = sql.lastIndexOf('\n', start - 1) + 1;
   return { body, kind, start, line: lineAt(start), ownLine: sql.slice(lineStart, start).trim() === '' };
 }
@@ -100,7 +106,13 @@ export function splitScript(sql: string): Script {
     const own = tokens.slice(first, endIndex);
     const head = own[0] as Token;
     const tail = own[own.length - 1] as Token;
-    statements.push({ text: sql.slice(head.start, tail.end), tokens: own, start: head.start, end: tail.end, line: lineAt(head.start) });
+    statements.push({
+      text: sql.slice(head.start, tail.end),
+      tokens: own,
+      start: head.start,
+      end: tail.end,
+      line: lineAt(head.start),
+    });
     first = undefined;
   };
   for (const [i, token] of tokens.entries()) {

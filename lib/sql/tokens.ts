@@ -37,7 +37,10 @@ export function isKeyword(word: string): boolean {
 }
 
 export class SqlSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
     this.name = 'SqlSyntaxError';
   }
@@ -96,7 +99,14 @@ function tokenizeText(sql: string): readonly Token[] {
       push('blob', end);
     } else if (ch === '"' || ch === '`') {
       const end = readQuoted(sql, i, ch);
-      push('quoted', end, sql.slice(i + 1, end - 1).split(ch + ch).join(ch));
+      push(
+        'quoted',
+        end,
+        sql
+          .slice(i + 1, end - 1)
+          .split(ch + ch)
+          .join(ch),
+      );
     } else if (ch === '[') {
       const end = readQuoted(sql, i, ']');
       push('quoted', end, sql.slice(i + 1, end - 1));
@@ -187,7 +197,11 @@ function isRedundantAsc(tokens: readonly Token[], i: number): boolean {
 function isUnaryPlus(tokens: readonly Token[], i: number): boolean {
   if (tokens[i]?.text !== '+') return false;
   const before = tokens[i - 1];
-  return before === undefined || (before.kind === 'punct' && before.text !== ')') || (before.kind === 'word' && isKeyword(before.text));
+  return (
+    before === undefined ||
+    (before.kind === 'punct' && before.text !== ')') ||
+    (before.kind === 'word' && isKeyword(before.text))
+  );
 }
 
 /**
@@ -201,7 +215,10 @@ function isRedundantParen(tokens: readonly Token[], i: number): boolean {
   const inner = tokens[open + 1];
   const before = tokens[open - 1];
   if (inner === undefined || inner.kind === 'punct') return false;
-  return !(before !== undefined && (before.kind === 'quoted' || (before.kind === 'word' && (!isKeyword(before.text) || isWord(before, 'IN')))));
+  return !(
+    before !== undefined &&
+    (before.kind === 'quoted' || (before.kind === 'word' && (!isKeyword(before.text) || isWord(before, 'IN'))))
+  );
 }
 
 /** `x ISNULL`, `x NOTNULL`, `x NOT NULL` are `x IS NULL` / `x IS NOT NULL`. */
@@ -217,7 +234,10 @@ export function canonicalTokens(tokens: readonly Token[]): string {
   const out: string[] = [];
   tokens.forEach((token, i) => {
     if (isRedundantAsc(tokens, i) || isUnaryPlus(tokens, i) || isRedundantParen(tokens, i)) return;
-    out.push(nullTestSpelling(tokens, i) ?? (token.kind === 'punct' ? OPERATOR_SPELLINGS[token.text] ?? token.text : canonicalToken(token)));
+    out.push(
+      nullTestSpelling(tokens, i) ??
+        (token.kind === 'punct' ? (OPERATOR_SPELLINGS[token.text] ?? token.text) : canonicalToken(token)),
+    );
   });
   return out.join(' ');
 }
@@ -264,4 +284,3 @@ export function quoteIdentifier(name: string): string {
 export function quoteString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
-

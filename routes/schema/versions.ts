@@ -67,7 +67,8 @@ const versionsRoute: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         operationId: 'listSchemaVersions',
         summary: "The application's schema versions",
-        description: 'Every version in the registry, oldest first, and which one is current. Any valid token may read it.',
+        description:
+          'Every version in the registry, oldest first, and which one is current. Any valid token may read it.',
         tags: ['schema'],
         security: bearerAuth(),
         response: { 200: SchemaVersionsResponse, ...errorResponses(401) },

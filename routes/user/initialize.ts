@@ -34,7 +34,9 @@ const SyncErrorInfo = Type.Object(
 
 export const InitializeResponse = Type.Object(
   {
-    success: Type.Boolean({ description: 'True when the user can use their database (even if its schema could not be synced).' }),
+    success: Type.Boolean({
+      description: 'True when the user can use their database (even if its schema could not be synced).',
+    }),
     message: Type.String(),
     database_url: Type.String({ description: "URL of the user's database (`file:` locally, `libsql://` on Turso)." }),
     database_token: Type.String({ description: 'Token for that database; empty when none is needed (local files).' }),
@@ -86,7 +88,10 @@ const initializeRoute: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['user'],
         security: bearerAuth(),
         body: InitializeBody,
-        response: { 200: InitializeResponse, ...errorResponses('INVALID_USER_ID', 'INVALID_REQUEST', 'INVALID_JSON', 401, 403, 413, 415, 'INTERNAL_ERROR') },
+        response: {
+          200: InitializeResponse,
+          ...errorResponses('INVALID_USER_ID', 'INVALID_REQUEST', 'INVALID_JSON', 401, 403, 413, 415, 'INTERNAL_ERROR'),
+        },
       },
     },
     async (request) => {

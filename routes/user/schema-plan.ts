@@ -10,7 +10,8 @@ const PlanQuery = Type.Object(
     allow_destructive: Type.Optional(
       Type.Union([Type.Literal('true'), Type.Literal('false')], {
         default: 'false',
-        description: 'Plan as if drops were allowed (tables and columns the schema lacks). Sync itself never drops unless a version allows it.',
+        description:
+          'Plan as if drops were allowed (tables and columns the schema lacks). Sync itself never drops unless a version allows it.',
       }),
     ),
   },
@@ -28,15 +29,18 @@ const PlanStep = Type.Object({
 export const SchemaPlanResponse = Type.Object(
   {
     user_id: Type.String(),
-    from_version: Type.Union([Type.String(), Type.Null()], { description: 'The version the database records (null when none).' }),
+    from_version: Type.Union([Type.String(), Type.Null()], {
+      description: 'The version the database records (null when none).',
+    }),
     to_version: Type.String(),
-    up_to_date: Type.Boolean({ description: 'True when the database records the current version and the plan is empty.' }),
+    up_to_date: Type.Boolean({
+      description: 'True when the database records the current version and the plan is empty.',
+    }),
     destructive: Type.Boolean({ description: 'True when any step is destructive.' }),
     steps: Type.Array(PlanStep, { description: 'In execution order; applied as one atomic batch.' }),
-    skipped: Type.Array(
-      Type.Object({ kind: Type.String(), object: Type.String(), reason: Type.String() }),
-      { description: 'What the database has that the schema lacks, kept because dropping it is not allowed.' },
-    ),
+    skipped: Type.Array(Type.Object({ kind: Type.String(), object: Type.String(), reason: Type.String() }), {
+      description: 'What the database has that the schema lacks, kept because dropping it is not allowed.',
+    }),
     warnings: Type.Array(Type.String()),
   },
   {
@@ -88,13 +92,18 @@ const schemaPlanRoute: FastifyPluginAsyncTypebox = async (fastify) => {
         security: bearerAuth(),
         params: UserIdParams,
         querystring: PlanQuery,
-        response: { 200: SchemaPlanResponse, ...errorResponses('INVALID_USER_ID', 'INVALID_REQUEST', 401, 403, 404, 409) },
+        response: {
+          200: SchemaPlanResponse,
+          ...errorResponses('INVALID_USER_ID', 'INVALID_REQUEST', 401, 403, 404, 409),
+        },
       },
     },
     async (request) => {
       const { user_id: userId } = request.params;
       fastify.assertMayActFor(request, userId);
-      const { recorded, plan } = await fastify.userSync.plan(userId, { allowDestructive: request.query.allow_destructive === 'true' });
+      const { recorded, plan } = await fastify.userSync.plan(userId, {
+        allowDestructive: request.query.allow_destructive === 'true',
+      });
       const current = fastify.schemaRegistry.current;
       return {
         user_id: userId,
@@ -102,7 +111,13 @@ const schemaPlanRoute: FastifyPluginAsyncTypebox = async (fastify) => {
         to_version: current.version,
         up_to_date: plan.steps.length === 0 && fastify.syncTarget.standing(recorded).kind === 'current',
         destructive: plan.steps.some((step) => step.destructive),
-        steps: plan.steps.map(({ kind, object, sql, destructive, reason }) => ({ kind, object, sql, destructive, reason })),
+        steps: plan.steps.map(({ kind, object, sql, destructive, reason }) => ({
+          kind,
+          object,
+          sql,
+          destructive,
+          reason,
+        })),
         skipped: plan.skipped.map(({ kind, object, reason }) => ({ kind, object, reason })),
         warnings: [...plan.warnings],
       };

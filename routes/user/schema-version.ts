@@ -12,7 +12,9 @@ export const SchemaVersionResponse = Type.Object(
   {
     user_schema_version: Nullable(Type.String({ description: 'Null when the database records no version yet.' })),
     user_schema_description: Nullable(Type.String()),
-    user_schema_created_at: Nullable(Type.String({ description: 'The created_at of that version (fixed in the version, not the clock).' })),
+    user_schema_created_at: Nullable(
+      Type.String({ description: 'The created_at of that version (fixed in the version, not the clock).' }),
+    ),
     current_app_version: Type.String(),
     current_app_description: Type.String(),
     is_up_to_date: Type.Boolean(),
@@ -41,7 +43,8 @@ const schemaVersionRoute: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         operationId: 'getUserSchemaVersion',
         summary: "The schema version of the user's database",
-        description: "Reads the newest audit row of the user's database (one read) and compares it with the current version. 404 when the user has no database.",
+        description:
+          "Reads the newest audit row of the user's database (one read) and compares it with the current version. 404 when the user has no database.",
         tags: ['user'],
         security: bearerAuth(),
         params: UserIdParams,

@@ -11,12 +11,22 @@ export const SyncSchemaResponse = Type.Object(
     success: Type.Boolean(),
     message: Type.String(),
     schema_version: Type.String({ description: 'The version the database is at now (the current one).' }),
-    synced_at: Type.String({ format: 'date-time', description: 'When this sync ran (the applied_at of the audit row when it applied).' }),
+    synced_at: Type.String({
+      format: 'date-time',
+      description: 'When this sync ran (the applied_at of the audit row when it applied).',
+    }),
   },
   {
     additionalProperties: false,
     description: 'The database is at the current version.',
-    examples: [{ success: true, message: 'Schema synced from 1.0.0 to 1.1.0 (9 statements)', schema_version: '1.1.0', synced_at: '2025-01-01T12:00:00.000Z' }],
+    examples: [
+      {
+        success: true,
+        message: 'Schema synced from 1.0.0 to 1.1.0 (9 statements)',
+        schema_version: '1.1.0',
+        synced_at: '2025-01-01T12:00:00.000Z',
+      },
+    ],
   },
 );
 
@@ -47,7 +57,12 @@ const syncSchemaRoute: FastifyPluginAsyncTypebox = async (fastify) => {
         result.outcome === 'applied'
           ? `Schema synced from ${result.fromVersion ?? 'no recorded version'} to ${result.toVersion} (${result.statements} statements)`
           : `Schema already up to date at ${result.toVersion}`;
-      return { success: true, message, schema_version: result.toVersion, synced_at: result.appliedAt ?? new Date().toISOString() };
+      return {
+        success: true,
+        message,
+        schema_version: result.toVersion,
+        synced_at: result.appliedAt ?? new Date().toISOString(),
+      };
     },
   );
 };

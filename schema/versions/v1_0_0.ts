@@ -45,7 +45,13 @@ const portfolios: TableDefinition = {
   name: 'portfolios',
   columns: [
     id,
-    { name: 'account_id', data_type: 'INTEGER', is_nullable: false, is_primary_key: false, references: reference('accounts', 'CASCADE') },
+    {
+      name: 'account_id',
+      data_type: 'INTEGER',
+      is_nullable: false,
+      is_primary_key: false,
+      references: reference('accounts', 'CASCADE'),
+    },
     { name: 'name', data_type: 'TEXT', is_nullable: false, is_primary_key: false },
     { name: 'currency', data_type: 'TEXT', is_nullable: false, default_value: "'USD'", is_primary_key: false },
     ...timestamps(),
@@ -58,13 +64,26 @@ export const positionsV1: TableDefinition = {
   name: 'positions',
   columns: [
     id,
-    { name: 'portfolio_id', data_type: 'INTEGER', is_nullable: false, is_primary_key: false, references: reference('portfolios') },
+    {
+      name: 'portfolio_id',
+      data_type: 'INTEGER',
+      is_nullable: false,
+      is_primary_key: false,
+      references: reference('portfolios'),
+    },
     { name: 'symbol', data_type: 'TEXT', is_nullable: false, is_primary_key: false },
     { name: 'quantity', data_type: 'REAL', is_nullable: false, default_value: '0', is_primary_key: false },
     { name: 'average_cost', data_type: 'REAL', is_nullable: false, default_value: '0', is_primary_key: false },
     ...timestamps(),
   ],
-  indexes: [{ name: 'idx_positions_portfolio_symbol', table_name: 'positions', columns: ['portfolio_id', 'symbol'], is_unique: true }],
+  indexes: [
+    {
+      name: 'idx_positions_portfolio_symbol',
+      table_name: 'positions',
+      columns: ['portfolio_id', 'symbol'],
+      is_unique: true,
+    },
+  ],
   triggers: [updatedAtTrigger('positions')],
 };
 
@@ -72,7 +91,13 @@ export const tradesV1: TableDefinition = {
   name: 'trades',
   columns: [
     id,
-    { name: 'portfolio_id', data_type: 'INTEGER', is_nullable: false, is_primary_key: false, references: reference('portfolios', 'CASCADE') },
+    {
+      name: 'portfolio_id',
+      data_type: 'INTEGER',
+      is_nullable: false,
+      is_primary_key: false,
+      references: reference('portfolios', 'CASCADE'),
+    },
     { name: 'symbol', data_type: 'TEXT', is_nullable: false, is_primary_key: false },
     { name: 'side', data_type: 'TEXT', is_nullable: false, is_primary_key: false, check: "side IN ('buy', 'sell')" },
     { name: 'quantity', data_type: 'REAL', is_nullable: false, is_primary_key: false, check: 'quantity > 0' },
@@ -91,9 +116,22 @@ const watchlists: TableDefinition = {
   name: 'watchlists',
   columns: [
     id,
-    { name: 'account_id', data_type: 'INTEGER', is_nullable: false, is_primary_key: false, references: reference('accounts', 'CASCADE') },
+    {
+      name: 'account_id',
+      data_type: 'INTEGER',
+      is_nullable: false,
+      is_primary_key: false,
+      references: reference('accounts', 'CASCADE'),
+    },
     { name: 'name', data_type: 'TEXT', is_nullable: false, is_primary_key: false },
-    { name: 'symbols', data_type: 'TEXT', is_nullable: false, default_value: "'[]'", is_primary_key: false, check: 'json_valid(symbols)' },
+    {
+      name: 'symbols',
+      data_type: 'TEXT',
+      is_nullable: false,
+      default_value: "'[]'",
+      is_primary_key: false,
+      check: 'json_valid(symbols)',
+    },
     ...timestamps(),
   ],
   indexes: [{ name: 'idx_watchlists_account_id', table_name: 'watchlists', columns: ['account_id'], is_unique: false }],

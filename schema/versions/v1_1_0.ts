@@ -17,21 +17,33 @@ const accounts: TableDefinition = {
 
 const positions: TableDefinition = {
   ...positionsV1,
-  columns: positionsV1.columns.map((column) => (column.name === 'portfolio_id'
-    ? { ...column, references: reference('portfolios', 'CASCADE') }
-    : column)),
+  columns: positionsV1.columns.map((column) =>
+    column.name === 'portfolio_id' ? { ...column, references: reference('portfolios', 'CASCADE') } : column,
+  ),
 };
 
 const trades: TableDefinition = {
   ...tradesV1,
   columns: [
     ...tradesV1.columns,
-    { name: 'fees', data_type: 'REAL', is_nullable: false, default_value: '0', is_primary_key: false, check: 'fees >= 0' },
+    {
+      name: 'fees',
+      data_type: 'REAL',
+      is_nullable: false,
+      default_value: '0',
+      is_primary_key: false,
+      check: 'fees >= 0',
+    },
     { name: 'notes', data_type: 'TEXT', is_nullable: true, is_primary_key: false },
   ],
   indexes: [
     ...tradesV1.indexes,
-    { name: 'idx_trades_portfolio_executed_at', table_name: 'trades', columns: ['portfolio_id', 'executed_at DESC'], is_unique: false },
+    {
+      name: 'idx_trades_portfolio_executed_at',
+      table_name: 'trades',
+      columns: ['portfolio_id', 'executed_at DESC'],
+      is_unique: false,
+    },
   ],
 };
 
@@ -39,16 +51,39 @@ const priceAlerts: TableDefinition = {
   name: 'price_alerts',
   columns: [
     id,
-    { name: 'account_id', data_type: 'INTEGER', is_nullable: false, is_primary_key: false, references: reference('accounts', 'CASCADE') },
+    {
+      name: 'account_id',
+      data_type: 'INTEGER',
+      is_nullable: false,
+      is_primary_key: false,
+      references: reference('accounts', 'CASCADE'),
+    },
     { name: 'symbol', data_type: 'TEXT', is_nullable: false, is_primary_key: false },
-    { name: 'direction', data_type: 'TEXT', is_nullable: false, is_primary_key: false, check: "direction IN ('above', 'below')" },
+    {
+      name: 'direction',
+      data_type: 'TEXT',
+      is_nullable: false,
+      is_primary_key: false,
+      check: "direction IN ('above', 'below')",
+    },
     { name: 'target_price', data_type: 'REAL', is_nullable: false, is_primary_key: false, check: 'target_price > 0' },
     { name: 'triggered_at', data_type: 'TEXT', is_nullable: true, is_primary_key: false },
     { name: 'created_at', data_type: 'TEXT', is_nullable: false, default_value: NOW_SQL, is_primary_key: false },
   ],
   indexes: [
-    { name: 'idx_price_alerts_account_symbol', table_name: 'price_alerts', columns: ['account_id', 'symbol'], is_unique: false },
-    { name: 'idx_price_alerts_pending', table_name: 'price_alerts', columns: ['symbol'], is_unique: false, where: 'triggered_at IS NULL' },
+    {
+      name: 'idx_price_alerts_account_symbol',
+      table_name: 'price_alerts',
+      columns: ['account_id', 'symbol'],
+      is_unique: false,
+    },
+    {
+      name: 'idx_price_alerts_pending',
+      table_name: 'price_alerts',
+      columns: ['symbol'],
+      is_unique: false,
+      where: 'triggered_at IS NULL',
+    },
   ],
   triggers: [],
 };
@@ -60,14 +95,16 @@ export const version_1_1_0: SchemaVersionSource = {
   schema: {
     definition: {
       tables: [accounts, baseTables.portfolios, positions, trades, baseTables.watchlists, priceAlerts],
-      views: [{
-        name: 'portfolio_values',
-        sql: `CREATE VIEW portfolio_values AS
+      views: [
+        {
+          name: 'portfolio_values',
+          sql: `CREATE VIEW portfolio_values AS
 SELECT p.id AS portfolio_id, p.account_id, p.currency,
        count(pos.id) AS positions, coalesce(sum(pos.quantity * pos.average_cost), 0) AS cost_basis
 FROM portfolios AS p LEFT JOIN positions AS pos ON pos.portfolio_id = p.id
 GROUP BY p.id`,
-      }],
+        },
+      ],
     },
   },
   file: 'schema/versions/v1_1_0.ts',

@@ -76,7 +76,15 @@ t.test('the running server (server.ts, its own process) accepts a CLI token', as
   const env = { JWT_SECRET: TEST_SECRET, JWT_AUDIENCE: 'schema-sync' };
   const server = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: root,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env, PORT: '0', DATA_DIR: join(dir, 'data'), DOCS: 'false', LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      ...env,
+      PORT: '0',
+      DATA_DIR: join(dir, 'data'),
+      DOCS: 'false',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   t.teardown(() => void server.kill('SIGKILL'));
@@ -86,7 +94,8 @@ t.test('the running server (server.ts, its own process) accepts a CLI token', as
   let url: string | undefined;
   while (url === undefined) {
     url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-    if (url === undefined && (Date.now() > deadline || server.exitCode !== null)) throw new Error(`server did not start: ${stdout}`);
+    if (url === undefined && (Date.now() > deadline || server.exitCode !== null))
+      throw new Error(`server did not start: ${stdout}`);
     if (url === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const run = await cli(['token', '--sub', 'user_2abcXYZ'], env);
@@ -165,7 +174,14 @@ t.test('usage errors exit 2 with the usage', async (t) => {
   const spawned = await cli(['token'], { JWT_SECRET: TEST_SECRET });
   t.equal(spawned.code, 2, 'the CLI exits 2');
   t.match(spawned.stderr, /--sub <user_id> is required/);
-  for (const args of [[], ['--sub', 'a b'], ['--sub', 'u', '--expires', 'soon'], ['--sub', 'u', 'extra'], ['--nope'], ['--sub', 'u', '--db', 'file:x.db']]) {
+  for (const args of [
+    [],
+    ['--sub', 'a b'],
+    ['--sub', 'u', '--expires', 'soon'],
+    ['--sub', 'u', 'extra'],
+    ['--nope'],
+    ['--sub', 'u', '--db', 'file:x.db'],
+  ]) {
     const run = await inProcess(args, { JWT_SECRET: TEST_SECRET });
     t.equal(run.code, 2, args.join(' '));
     t.equal(run.stdout, '');

@@ -100,7 +100,9 @@ export class ContractOracle {
 
   /** Loads openapi.yaml with every $ref resolved in place. */
   static async load(): Promise<ContractOracle> {
-    const doc = (await SwaggerParser.dereference(structuredClone(readOpenApi()) as never)) as unknown as OpenApiDocument;
+    const doc = (await SwaggerParser.dereference(
+      structuredClone(readOpenApi()) as never,
+    )) as unknown as OpenApiDocument;
     return new ContractOracle(doc);
   }
 
@@ -115,7 +117,8 @@ export class ContractOracle {
   check(operationId: string, status: number, body: unknown): ResponseCheck {
     const key = `${operationId} ${status}`;
     const validate = this.#validators.get(key);
-    if (validate === undefined) return { ok: false, errors: `openapi.yaml documents no JSON response ${status} for ${operationId}` };
+    if (validate === undefined)
+      return { ok: false, errors: `openapi.yaml documents no JSON response ${status} for ${operationId}` };
     this.seen.add(key);
     if (validate(body)) return { ok: true, errors: '' };
     return { ok: false, errors: JSON.stringify(validate.errors, null, 2) };

@@ -68,7 +68,8 @@ export async function startServer(
     dataDir,
     token,
     adminToken: () => token('contract-admin', { scope: 'schema:admin' }),
-    client: (bearer?: string) => createSchemaSyncClient({ baseUrl, ...(bearer === undefined ? {} : { token: bearer }) }),
+    client: (bearer?: string) =>
+      createSchemaSyncClient({ baseUrl, ...(bearer === undefined ? {} : { token: bearer }) }),
     openDb: (userId: string) => {
       const db = createDbClient({ url: pathToFileURL(join(dataDir, `${databaseNameFor(userId)}.db`)).href });
       dbs.push(db);

@@ -31,7 +31,13 @@ function expectContract(t: Test, operationId: string, result: SdkResult, status:
 }
 
 /** An error body: the one envelope, with the expected stable code. */
-function expectError(t: Test, operationId: string, result: SdkResult, status: number, code: string): Record<string, unknown> {
+function expectError(
+  t: Test,
+  operationId: string,
+  result: SdkResult,
+  status: number,
+  code: string,
+): Record<string, unknown> {
   const body = expectContract(t, operationId, result, status);
   t.match(body, { statusCode: status, code, error: String, message: String }, `${operationId} ${status} ${code}`);
   return body;
@@ -49,7 +55,9 @@ const VERSION_KEYS = [
 ];
 
 async function initialize(server: RunningServer, userId: string): Promise<void> {
-  const result = await server.client(server.token(userId)).POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: userId } });
+  const result = await server
+    .client(server.token(userId))
+    .POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: userId } });
   if (result.response.status !== 200) throw new Error(`initialize ${userId}: ${result.response.status}`);
 }
 
@@ -62,7 +70,10 @@ t.test('probes and the registry', async (t) => {
 
   const api = server.client(server.token('user_2abcXYZ'));
   const versions = expectContract(t, 'listSchemaVersions', await api.GET('/api/schema/versions'), 200);
-  t.match(versions, { current_version: '1.1.0', versions: [{ version: '1.0.0' }, { version: '1.1.0', is_current: true }] });
+  t.match(versions, {
+    current_version: '1.1.0',
+    versions: [{ version: '1.0.0' }, { version: '1.1.0', is_current: true }],
+  });
   expectError(t, 'listSchemaVersions', await anon.GET('/api/schema/versions'), 401, 'TOKEN_MISSING');
 });
 
@@ -74,35 +85,81 @@ t.test('initializeUser', async (t) => {
 
   const created = expectContract(t, 'initializeUser', await api.POST('/api/user/initialize', { body }), 200);
   t.same(Object.keys(created).sort(), INITIALIZE_KEYS, 'the original response shape, exactly');
-  t.match(created, { success: true, schema_synced: true, schema_version: '1.1.0', database_token: '', database_url: /^file:/ });
+  t.match(created, {
+    success: true,
+    schema_synced: true,
+    schema_version: '1.1.0',
+    database_token: '',
+    database_url: /^file:/,
+  });
 
   const again = expectContract(t, 'initializeUser', await api.POST('/api/user/initialize', { body }), 200);
   t.match(again, { success: true, schema_synced: true, message: /up to date/ });
 
   const admin = server.client(server.adminToken());
-  const forOther = await admin.POST('/api/user/initialize', { body: { email: 'bo@example.com', user_id: 'google-oauth2|1098' } });
+  const forOther = await admin.POST('/api/user/initialize', {
+    body: { email: 'bo@example.com', user_id: 'google-oauth2|1098' },
+  });
   t.match(expectContract(t, 'initializeUser', forOther, 200), { schema_synced: true });
 
   t.test('400 bad input', async (t) => {
-    expectError(t, 'initializeUser', await api.POST('/api/user/initialize', { body: { ...body, email: 'not-an-email' } }), 400, 'INVALID_REQUEST');
+    expectError(
+      t,
+      'initializeUser',
+      await api.POST('/api/user/initialize', { body: { ...body, email: 'not-an-email' } }),
+      400,
+      'INVALID_REQUEST',
+    );
     const extra = { ...body, role: 'admin' };
-    const withExtra = expectError(t, 'initializeUser', await api.POST('/api/user/initialize', { body: extra }), 400, 'INVALID_REQUEST');
+    const withExtra = expectError(
+      t,
+      'initializeUser',
+      await api.POST('/api/user/initialize', { body: extra }),
+      400,
+      'INVALID_REQUEST',
+    );
     t.match(withExtra, { message: /role/ });
-    const badId = await server.client(server.token('has space')).POST('/api/user/initialize', { body: { ...body, user_id: 'has space' } });
+    const badId = await server
+      .client(server.token('has space'))
+      .POST('/api/user/initialize', { body: { ...body, user_id: 'has space' } });
     expectError(t, 'initializeUser', badId, 400, 'INVALID_USER_ID');
     const malformed = await api.POST('/api/user/initialize', { body, bodySerializer: () => '{"email": ' });
     expectError(t, 'initializeUser', malformed, 400, 'INVALID_JSON');
   });
 
   t.test('401 without, with a malformed, a wrongly signed or an expired token', async (t) => {
-    expectError(t, 'initializeUser', await server.client().POST('/api/user/initialize', { body }), 401, 'TOKEN_MISSING');
-    expectError(t, 'initializeUser', await server.client('not-a-jwt').POST('/api/user/initialize', { body }), 401, 'TOKEN_INVALID');
+    expectError(
+      t,
+      'initializeUser',
+      await server.client().POST('/api/user/initialize', { body }),
+      401,
+      'TOKEN_MISSING',
+    );
+    expectError(
+      t,
+      'initializeUser',
+      await server.client('not-a-jwt').POST('/api/user/initialize', { body }),
+      401,
+      'TOKEN_INVALID',
+    );
     const [header, payload] = server.token(userId).split('.');
     const forged = `${header}.${payload}.${Buffer.from('forged signature').toString('base64url')}`;
-    expectError(t, 'initializeUser', await server.client(forged).POST('/api/user/initialize', { body }), 401, 'TOKEN_INVALID');
+    expectError(
+      t,
+      'initializeUser',
+      await server.client(forged).POST('/api/user/initialize', { body }),
+      401,
+      'TOKEN_INVALID',
+    );
     const now = Math.floor(Date.now() / 1000);
     const expired = server.token(userId, { iat: now - 7200, exp: now - 3600 });
-    expectError(t, 'initializeUser', await server.client(expired).POST('/api/user/initialize', { body }), 401, 'TOKEN_EXPIRED');
+    expectError(
+      t,
+      'initializeUser',
+      await server.client(expired).POST('/api/user/initialize', { body }),
+      401,
+      'TOKEN_EXPIRED',
+    );
   });
 
   t.test('403 for another user without the admin scope', async (t) => {
@@ -129,21 +186,40 @@ t.test('syncUserSchema', async (t) => {
   await initialize(server, userId);
   const params = { path: { user_id: userId } };
 
-  const synced = expectContract(t, 'syncUserSchema', await api.POST('/api/user/sync-schema/{user_id}', { params }), 200);
+  const synced = expectContract(
+    t,
+    'syncUserSchema',
+    await api.POST('/api/user/sync-schema/{user_id}', { params }),
+    200,
+  );
   t.same(Object.keys(synced).sort(), SYNC_KEYS, 'the original response shape, exactly');
   t.match(synced, { success: true, schema_version: '1.1.0', message: /up to date/ });
 
   const admin = server.client(server.adminToken());
-  const missing = await admin.POST('/api/user/sync-schema/{user_id}', { params: { path: { user_id: 'never-initialized' } } });
+  const missing = await admin.POST('/api/user/sync-schema/{user_id}', {
+    params: { path: { user_id: 'never-initialized' } },
+  });
   expectError(t, 'syncUserSchema', missing, 404, 'USER_NOT_FOUND');
   const other = await server.client(server.token('someone-else')).POST('/api/user/sync-schema/{user_id}', { params });
   expectError(t, 'syncUserSchema', other, 403, 'FORBIDDEN');
-  expectError(t, 'syncUserSchema', await server.client().POST('/api/user/sync-schema/{user_id}', { params }), 401, 'TOKEN_MISSING');
+  expectError(
+    t,
+    'syncUserSchema',
+    await server.client().POST('/api/user/sync-schema/{user_id}', { params }),
+    401,
+    'TOKEN_MISSING',
+  );
   const badId = await admin.POST('/api/user/sync-schema/{user_id}', { params: { path: { user_id: 'x'.repeat(129) } } });
   expectError(t, 'syncUserSchema', badId, 400, 'INVALID_USER_ID');
 
   await recordNewerVersion(server.openDb(userId));
-  const ahead = expectError(t, 'syncUserSchema', await api.POST('/api/user/sync-schema/{user_id}', { params }), 409, 'DATABASE_AHEAD');
+  const ahead = expectError(
+    t,
+    'syncUserSchema',
+    await api.POST('/api/user/sync-schema/{user_id}', { params }),
+    409,
+    'DATABASE_AHEAD',
+  );
   t.match(ahead, { recorded_version: '99.0.0' });
 });
 
@@ -154,16 +230,29 @@ t.test('getUserSchemaVersion', async (t) => {
   await initialize(server, userId);
   const params = { path: { user_id: userId } };
 
-  const version = expectContract(t, 'getUserSchemaVersion', await api.GET('/api/user/schema-version/{user_id}', { params }), 200);
+  const version = expectContract(
+    t,
+    'getUserSchemaVersion',
+    await api.GET('/api/user/schema-version/{user_id}', { params }),
+    200,
+  );
   t.same(Object.keys(version).sort(), VERSION_KEYS, 'the original response shape, exactly');
   t.match(version, { user_schema_version: '1.1.0', current_app_version: '1.1.0', is_up_to_date: true });
 
   const admin = server.client(server.adminToken());
-  const missing = await admin.GET('/api/user/schema-version/{user_id}', { params: { path: { user_id: 'never-initialized' } } });
+  const missing = await admin.GET('/api/user/schema-version/{user_id}', {
+    params: { path: { user_id: 'never-initialized' } },
+  });
   expectError(t, 'getUserSchemaVersion', missing, 404, 'USER_NOT_FOUND');
   const other = await server.client(server.token('someone-else')).GET('/api/user/schema-version/{user_id}', { params });
   expectError(t, 'getUserSchemaVersion', other, 403, 'FORBIDDEN');
-  expectError(t, 'getUserSchemaVersion', await server.client('x.y.z').GET('/api/user/schema-version/{user_id}', { params }), 401, 'TOKEN_INVALID');
+  expectError(
+    t,
+    'getUserSchemaVersion',
+    await server.client('x.y.z').GET('/api/user/schema-version/{user_id}', { params }),
+    401,
+    'TOKEN_INVALID',
+  );
   const badId = await admin.GET('/api/user/schema-version/{user_id}', { params: { path: { user_id: 'tab\there' } } });
   expectError(t, 'getUserSchemaVersion', badId, 400, 'INVALID_USER_ID');
 });
@@ -177,16 +266,28 @@ t.test('planUserSchema', async (t) => {
 
   const plan = expectContract(t, 'planUserSchema', await api.GET('/api/user/schema-plan/{user_id}', { params }), 200);
   t.match(plan, { user_id: userId, from_version: '1.1.0', to_version: '1.1.0', up_to_date: true, steps: [] });
-  const destructive = await api.GET('/api/user/schema-plan/{user_id}', { params: { ...params, query: { allow_destructive: 'true' } } });
+  const destructive = await api.GET('/api/user/schema-plan/{user_id}', {
+    params: { ...params, query: { allow_destructive: 'true' } },
+  });
   expectContract(t, 'planUserSchema', destructive, 200);
 
   const admin = server.client(server.adminToken());
-  const missing = await admin.GET('/api/user/schema-plan/{user_id}', { params: { path: { user_id: 'never-initialized' } } });
+  const missing = await admin.GET('/api/user/schema-plan/{user_id}', {
+    params: { path: { user_id: 'never-initialized' } },
+  });
   expectError(t, 'planUserSchema', missing, 404, 'USER_NOT_FOUND');
   const other = await server.client(server.token('someone-else')).GET('/api/user/schema-plan/{user_id}', { params });
   expectError(t, 'planUserSchema', other, 403, 'FORBIDDEN');
-  expectError(t, 'planUserSchema', await server.client().GET('/api/user/schema-plan/{user_id}', { params }), 401, 'TOKEN_MISSING');
-  const badQuery = await api.GET('/api/user/schema-plan/{user_id}', { params: { ...params, query: { allow_destructive: 'yes' as 'true' } } });
+  expectError(
+    t,
+    'planUserSchema',
+    await server.client().GET('/api/user/schema-plan/{user_id}', { params }),
+    401,
+    'TOKEN_MISSING',
+  );
+  const badQuery = await api.GET('/api/user/schema-plan/{user_id}', {
+    params: { ...params, query: { allow_destructive: 'yes' as 'true' } },
+  });
   expectError(t, 'planUserSchema', badQuery, 400, 'INVALID_REQUEST');
 
   await recordNewerVersion(server.openDb(userId));
@@ -199,7 +300,10 @@ t.test('a failing apply: 500 APPLY_FAILED from sync, 200 schema_synced=false fro
   const v2 = tempDir(t, 'schema-sync-contract-v2-');
   writeFileSync(join(v2, '1.0.0.sql'), 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n');
   // A UNIQUE index over duplicate bodies cannot be built: applying 2.0.0 fails.
-  writeFileSync(join(v2, '2.0.0.sql'), 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\nCREATE UNIQUE INDEX notes_body ON notes (body);\n');
+  writeFileSync(
+    join(v2, '2.0.0.sql'),
+    'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\nCREATE UNIQUE INDEX notes_body ON notes (body);\n',
+  );
 
   const userId = 'user_dupes';
   const old = await startServer(t, { env: { SCHEMA_DIR: v1 } });
@@ -217,9 +321,17 @@ t.test('a failing apply: 500 APPLY_FAILED from sync, 200 schema_synced=false fro
   t.match(body, { success: true, schema_synced: false, schema_version: '1.0.0', error: { code: 'APPLY_FAILED' } });
 
   const version = await api.GET('/api/user/schema-version/{user_id}', { params: { path: { user_id: userId } } });
-  t.match(expectContract(t, 'getUserSchemaVersion', version, 200), { user_schema_version: '1.0.0', is_up_to_date: false });
+  t.match(expectContract(t, 'getUserSchemaVersion', version, 200), {
+    user_schema_version: '1.0.0',
+    is_up_to_date: false,
+  });
   const plan = await api.GET('/api/user/schema-plan/{user_id}', { params: { path: { user_id: userId } } });
-  t.match(expectContract(t, 'planUserSchema', plan, 200), { from_version: '1.0.0', to_version: '2.0.0', up_to_date: false, steps: [{ kind: String }] });
+  t.match(expectContract(t, 'planUserSchema', plan, 200), {
+    from_version: '1.0.0',
+    to_version: '2.0.0',
+    up_to_date: false,
+    steps: [{ kind: String }],
+  });
 });
 
 t.test('an unusable DATA_DIR: 503 not ready, 500 INTERNAL_ERROR with the error envelope', async (t) => {
@@ -230,7 +342,9 @@ t.test('an unusable DATA_DIR: 503 not ready, 500 INTERNAL_ERROR with the error e
 
   expectError(t, 'ready', await server.client().GET('/ready'), 503, 'NOT_READY');
   const api = server.client(server.token('user_2abcXYZ'));
-  const signIn = await api.POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: 'user_2abcXYZ' } });
+  const signIn = await api.POST('/api/user/initialize', {
+    body: { email: 'ada@example.com', user_id: 'user_2abcXYZ' },
+  });
   const body = expectError(t, 'initializeUser', signIn, 500, 'INTERNAL_ERROR');
   t.equal(body['message'], 'internal server error', 'no internals leak to the caller');
   const sync = await api.POST('/api/user/sync-schema/{user_id}', { params: { path: { user_id: 'user_2abcXYZ' } } });
@@ -242,9 +356,27 @@ t.test('DB_PROVIDER=turso with a Platform API that refuses the service: 503 PROV
   const server = await startServer(t, { env: tursoEnv(platform, { TURSO_API_TOKEN: 'revoked-token' }) });
   const api = server.client(server.token('ada'));
   const path = { params: { path: { user_id: 'ada' } } };
-  expectError(t, 'initializeUser', await api.POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: 'ada' } }), 503, 'PROVIDER_UNAVAILABLE');
-  expectError(t, 'syncUserSchema', await api.POST('/api/user/sync-schema/{user_id}', path), 503, 'PROVIDER_UNAVAILABLE');
-  expectError(t, 'getUserSchemaVersion', await api.GET('/api/user/schema-version/{user_id}', path), 503, 'PROVIDER_UNAVAILABLE');
+  expectError(
+    t,
+    'initializeUser',
+    await api.POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: 'ada' } }),
+    503,
+    'PROVIDER_UNAVAILABLE',
+  );
+  expectError(
+    t,
+    'syncUserSchema',
+    await api.POST('/api/user/sync-schema/{user_id}', path),
+    503,
+    'PROVIDER_UNAVAILABLE',
+  );
+  expectError(
+    t,
+    'getUserSchemaVersion',
+    await api.GET('/api/user/schema-version/{user_id}', path),
+    503,
+    'PROVIDER_UNAVAILABLE',
+  );
   expectError(t, 'planUserSchema', await api.GET('/api/user/schema-plan/{user_id}', path), 503, 'PROVIDER_UNAVAILABLE');
 });
 

@@ -15,7 +15,8 @@ const PUBLIC_OPERATIONS = new Set(['health', 'ready']);
 const ERROR_FIELDS = ['statusCode', 'error', 'message', 'code'];
 const ERROR_REF = '#/components/schemas/ErrorResponse';
 
-const name = ({ method, path, operation }: Operation): string => operation.operationId ?? `${method.toUpperCase()} ${path}`;
+const name = ({ method, path, operation }: Operation): string =>
+  operation.operationId ?? `${method.toUpperCase()} ${path}`;
 
 const hasExample = (media: MediaType | undefined): boolean =>
   media !== undefined && (media.example !== undefined || Object.keys(media.examples ?? {}).length > 0);
@@ -33,7 +34,10 @@ t.test('validates as OpenAPI 3.x', async (t) => {
   const api = await SwaggerParser.validate(structuredClone(doc) as never);
   t.ok(api, 'swagger-parser validates the document');
   await t.rejects(
-    SwaggerParser.validate({ ...structuredClone(doc), paths: { '/x': { get: { responses: { 200: { content: {} } } } } } } as never),
+    SwaggerParser.validate({
+      ...structuredClone(doc),
+      paths: { '/x': { get: { responses: { 200: { content: {} } } } } },
+    } as never),
     'and would reject a broken one (a response without a description)',
   );
 });
@@ -43,7 +47,8 @@ t.test('a bearer JWT security scheme', async (t) => {
 });
 
 t.test('the error envelope: { statusCode, error, message, code }', async (t) => {
-  const schema = doc.components?.schemas?.['ErrorResponse'] as { required?: string[]; properties?: Record<string, { enum?: string[] }> } | undefined;
+  const schema = doc.components?.schemas?.['ErrorResponse'] as
+    { required?: string[]; properties?: Record<string, { enum?: string[] }> } | undefined;
   t.ok(schema, 'components.schemas.ErrorResponse');
   t.same(schema?.required, ERROR_FIELDS);
   t.ok((schema?.properties?.['code']?.enum ?? []).length > 0, 'code is an enum of stable codes');
@@ -69,10 +74,14 @@ t.test('every operation is fully described', async (t) => {
       const success = responses['200'];
       t.ok(success, 'documents its 200 response');
       t.ok(hasExample(success?.content?.['application/json']), '200 response has an example');
-      if (operation.requestBody) t.ok(hasExample(operation.requestBody.content?.['application/json']), 'request body has an example');
+      if (operation.requestBody)
+        t.ok(hasExample(operation.requestBody.content?.['application/json']), 'request body has an example');
       for (const parameter of operation.parameters ?? []) {
         if (parameter.in === 'path') {
-          t.ok(parameter.example !== undefined || Object.keys(parameter.examples ?? {}).length > 0, `path parameter ${parameter.name} has examples`);
+          t.ok(
+            parameter.example !== undefined || Object.keys(parameter.examples ?? {}).length > 0,
+            `path parameter ${parameter.name} has examples`,
+          );
         }
       }
 
@@ -88,7 +97,12 @@ t.test('every operation is fully described', async (t) => {
         t.equal(media?.schema?.['$ref'], ERROR_REF, `${status} is the error envelope`);
         t.ok(hasExample(media), `${status} has an example`);
         const example = media?.example as Record<string, unknown> | undefined;
-        if (example !== undefined) t.match(example, { statusCode: Number(status), error: String, message: String, code: String }, `${status} example is an error body`);
+        if (example !== undefined)
+          t.match(
+            example,
+            { statusCode: Number(status), error: String, message: String, code: String },
+            `${status} example is an error body`,
+          );
       }
     });
   }
@@ -99,7 +113,9 @@ t.test('every example matches its own schema', async (t) => {
   for (const op of oracle.operations) {
     for (const [status, response] of Object.entries(op.operation.responses ?? {})) {
       const media = response.content?.['application/json'];
-      const examples = [media?.example, ...Object.values(media?.examples ?? {}).map((e) => e.value)].filter((e) => e !== undefined);
+      const examples = [media?.example, ...Object.values(media?.examples ?? {}).map((e) => e.value)].filter(
+        (e) => e !== undefined,
+      );
       for (const example of examples) {
         const check = oracle.check(op.operation.operationId ?? '', Number(status), example);
         t.ok(check.ok, `${name(op)} ${status} example`, { errors: check.errors });
@@ -115,16 +131,24 @@ t.test('the oracle rejects bodies that break the contract', async (t) => {
   t.notOk(oracle.check('syncUserSchema', 200, { ...good, extra: 1 }).ok, 'an extra field fails');
   t.notOk(oracle.check('syncUserSchema', 200, { ...good, synced_at: 'yesterday' }).ok, 'a bad date-time fails');
   t.notOk(oracle.check('syncUserSchema', 200, { success: true }).ok, 'missing fields fail');
-  t.notOk(oracle.check('syncUserSchema', 404, { statusCode: 404, error: 'Not Found', message: 'x', code: 'NOPE' }).ok, 'an unknown code fails');
+  t.notOk(
+    oracle.check('syncUserSchema', 404, { statusCode: 404, error: 'Not Found', message: 'x', code: 'NOPE' }).ok,
+    'an unknown code fails',
+  );
   t.notOk(oracle.check('syncUserSchema', 418, {}).ok, 'an undocumented status fails');
 });
 
 t.test('the three original endpoints keep their response shapes exactly', async (t) => {
   const shape = (path: string, method: 'get' | 'post'): string[] => {
     const schema = doc.paths[path]?.[method]?.responses?.['200']?.content?.['application/json']?.schema as
-      | { properties?: Record<string, unknown>; required?: string[] }
-      | undefined;
-    t.same([...(schema?.required ?? [])].sort(), Object.keys(schema?.properties ?? {}).filter((k) => k !== 'error').sort(), `${path}: all fields required`);
+      { properties?: Record<string, unknown>; required?: string[] } | undefined;
+    t.same(
+      [...(schema?.required ?? [])].sort(),
+      Object.keys(schema?.properties ?? {})
+        .filter((k) => k !== 'error')
+        .sort(),
+      `${path}: all fields required`,
+    );
     return Object.keys(schema?.properties ?? {});
   };
   t.same(shape('/api/user/initialize', 'post'), [

@@ -19,8 +19,19 @@ t.test('client/schema.ts is what openapi-typescript makes of openapi.yaml (run `
 t.test('the SDK types accept documented calls and reject others', async (t) => {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [
-    tsc, '--noEmit', '--strict', '--noUncheckedIndexedAccess', '--skipLibCheck',
-    '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--types', 'node',
+    tsc,
+    '--noEmit',
+    '--strict',
+    '--noUncheckedIndexedAccess',
+    '--skipLibCheck',
+    '--target',
+    'ES2022',
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--types',
+    'node',
     join(ROOT, 'test', 'contract', 'fixtures', 'sdk-usage.ts'),
   ];
   const result = await run(process.execPath, args, { cwd: ROOT }).then(
@@ -39,16 +50,21 @@ t.test('package.json exports schema-sync/client from what `npm run build` emits'
   t.ok(pkg.dependencies?.['openapi-fetch'], 'openapi-fetch is a runtime dependency');
   const tsconfig = readFileSync(join(ROOT, 'tsconfig.json'), 'utf8');
   t.match(tsconfig, /"client\/\*\*\/\*\.ts"/, 'tsconfig compiles client/');
-
 });
 
 const built = join(ROOT, 'dist', 'client', 'index.js');
-const notBuilt = existsSync(built) ? false : 'dist/client/index.js is missing: run `npm run build` (.ci/run does) to check the package import';
+const notBuilt = existsSync(built)
+  ? false
+  : 'dist/client/index.js is missing: run `npm run build` (.ci/run does) to check the package import';
 t.test("import('schema-sync/client') through the package's exports", { skip: notBuilt }, async (t) => {
   // A self-reference through "exports", as a consumer of the package would import it.
   const { stdout } = await run(
     process.execPath,
-    ['--input-type=module', '-e', "const m = await import('schema-sync/client'); console.log(typeof m.createSchemaSyncClient)"],
+    [
+      '--input-type=module',
+      '-e',
+      "const m = await import('schema-sync/client'); console.log(typeof m.createSchemaSyncClient)",
+    ],
     { cwd: ROOT },
   );
   t.equal(stdout.trim(), 'function', "import('schema-sync/client') gives createSchemaSyncClient");

@@ -21,7 +21,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { createClient, type Value } from '@libsql/client';
-import { foldName, parseJson, quoteName, ROWID, schemaFacts, scriptFacts, snapshot, type CliResult, type SchemaFacts, type Snapshot, type TableInfo } from './_cli.js';
+import {
+  foldName,
+  parseJson,
+  quoteName,
+  ROWID,
+  schemaFacts,
+  scriptFacts,
+  snapshot,
+  type CliResult,
+  type SchemaFacts,
+  type Snapshot,
+  type TableInfo,
+} from './_cli.js';
 
 interface CaseSpec {
   readonly allowDestructive: boolean;
@@ -105,10 +117,16 @@ function plainValue(value: Value | undefined): unknown {
 
 /** Projects every row onto `keys` (before-side names → after-side names) as comparable strings. */
 function project(rows: ReadonlyArray<Record<string, string>>, keys: readonly string[], text: boolean): string[] {
-  return rows.map((row) => JSON.stringify(keys.map((key) => {
-    const value = row[key] ?? 'missing';
-    return text ? value.replace(/^(number|string|bigint):/, '') : value;
-  }))).sort();
+  return rows
+    .map((row) =>
+      JSON.stringify(
+        keys.map((key) => {
+          const value = row[key] ?? 'missing';
+          return text ? value.replace(/^(number|string|bigint):/, '') : value;
+        }),
+      ),
+    )
+    .sort();
 }
 
 /**
@@ -128,24 +146,47 @@ function compareFacts(t: Test, actual: SchemaFacts, desired: SchemaFacts, allowD
     const wanted = new Set(want.columns.map((column) => fold(column[0])));
     const kept = new Set(have.columns.map((column) => fold(column[0])).filter((name) => !wanted.has(name)));
     if (allowDestructive) t.same([...kept], [], `${want.name} has no column beyond the desired ones`);
-    const usesKept = (names: readonly (string | null)[]): boolean => names.some((name) => name !== null && kept.has(fold(name)));
+    const usesKept = (names: readonly (string | null)[]): boolean =>
+      names.some((name) => name !== null && kept.has(fold(name)));
     const namedIndexes = new Set(want.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
     const view = (facts: typeof want, side: 'actual' | 'desired') => ({
       strict: facts.strict,
       withoutRowid: facts.withoutRowid,
-      columns: facts.columns.filter((column) => !kept.has(fold(column[0]))).map(([name, ...rest]) => [fold(name), ...rest]),
+      columns: facts.columns
+        .filter((column) => !kept.has(fold(column[0])))
+        .map(([name, ...rest]) => [fold(name), ...rest]),
       foreignKeys: facts.foreignKeys.filter((fk) => !usesKept((JSON.parse(fk) as [string[]])[0])),
-      indexes: facts.indexes.filter((index) => side === 'desired'
-        || (index.origin === 'c' ? namedIndexes.has(index.name) || allowDestructive
-          : !usesKept((JSON.parse(index.key) as [number, string, number, Array<[string]>])[3].map((part) => part[0])))),
+      indexes: facts.indexes.filter(
+        (index) =>
+          side === 'desired' ||
+          (index.origin === 'c'
+            ? namedIndexes.has(index.name) || allowDestructive
+            : !usesKept(
+                (JSON.parse(index.key) as [number, string, number, Array<[string]>])[3].map((part) => part[0]),
+              )),
+      ),
     });
-    t.same(view(have, 'actual'), view(want, 'desired'), `table ${want.name} is as desired (columns, keys, foreign keys, indexes)`);
+    t.same(
+      view(have, 'actual'),
+      view(want, 'desired'),
+      `table ${want.name} is as desired (columns, keys, foreign keys, indexes)`,
+    );
   }
-  for (const [name, columns] of desired.views) t.equal(actual.views.get(name), columns, `view ${name} exists with columns ${columns}`);
-  for (const [name, table] of desired.triggers) t.equal(actual.triggers.get(name), table, `trigger ${name} exists on ${table}`);
+  for (const [name, columns] of desired.views)
+    t.equal(actual.views.get(name), columns, `view ${name} exists with columns ${columns}`);
+  for (const [name, table] of desired.triggers)
+    t.equal(actual.triggers.get(name), table, `trigger ${name} exists on ${table}`);
   if (allowDestructive) {
-    t.same([...actual.views.keys()].filter((name) => !desired.views.has(name)), [], 'no view beyond the desired ones');
-    t.same([...actual.triggers.keys()].filter((name) => !desired.triggers.has(name)), [], 'no trigger beyond the desired ones');
+    t.same(
+      [...actual.views.keys()].filter((name) => !desired.views.has(name)),
+      [],
+      'no view beyond the desired ones',
+    );
+    t.same(
+      [...actual.triggers.keys()].filter((name) => !desired.triggers.has(name)),
+      [],
+      'no trigger beyond the desired ones',
+    );
   }
 }
 
@@ -177,13 +218,19 @@ function runCase(t: Test, name: string, work: string, cli: Runner): void {
     t.equal(planned.code, 0, 'plan exits 0', { output: planned.stdout + planned.stderr });
     const plan = parseJson(planned) as unknown as PlanJson;
     const plannedSql = plan.steps.map((step) => step.sql);
-    if (spec.steps !== undefined) t.equal(plan.steps.length, spec.steps, `plans ${spec.steps} statement(s)`, { plan: plannedSql });
+    if (spec.steps !== undefined)
+      t.equal(plan.steps.length, spec.steps, `plans ${spec.steps} statement(s)`, { plan: plannedSql });
     const kinds = new Set(plan.steps.map((step) => step.kind));
     for (const kind of spec.kinds ?? []) t.ok(kinds.has(kind), `the plan has a ${kind} step`);
-    for (const kind of spec.notKinds ?? []) t.notOk(kinds.has(kind), `the plan has no ${kind} step`, { plan: plannedSql });
+    for (const kind of spec.notKinds ?? [])
+      t.notOk(kinds.has(kind), `the plan has no ${kind} step`, { plan: plannedSql });
     const skipped = new Set(plan.skipped.map((entry) => fold(`${entry.kind}:${entry.object}`)));
     for (const entry of spec.skipped ?? []) t.ok(skipped.has(fold(entry)), `the plan reports ${entry} as skipped`);
-    if (!spec.allowDestructive) t.notOk(plan.steps.some((step) => step.destructive), 'no destructive step without --allow-destructive');
+    if (!spec.allowDestructive)
+      t.notOk(
+        plan.steps.some((step) => step.destructive),
+        'no destructive step without --allow-destructive',
+      );
 
     const applied = await cli(['apply', '--db', db, '--schema', after, ...destructive, '--json']);
     const output = parseJson(applied);
@@ -196,7 +243,11 @@ function runCase(t: Test, name: string, work: string, cli: Runner): void {
         t.type(output['statement'], 'string', 'the JSON names the failing statement', { output: applied.stdout });
         t.ok(plannedSql.includes(String(output['statement'])), 'the failing statement is one of the planned ones');
         if (spec.failingStatement !== undefined) {
-          t.match(String(output['statement']), spec.failingStatement, `the failing statement is the one that ${spec.failingStatement}`);
+          t.match(
+            String(output['statement']),
+            spec.failingStatement,
+            `the failing statement is the one that ${spec.failingStatement}`,
+          );
         }
         t.same(snapAfter.schema, snapBefore.schema, 'sqlite_schema is unchanged');
         t.same([...snapAfter.rows], [...snapBefore.rows], 'every row is unchanged');
@@ -206,31 +257,62 @@ function runCase(t: Test, name: string, work: string, cli: Runner): void {
 
       t.equal(applied.code, 0, 'apply exits 0', { output: applied.stdout + applied.stderr });
       if (applied.code !== 0) return;
-      t.same((output['steps'] as PlanJson['steps']).map((step) => step.sql), plannedSql, 'apply runs exactly the planned statements');
+      t.same(
+        (output['steps'] as PlanJson['steps']).map((step) => step.sql),
+        plannedSql,
+        'apply runs exactly the planned statements',
+      );
 
       const again = await cli(['plan', '--db', db, '--schema', after, ...destructive, '--json']);
       t.equal(again.code, 0, 'second plan exits 0');
       const second = parseJson(again) as unknown as PlanJson;
-      t.same(second.steps.map((step) => `${step.kind} ${step.object}: ${step.sql}`), [], 'a second plan has nothing to do');
+      t.same(
+        second.steps.map((step) => `${step.kind} ${step.object}: ${step.sql}`),
+        [],
+        'a second plan has nothing to do',
+      );
 
       const integrity = await client2.execute('PRAGMA integrity_check');
-      t.same(integrity.rows.map((row) => row[0]), ['ok'], 'integrity_check is ok');
+      t.same(
+        integrity.rows.map((row) => row[0]),
+        ['ok'],
+        'integrity_check is ok',
+      );
       const violations = await client2.execute('PRAGMA foreign_key_check');
-      t.same(violations.rows.map((row) => Array.from({ length: violations.columns.length }, (_, i) => row[i])), [], 'foreign_key_check is empty');
+      t.same(
+        violations.rows.map((row) => Array.from({ length: violations.columns.length }, (_, i) => row[i])),
+        [],
+        'foreign_key_check is empty',
+      );
       const leftovers = snapAfter.schema.filter((row) => /_schema_sync_/.test(row['name'] ?? ''));
       t.same(leftovers, [], 'no temporary objects are left behind');
 
-      compareFacts(t, await schemaFacts(client2), await scriptFacts(readFileSync(after, 'utf8')), spec.allowDestructive);
+      compareFacts(
+        t,
+        await schemaFacts(client2),
+        await scriptFacts(readFileSync(after, 'utf8')),
+        spec.allowDestructive,
+      );
 
-      for (const table of spec.droppedTables ?? []) t.equal(findTable(snapAfter, table), undefined, `table ${table} is dropped`);
-      for (const table of spec.keptTables ?? []) t.not(findTable(snapAfter, table), undefined, `table ${table} is kept`);
+      for (const table of spec.droppedTables ?? [])
+        t.equal(findTable(snapAfter, table), undefined, `table ${table} is dropped`);
+      for (const table of spec.keptTables ?? [])
+        t.not(findTable(snapAfter, table), undefined, `table ${table} is kept`);
       for (const [table, columns] of Object.entries(spec.keptColumns ?? {})) {
         const info = findTable(snapAfter, table);
-        for (const column of columns) t.ok(info?.columns.some((c) => fold(c) === fold(column)), `column ${table}.${column} is kept`);
+        for (const column of columns)
+          t.ok(
+            info?.columns.some((c) => fold(c) === fold(column)),
+            `column ${table}.${column} is kept`,
+          );
       }
       for (const [table, columns] of Object.entries(spec.droppedColumns ?? {})) {
         const info = findTable(snapAfter, table);
-        for (const column of columns) t.notOk(info?.columns.some((c) => fold(c) === fold(column)), `column ${table}.${column} is dropped`);
+        for (const column of columns)
+          t.notOk(
+            info?.columns.some((c) => fold(c) === fold(column)),
+            `column ${table}.${column} is dropped`,
+          );
       }
 
       const droppedTables = new Set((spec.droppedTables ?? []).map(fold));
@@ -238,20 +320,30 @@ function runCase(t: Test, name: string, work: string, cli: Runner): void {
         if (!isApplicationTable(old.name)) continue;
         const now = findTable(snapAfter, old.name);
         if (now === undefined) {
-          t.ok(spec.allowDestructive && droppedTables.has(fold(old.name)), `table ${old.name} may only be gone when dropping was allowed and expected`);
+          t.ok(
+            spec.allowDestructive && droppedTables.has(fold(old.name)),
+            `table ${old.name} may only be gone when dropping was allowed and expected`,
+          );
           continue;
         }
         const generated = new Set([...old.generated, ...now.generated].map(fold));
-        const shared = old.columns.filter((column) => !generated.has(fold(column)) && now.columns.some((c) => fold(c) === fold(column)));
+        const shared = old.columns.filter(
+          (column) => !generated.has(fold(column)) && now.columns.some((c) => fold(c) === fold(column)),
+        );
         const keepsRowid = !old.withoutRowid && !now.withoutRowid && old.rowidAlias === null && now.rowidAlias === null;
         const oldKeys = [...(keepsRowid ? [ROWID] : []), ...shared];
-        const newKeys = oldKeys.map((key) => (key === ROWID ? key : now.columns.find((c) => fold(c) === fold(key)) as string));
+        const newKeys = oldKeys.map((key) =>
+          key === ROWID ? key : (now.columns.find((c) => fold(c) === fold(key)) as string),
+        );
         const text = spec.valueCompare === 'text';
         const oldRows = snapBefore.rows.get(old.name) ?? [];
         const newRows = snapAfter.rows.get(now.name) ?? [];
         t.equal(newRows.length, oldRows.length, `${old.name} keeps its ${oldRows.length} row(s)`);
-        t.same(project(newRows, newKeys, text), project(oldRows, oldKeys, text),
-          `${old.name}: every row keeps its values in ${oldKeys.map((key) => quoteName(key)).join(', ')}`);
+        t.same(
+          project(newRows, newKeys, text),
+          project(oldRows, oldKeys, text),
+          `${old.name}: every row keeps its values in ${oldKeys.map((key) => quoteName(key)).join(', ')}`,
+        );
       }
       for (const [table, count] of Object.entries(spec.rowsAfter ?? {})) {
         const info = findTable(snapAfter, table);
@@ -259,7 +351,11 @@ function runCase(t: Test, name: string, work: string, cli: Runner): void {
       }
       for (const { sql, rows } of spec.queries ?? []) {
         const result = await client2.execute(sql);
-        t.same(result.rows.map((row) => Array.from({ length: result.columns.length }, (_, i) => plainValue(row[i]))), rows, `query: ${sql}`);
+        t.same(
+          result.rows.map((row) => Array.from({ length: result.columns.length }, (_, i) => plainValue(row[i]))),
+          rows,
+          `query: ${sql}`,
+        );
       }
     } finally {
       client2.close();

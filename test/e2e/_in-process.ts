@@ -8,7 +8,10 @@ import { captureIo } from '../../bin/cli/io.js';
 import type { CliResult } from './_cli.js';
 
 /** Like `cli()`: an undefined value in `env` removes the variable (e.g. SCHEMA_DIR). */
-export async function cliInProcess(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export async function cliInProcess(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
   const io = captureIo({ ...process.env, ...env });
   const code = await run(args, io);
   return { code, stdout: io.out, stderr: io.err };

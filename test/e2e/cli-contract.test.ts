@@ -19,7 +19,6 @@ const { dir: work, newDb, schemaFile } = scratch('schema-sync-contract-', (fn) =
 /** The built-in registry, whatever the environment running the tests says. */
 const builtIn = { SCHEMA_DIR: undefined };
 
-
 t.jobs = 2;
 
 t.test('usage errors exit 2 with the usage text', { buffered: true }, async (t) => {
@@ -78,14 +77,17 @@ t.test('a bad --schema file fails before the database is touched', { buffered: t
   t.notOk(existsSync(path), 'and creates no database');
   const reserved = schemaFile('reserved.sql', 'CREATE TABLE schema_version (id INTEGER PRIMARY KEY, note TEXT);\n');
   const refused = await run(['apply', '--db', url, '--schema', reserved, '--json'], builtIn);
-  t.equal(refused.code, 1, 'a table named like schema-sync\'s own audit table is refused');
+  t.equal(refused.code, 1, "a table named like schema-sync's own audit table is refused");
   t.match(String(parseJson(refused)['message']), /"schema_version" has a name schema-sync reserves/, 'saying why');
   t.notOk(existsSync(path), 'still no database');
 });
 
 t.test('--json output parses for inspect, plan and apply; human output shows SQL', { buffered: true }, async (t) => {
   const { url } = newDb();
-  const before = schemaFile('json-before.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, legacy TEXT);\nCREATE INDEX t_a ON t(a);\n');
+  const before = schemaFile(
+    'json-before.sql',
+    'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, legacy TEXT);\nCREATE INDEX t_a ON t(a);\n',
+  );
   const after = schemaFile('json-after.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL);\n');
   const applied = await run(['apply', '--db', url, '--schema', before, '--json'], builtIn);
   t.equal(applied.code, 0);
@@ -95,53 +97,89 @@ t.test('--json output parses for inspect, plan and apply; human output shows SQL
 
   const inspected = await run(['inspect', '--db', url, '--json'], builtIn);
   t.equal(inspected.code, 0);
-  const schema = parseJson(inspected)['schema'] as { tables: Array<{ name: string; columns: unknown[] }>; indexes: Array<{ name: string }> };
-  t.same(schema.tables.map((table) => [table.name, table.columns.length]), [['t', 3]], 'inspect --json describes the table');
-  t.ok(schema.indexes.some((index) => index.name === 't_a'), 'and its index');
+  const schema = parseJson(inspected)['schema'] as {
+    tables: Array<{ name: string; columns: unknown[] }>;
+    indexes: Array<{ name: string }>;
+  };
+  t.same(
+    schema.tables.map((table) => [table.name, table.columns.length]),
+    [['t', 3]],
+    'inspect --json describes the table',
+  );
+  t.ok(
+    schema.indexes.some((index) => index.name === 't_a'),
+    'and its index',
+  );
 
   const planned = await run(['plan', '--db', url, '--schema', after, '--allow-destructive', '--json'], builtIn);
   t.equal(planned.code, 0);
-  const plan = parseJson(planned) as { steps: Array<{ kind: string; destructive: boolean; sql: string }>; skipped: unknown[]; warnings: unknown[] };
-  t.ok(plan.steps.some((step) => step.destructive), 'plan --json marks destructive steps');
+  const plan = parseJson(planned) as {
+    steps: Array<{ kind: string; destructive: boolean; sql: string }>;
+    skipped: unknown[];
+    warnings: unknown[];
+  };
+  t.ok(
+    plan.steps.some((step) => step.destructive),
+    'plan --json marks destructive steps',
+  );
   t.type(plan.skipped, Array);
   t.type(plan.warnings, Array);
 
   const human = await cli(['plan', '--db', url, '--schema', after, '--allow-destructive'], builtIn);
   t.equal(human.code, 0);
   t.match(human.stdout, /DESTRUCTIVE/, 'human output marks destructive steps');
-  t.match(human.stdout, /^INSERT INTO "_schema_sync_new_t" \("id", "a"\) SELECT "id", "a" FROM "t";$/m, 'human output is the SQL');
+  t.match(
+    human.stdout,
+    /^INSERT INTO "_schema_sync_new_t" \("id", "a"\) SELECT "id", "a" FROM "t";$/m,
+    'human output is the SQL',
+  );
 
   const gate = await cli(['plan', '--db', url, '--schema', after, '--allow-destructive', '--check'], builtIn);
   t.equal(gate.code, 4, 'plan --check exits 4 when changes are pending (the process exit code)');
   const kept = await run(['plan', '--db', url, '--schema', after], builtIn);
-  t.match(kept.stdout, /kept \(not in the desired schema; pass --allow-destructive to drop\)/, 'without the flag, unwanted objects are listed as kept');
+  t.match(
+    kept.stdout,
+    /kept \(not in the desired schema; pass --allow-destructive to drop\)/,
+    'without the flag, unwanted objects are listed as kept',
+  );
   t.match(kept.stdout, /t\.legacy/, 'the kept column is named');
 });
 
-t.test('a failing apply exits 1, names the statement (human and JSON) and changes nothing', { buffered: true }, async (t) => {
-  const { url } = newDb();
-  const before = schemaFile('fail-before.sql', 'CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT);\n');
-  const after = schemaFile('fail-after.sql', 'CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE);\nCREATE TABLE extra (id INTEGER PRIMARY KEY);\n');
-  t.equal((await run(['apply', '--db', url, '--schema', before], builtIn)).code, 0);
-  const client = createClient({ url });
-  await client.execute("INSERT INTO u (email) VALUES ('dup'), ('dup')");
-  const snapBefore = await snapshot(client);
-  client.close();
+t.test(
+  'a failing apply exits 1, names the statement (human and JSON) and changes nothing',
+  { buffered: true },
+  async (t) => {
+    const { url } = newDb();
+    const before = schemaFile('fail-before.sql', 'CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT);\n');
+    const after = schemaFile(
+      'fail-after.sql',
+      'CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE);\nCREATE TABLE extra (id INTEGER PRIMARY KEY);\n',
+    );
+    t.equal((await run(['apply', '--db', url, '--schema', before], builtIn)).code, 0);
+    const client = createClient({ url });
+    await client.execute("INSERT INTO u (email) VALUES ('dup'), ('dup')");
+    const snapBefore = await snapshot(client);
+    client.close();
 
-  const human = await cli(['apply', '--db', url, '--schema', after], builtIn);
-  t.equal(human.code, 1, 'exits 1');
-  t.match(human.stderr, /UNIQUE constraint failed/, 'the reason is on stderr');
-  t.match(human.stderr, /failing statement:\n\s+INSERT INTO/, 'so is the failing statement');
-  const json = await run(['apply', '--db', url, '--schema', after, '--json'], builtIn);
-  t.equal(json.code, 1, 'exits 1 with --json');
-  const output = parseJson(json);
-  t.equal(output['code'], 'APPLY_FAILED');
-  t.match(String(output['statement']), /^INSERT INTO "_schema_sync_new_u"/, 'the JSON names the copy as the failing statement');
+    const human = await cli(['apply', '--db', url, '--schema', after], builtIn);
+    t.equal(human.code, 1, 'exits 1');
+    t.match(human.stderr, /UNIQUE constraint failed/, 'the reason is on stderr');
+    t.match(human.stderr, /failing statement:\n\s+INSERT INTO/, 'so is the failing statement');
+    const json = await run(['apply', '--db', url, '--schema', after, '--json'], builtIn);
+    t.equal(json.code, 1, 'exits 1 with --json');
+    const output = parseJson(json);
+    t.equal(output['code'], 'APPLY_FAILED');
+    t.match(
+      String(output['statement']),
+      /^INSERT INTO "_schema_sync_new_u"/,
+      'the JSON names the copy as the failing statement',
+    );
 
-  const check = createClient({ url });
-  t.equal((await snapshot(check)).digest, snapBefore.digest, 'the database is unchanged');
-  check.close();
-});
+    const check = createClient({ url });
+    t.equal((await snapshot(check)).digest, snapBefore.digest, 'the database is unchanged');
+    check.close();
+  },
+);
 
 t.test('registry mode applies the built-in current version once', { buffered: true }, async (t) => {
   const registry = await loadRegistry();
@@ -161,7 +199,11 @@ t.test('registry mode applies the built-in current version once', { buffered: tr
 
   const client = createClient({ url });
   const recorded = await client.execute('SELECT version, statements FROM schema_version ORDER BY id');
-  t.same(recorded.rows.map((row) => [row[0], row[1]]), [[current, result['statements']]], 'one audit row records the version');
+  t.same(
+    recorded.rows.map((row) => [row[0], row[1]]),
+    [[current, result['statements']]],
+    'one audit row records the version',
+  );
   const snapFirst = await snapshot(client);
   client.close();
 
@@ -172,8 +214,12 @@ t.test('registry mode applies the built-in current version once', { buffered: tr
   t.equal(again['statements'], 0);
   const plan = await run(['plan', '--db', url, '--json'], builtIn);
   t.equal(plan.code, 0);
-  t.same((parseJson(plan)['steps'] as unknown[]), [], 'plan has nothing to do');
-  t.equal((await cli(['plan', '--db', url, '--check'], builtIn)).code, 0, 'plan --check exits 0 when in sync (the process exit code)');
+  t.same(parseJson(plan)['steps'] as unknown[], [], 'plan has nothing to do');
+  t.equal(
+    (await cli(['plan', '--db', url, '--check'], builtIn)).code,
+    0,
+    'plan --check exits 0 when in sync (the process exit code)',
+  );
   const human = await run(['inspect', '--db', url], builtIn);
   t.match(human.stdout, new RegExp(`schema ${current.replaceAll('.', '\\.')}`), 'inspect shows the recorded version');
 
@@ -215,8 +261,14 @@ t.test('a database recording a newer version is refused with exit 3, unchanged',
 
 t.test('SCHEMA_DIR replaces the built-in versions', { buffered: true }, async (t) => {
   const dir = mkdtempSync(join(work, 'versions-'));
-  writeFileSync(join(dir, '1.0.0.sql'), '-- description: first\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n');
-  writeFileSync(join(dir, '1.2.0.sql'), '-- description: second\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, pinned INTEGER NOT NULL DEFAULT 0);\n');
+  writeFileSync(
+    join(dir, '1.0.0.sql'),
+    '-- description: first\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n',
+  );
+  writeFileSync(
+    join(dir, '1.2.0.sql'),
+    '-- description: second\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, pinned INTEGER NOT NULL DEFAULT 0);\n',
+  );
   const { url } = newDb();
   const applied = await run(['apply', '--db', url, '--json'], { SCHEMA_DIR: dir });
   t.equal(applied.code, 0);
@@ -253,8 +305,12 @@ t.test('registry mode upgrades a 1.0.0 database with rows to the current version
     INSERT INTO portfolios (id, account_id, name) VALUES (10, 1, 'main'), (20, 2, 'main');
     INSERT INTO positions (portfolio_id, symbol, quantity) VALUES (10, 'AAPL', 1), (20, 'MSFT', 2);
     INSERT INTO trades (portfolio_id, symbol, side, quantity, price, executed_at) VALUES (10, 'AAPL', 'buy', 1, 100, '2024-01-01');`);
-  const counts = async (): Promise<unknown[]> => (await client.execute(
-    'SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM portfolios), (SELECT count(*) FROM positions), (SELECT count(*) FROM trades)')).rows.map((row) => [...Array(4).keys()].map((i) => row[i]));
+  const counts = async (): Promise<unknown[]> =>
+    (
+      await client.execute(
+        'SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM portfolios), (SELECT count(*) FROM positions), (SELECT count(*) FROM trades)',
+      )
+    ).rows.map((row) => [...Array(4).keys()].map((i) => row[i]));
   const before = await counts();
 
   const upgraded = await run(['apply', '--db', url, '--json'], builtIn);
@@ -265,7 +321,11 @@ t.test('registry mode upgrades a 1.0.0 database with rows to the current version
   t.equal(result['toVersion'], registry.current.version, `to ${registry.current.version}`);
   t.same(await counts(), before, 'every row is still there');
   const versions = await client.execute('SELECT version FROM schema_version ORDER BY id');
-  t.same(versions.rows.map((row) => row[0]), [first.version, registry.current.version], 'the audit trail records both versions');
+  t.same(
+    versions.rows.map((row) => row[0]),
+    [first.version, registry.current.version],
+    'the audit trail records both versions',
+  );
   t.same((await client.execute('PRAGMA foreign_key_check')).rows.length, 0, 'no foreign-key violations');
   client.close();
 
@@ -276,14 +336,25 @@ t.test('registry mode upgrades a 1.0.0 database with rows to the current version
 t.test('two applies racing on one new database apply the version once', { buffered: true }, async (t) => {
   const registry = await loadRegistry();
   const { url } = newDb();
-  const results = await Promise.all([cli(['apply', '--db', url, '--json'], builtIn), cli(['apply', '--db', url, '--json'], builtIn)]);
-  t.same(results.map((result) => result.code), [0, 0], 'both exit 0', { outputs: results.map((result) => result.stdout + result.stderr) });
+  const results = await Promise.all([
+    cli(['apply', '--db', url, '--json'], builtIn),
+    cli(['apply', '--db', url, '--json'], builtIn),
+  ]);
+  t.same(
+    results.map((result) => result.code),
+    [0, 0],
+    'both exit 0',
+    { outputs: results.map((result) => result.stdout + result.stderr) },
+  );
   const outcomes = results.map((result) => parseJson(result)['outcome']).sort();
   t.ok(outcomes.includes('applied'), `one applies (${outcomes.join(', ')})`);
   const client = createClient({ url });
   const audit = await client.execute('SELECT version FROM schema_version');
-  t.same(audit.rows.map((row) => row[0]), outcomes.filter((outcome) => outcome === 'applied').map(() => registry.current.version),
-    'one audit row per apply that says it applied');
+  t.same(
+    audit.rows.map((row) => row[0]),
+    outcomes.filter((outcome) => outcome === 'applied').map(() => registry.current.version),
+    'one audit row per apply that says it applied',
+  );
   t.equal(audit.rows.length, 1, 'the version is recorded once');
   client.close();
 });

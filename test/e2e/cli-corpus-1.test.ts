@@ -3,4 +3,8 @@ import t from 'tap';
 import { allCases, runCases, shardOf } from './_corpus.js';
 import { cliInProcess } from './_in-process.js';
 
-runCases(t, allCases.filter((name) => shardOf(name) === 1), (args) => cliInProcess(args));
+runCases(
+  t,
+  allCases.filter((name) => shardOf(name) === 1),
+  (args) => cliInProcess(args),
+);

@@ -16,6 +16,10 @@ const SPAWNED = [
 
 t.ok(allCases.length > 100, `the corpus has its cases (${allCases.length})`);
 for (const name of SPAWNED) t.ok(allCases.includes(name), `${name} is a corpus case`);
-for (let i = 0; i < SHARDS; i++) t.ok(existsSync(join(import.meta.dirname, `cli-corpus-${i}.test.ts`)), `cli-corpus-${i}.test.ts runs its share of the corpus`);
+for (let i = 0; i < SHARDS; i++)
+  t.ok(
+    existsSync(join(import.meta.dirname, `cli-corpus-${i}.test.ts`)),
+    `cli-corpus-${i}.test.ts runs its share of the corpus`,
+  );
 
 runCases(t, SPAWNED, (args) => cli(args));

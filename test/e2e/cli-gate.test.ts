@@ -12,11 +12,14 @@ import { parseJson, schemaFacts, scratch, snapshot } from './_cli.js';
 
 const { dir: work, newDb, schemaFile } = scratch('schema-sync-gate-', (fn) => t.teardown(fn));
 
-
 async function checkDatabase(t: Test, url: string): Promise<void> {
   const client = createClient({ url });
   try {
-    t.same((await client.execute('PRAGMA integrity_check')).rows.map((row) => row[0]), ['ok'], 'integrity_check is ok');
+    t.same(
+      (await client.execute('PRAGMA integrity_check')).rows.map((row) => row[0]),
+      ['ok'],
+      'integrity_check is ok',
+    );
     t.equal((await client.execute('PRAGMA foreign_key_check')).rows.length, 0, 'foreign_key_check is empty');
   } finally {
     client.close();
@@ -68,13 +71,20 @@ t.test('plan --check exits 0 in sync and 4 with changes pending, JSON or not', a
   t.ok((parseJson(keptPlan)['skipped'] as unknown[]).length > 0, 'the kept objects are reported');
 
   t.equal((await cli(['apply', '--db', url, '--schema', after, '--allow-destructive'])).code, 0, 'apply after.sql');
-  t.equal((await cli(['plan', '--db', url, '--schema', after, '--allow-destructive', '--check'])).code, 0, 'then the gate passes');
+  t.equal(
+    (await cli(['plan', '--db', url, '--schema', after, '--allow-destructive', '--check'])).code,
+    0,
+    'then the gate passes',
+  );
   await checkDatabase(t, url);
 });
 
 t.test('plan --check in registry mode: pending until the version is recorded', async (t) => {
   const dir = mkdtempSync(join(work, 'versions-'));
-  writeFileSync(join(dir, '1.0.0.sql'), '-- description: first\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n');
+  writeFileSync(
+    join(dir, '1.0.0.sql'),
+    '-- description: first\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n',
+  );
   const env = { SCHEMA_DIR: dir };
   const { path, url } = newDb();
   // The same tables, created by hand: no statement to run, but no version recorded either.
@@ -86,7 +96,10 @@ t.test('plan --check in registry mode: pending until the version is recorded', a
   t.same(parseJson(unrecorded)['steps'], [], 'although no statement is planned');
   t.equal((await cli(['apply', '--db', url], env)).code, 0);
   t.equal((await cli(['plan', '--db', url, '--check'], env)).code, 0, 'recorded and in sync: exit 0');
-  writeFileSync(join(dir, '1.1.0.sql'), '-- description: second\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, pinned INTEGER);\n');
+  writeFileSync(
+    join(dir, '1.1.0.sql'),
+    '-- description: second\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, pinned INTEGER);\n',
+  );
   t.equal((await cli(['plan', '--db', url, '--check'], env)).code, 4, 'a new version: exit 4');
   t.ok(listing(work).includes(path.slice(work.length + 1)), 'the database is still there');
 });
@@ -104,13 +117,21 @@ t.test('plan --from a.sql --to b.sql diffs two files without a database', async 
   const { url } = newDb();
   t.equal((await cli(['apply', '--db', url, '--schema', a])).code, 0);
   const online = await cli(['plan', '--db', url, '--schema', b, '--allow-destructive', '--json']);
-  t.same(steps, (parseJson(online)['steps'] as Array<{ sql: string }>).map((step) => step.sql), 'the statements equal those planned against a database at a.sql');
+  t.same(
+    steps,
+    (parseJson(online)['steps'] as Array<{ sql: string }>).map((step) => step.sql),
+    'the statements equal those planned against a database at a.sql',
+  );
   t.ok(steps.length > 0, 'and there are some');
 
   t.equal((await cli(['plan', '--from', a, '--to', a, '--check'])).code, 0, '--check: identical files exit 0');
   t.equal((await cli(['plan', '--from', a, '--to', b, '--check'])).code, 4, '--check: different files exit 4');
   const human = await cli(['plan', '--from', a, '--to', b]);
-  t.match(human.stdout, new RegExp(`^-- plan for ${a.replaceAll('.', '\\.')} → offline-b\\.sql$`, 'm'), 'the heading names both files');
+  t.match(
+    human.stdout,
+    new RegExp(`^-- plan for ${a.replaceAll('.', '\\.')} → offline-b\\.sql$`, 'm'),
+    'the heading names both files',
+  );
 
   for (const [what, args] of [
     ['--from without --to', ['plan', '--from', a]],
@@ -123,17 +144,31 @@ t.test('plan --from a.sql --to b.sql diffs two files without a database', async 
   }
   // Annotations in the --to file are checked against the --from schema, as against a database.
   const users = schemaFile('offline-users.sql', 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n');
-  const renamed = schemaFile('offline-renamed.sql', 'CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT -- @renamed from=name\n);\n');
+  const renamed = schemaFile(
+    'offline-renamed.sql',
+    'CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT -- @renamed from=name\n);\n',
+  );
   const rename = parseJson(await cli(['plan', '--from', users, '--to', renamed, '--json']));
-  t.same((rename['steps'] as Array<{ kind: string; object: string }>).map((step) => [step.kind, step.object]), [['rename_column', 'users.full_name']],
-    'a @renamed column in --to becomes a rename, not drop + add');
+  t.same(
+    (rename['steps'] as Array<{ kind: string; object: string }>).map((step) => [step.kind, step.object]),
+    [['rename_column', 'users.full_name']],
+    'a @renamed column in --to becomes a rename, not drop + add',
+  );
   const wrong = await cli(['plan', '--from', a, '--to', renamed]);
   t.equal(wrong.code, 1, 'a @renamed naming nothing in --from exits 1');
-  t.match(wrong.stderr, new RegExp(`^schema-sync: schema file ${renamed.replaceAll('.', '\\.')}, line 3: `), 'naming the --to file and the line');
+  t.match(
+    wrong.stderr,
+    new RegExp(`^schema-sync: schema file ${renamed.replaceAll('.', '\\.')}, line 3: `),
+    'naming the --to file and the line',
+  );
 
   const missing = await cli(['plan', '--from', a, '--to', join(work, 'nope.sql')]);
   t.equal(missing.code, 2, 'a missing --to file exits 2');
-  t.match(missing.stderr, /^schema-sync: --to: schema file .*nope\.sql does not exist\n$/, 'in one line naming the file');
+  t.match(
+    missing.stderr,
+    /^schema-sync: --to: schema file .*nope\.sql does not exist\n$/,
+    'in one line naming the file',
+  );
 });
 
 /** A schema that exercises what `inspect --sql` must reproduce. */
@@ -173,12 +208,16 @@ t.test('inspect --sql prints DDL that recreates the schema', async (t) => {
   const applied = await cli(['apply', '--db', url, '--schema', rich]);
   t.equal(applied.code, 0, 'the rich schema applies', { output: applied.stdout + applied.stderr });
   const client = createClient({ url });
-  await client.execute("INSERT INTO \"Accounts\" (email) VALUES ('ann@example.com')");
+  await client.execute('INSERT INTO "Accounts" (email) VALUES (\'ann@example.com\')');
   client.close();
 
   const dumped = await cli(['inspect', '--db', url, '--sql']);
   t.equal(dumped.code, 0, 'inspect --sql exits 0');
-  t.notMatch(dumped.stdout, /schema_version|_schema_sync_|sqlite_sequence/, 'schema-sync\'s own and SQLite\'s tables are left out');
+  t.notMatch(
+    dumped.stdout,
+    /schema_version|_schema_sync_|sqlite_sequence/,
+    "schema-sync's own and SQLite's tables are left out",
+  );
   t.match(dumped.stdout, /DEFAULT \(datetime\('now'\)\)/, 'an expression default keeps its parentheses');
   const ddl = schemaFile('rich-dump.sql', dumped.stdout);
 
@@ -190,7 +229,11 @@ t.test('inspect --sql prints DDL that recreates the schema', async (t) => {
     const original = createClient({ url });
     try {
       const [want, have] = [await schemaFacts(original), await schemaFacts(plain)];
-      t.same([...have.tables.entries()], [...want.tables.entries()], 'every table, column, key, foreign key and index is the same');
+      t.same(
+        [...have.tables.entries()],
+        [...want.tables.entries()],
+        'every table, column, key, foreign key and index is the same',
+      );
       t.same([...have.views.entries()], [...want.views.entries()], 'every view is the same');
       t.same([...have.triggers.entries()], [...want.triggers.entries()], 'every trigger is the same');
     } finally {
@@ -200,7 +243,11 @@ t.test('inspect --sql prints DDL that recreates the schema', async (t) => {
     plain.close();
   }
   const again = await cli(['inspect', '--db', fresh.url, '--sql']);
-  t.equal(again.stdout.split('\n').slice(1).join('\n'), dumped.stdout.split('\n').slice(1).join('\n'), 'inspecting the copy prints the same DDL');
+  t.equal(
+    again.stdout.split('\n').slice(1).join('\n'),
+    dumped.stdout.split('\n').slice(1).join('\n'),
+    'inspecting the copy prints the same DDL',
+  );
 
   // Used as a --schema file against the original, it is a no-op.
   const gate = await cli(['plan', '--db', url, '--schema', ddl, '--check']);
@@ -217,7 +264,9 @@ t.test('inspect (human) prints every default as valid SQL', async (t) => {
   t.equal((await cli(['apply', '--db', url, '--schema', schemaFile('rich-human.sql', RICH)])).code, 0);
   const human = await cli(['inspect', '--db', url]);
   t.equal(human.code, 0);
-  const defaults = [...human.stdout.matchAll(/^ {2}(\S+) .*?(DEFAULT (?:\(.*\)|\S+))(?: COLLATE| AS \(| CHECK \(|$)/gm)];
+  const defaults = [
+    ...human.stdout.matchAll(/^ {2}(\S+) .*?(DEFAULT (?:\(.*\)|\S+))(?: COLLATE| AS \(| CHECK \(|$)/gm),
+  ];
   t.ok(defaults.length >= 8, `the defaults are printed (${defaults.length})`);
   const probe = createClient({ url: ':memory:' });
   try {
@@ -227,10 +276,12 @@ t.test('inspect (human) prints every default as valid SQL', async (t) => {
       const table = `probe_${String(column).replace(/\W/g, '_')}`;
       await probe.execute(`CREATE TABLE ${table} (x ${clause})`);
       const got = (await probe.execute(`SELECT dflt_value FROM pragma_table_info('${table}')`)).rows[0]?.[0];
-      const want = (await client.execute({
-        sql: "SELECT c.dflt_value FROM sqlite_schema AS s, pragma_table_info(s.name) AS c WHERE s.type = 'table' AND c.name = ?",
-        args: [String(column)],
-      })).rows.map((row) => row[0]);
+      const want = (
+        await client.execute({
+          sql: "SELECT c.dflt_value FROM sqlite_schema AS s, pragma_table_info(s.name) AS c WHERE s.type = 'table' AND c.name = ?",
+          args: [String(column)],
+        })
+      ).rows.map((row) => row[0]);
       t.ok(want.includes(got ?? null), `${String(column)}: "${String(clause)}" loads and keeps the default`);
     }
     client.close();
@@ -250,29 +301,69 @@ t.test('human plan output: one summary line, assertions in one line, destructive
   const summaries = human.stdout.split('\n').filter((line) => /^-- \d+ changes?: /.test(line));
   t.equal(summaries.length, 1, 'one summary line');
   // t rebuilt (dropping legacy, and its index with the old table), u created, view v dropped.
-  t.equal(summaries[0], `-- 3 changes: 1 created, 0 added, 1 rebuilt, 1 dropped, 0 skipped (2 destructive); ${steps.length} statements`, 'counting changes by object');
-  t.same(json['summary'], {
-    changes: 3, statements: steps.length, created: 1, added: 0, rebuilt: 1, recreated: 0, renamed: 0, dropped: 1, dataSteps: 0,
-    destructive: 2, skipped: 0, assertions: steps.filter((step) => step.kind === 'assert').length,
-  }, 'the JSON carries the same counts');
+  t.equal(
+    summaries[0],
+    `-- 3 changes: 1 created, 0 added, 1 rebuilt, 1 dropped, 0 skipped (2 destructive); ${steps.length} statements`,
+    'counting changes by object',
+  );
+  t.same(
+    json['summary'],
+    {
+      changes: 3,
+      statements: steps.length,
+      created: 1,
+      added: 0,
+      rebuilt: 1,
+      recreated: 0,
+      renamed: 0,
+      dropped: 1,
+      dataSteps: 0,
+      destructive: 2,
+      skipped: 0,
+      assertions: steps.filter((step) => step.kind === 'assert').length,
+    },
+    'the JSON carries the same counts',
+  );
   const assertions = steps.filter((step) => step.kind === 'assert');
   t.ok(assertions.length >= 5, 'the plan has assertion statements');
   for (const step of assertions) t.notOk(human.stdout.includes(step.sql), `not printed: ${step.sql.slice(0, 50)}…`);
-  t.match(human.stdout, /^-- checked inside the batch \(\d+ assertion statements, listed by --json\): foreign keys are off; row counts and foreign-key violations of t do not change$/m,
-    'the assertions are one line');
-  for (const step of steps.filter((candidate) => candidate.kind !== 'assert')) t.ok(human.stdout.includes(`${step.sql};`), `printed: ${step.sql.slice(0, 50)}…`);
+  t.match(
+    human.stdout,
+    /^-- checked inside the batch \(\d+ assertion statements, listed by --json\): foreign keys are off; row counts and foreign-key violations of t do not change$/m,
+    'the assertions are one line',
+  );
+  for (const step of steps.filter((candidate) => candidate.kind !== 'assert'))
+    t.ok(human.stdout.includes(`${step.sql};`), `printed: ${step.sql.slice(0, 50)}…`);
   t.match(human.stdout, /^-- \d+\. DESTRUCTIVE drop_view v: /m, 'a drop is marked DESTRUCTIVE');
-  t.match(human.stdout, /^-- \d+\. DESTRUCTIVE rebuild_table t: rebuild: .*dropping column\(s\) legacy$/m, 'so is a rebuild that drops a column');
+  t.match(
+    human.stdout,
+    /^-- \d+\. DESTRUCTIVE rebuild_table t: rebuild: .*dropping column\(s\) legacy$/m,
+    'so is a rebuild that drops a column',
+  );
 
   const kept = await cli(['plan', '--db', url, '--schema', after]);
-  t.match(kept.stdout, /^-- 4 changes: 1 created, 0 added, 1 rebuilt, 2 recreated, 0 dropped, 3 skipped \(kept, not in the desired schema\); \d+ statements$/m,
-    'without --allow-destructive the kept view and index are recreated, and the three objects skipped');
+  t.match(
+    kept.stdout,
+    /^-- 4 changes: 1 created, 0 added, 1 rebuilt, 2 recreated, 0 dropped, 3 skipped \(kept, not in the desired schema\); \d+ statements$/m,
+    'without --allow-destructive the kept view and index are recreated, and the three objects skipped',
+  );
   t.notMatch(kept.stdout, /DESTRUCTIVE/, 'nothing destructive');
 });
 
 t.test('a failing apply says why in words: no temp-table names, no doubled codes', async (t) => {
   const { url } = newDb();
-  t.equal((await cli(['apply', '--db', url, '--schema', schemaFile('fail-before.sql', 'CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT);\n')])).code, 0);
+  t.equal(
+    (
+      await cli([
+        'apply',
+        '--db',
+        url,
+        '--schema',
+        schemaFile('fail-before.sql', 'CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT);\n'),
+      ])
+    ).code,
+    0,
+  );
   const client = createClient({ url });
   await client.execute("INSERT INTO u (email) VALUES ('dup'), ('dup')");
   const before = await snapshot(client);
@@ -295,8 +386,14 @@ t.test('a failing apply says why in words: no temp-table names, no doubled codes
 
 t.test('schema file errors say "schema file <path>, line N"', async (t) => {
   const { path, url } = newDb();
-  const broken = schemaFile('broken-lines.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n\n-- a comment\nCREATE TABLE b (id INTEGER PRIMARY KEY,);\n');
-  for (const args of [['apply', '--db', url, '--schema', broken], ['plan', '--from', broken, '--to', broken]]) {
+  const broken = schemaFile(
+    'broken-lines.sql',
+    'CREATE TABLE a (id INTEGER PRIMARY KEY);\n\n-- a comment\nCREATE TABLE b (id INTEGER PRIMARY KEY,);\n',
+  );
+  for (const args of [
+    ['apply', '--db', url, '--schema', broken],
+    ['plan', '--from', broken, '--to', broken],
+  ]) {
     const result = await cli(args);
     t.equal(result.code, 1, `${args[0]}: exit 1`);
     t.equal(result.stderr.replace(/^applying to .*\n/, '').split('\n').length, 2, 'one line');
@@ -315,8 +412,12 @@ t.test('bad --db inputs: one line, a documented exit code, nothing created', asy
   const notDb = schemaFile('not-a-db.txt', 'hello, I am not a database\n');
   mkdirSync(join(work, 'a-directory'));
   const cases: Array<[string, string, number, RegExp]> = [
-    ['a missing directory', `file:${join(work, 'missing', 'dir', 'x.db')}`, 1,
-      /^schema-sync: (no database at .*x\.db|cannot create the database .*x\.db: directory .*missing.dir does not exist)$/m],
+    [
+      'a missing directory',
+      `file:${join(work, 'missing', 'dir', 'x.db')}`,
+      1,
+      /^schema-sync: (no database at .*x\.db|cannot create the database .*x\.db: directory .*missing.dir does not exist)$/m,
+    ],
     ['a directory', `file:${join(work, 'a-directory')}`, 1, /a-directory is a directory, not a database file/],
     ['a file that is not a database', `file:${notDb}`, 1, /not-a-db\.txt is not a libSQL\/SQLite database/],
     ['an unsupported scheme', 'postgres://localhost/db', 2, /--db must be a file:<path> or libsql:\/\/… URL/],
@@ -332,13 +433,18 @@ t.test('bad --db inputs: one line, a documented exit code, nothing created', asy
       t.match(result.stderr, message, `${command} on ${what}: says what is wrong`);
       const json = await cli([command, '--db', db, '--json']);
       t.equal(json.code, code, `${command} --json on ${what}: exit ${code}`);
-      if (code === 1) t.equal(parseJson(json)['code'], 'DATABASE_UNAVAILABLE', `${command} --json on ${what}: DATABASE_UNAVAILABLE`);
+      if (code === 1)
+        t.equal(parseJson(json)['code'], 'DATABASE_UNAVAILABLE', `${command} --json on ${what}: DATABASE_UNAVAILABLE`);
     }
     t.same(listing(work), files, `${what}: no file or directory was created`);
     t.same(readFileSync(notDb), bytes, `${what}: the non-database file is untouched`);
   }
   const created = await cli(['apply', '--db', `file:${join(work, 'missing', 'dir', 'x.db')}`]);
-  t.match(created.stderr, /^schema-sync: cannot create the database .*x\.db: directory .*missing.dir does not exist\n$/, 'apply says which directory is missing');
+  t.match(
+    created.stderr,
+    /^schema-sync: cannot create the database .*x\.db: directory .*missing.dir does not exist\n$/,
+    'apply says which directory is missing',
+  );
   t.test('missing file for inspect and plan', async (t) => {
     const { url, path } = newDb();
     for (const command of ['inspect', 'plan']) {
@@ -350,21 +456,29 @@ t.test('bad --db inputs: one line, a documented exit code, nothing created', asy
   });
 });
 
-t.test('an unreadable database file: one line, nothing changed', { skip: process.getuid?.() === 0 ? 'root reads every file' : false }, async (t) => {
-  const { path, url } = newDb();
-  t.equal((await cli(['apply', '--db', url, '--schema', schemaFile('unreadable.sql', AFTER)])).code, 0);
-  const { chmodSync } = await import('node:fs');
-  chmodSync(path, 0o000);
-  try {
-    for (const command of ['inspect', 'plan', 'apply']) {
-      const result = await cli([command, '--db', url]);
-      t.equal(result.code, 1, `${command}: exit 1`);
-      t.equal(result.stderr, `schema-sync: cannot read the database ${path}: permission denied\n`, `${command}: one line naming the path`);
+t.test(
+  'an unreadable database file: one line, nothing changed',
+  { skip: process.getuid?.() === 0 ? 'root reads every file' : false },
+  async (t) => {
+    const { path, url } = newDb();
+    t.equal((await cli(['apply', '--db', url, '--schema', schemaFile('unreadable.sql', AFTER)])).code, 0);
+    const { chmodSync } = await import('node:fs');
+    chmodSync(path, 0o000);
+    try {
+      for (const command of ['inspect', 'plan', 'apply']) {
+        const result = await cli([command, '--db', url]);
+        t.equal(result.code, 1, `${command}: exit 1`);
+        t.equal(
+          result.stderr,
+          `schema-sync: cannot read the database ${path}: permission denied\n`,
+          `${command}: one line naming the path`,
+        );
+      }
+    } finally {
+      chmodSync(path, 0o644);
     }
-  } finally {
-    chmodSync(path, 0o644);
-  }
-});
+  },
+);
 
 t.test('raw driver errors become sentences naming the path', async (t) => {
   const { describeError } = await import('../../bin/cli/errors.js');
@@ -375,8 +489,15 @@ t.test('raw driver errors become sentences naming the path', async (t) => {
   } catch (error) {
     thrown = error;
   }
-  t.match(String((thrown as Error | undefined)?.message), /ConnectionFailed/, 'the driver throws ConnectionFailed(…: 14) for a missing directory');
-  t.equal(describeError(thrown, `file:${missing}`), `cannot open the database file ${missing} (SQLITE_CANTOPEN: the file or its directory cannot be opened)`);
+  t.match(
+    String((thrown as Error | undefined)?.message),
+    /ConnectionFailed/,
+    'the driver throws ConnectionFailed(…: 14) for a missing directory',
+  );
+  t.equal(
+    describeError(thrown, `file:${missing}`),
+    `cannot open the database file ${missing} (SQLITE_CANTOPEN: the file or its directory cannot be opened)`,
+  );
   const notDb = schemaFile('raw-not-a-db.bin', 'x'.repeat(4096));
   const client = createClient({ url: `file:${notDb}` });
   try {
@@ -403,11 +524,19 @@ t.test('an unreachable or refusing server: a sentence naming the host', async (t
   try {
     const refused = await cli(['inspect', '--db', `http://127.0.0.1:${port}`, '--auth-token', 'wrong']);
     t.equal(refused.code, 1, 'a rejected token exits 1');
-    t.equal(refused.stderr, `schema-sync: 127.0.0.1:${port} refused the credentials (401): check --auth-token or TURSO_AUTH_TOKEN\n`, 'naming the host');
+    t.equal(
+      refused.stderr,
+      `schema-sync: 127.0.0.1:${port} refused the credentials (401): check --auth-token or TURSO_AUTH_TOKEN\n`,
+      'naming the host',
+    );
     // A token written into the URL is never printed, whatever the command or output.
     const secretUrl = `http://127.0.0.1:${port}/?authToken=s3cret-token`;
     const schema = schemaFile('secret.sql', AFTER);
-    for (const args of [['inspect', '--db', secretUrl], ['plan', '--db', secretUrl, '--schema', schema], ['apply', '--db', secretUrl, '--schema', schema]]) {
+    for (const args of [
+      ['inspect', '--db', secretUrl],
+      ['plan', '--db', secretUrl, '--schema', schema],
+      ['apply', '--db', secretUrl, '--schema', schema],
+    ]) {
       for (const json of [[], ['--json']]) {
         const result = await cli([...args, ...json]);
         t.equal(result.code, 1, `${args[0]} ${json.join('')}: exit 1`);
@@ -433,7 +562,11 @@ t.test('an unreachable or refusing server: a sentence naming the host', async (t
     const result = await cli([command, '--db', `http://127.0.0.1:${freePort}`, ...target]);
     t.equal(result.code, 1, `${command}: exit 1`);
     const line = result.stderr.replace(/^applying to .*\n/, '');
-    t.equal(line, `schema-sync: cannot reach 127.0.0.1:${freePort}: the connection was refused\n`, `${command}: one sentence naming the host`);
+    t.equal(
+      line,
+      `schema-sync: cannot reach 127.0.0.1:${freePort}: the connection was refused\n`,
+      `${command}: one sentence naming the host`,
+    );
     const json = parseJson(await cli([command, '--db', `http://127.0.0.1:${freePort}`, '--json']));
     t.equal(json['code'], 'DATABASE_UNAVAILABLE', `${command} --json: DATABASE_UNAVAILABLE`);
     t.notMatch(String(json['message']), /fetch failed/, `${command} --json: no raw "fetch failed"`);
@@ -450,5 +583,6 @@ t.test('--help and the README document every exit code', async (t) => {
     t.ok(help.stderr.includes(`${code} ${meaning}`), `--help: ${code} ${meaning}`);
     t.match(section, new RegExp(`^\\| \`${code}\` \\|`, 'm'), `README's CLI section has a row for exit code ${code}`);
   }
-  for (const command of ['inspect', 'plan', 'apply']) t.match(help.stderr, new RegExp(`^ {2}schema-sync ${command} `, 'm'), `--help shows ${command}`);
+  for (const command of ['inspect', 'plan', 'apply'])
+    t.match(help.stderr, new RegExp(`^ {2}schema-sync ${command} `, 'm'), `--help shows ${command}`);
 });

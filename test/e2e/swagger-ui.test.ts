@@ -31,7 +31,8 @@ const CHROMIUM_ARGS = [
 export const SCREENSHOT = join(ROOT, 'test-results', 'swagger-ui-sync-schema.png');
 const TIMEOUT_MS = 20_000;
 const NOTES_V1 = '-- description: Notes\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n';
-const NOTES_V2 = '-- description: Pinned notes\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, pinned INTEGER NOT NULL DEFAULT 0);\n';
+const NOTES_V2 =
+  '-- description: Pinned notes\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, pinned INTEGER NOT NULL DEFAULT 0);\n';
 
 const missing = existsSync(CHROMIUM)
   ? false
@@ -51,7 +52,11 @@ t.test('Swagger UI: authorize with a bearer token and run sync-schema', { skip: 
   const signIn = await previous.client(previous.token(userId)).POST('/api/user/initialize', {
     body: { email: 'ada@example.com', user_id: userId },
   });
-  t.match(signIn.data, { schema_synced: true, schema_version: '1.0.0' }, 'the user exists, at 1.0.0 (initialized through the SDK)');
+  t.match(
+    signIn.data,
+    { schema_synced: true, schema_version: '1.0.0' },
+    'the user exists, at 1.0.0 (initialized through the SDK)',
+  );
   await previous.app.close();
 
   const server = await startServer(t, { env: { SCHEMA_DIR: v2 }, dataDir: previous.dataDir });
@@ -98,13 +103,23 @@ t.test('Swagger UI: authorize with a bearer token and run sync-schema', { skip: 
 
     const live = operation.locator('.live-responses-table');
     await live.locator('.response-col_status').filter({ hasText: '200' }).waitFor();
-    const responseBody = live.locator('.response-col_description .highlight-code pre, .response-col_description .highlight-code code').first();
+    const responseBody = live
+      .locator('.response-col_description .highlight-code pre, .response-col_description .highlight-code code')
+      .first();
     await responseBody.waitFor();
     const text = (await responseBody.innerText()).trim();
     const body = JSON.parse(text) as Record<string, unknown>;
-    t.match(body, { success: true, schema_version: '2.0.0', message: /from 1\.0\.0 to 2\.0\.0/, synced_at: String }, 'the 200 JSON is on the page');
+    t.match(
+      body,
+      { success: true, schema_version: '2.0.0', message: /from 1\.0\.0 to 2\.0\.0/, synced_at: String },
+      'the 200 JSON is on the page',
+    );
     t.same(Object.keys(body).sort(), ['message', 'schema_version', 'success', 'synced_at']);
-    t.match(await operation.locator('.responses-inner').innerText(), /Server response\s+Code\s+Details\s+200/, 'shown under "Server response"');
+    t.match(
+      await operation.locator('.responses-inner').innerText(),
+      /Server response\s+Code\s+Details\s+200/,
+      'shown under "Server response"',
+    );
 
     t.equal(syncRequests.length, 1, 'Execute sent one request');
     t.same(syncRequests[0], { status: 200, authorization: `Bearer ${token}` }, 'with the pasted bearer token');

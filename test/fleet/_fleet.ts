@@ -36,13 +36,28 @@ export const SEED: InStatement[] = [
 ];
 
 /** Writes a SCHEMA_DIR holding the given versions (default 1.0.0 and 1.1.0). */
-export function writeSchemaDir(dir: string, versions: ReadonlyArray<readonly [string, string]> = [['1.0.0', V1], ['1.1.0', V2]]): string {
+export function writeSchemaDir(
+  dir: string,
+  versions: ReadonlyArray<readonly [string, string]> = [
+    ['1.0.0', V1],
+    ['1.1.0', V2],
+  ],
+): string {
   mkdirSync(dir, { recursive: true });
-  for (const [version, sql] of versions) writeFileSync(join(dir, `${version}.sql`), `-- description: v${version}\n-- created_at: 2024-01-01T00:00:00Z\n${sql}\n`);
+  for (const [version, sql] of versions)
+    writeFileSync(
+      join(dir, `${version}.sql`),
+      `-- description: v${version}\n-- created_at: 2024-01-01T00:00:00Z\n${sql}\n`,
+    );
   return dir;
 }
 
-export async function fleetAt(root: string, schemaDir: string, count: number, version = '1.0.0'): Promise<{ dir: string; paths: string[]; registry: SchemaRegistry }> {
+export async function fleetAt(
+  root: string,
+  schemaDir: string,
+  count: number,
+  version = '1.0.0',
+): Promise<{ dir: string; paths: string[]; registry: SchemaRegistry }> {
   const registry = await loadRegistry({ schemaDir });
   const dir = join(root, 'fleet');
   const paths = await makeFleet({ dir, templateDir: join(root, 'template'), count, registry, version, seed: SEED });
@@ -68,22 +83,33 @@ export async function appRows(client: Client): Promise<Record<string, Array<Reco
 
 /** sqlite_schema as written, without the audit table: two databases at one version compare equal. */
 export async function schemaText(client: Client): Promise<string> {
-  return JSON.stringify(await rows(client, "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name <> 'schema_version' ORDER BY type, name"));
+  return JSON.stringify(
+    await rows(
+      client,
+      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name <> 'schema_version' ORDER BY type, name",
+    ),
+  );
 }
 
 /**
  * The reference schema text of each version, from a copy of `template` brought there by the engine
  * (plan and apply checked: nothing left to plan afterwards).
  */
-export async function referenceSchemas(template: string, registry: SchemaRegistry, root: string): Promise<Map<string, string>> {
+export async function referenceSchemas(
+  template: string,
+  registry: SchemaRegistry,
+  root: string,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const version of registry.versions) {
     const path = join(root, `reference-${version.version}.db`);
     copyFileSync(template, path);
     await withClient(path, async (client) => {
       const { recorded } = await readVersionState(client);
-      if (recorded?.version !== version.version) await syncDatabase(client, targetFromVersions(registry.versions, version.version));
-      if (planMigration(await introspect(client), version.desired).steps.length !== 0) throw new Error(`reference ${version.version} did not converge`);
+      if (recorded?.version !== version.version)
+        await syncDatabase(client, targetFromVersions(registry.versions, version.version));
+      if (planMigration(await introspect(client), version.desired).steps.length !== 0)
+        throw new Error(`reference ${version.version} did not converge`);
       out.set(version.version, await schemaText(client));
     });
   }
@@ -145,10 +171,16 @@ export async function stateOf(path: string, registry: SchemaRegistry): Promise<D
 }
 
 /** In-process `schema-sync sync-all`, output captured. */
-export async function runSyncAll(argv: readonly string[], env: Record<string, string | undefined>): Promise<{ code: number; out: string; err: string; lines: Array<Record<string, unknown>> }> {
+export async function runSyncAll(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number; out: string; err: string; lines: Array<Record<string, unknown>> }> {
   const io = captureIo({ ...process.env, ...env });
   const code = await syncAll(argv, io);
-  const lines = io.out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = io.out
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { code, out: io.out, err: io.err, lines };
 }
 
@@ -156,5 +188,8 @@ export const CLI = fileURLToPath(new URL('../../bin/schema-sync.ts', import.meta
 
 /** Spawns the real CLI (`node --import tsx bin/schema-sync.ts …`). */
 export function spawnCli(argv: readonly string[], env: Record<string, string>) {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', CLI, ...argv], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

@@ -21,7 +21,14 @@ import { withClient } from './_fleet.js';
 export async function tradingFleet(root: string, count: number) {
   const registry = await loadRegistry({ schemaDir: undefined });
   const dir = join(root, 'fleet');
-  const paths = await makeFleet({ dir, templateDir: join(root, 'template'), count, registry, version: '1.0.0', seed: tradingRows(3) });
+  const paths = await makeFleet({
+    dir,
+    templateDir: join(root, 'template'),
+    count,
+    registry,
+    version: '1.0.0',
+    seed: tradingRows(3),
+  });
   const rowsBefore = await withClient(paths[0] as string, tradingRowsOf);
   return { dir, paths, registry, rowsBefore };
 }
@@ -29,23 +36,34 @@ export async function tradingFleet(root: string, count: number) {
 /** The 1.0.0 tables' rows, in the 1.0.0 columns (both versions have them). */
 async function tradingRowsOf(client: Client): Promise<string> {
   const tables: Record<string, string> = {
-    accounts: 'id, email, display_name', portfolios: 'id, account_id, name', watchlists: 'account_id, name, symbols',
-    positions: 'portfolio_id, symbol, quantity, average_cost', trades: 'portfolio_id, symbol, side, quantity, price, executed_at',
+    accounts: 'id, email, display_name',
+    portfolios: 'id, account_id, name',
+    watchlists: 'account_id, name, symbols',
+    positions: 'portfolio_id, symbol, quantity, average_cost',
+    trades: 'portfolio_id, symbol, side, quantity, price, executed_at',
   };
   const dump: Record<string, unknown> = {};
-  for (const [table, columns] of Object.entries(tables)) dump[table] = await rows(client, `SELECT ${columns} FROM ${table} ORDER BY ${columns}`);
+  for (const [table, columns] of Object.entries(tables))
+    dump[table] = await rows(client, `SELECT ${columns} FROM ${table} ORDER BY ${columns}`);
   return JSON.stringify(dump);
 }
 
 /** A trading database at exactly one version (1.0.0 or 1.1.0), rows as before, sound. */
-export async function cleanlyAtOneVersion(path: string, fleet: Awaited<ReturnType<typeof tradingFleet>>): Promise<{ ok: boolean; version: string | null }> {
+export async function cleanlyAtOneVersion(
+  path: string,
+  fleet: Awaited<ReturnType<typeof tradingFleet>>,
+): Promise<{ ok: boolean; version: string | null }> {
   return withClient(path, async (client) => {
     const version = (await readVersionState(client)).recorded?.version ?? null;
     const desired = fleet.registry.versions.find((v) => v.version === version)?.desired;
     const audit = await rows(client, 'SELECT version, count(*) AS n FROM schema_version GROUP BY version');
-    const ok = desired !== undefined && planMigration(await introspect(client), desired).steps.length === 0
-      && audit.every((row) => Number(row['n']) === 1) && await integrityOk(client) && await foreignKeyViolations(client) === 0
-      && await tradingRowsOf(client) === fleet.rowsBefore;
+    const ok =
+      desired !== undefined &&
+      planMigration(await introspect(client), desired).steps.length === 0 &&
+      audit.every((row) => Number(row['n']) === 1) &&
+      (await integrityOk(client)) &&
+      (await foreignKeyViolations(client)) === 0 &&
+      (await tradingRowsOf(client)) === fleet.rowsBefore;
     return { ok, version };
   });
 }

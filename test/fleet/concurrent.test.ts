@@ -34,16 +34,21 @@ t.test('two sync-all runs and live sign-ins apply each database once', async (t)
   let signInApplied = 0;
   const statuses = new Map<number, number>();
   let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < users.length) {
-      const userId = users[next++] as string;
-      const response = await service.call({
-        method: 'POST', url: '/api/user/initialize', token: service.token(userId), body: { email: `${userId}@example.com`, user_id: userId },
-      });
-      statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-      if (/synced from 1\.0\.0 to 1\.1\.0/.test((response.json() as { message: string }).message)) signInApplied++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < users.length) {
+        const userId = users[next++] as string;
+        const response = await service.call({
+          method: 'POST',
+          url: '/api/user/initialize',
+          token: service.token(userId),
+          body: { email: `${userId}@example.com`, user_id: userId },
+        });
+        statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+        if (/synced from 1\.0\.0 to 1\.1\.0/.test((response.json() as { message: string }).message)) signInApplied++;
+      }
+    }),
+  );
   t.same([...statuses.entries()], [[200, COUNT]], 'every sign-in succeeded');
   const codes = await Promise.all(runs.map((run) => run.exit));
   t.same(codes, [0, 0], 'both runs exit 0');
@@ -53,14 +58,22 @@ t.test('two sync-all runs and live sign-ins apply each database once', async (t)
     t.equal(doc.summary.outcomes['failed'], 0);
     return doc.summary.outcomes['applied'] ?? 0;
   });
-  t.equal((appliedBy[0] ?? 0) + (appliedBy[1] ?? 0) + signInApplied, COUNT,
-    `applied by run A ${appliedBy[0]}, run B ${appliedBy[1]}, sign-ins ${signInApplied}: each database exactly once`);
+  t.equal(
+    (appliedBy[0] ?? 0) + (appliedBy[1] ?? 0) + signInApplied,
+    COUNT,
+    `applied by run A ${appliedBy[0]}, run B ${appliedBy[1]}, sign-ins ${signInApplied}: each database exactly once`,
+  );
 
   let bad = 0;
   for (const path of paths) {
     const state = await quickState(path);
-    const ok = state.version === '1.1.0' && state.auditCounts['1.1.0'] === 1 && state.schema === reference.get('1.1.0')
-      && state.integrity && state.fkViolations === 0 && state.rows === expectedRows;
+    const ok =
+      state.version === '1.1.0' &&
+      state.auditCounts['1.1.0'] === 1 &&
+      state.schema === reference.get('1.1.0') &&
+      state.integrity &&
+      state.fkViolations === 0 &&
+      state.rows === expectedRows;
     if (!ok && bad++ < 3) t.fail(`${path}`, { state });
   }
   t.equal(bad, 0, 'every database: one 1.1.0 audit row, the 1.1.0 schema, rows unchanged, integrity ok');

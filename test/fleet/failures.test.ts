@@ -9,7 +9,11 @@ import t, { type Test } from 'tap';
 import { dirFor, snapshot } from '../lib/_support.js';
 import { fleetAt, runSyncAll, stateOf, V1, V2, V3, withClient, writeSchemaDir } from './_fleet.js';
 
-const VERSIONS: ReadonlyArray<readonly [string, string]> = [['1.0.0', V1], ['1.1.0', V2], ['1.2.0', V3]];
+const VERSIONS: ReadonlyArray<readonly [string, string]> = [
+  ['1.0.0', V1],
+  ['1.1.0', V2],
+  ['1.2.0', V3],
+];
 const BAD = [2, 5, 9];
 
 /** 12 databases at 1.1.0; db-00002, db-00005 and db-00009 hold a NULL nick that 1.2.0 forbids. */
@@ -17,7 +21,8 @@ async function fleetWithBadRows(t: Test) {
   const root = dirFor(t);
   const schemaDir = writeSchemaDir(join(root, 'schema'), VERSIONS);
   const fleet = await fleetAt(root, schemaDir, 12, '1.1.0');
-  for (const i of BAD) await withClient(fleet.paths[i] as string, (c) => c.execute('UPDATE users SET nick = NULL WHERE id = 2'));
+  for (const i of BAD)
+    await withClient(fleet.paths[i] as string, (c) => c.execute('UPDATE users SET nick = NULL WHERE id = 2'));
   return { ...fleet, schemaDir, root };
 }
 
@@ -28,18 +33,31 @@ t.test('failing databases are reported with their statement and left unchanged; 
   const before = await Promise.all(BAD.map((i) => withClient(fleet.paths[i] as string, snapshot)));
   const report = join(fleet.root, 'report.json');
   const metrics = join(fleet.root, 'fleet.prom');
-  const run = await runSyncAll(['--data-dir', fleet.dir, '--max-failures', '10', '--report', report, '--metrics-file', metrics], { SCHEMA_DIR: fleet.schemaDir });
+  const run = await runSyncAll(
+    ['--data-dir', fleet.dir, '--max-failures', '10', '--report', report, '--metrics-file', metrics],
+    { SCHEMA_DIR: fleet.schemaDir },
+  );
   t.equal(run.code, 1, 'exit 1: some databases failed');
   const perDb = run.lines.filter((line) => 'database' in line) as Line[];
   t.equal(perDb.length, 12, 'one JSON line per database');
-  const failed = perDb.filter((line) => line['outcome'] === 'failed').map((line) => line['database']).sort();
-  t.same(failed, BAD.map((i) => `db-0000${i}`));
+  const failed = perDb
+    .filter((line) => line['outcome'] === 'failed')
+    .map((line) => line['database'])
+    .sort();
+  t.same(
+    failed,
+    BAD.map((i) => `db-0000${i}`),
+  );
   for (const line of perDb.filter((l) => l['outcome'] === 'failed')) {
     t.match(line.error?.statement, /users/, 'the failing statement is named');
     t.equal(line.error?.code, 'APPLY_FAILED');
   }
   for (const [k, i] of BAD.entries()) {
-    t.same(await withClient(fleet.paths[i] as string, snapshot), before[k], `db-0000${i} is unchanged (schema, rows, audit)`);
+    t.same(
+      await withClient(fleet.paths[i] as string, snapshot),
+      before[k],
+      `db-0000${i} is unchanged (schema, rows, audit)`,
+    );
   }
   for (const [i, path] of fleet.paths.entries()) {
     const state = await stateOf(path, fleet.registry);
@@ -50,7 +68,9 @@ t.test('failing databases are reported with their statement and left unchanged; 
   const summary = run.lines.at(-1)?.['summary'] as { outcomes: Record<string, number>; exitCode: number };
   t.match(summary, { outcomes: { applied: 9, failed: 3, not_attempted: 0 }, exitCode: 1 });
 
-  const doc = JSON.parse(readFileSync(report, 'utf8')) as { databases: Array<Record<string, unknown> & { error?: { statement?: string } }> };
+  const doc = JSON.parse(readFileSync(report, 'utf8')) as {
+    databases: Array<Record<string, unknown> & { error?: { statement?: string } }>;
+  };
   t.equal(doc.databases.length, 12);
   const bad = doc.databases.find((d) => d['name'] === 'db-00005');
   t.match(bad, { from: '1.1.0', to: '1.2.0', outcome: 'failed', error: { code: 'APPLY_FAILED' } });
@@ -69,14 +89,23 @@ t.test('failing databases are reported with their statement and left unchanged; 
 t.test('--max-failures stops dispatching once reached', async (t) => {
   const fleet = await fleetWithBadRows(t);
   // One lane, so the order is the listing order: db-00002 fails, then db-00005 (the 2nd) stops it.
-  const run = await runSyncAll(['--data-dir', fleet.dir, '--max-failures', '2', '--concurrency', '1', '--lanes', 'async'], { SCHEMA_DIR: fleet.schemaDir });
+  const run = await runSyncAll(
+    ['--data-dir', fleet.dir, '--max-failures', '2', '--concurrency', '1', '--lanes', 'async'],
+    { SCHEMA_DIR: fleet.schemaDir },
+  );
   t.equal(run.code, 1);
-  const outcomes = Object.fromEntries(run.lines.filter((l) => 'database' in l).map((l) => [l['database'], l['outcome']]));
+  const outcomes = Object.fromEntries(
+    run.lines.filter((l) => 'database' in l).map((l) => [l['database'], l['outcome']]),
+  );
   t.same(Object.keys(outcomes).length, 6, 'db-00000 … db-00005 were attempted');
   t.equal(outcomes['db-00005'], 'failed');
   const summary = run.lines.at(-1)?.['summary'] as Record<string, unknown>;
   t.match(summary, { stopped: 'max_failures', outcomes: { applied: 4, failed: 2, not_attempted: 6 } });
-  t.equal((await stateOf(fleet.paths[11] as string, fleet.registry)).version, '1.1.0', 'databases after the stop are untouched');
+  t.equal(
+    (await stateOf(fleet.paths[11] as string, fleet.registry)).version,
+    '1.1.0',
+    'databases after the stop are untouched',
+  );
 });
 
 t.test('a failing canary stops the rollout before the rest', async (t) => {

@@ -49,9 +49,13 @@ async function checkEveryDatabase(t: Test): Promise<Record<string, number>> {
     const state = await quickState(path);
     const key = state.version ?? 'none';
     versions[key] = (versions[key] ?? 0) + 1;
-    const ok = (state.version === '1.0.0' || state.version === '1.1.0') && state.schema === reference.get(state.version)
-      && Object.values(state.auditCounts).every((n) => n === 1) && state.integrity && state.fkViolations === 0
-      && state.rows === expectedRows;
+    const ok =
+      (state.version === '1.0.0' || state.version === '1.1.0') &&
+      state.schema === reference.get(state.version) &&
+      Object.values(state.auditCounts).every((n) => n === 1) &&
+      state.integrity &&
+      state.fkViolations === 0 &&
+      state.rows === expectedRows;
     if (!ok && bad++ < 3) t.fail(`${path} is not cleanly at one version`, { state });
   }
   t.equal(bad, 0, 'every database is at 1.0.0 or 1.1.0 exactly, rows unchanged, integrity ok');
@@ -77,11 +81,15 @@ for (let round = 1; round <= ROUNDS; round++) {
 await t.test('a re-run completes the rollout, applying only what is left', async (t) => {
   const child = spawnCli(['sync-all', '--data-dir', dir, '--json'], { SCHEMA_DIR: schemaDir });
   let out = '';
-  child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
   child.stderr.resume();
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   t.equal(code, 0);
-  const summary = (JSON.parse(out.trim().split('\n').at(-1) as string) as { summary: { outcomes: Record<string, number> } }).summary;
+  const summary = (
+    JSON.parse(out.trim().split('\n').at(-1) as string) as { summary: { outcomes: Record<string, number> } }
+  ).summary;
   t.equal(summary.outcomes['applied'], COUNT - migrated, 'applied exactly the databases the kills left behind');
   t.equal(summary.outcomes['up_to_date'], migrated);
   const versions = await checkEveryDatabase(t);

@@ -25,13 +25,22 @@ for (const lanes of ['processes', 'threads', 'async'] as const) {
     t.match(summary.outcomes, { applied: COUNT, failed: 0 });
     for (const path of fleet.paths) {
       const state = await stateOf(path, fleet.registry);
-      if (!(state.version === '1.1.0' && state.driftFromRecorded === 0 && state.auditCounts['1.1.0'] === 1 && state.integrity
-        && state.fkViolations === 0 && JSON.stringify(state.rows) === JSON.stringify(rowsBefore))) {
+      if (!(
+        state.version === '1.1.0' &&
+        state.driftFromRecorded === 0 &&
+        state.auditCounts['1.1.0'] === 1 &&
+        state.integrity &&
+        state.fkViolations === 0 &&
+        JSON.stringify(state.rows) === JSON.stringify(rowsBefore)
+      )) {
         t.fail(`${path} is not cleanly at 1.1.0`, { state });
       }
     }
     const again = await runSyncAll(['--data-dir', fleet.dir, '--lanes', lanes, '--json'], { SCHEMA_DIR: schemaDir });
-    t.match((again.lines.at(-1)?.['summary'] as { outcomes: Record<string, number> }).outcomes, { up_to_date: COUNT, applied: 0 });
+    t.match((again.lines.at(-1)?.['summary'] as { outcomes: Record<string, number> }).outcomes, {
+      up_to_date: COUNT,
+      applied: 0,
+    });
   });
 }
 
@@ -43,8 +52,14 @@ t.test('a result callback that throws stops the rollout, closes the workers and 
   let after = 0;
   let rejected = false;
   const run = runRollout(databases, {
-    versions: fleet.registry.versions, to: fleet.registry.current.version, latest: fleet.registry.current.version,
-    allowDestructive: false, dryRun: false, busyTimeoutMs: 5000, concurrency: 2, mode: 'processes',
+    versions: fleet.registry.versions,
+    to: fleet.registry.current.version,
+    latest: fleet.registry.current.version,
+    allowDestructive: false,
+    dryRun: false,
+    busyTimeoutMs: 5000,
+    concurrency: 2,
+    mode: 'processes',
     onResult: () => {
       if (rejected) after++;
       if (++seen === 40) throw new Error('callback broke');
@@ -54,6 +69,12 @@ t.test('a result callback that throws stops the rollout, closes the workers and 
   rejected = true;
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal(after, 0, 'no result arrives after the rejection');
-  t.same(childrenOf(process.pid).filter((pid) => alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker')), [], 'no worker process is left');
+  t.same(
+    childrenOf(process.pid).filter(
+      (pid) => alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker'),
+    ),
+    [],
+    'no worker process is left',
+  );
   t.ok(seen < 80, `dispatching stopped (${seen} results)`);
 });

@@ -17,8 +17,10 @@ const COUNT = 40;
 
 type Line = Record<string, unknown>;
 const perDatabase = (lines: readonly Line[]): Line[] => lines.filter((line) => 'database' in line);
-const summaryOf = (lines: readonly Line[]) => lines.at(-1)?.['summary'] as { outcomes: Record<string, number>; fromState: number };
-const lineFor = (lines: readonly Line[], name: string): Line | undefined => perDatabase(lines).find((line) => line['database'] === name);
+const summaryOf = (lines: readonly Line[]) =>
+  lines.at(-1)?.['summary'] as { outcomes: Record<string, number>; fromState: number };
+const lineFor = (lines: readonly Line[], name: string): Line | undefined =>
+  perDatabase(lines).find((line) => line['database'] === name);
 
 async function migratedFleet(t: Test, versions?: ReadonlyArray<readonly [string, string]>) {
   const root = dirFor(t);
@@ -29,25 +31,33 @@ async function migratedFleet(t: Test, versions?: ReadonlyArray<readonly [string,
   return { ...fleet, root, schemaDir, stateFile: join(fleet.dir, '.schema-sync', 'fleet-state.json'), first };
 }
 
-t.test('a re-run settles untouched files from the state file, and their outcome is the version row\'s', async (t) => {
+t.test("a re-run settles untouched files from the state file, and their outcome is the version row's", async (t) => {
   const fleet = await migratedFleet(t);
   t.equal(summaryOf(fleet.first.lines).fromState, 0, 'the first run had no state to use');
   t.ok(existsSync(fleet.stateFile), 'the state file is written in the data directory');
   const again = await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: fleet.schemaDir });
   t.equal(again.code, 0);
   t.match(summaryOf(again.lines), { outcomes: { up_to_date: COUNT, applied: 0 }, fromState: COUNT });
-  t.ok(perDatabase(again.lines).every((line) => line['from_state'] === true && line['from'] === '1.1.0'), 'each line says so');
+  t.ok(
+    perDatabase(again.lines).every((line) => line['from_state'] === true && line['from'] === '1.1.0'),
+    'each line says so',
+  );
   // What the state file claimed is what the databases say.
   for (const path of fleet.paths) t.equal((await stateOf(path, fleet.registry)).version, '1.1.0');
 });
 
 t.test('a database written to since is read again', async (t) => {
   const fleet = await migratedFleet(t);
-  await withClient(fleet.paths[3] as string, (c) => c.execute("INSERT INTO users (id, email) VALUES (99, 'z@example.com')"));
+  await withClient(fleet.paths[3] as string, (c) =>
+    c.execute("INSERT INTO users (id, email) VALUES (99, 'z@example.com')"),
+  );
   const again = await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: fleet.schemaDir });
   t.equal(summaryOf(again.lines).fromState, COUNT - 1);
   t.match(lineFor(again.lines, 'db-00003'), { outcome: 'up_to_date', from: '1.1.0' });
-  t.notOk(lineFor(again.lines, 'db-00003')?.['from_state'], 'the written database was read, not taken from the state file');
+  t.notOk(
+    lineFor(again.lines, 'db-00003')?.['from_state'],
+    'the written database was read, not taken from the state file',
+  );
   const third = await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: fleet.schemaDir });
   t.equal(summaryOf(third.lines).fromState, COUNT, 'and remembered again after that read');
 });
@@ -68,7 +78,11 @@ t.test('an older copy put back over a database, modification time and all, is mi
 
 t.test('a new registry version is decided afresh: the state file only says where a database is', async (t) => {
   const fleet = await migratedFleet(t);
-  const schemaDir = writeSchemaDir(join(fleet.root, 'schema-1.2'), [['1.0.0', V1], ['1.1.0', V2], ['1.2.0', V3]]);
+  const schemaDir = writeSchemaDir(join(fleet.root, 'schema-1.2'), [
+    ['1.0.0', V1],
+    ['1.1.0', V2],
+    ['1.2.0', V3],
+  ]);
   const again = await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: schemaDir });
   t.equal(again.code, 0, again.err);
   t.match(summaryOf(again.lines), { outcomes: { applied: COUNT }, fromState: 0 });
@@ -99,7 +113,11 @@ t.test('the identity is of the file SQLite read: one renamed over the path meanw
   t.equal(swapped.state.recorded?.version, '1.1.0', 'the connection still reads the file it opened');
   t.equal(swapped.known, null, 'so nothing is remembered for the file now at the path');
   const again = await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: fleet.schemaDir });
-  t.match(lineFor(again.lines, 'db-00004'), { outcome: 'applied', from: '1.0.0' }, 'the next run reads it and migrates it');
+  t.match(
+    lineFor(again.lines, 'db-00004'),
+    { outcome: 'applied', from: '1.0.0' },
+    'the next run reads it and migrates it',
+  );
 });
 
 t.test('files the header cannot vouch for are never taken from the state file', async (t) => {
@@ -127,7 +145,10 @@ t.test('--dry-run and --state none write no state file; a named --state file is 
   const defaultFile = join(fleet.dir, '.schema-sync', 'fleet-state.json');
   t.equal((await runSyncAll(['--data-dir', fleet.dir, '--dry-run', '--json'], { SCHEMA_DIR: schemaDir })).code, 0);
   t.notOk(existsSync(defaultFile), 'a dry run changes nothing, the state file included');
-  t.equal((await runSyncAll(['--data-dir', fleet.dir, '--state', 'none', '--json'], { SCHEMA_DIR: schemaDir })).code, 0);
+  t.equal(
+    (await runSyncAll(['--data-dir', fleet.dir, '--state', 'none', '--json'], { SCHEMA_DIR: schemaDir })).code,
+    0,
+  );
   t.notOk(existsSync(defaultFile), '--state none writes none');
   const named = join(root, 'elsewhere', 'state.json');
   const run = await runSyncAll(['--data-dir', fleet.dir, '--state', named, '--json'], { SCHEMA_DIR: schemaDir });
@@ -144,9 +165,17 @@ t.test('shards keep a state file each', async (t) => {
   const root = dirFor(t);
   const schemaDir = writeSchemaDir(join(root, 'schema'));
   const fleet = await fleetAt(root, schemaDir, COUNT);
-  for (const shard of ['0/2', '1/2']) t.equal((await runSyncAll(['--data-dir', fleet.dir, '--shard', shard, '--json'], { SCHEMA_DIR: schemaDir })).code, 0);
-  const files = ['fleet-state.shard-0-of-2.json', 'fleet-state.shard-1-of-2.json'].map((name) => join(fleet.dir, '.schema-sync', name));
-  const sizes = files.map((file) => Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { databases: object }).databases).length);
+  for (const shard of ['0/2', '1/2'])
+    t.equal(
+      (await runSyncAll(['--data-dir', fleet.dir, '--shard', shard, '--json'], { SCHEMA_DIR: schemaDir })).code,
+      0,
+    );
+  const files = ['fleet-state.shard-0-of-2.json', 'fleet-state.shard-1-of-2.json'].map((name) =>
+    join(fleet.dir, '.schema-sync', name),
+  );
+  const sizes = files.map(
+    (file) => Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { databases: object }).databases).length,
+  );
   t.equal(sizes[0]! + sizes[1]!, COUNT, 'between them, every database once');
   const again = await runSyncAll(['--data-dir', fleet.dir, '--shard', '1/2', '--json'], { SCHEMA_DIR: schemaDir });
   t.equal(summaryOf(again.lines).fromState, sizes[1]);
@@ -159,9 +188,14 @@ t.test('a damaged state file is reported, every database is read, and the file i
   t.equal(run.code, 0);
   t.match(run.err, /state file .* is not JSON; reading every database instead/);
   t.match(summaryOf(run.lines), { outcomes: { up_to_date: COUNT }, fromState: 0 });
-  t.equal(summaryOf((await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: fleet.schemaDir })).lines).fromState, COUNT);
+  t.equal(
+    summaryOf((await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: fleet.schemaDir })).lines).fromState,
+    COUNT,
+  );
   // An entry of the wrong shape is skipped, not trusted.
-  const document = JSON.parse(readFileSync(fleet.stateFile, 'utf8')) as { databases: Record<string, { recorded: { version: unknown } }> };
+  const document = JSON.parse(readFileSync(fleet.stateFile, 'utf8')) as {
+    databases: Record<string, { recorded: { version: unknown } }>;
+  };
   (document.databases['db-00007'] as { recorded: { version: unknown } }).recorded.version = 7;
   writeFileSync(fleet.stateFile, JSON.stringify(document));
   const skipped = await runSyncAll(['--data-dir', fleet.dir, '--json'], { SCHEMA_DIR: fleet.schemaDir });

@@ -34,7 +34,14 @@ export interface TestApp {
   token(sub: string, claims?: Record<string, unknown>): string;
   adminToken(): string;
   /** inject with an optional bearer token and JSON body. */
-  call(options: { method: InjectOptions['method']; url: string; token?: string | null; body?: unknown; headers?: Record<string, string>; payload?: string }): Promise<LightMyRequestResponse>;
+  call(options: {
+    method: InjectOptions['method'];
+    url: string;
+    token?: string | null;
+    body?: unknown;
+    headers?: Record<string, string>;
+    payload?: string;
+  }): Promise<LightMyRequestResponse>;
   dbPath(userId: string): string;
   /** A separate client on the user's database file, closed at teardown. */
   openDb(userId: string): Client;
@@ -127,7 +134,11 @@ function countingClient(inner: Client, calls: string[]): Client {
 const b64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 
 /** Hand-made JWTs for the cases a signer refuses to produce. */
-export function craftToken(header: Record<string, unknown>, payload: Record<string, unknown>, secret: string | null): string {
+export function craftToken(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  secret: string | null,
+): string {
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
   if (secret === null) return `${input}.`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;

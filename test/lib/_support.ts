@@ -69,14 +69,19 @@ export async function rows(client: Client, sql: string, args: Value[] = []): Pro
 
 /** Every application table's rows (with rowid where the table has one), ordered for comparison. */
 export async function dumpRows(client: Client): Promise<Record<string, Array<Record<string, Value>>>> {
-  const tables = await rows(client,
-    "SELECT name, (SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = s.name) AS wr FROM sqlite_schema AS s WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_version' ORDER BY name");
+  const tables = await rows(
+    client,
+    "SELECT name, (SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = s.name) AS wr FROM sqlite_schema AS s WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_version' ORDER BY name",
+  );
   const out: Record<string, Array<Record<string, Value>>> = {};
   for (const table of tables) {
     const name = String(table['name']);
     const q = `"${name.replaceAll('"', '""')}"`;
     const withRowid = Number(table['wr']) === 0;
-    const all = await rows(client, withRowid ? `SELECT rowid AS __rowid, * FROM ${q} ORDER BY rowid` : `SELECT * FROM ${q}`);
+    const all = await rows(
+      client,
+      withRowid ? `SELECT rowid AS __rowid, * FROM ${q} ORDER BY rowid` : `SELECT * FROM ${q}`,
+    );
     out[name] = withRowid ? all : all.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   }
   return out;
@@ -84,7 +89,10 @@ export async function dumpRows(client: Client): Promise<Record<string, Array<Rec
 
 /** The raw schema text as SQLite stores it (the audit table apart). */
 export async function dumpSchema(client: Client): Promise<Array<Record<string, Value>>> {
-  return rows(client, "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name <> 'schema_version' ORDER BY type, name");
+  return rows(
+    client,
+    "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name <> 'schema_version' ORDER BY type, name",
+  );
 }
 
 /** The audit rows, or null when the audit table does not exist. */
@@ -136,7 +144,13 @@ export function countingClient(inner: Client): CountingClient {
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { client, calls, reset: () => { calls.length = 0; } };
+  return {
+    client,
+    calls,
+    reset: () => {
+      calls.length = 0;
+    },
+  };
 }
 
 export const testAudit = (version = '9.9.9'): AuditRecord => ({
@@ -148,18 +162,30 @@ export const testAudit = (version = '9.9.9'): AuditRecord => ({
   previousVersion: null,
 });
 
-export async function planTo(client: Client, desiredSql: string | DatabaseSchema, options: PlanOptions = {}): Promise<Plan> {
+export async function planTo(
+  client: Client,
+  desiredSql: string | DatabaseSchema,
+  options: PlanOptions = {},
+): Promise<Plan> {
   const desired = typeof desiredSql === 'string' ? await loadDesiredSchema(desiredSql) : desiredSql;
   return planMigration(await introspect(client), desired, options);
 }
 
 /** Plans against `desiredSql` and applies the plan through the real applier; returns the plan. */
-export async function migrateTo(client: Client, desiredSql: string | DatabaseSchema, options: PlanOptions = {}): Promise<Plan> {
+export async function migrateTo(
+  client: Client,
+  desiredSql: string | DatabaseSchema,
+  options: PlanOptions = {},
+): Promise<Plan> {
   const desired = typeof desiredSql === 'string' ? await loadDesiredSchema(desiredSql) : desiredSql;
   const state = await readVersionState(client);
   const { schema, schemaCookie } = await readSchemaSnapshot(client);
   const plan = planMigration(schema, desired, options);
-  await applyPlan(client, plan, testAudit(), { tableExists: state.tableExists, latestId: state.recorded?.id ?? 0, schemaCookie });
+  await applyPlan(client, plan, testAudit(), {
+    tableExists: state.tableExists,
+    latestId: state.recorded?.id ?? 0,
+    schemaCookie,
+  });
   return plan;
 }
 
@@ -200,9 +226,7 @@ export interface Converged {
  * applier, and checks what must hold after every successful apply: planning again gives nothing,
  * integrity_check is ok and no foreign-key violation was introduced.
  */
-export async function converge(
-  t: Test, setup: string, desired: string, options: PlanOptions = {},
-): Promise<Converged> {
+export async function converge(t: Test, setup: string, desired: string, options: PlanOptions = {}): Promise<Converged> {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
   await exec(db.client, setup);
@@ -214,15 +238,24 @@ export async function converge(
   t.ok(await integrityOk(db.client), 'integrity_check ok');
   t.equal(await foreignKeyViolations(db.client), violationsBefore, 'no new foreign-key violations');
   const after = await snapshot(db.client);
-  t.notOk(after.schema.some((row) => /^_schema_sync_/i.test(String(row['name']))), 'no temporary objects left behind');
+  t.notOk(
+    after.schema.some((row) => /^_schema_sync_/i.test(String(row['name']))),
+    'no temporary objects left behind',
+  );
   return { db, plan, before, after };
 }
 
 /** Rows of a table with the named columns removed (for comparing kept data). */
-export function without(list: ReadonlyArray<Record<string, Value>> | undefined, ...columns: string[]): Array<Record<string, Value>> {
+export function without(
+  list: ReadonlyArray<Record<string, Value>> | undefined,
+  ...columns: string[]
+): Array<Record<string, Value>> {
   return (list ?? []).map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => !columns.includes(key))));
 }
 
-export function pick(list: ReadonlyArray<Record<string, Value>> | undefined, ...columns: string[]): Array<Record<string, Value>> {
+export function pick(
+  list: ReadonlyArray<Record<string, Value>> | undefined,
+  ...columns: string[]
+): Array<Record<string, Value>> {
   return (list ?? []).map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? null])));
 }

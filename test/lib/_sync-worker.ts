@@ -12,8 +12,10 @@ import { loadRegistry } from '../../schema/registry.js';
 import { targetOf } from '../../lib/target.js';
 
 const [url, schemaDir, timeout, gate] = process.argv.slice(2);
-if (url === undefined || schemaDir === undefined) throw new Error('usage: _sync-worker.ts <url> <schema dir> [timeout] [gate]');
-const raw = timeout === undefined || timeout === 'none' ? createClient({ url }) : createClient({ url, timeout: Number(timeout) });
+if (url === undefined || schemaDir === undefined)
+  throw new Error('usage: _sync-worker.ts <url> <schema dir> [timeout] [gate]');
+const raw =
+  timeout === undefined || timeout === 'none' ? createClient({ url }) : createClient({ url, timeout: Number(timeout) });
 const registry = await loadRegistry({ schemaDir });
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
@@ -26,21 +28,24 @@ async function waitFor(word: string): Promise<void> {
 }
 
 let migrateCalls = 0;
-const client: Client = gate !== 'gate' ? raw : new Proxy(raw, {
-  get(target, property, receiver) {
-    const value: unknown = Reflect.get(target, property, receiver);
-    if ((property === 'migrate' || property === 'executeMultiple') && typeof value === 'function') {
-      return async (...args: unknown[]) => {
-        if (migrateCalls++ === 0) {
-          process.stdout.write('planned\n');
-          await waitFor('apply');
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    }
-    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-  },
-});
+const client: Client =
+  gate !== 'gate'
+    ? raw
+    : new Proxy(raw, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if ((property === 'migrate' || property === 'executeMultiple') && typeof value === 'function') {
+            return async (...args: unknown[]) => {
+              if (migrateCalls++ === 0) {
+                process.stdout.write('planned\n');
+                await waitFor('apply');
+              }
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
 
 process.stdout.write('ready\n');
 await waitFor('go');
@@ -48,7 +53,9 @@ let lostRace = false;
 try {
   const result = await syncDatabase(client, targetOf(registry));
   lostRace = result.racesLost > 0;
-  process.stdout.write(`${JSON.stringify({ outcome: result.outcome, from: result.fromVersion, to: result.toVersion, lostRace })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ outcome: result.outcome, from: result.fromVersion, to: result.toVersion, lostRace })}\n`,
+  );
 } catch (error) {
   const code = error instanceof SyncError ? error.code : 'UNEXPECTED';
   process.stdout.write(`${JSON.stringify({ error: code, message: (error as Error).message, lostRace })}\n`);

@@ -13,7 +13,18 @@ import { readVersionState } from '../../lib/audit.js';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { planMigration, type Plan } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
-import { countingClient, dirFor, exec, fileBytes, foreignKeyViolations, integrityOk, rows, snapshot, tempDb, testAudit } from './_support.js';
+import {
+  countingClient,
+  dirFor,
+  exec,
+  fileBytes,
+  foreignKeyViolations,
+  integrityOk,
+  rows,
+  snapshot,
+  tempDb,
+  testAudit,
+} from './_support.js';
 
 /** The same client, but applyPlan sees a remote protocol and sends the batch (the path remote databases take). */
 function asBatchOnly(client: Client): Client {
@@ -51,14 +62,20 @@ async function twoCopies(t: Test) {
   b.client.close();
   copyFileSync(a.path, b.path);
   const bClient = createClient({ url: b.url });
-  t.teardown(() => { a.client.close(); bClient.close(); });
+  t.teardown(() => {
+    a.client.close();
+    bClient.close();
+  });
   return { a, b: { ...b, client: bClient } };
 }
 
 t.test('the script and the batch leave byte-for-byte the same schema, rows, sequences and audit row', async (t) => {
   const { a, b } = await twoCopies(t);
   const plan = planMigration(await introspect(a.client), await loadDesiredSchema(AFTER));
-  t.ok(plan.steps.some((step) => step.kind === 'assert'), 'the plan carries in-batch assertions (a rebuild)');
+  t.ok(
+    plan.steps.some((step) => step.kind === 'assert'),
+    'the plan carries in-batch assertions (a rebuild)',
+  );
   t.not(applyScript([], plan), null, 'this plan goes as a script');
   const viaScript = countingClient(a.client);
   await applyPlan(viaScript.client, plan, testAudit(), { tableExists: false, latestId: 0 });
@@ -66,9 +83,20 @@ t.test('the script and the batch leave byte-for-byte the same schema, rows, sequ
   const viaBatch = countingClient(asBatchOnly(b.client));
   await applyPlan(viaBatch.client, plan, testAudit(), { tableExists: false, latestId: 0 });
   t.same(viaBatch.calls, ['migrate'], 'one batch');
-  t.same(await snapshot(a.client), await snapshot(b.client), 'schema text, rows, sequences and audit rows are identical');
-  t.same(await rows(a.client, 'SELECT type, name, sql FROM sqlite_schema ORDER BY name'), await rows(b.client, 'SELECT type, name, sql FROM sqlite_schema ORDER BY name'));
-  t.same(await rows(a.client, 'PRAGMA foreign_keys'), [{ foreign_keys: 1 }], 'foreign keys are back on for the connection');
+  t.same(
+    await snapshot(a.client),
+    await snapshot(b.client),
+    'schema text, rows, sequences and audit rows are identical',
+  );
+  t.same(
+    await rows(a.client, 'SELECT type, name, sql FROM sqlite_schema ORDER BY name'),
+    await rows(b.client, 'SELECT type, name, sql FROM sqlite_schema ORDER BY name'),
+  );
+  t.same(
+    await rows(a.client, 'PRAGMA foreign_keys'),
+    [{ foreign_keys: 1 }],
+    'foreign keys are back on for the connection',
+  );
   t.ok(await integrityOk(a.client));
   t.equal(await foreignKeyViolations(a.client), 0);
   t.equal(planMigration(await introspect(a.client), await loadDesiredSchema(AFTER)).steps.length, 0, 'converged');
@@ -82,12 +110,24 @@ t.test('a failing script changes nothing and the batch replay names the statemen
   const plan0 = planMigration(await introspect(db.client), await loadDesiredSchema(AFTER));
   const failing: Plan = {
     ...plan0,
-    steps: [...plan0.steps, { kind: 'data', object: 'tags', sql: "INSERT INTO tags (label) VALUES ('x'), ('x')", destructive: false, reason: 'seed' }],
+    steps: [
+      ...plan0.steps,
+      {
+        kind: 'data',
+        object: 'tags',
+        sql: "INSERT INTO tags (label) VALUES ('x'), ('x')",
+        destructive: false,
+        reason: 'seed',
+      },
+    ],
   };
   const before = await snapshot(db.client);
   const bytes = fileBytes(db.path);
   const counting = countingClient(db.client);
-  const error = await applyPlan(counting.client, failing, testAudit(), { tableExists: false, latestId: 0 }).then(() => null, (e: unknown) => e);
+  const error = await applyPlan(counting.client, failing, testAudit(), { tableExists: false, latestId: 0 }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.type(error, ApplyError);
   t.equal((error as ApplyError).failure, 'failed');
   t.equal((error as ApplyError).stepIndex, failing.steps.length - 1, 'the failing step is named');
@@ -101,12 +141,20 @@ t.test('a failing script changes nothing and the batch replay names the statemen
 t.test('plans the script cannot carry exactly go through the batch', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  const step = (sql: string): Plan => ({ steps: [{ kind: 'create_table', object: 'x', sql, destructive: false, reason: 'test' }], skipped: [], warnings: [] });
+  const step = (sql: string): Plan => ({
+    steps: [{ kind: 'create_table', object: 'x', sql, destructive: false, reason: 'test' }],
+    skipped: [],
+    warnings: [],
+  });
   // SQLite stores a CREATE's text up to its semicolon: a trailing comment would be stored differently.
   const commented = step('CREATE TABLE x (a INTEGER) -- trailing note');
   t.equal(applyScript([], commented), null, 'a statement ending in a comment');
   t.equal(applyScript([], step('CREATE TABLE y (a); COMMIT')), null, 'a statement that ends the transaction');
-  t.not(applyScript([], step("CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END")), null, "a trigger's BEGIN … END is not transaction control");
+  t.not(
+    applyScript([], step('CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END')),
+    null,
+    "a trigger's BEGIN … END is not transaction control",
+  );
   // SQLite would stop reading the script at a NUL, run nothing more, and report success.
   t.equal(applyScript([], step('CREATE TABLE z (a) /* a\u0000b */')), null, 'a NUL in a statement');
   // The batch runs a step's first statement only; the script would run both.
@@ -117,37 +165,57 @@ t.test('plans the script cannot carry exactly go through the batch', async (t) =
   const other = tempDb(dirFor(t));
   t.teardown(() => other.client.close());
   await other.client.migrate(['CREATE TABLE x (a INTEGER) -- trailing note']);
-  const stored = 'SELECT sql FROM sqlite_schema WHERE name = \'x\'';
+  const stored = "SELECT sql FROM sqlite_schema WHERE name = 'x'";
   t.same(await rows(db.client, stored), await rows(other.client, stored), 'stored as the batch stores it');
 });
 
-t.test('a database locked past the busy timeout fails once, without a replay that would wait as long again', async (t) => {
-  const dir = dirFor(t);
-  const db = tempDb(dir);
-  await exec(db.client, BEFORE);
-  db.client.close();
-  const holder = createClient({ url: db.url });
-  const applier = createClient({ url: db.url, timeout: 200 });
-  t.teardown(() => { holder.close(); applier.close(); });
-  const plan = planMigration(await introspect(applier), await loadDesiredSchema(AFTER));
-  const before = await snapshot(applier);
-  const lock = await holder.transaction('write');
-  await lock.execute("INSERT INTO parent (name) VALUES ('held')");
-  const counting = countingClient(applier);
-  const error = await applyPlan(counting.client, plan, testAudit(), { tableExists: false, latestId: 0 }).then(() => null, (e: unknown) => e);
-  await lock.rollback();
-  t.type(error, ApplyError);
-  t.match(error, { failure: 'failed', sqliteCode: 'SQLITE_BUSY' });
-  t.match((error as ApplyError).message, /locked/);
-  t.same(counting.calls, ['executeMultiple', 'execute'], 'no batch replay: the script, then foreign keys back on');
-  t.same(await snapshot(applier), before, 'nothing changed');
-  t.same(await rows(applier, 'PRAGMA foreign_keys'), [{ foreign_keys: 1 }], 'foreign keys on again for the next caller');
-});
+t.test(
+  'a database locked past the busy timeout fails once, without a replay that would wait as long again',
+  async (t) => {
+    const dir = dirFor(t);
+    const db = tempDb(dir);
+    await exec(db.client, BEFORE);
+    db.client.close();
+    const holder = createClient({ url: db.url });
+    const applier = createClient({ url: db.url, timeout: 200 });
+    t.teardown(() => {
+      holder.close();
+      applier.close();
+    });
+    const plan = planMigration(await introspect(applier), await loadDesiredSchema(AFTER));
+    const before = await snapshot(applier);
+    const lock = await holder.transaction('write');
+    await lock.execute("INSERT INTO parent (name) VALUES ('held')");
+    const counting = countingClient(applier);
+    const error = await applyPlan(counting.client, plan, testAudit(), { tableExists: false, latestId: 0 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await lock.rollback();
+    t.type(error, ApplyError);
+    t.match(error, { failure: 'failed', sqliteCode: 'SQLITE_BUSY' });
+    t.match((error as ApplyError).message, /locked/);
+    t.same(counting.calls, ['executeMultiple', 'execute'], 'no batch replay: the script, then foreign keys back on');
+    t.same(await snapshot(applier), before, 'nothing changed');
+    t.same(
+      await rows(applier, 'PRAGMA foreign_keys'),
+      [{ foreign_keys: 1 }],
+      'foreign keys on again for the next caller',
+    );
+  },
+);
 
 t.test('arguments are written in as literals only when that is faithful', async (t) => {
-  t.equal(inlineArguments({ sql: 'SELECT ?, ?, ?, ?, ?', args: ["it's", 3, 2.5, null, -9223372036854775808n] }), "SELECT 'it''s', 3.0, 2.5, NULL, -9223372036854775808");
+  t.equal(
+    inlineArguments({ sql: 'SELECT ?, ?, ?, ?, ?', args: ["it's", 3, 2.5, null, -9223372036854775808n] }),
+    "SELECT 'it''s', 3.0, 2.5, NULL, -9223372036854775808",
+  );
   t.equal(inlineArguments({ sql: 'SELECT ?', args: [9223372036854775808n] }), null, 'an integer past 64 bits');
-  t.equal(inlineArguments({ sql: "SELECT '?', ?", args: [1] }), "SELECT '?', 1.0", 'a ? inside a string is not a parameter');
+  t.equal(
+    inlineArguments({ sql: "SELECT '?', ?", args: [1] }),
+    "SELECT '?', 1.0",
+    'a ? inside a string is not a parameter',
+  );
   t.equal(inlineArguments({ sql: 'SELECT ?', args: [new Uint8Array([0, 255])] }), "SELECT X'00ff'");
   t.equal(inlineArguments({ sql: 'SELECT ?', args: [true] }), 'SELECT 1.0');
   t.equal(inlineArguments({ sql: 'SELECT ?', args: ['a\u0000b'] }), null, 'a NUL cannot be in script text');
@@ -158,7 +226,18 @@ t.test('arguments are written in as literals only when that is faithful', async 
   // What the literal means is what the bound value means.
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  const values = ["o'brien", 42, -0.125, null, 9007199254740993n, -9223372036854775808n, new Uint8Array([1, 2, 3]), 1e21, true, ""];
+  const values = [
+    "o'brien",
+    42,
+    -0.125,
+    null,
+    9007199254740993n,
+    -9223372036854775808n,
+    new Uint8Array([1, 2, 3]),
+    1e21,
+    true,
+    '',
+  ];
   // SQLite's own spelling of each value and its type: equal exactly when the values are.
   const sql = `SELECT ${values.map((_, i) => `quote(?) AS q${i}, typeof(?) AS t${i}`).join(', ')}`;
   const args = values.flatMap((value) => [value, value]);

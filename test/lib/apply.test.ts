@@ -16,9 +16,15 @@ import { dirFor, countingClient, dumpAudit, exec, fileBytes, rows, snapshot, tem
 import { targetOf } from '../../lib/target.js';
 
 async function registryOf(...versions: Array<[string, string]>): Promise<SchemaRegistry> {
-  return buildRegistry(versions.map(([version, sql]) => ({
-    version, description: `v${version}`, createdAt: '2024-01-01T00:00:00Z', schema: { sql }, file: `${version}.sql`,
-  })));
+  return buildRegistry(
+    versions.map(([version, sql]) => ({
+      version,
+      description: `v${version}`,
+      createdAt: '2024-01-01T00:00:00Z',
+      schema: { sql },
+      file: `${version}.sql`,
+    })),
+  );
 }
 
 const V1 = 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER);';
@@ -32,11 +38,18 @@ async function atV1(t: Test): Promise<ReturnType<typeof tempDb>> {
 }
 
 async function expectUnchangedFailure(
-  t: Test, db: ReturnType<typeof tempDb>, registry: SchemaRegistry, statement: RegExp, reason: RegExp,
+  t: Test,
+  db: ReturnType<typeof tempDb>,
+  registry: SchemaRegistry,
+  statement: RegExp,
+  reason: RegExp,
 ): Promise<SyncError | null> {
   const before = await snapshot(db.client);
   const bytes = fileBytes(db.path);
-  const error = await syncDatabase(db.client, targetOf(registry)).then(() => null, (e: unknown) => e);
+  const error = await syncDatabase(db.client, targetOf(registry)).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.type(error, SyncError, 'a SyncError');
   const syncError = error as SyncError;
   t.equal(syncError.code, 'APPLY_FAILED');
@@ -47,41 +60,70 @@ async function expectUnchangedFailure(
   t.type(syncError.details.statementIndex, 'number');
   t.ok(fileBytes(db.path).equals(bytes), 'the file is byte-for-byte unchanged');
   t.same(await snapshot(db.client), before, 'schema, rows and audit trail unchanged');
-  t.same((await dumpAudit(db.client))?.map((r) => r['version']), ['1.0.0'], 'no schema_version row added');
+  t.same(
+    (await dumpAudit(db.client))?.map((r) => r['version']),
+    ['1.0.0'],
+    'no schema_version row added',
+  );
   return syncError;
 }
 
 t.test('atomicity: a new UNIQUE index over duplicate rows', async (t) => {
   const db = await atV1(t);
-  const registry = await registryOf(['1.0.0', V1],
-    ['1.1.0', `${V1} CREATE TABLE extra (id INTEGER PRIMARY KEY); CREATE UNIQUE INDEX users_email ON users (email);`]);
-  const error = await expectUnchangedFailure(t, db, registry, /^CREATE UNIQUE INDEX users_email/, /UNIQUE constraint failed: users\.email/);
+  const registry = await registryOf(
+    ['1.0.0', V1],
+    ['1.1.0', `${V1} CREATE TABLE extra (id INTEGER PRIMARY KEY); CREATE UNIQUE INDEX users_email ON users (email);`],
+  );
+  const error = await expectUnchangedFailure(
+    t,
+    db,
+    registry,
+    /^CREATE UNIQUE INDEX users_email/,
+    /UNIQUE constraint failed: users\.email/,
+  );
   t.ok(error?.message.includes('create_index users_email'), 'the message names the step');
-  t.same((await rows(db.client, "SELECT name FROM sqlite_schema WHERE name = 'extra'")), [], 'the table created earlier in the batch is gone too');
+  t.same(
+    await rows(db.client, "SELECT name FROM sqlite_schema WHERE name = 'extra'"),
+    [],
+    'the table created earlier in the batch is gone too',
+  );
 });
 
 t.test('atomicity: a CHECK that existing rows violate (rebuild)', async (t) => {
   const db = await atV1(t);
-  const registry = await registryOf(['1.0.0', V1],
-    ['1.1.0', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER CHECK (age >= 18));']);
+  const registry = await registryOf(
+    ['1.0.0', V1],
+    ['1.1.0', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER CHECK (age >= 18));'],
+  );
   await expectUnchangedFailure(t, db, registry, /^INSERT INTO "_schema_sync_new_users"/, /CHECK constraint failed/);
 });
 
 t.test('atomicity: a table CHECK added by ADD COLUMN that rows violate', async (t) => {
   const db = await atV1(t);
-  const registry = await registryOf(['1.0.0', V1],
-    ['1.1.0', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER, score INT DEFAULT -1 CHECK (score >= 0));']);
+  const registry = await registryOf(
+    ['1.0.0', V1],
+    [
+      '1.1.0',
+      'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER, score INT DEFAULT -1 CHECK (score >= 0));',
+    ],
+  );
   await expectUnchangedFailure(t, db, registry, /ADD COLUMN score/, /CHECK constraint failed/);
 });
 
 t.test('atomicity: the first apply to a fresh database fails without leaving an audit table', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await exec(db.client, "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO users VALUES (1, 'x'), (2, 'x');");
+  await exec(
+    db.client,
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO users VALUES (1, 'x'), (2, 'x');",
+  );
   const before = await snapshot(db.client);
   const bytes = fileBytes(db.path);
   const registry = await registryOf(['1.0.0', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);']);
-  const error = await syncDatabase(db.client, targetOf(registry)).then(() => null, (e: unknown) => e);
+  const error = await syncDatabase(db.client, targetOf(registry)).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.match(error, { code: 'APPLY_FAILED' });
   t.ok(fileBytes(db.path).equals(bytes), 'byte-for-byte');
   t.same(await snapshot(db.client), before);
@@ -93,12 +135,29 @@ t.test('a successful apply records the audit row in the same batch', async (t) =
   const db = await atV1(t);
   const registry = await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX users_age ON users (age);`]);
   const result = await syncDatabase(db.client, targetOf(registry), { now: () => new Date('2025-05-05T05:05:05Z') });
-  t.match(result, { outcome: 'applied', fromVersion: '1.0.0', toVersion: '1.1.0', statements: 1, appliedAt: '2025-05-05T05:05:05.000Z' });
+  t.match(result, {
+    outcome: 'applied',
+    fromVersion: '1.0.0',
+    toVersion: '1.1.0',
+    statements: 1,
+    appliedAt: '2025-05-05T05:05:05.000Z',
+  });
   const audit = await dumpAudit(db.client);
-  t.same(audit?.map((r) => [r['id'], r['version'], r['previous_version'], r['statements'], r['applied_at'], r['description'], r['created_at']]), [
-    [1, '1.0.0', null, 1, audit?.[0]?.['applied_at'], 'v1.0.0', '2024-01-01T00:00:00.000Z'],
-    [2, '1.1.0', '1.0.0', 1, '2025-05-05T05:05:05.000Z', 'v1.1.0', '2024-01-01T00:00:00.000Z'],
-  ]);
+  t.same(
+    audit?.map((r) => [
+      r['id'],
+      r['version'],
+      r['previous_version'],
+      r['statements'],
+      r['applied_at'],
+      r['description'],
+      r['created_at'],
+    ]),
+    [
+      [1, '1.0.0', null, 1, audit?.[0]?.['applied_at'], 'v1.0.0', '2024-01-01T00:00:00.000Z'],
+      [2, '1.1.0', '1.0.0', 1, '2025-05-05T05:05:05.000Z', 'v1.1.0', '2024-01-01T00:00:00.000Z'],
+    ],
+  );
   t.equal(audit?.[1]?.['checksum'], registry.current.checksum);
   const again = await syncDatabase(db.client, targetOf(registry));
   t.match(again, { outcome: 'up_to_date', fromVersion: '1.1.0', statements: 0, appliedAt: null });
@@ -108,13 +167,19 @@ t.test('a successful apply records the audit row in the same batch', async (t) =
 t.test('a database recording a newer version than the registry is refused, unchanged', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1], ['2.0.0', `${V1} CREATE TABLE newer (id INTEGER PRIMARY KEY);`])));
+  await syncDatabase(
+    db.client,
+    targetOf(await registryOf(['1.0.0', V1], ['2.0.0', `${V1} CREATE TABLE newer (id INTEGER PRIMARY KEY);`])),
+  );
   await exec(db.client, "INSERT INTO users VALUES (1, 'a', 1); INSERT INTO newer VALUES (7);");
   const before = await snapshot(db.client);
   const bytes = fileBytes(db.path);
   const old = await registryOf(['1.0.0', V1]);
   for (const options of [{}, { allowDestructive: true }, { verify: true }]) {
-    const error = await syncDatabase(db.client, targetOf(old), options).then(() => null, (e: unknown) => e);
+    const error = await syncDatabase(db.client, targetOf(old), options).then(
+      () => null,
+      (e: unknown) => e,
+    );
     t.type(error, SyncError);
     t.match(error, { code: 'DATABASE_AHEAD', details: { recordedVersion: '2.0.0' } });
     t.match((error as Error).message, /2\.0\.0.*newer.*1\.0\.0/);
@@ -127,8 +192,13 @@ t.test('a database recording a newer version than the registry is refused, uncha
 t.test('round trips: version check 1, introspection 1, apply 1, up-to-date sync 1', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  const registry = await registryOf(['1.0.0', V1],
-    ['1.1.0', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, age INTEGER); CREATE TABLE t2 (x); CREATE INDEX i ON t2 (x); CREATE VIEW v AS SELECT * FROM t2;']);
+  const registry = await registryOf(
+    ['1.0.0', V1],
+    [
+      '1.1.0',
+      'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, age INTEGER); CREATE TABLE t2 (x); CREATE INDEX i ON t2 (x); CREATE VIEW v AS SELECT * FROM t2;',
+    ],
+  );
   const counting = countingClient(db.client);
   const { client, calls } = counting;
 
@@ -142,7 +212,11 @@ t.test('round trips: version check 1, introspection 1, apply 1, up-to-date sync 
   const first = await syncDatabase(client, targetOf(registry));
   t.equal(first.outcome, 'applied');
   t.ok(first.statements >= 4, `a plan of ${first.statements} statements…`);
-  t.same(calls, ['execute', 'batch', 'executeMultiple'], '…costs 3 round trips: version check, introspection (one read batch with the schema cookie), one apply script');
+  t.same(
+    calls,
+    ['execute', 'batch', 'executeMultiple'],
+    '…costs 3 round trips: version check, introspection (one read batch with the schema cookie), one apply script',
+  );
   counting.reset();
 
   await exec(db.client, "INSERT INTO users VALUES (1, 'a', 1); INSERT INTO t2 VALUES (1);");
@@ -167,35 +241,60 @@ t.test('round trips: version check 1, introspection 1, apply 1, up-to-date sync 
   t.same(calls, ['execute', 'batch'], 'a dry run: 2');
   counting.reset();
 
-  const desired = await loadDesiredSchema('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER NOT NULL DEFAULT 0);');
+  const desired = await loadDesiredSchema(
+    'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER NOT NULL DEFAULT 0);',
+  );
   const state = await readVersionState(client);
   const rebuildPlan = planMigration(await introspect(client), desired, { allowDestructive: true });
   counting.reset();
   await applyPlan(client, rebuildPlan, testAudit(), { tableExists: true, latestId: state.recorded?.id ?? 0 });
   t.ok(rebuildPlan.steps.length > 10);
-  t.same(calls, ['executeMultiple'], `apply of ${rebuildPlan.steps.length} statements with a rebuild and drops: 1 round trip (one script)`);
+  t.same(
+    calls,
+    ['executeMultiple'],
+    `apply of ${rebuildPlan.steps.length} statements with a rebuild and drops: 1 round trip (one script)`,
+  );
 });
 
 t.test('the foreign-keys assertion really fails the batch when foreign keys are on', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await exec(db.client, `
+  await exec(
+    db.client,
+    `
     CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT);
     CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);
     INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 1);
-  `);
+  `,
+  );
   const before = await snapshot(db.client);
-  const made = await (async () => planMigration(await introspect(db.client), await loadDesiredSchema(
-    'CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT NOT NULL); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);')))();
+  const made = await (async () =>
+    planMigration(
+      await introspect(db.client),
+      await loadDesiredSchema(
+        'CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT NOT NULL); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);',
+      ),
+    ))();
   const statements = batchStatements(made, testAudit(), { tableExists: false, latestId: 0 });
   const assertIndex = made.steps.findIndex((s) => s.kind === 'assert' && s.object === 'foreign_keys');
   t.ok(assertIndex >= 0, 'the plan asserts foreign keys are off');
   t.ok(assertIndex < made.steps.findIndex((s) => s.sql.startsWith('DROP TABLE "p"')), 'before the first DROP TABLE');
-  t.same((await rows(db.client, 'PRAGMA foreign_keys')), [{ foreign_keys: 1 }], 'the client\'s connections have foreign keys ON');
+  t.same(
+    await rows(db.client, 'PRAGMA foreign_keys'),
+    [{ foreign_keys: 1 }],
+    "the client's connections have foreign keys ON",
+  );
   // batch() leaves foreign keys ON, as a server that ignores the pragma would
-  const error = await db.client.batch(statements, 'write').then(() => null, (e: unknown) => e);
+  const error = await db.client.batch(statements, 'write').then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.type(error, LibsqlBatchError);
-  t.equal((error as LibsqlBatchError).statementIndex, assertIndex + 2, 'the failing statement is the foreign_keys assertion');
+  t.equal(
+    (error as LibsqlBatchError).statementIndex,
+    assertIndex + 2,
+    'the failing statement is the foreign_keys assertion',
+  );
   t.match((error as Error).message, /CHECK constraint failed/);
   t.same(await snapshot(db.client), before, 'nothing changed: the cascade never ran');
   // and through migrate() (foreign keys off) the same statements succeed
@@ -206,21 +305,35 @@ t.test('the foreign-keys assertion really fails the batch when foreign keys are 
 t.test('the row-count assertion fails the batch when a rebuild loses rows', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await exec(db.client, `
+  await exec(
+    db.client,
+    `
     CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT);
     CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);
     INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO c VALUES (1, 1), (2, 2);
-  `);
-  const made = planMigration(await introspect(db.client), await loadDesiredSchema(
-    'CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT NOT NULL); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);'));
+  `,
+  );
+  const made = planMigration(
+    await introspect(db.client),
+    await loadDesiredSchema(
+      'CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT NOT NULL); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);',
+    ),
+  );
   // simulate what a cascade would do: delete child rows in the middle of the rebuild
   const firstAfter = made.steps.findIndex((s) => s.kind === 'assert' && /row count of/.test(s.reason));
   const sabotaged: Plan = {
     ...made,
-    steps: [...made.steps.slice(0, firstAfter), { kind: 'data', object: 'sabotage', sql: 'DELETE FROM c WHERE id = 2', destructive: true, reason: 'test' }, ...made.steps.slice(firstAfter)],
+    steps: [
+      ...made.steps.slice(0, firstAfter),
+      { kind: 'data', object: 'sabotage', sql: 'DELETE FROM c WHERE id = 2', destructive: true, reason: 'test' },
+      ...made.steps.slice(firstAfter),
+    ],
   };
   const before = await snapshot(db.client);
-  const error = await applyPlan(db.client, sabotaged, testAudit(), { tableExists: false, latestId: 0 }).then(() => null, (e: unknown) => e);
+  const error = await applyPlan(db.client, sabotaged, testAudit(), { tableExists: false, latestId: 0 }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.type(error, ApplyError);
   t.equal((error as ApplyError).step?.kind, 'assert');
   t.match((error as ApplyError).step?.reason, /row count of c must be unchanged/);
@@ -229,10 +342,34 @@ t.test('the row-count assertion fails the batch when a rebuild loses rows', asyn
 
 t.test('the engine reports outcomes and logs nothing: the caller gets the fields it logs', async (t) => {
   const db = await atV1(t);
-  const applied = await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX i ON users (age);`])));
-  t.match(applied, { outcome: 'applied', fromVersion: '1.0.0', toVersion: '1.1.0', statements: 1, racesLost: 0, durationMs: Number });
-  const error = await syncDatabase(db.client, targetOf(await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX i ON users (age);`], ['1.2.0', `${V1} CREATE UNIQUE INDEX u ON users (email);`])))
-    .then(() => null, (e: unknown) => e);
+  const applied = await syncDatabase(
+    db.client,
+    targetOf(await registryOf(['1.0.0', V1], ['1.1.0', `${V1} CREATE INDEX i ON users (age);`])),
+  );
+  t.match(applied, {
+    outcome: 'applied',
+    fromVersion: '1.0.0',
+    toVersion: '1.1.0',
+    statements: 1,
+    racesLost: 0,
+    durationMs: Number,
+  });
+  const error = await syncDatabase(
+    db.client,
+    targetOf(
+      await registryOf(
+        ['1.0.0', V1],
+        ['1.1.0', `${V1} CREATE INDEX i ON users (age);`],
+        ['1.2.0', `${V1} CREATE UNIQUE INDEX u ON users (email);`],
+      ),
+    ),
+  ).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.type(error, SyncError);
-  t.match(error, { code: 'APPLY_FAILED', details: { fromVersion: '1.1.0', statement: /CREATE UNIQUE INDEX u/, statementIndex: Number } });
+  t.match(error, {
+    code: 'APPLY_FAILED',
+    details: { fromVersion: '1.1.0', statement: /CREATE UNIQUE INDEX u/, statementIndex: Number },
+  });
 });

@@ -2,7 +2,10 @@
 import t from 'tap';
 import { cgroupCpuQuota, usableCores } from '../../lib/cores.js';
 
-const files = (entries: Record<string, string>) => (path: string): string | null => entries[path] ?? null;
+const files =
+  (entries: Record<string, string>) =>
+  (path: string): string | null =>
+    entries[path] ?? null;
 
 t.test('cgroup v2 cpu.max', async (t) => {
   t.equal(cgroupCpuQuota(files({ '/sys/fs/cgroup/cpu.max': '200000 100000\n' })), 2, 'two CPUs');
@@ -12,8 +15,19 @@ t.test('cgroup v2 cpu.max', async (t) => {
 });
 
 t.test('cgroup v1 cfs quota', async (t) => {
-  t.equal(cgroupCpuQuota(files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '400000', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000' })), 4);
-  t.equal(cgroupCpuQuota(files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000' })), null, '-1 is no quota');
+  t.equal(
+    cgroupCpuQuota(
+      files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '400000', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000' }),
+    ),
+    4,
+  );
+  t.equal(
+    cgroupCpuQuota(
+      files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000' }),
+    ),
+    null,
+    '-1 is no quota',
+  );
   t.equal(cgroupCpuQuota(files({})), null, 'no cgroup files at all');
 });
 

@@ -26,9 +26,15 @@ CREATE INDEX orders_account ON orders (account_id);
 CREATE INDEX orders_total ON orders (total);`;
 const WORKER = fileURLToPath(new URL('./_apply-worker.ts', import.meta.url));
 
-function runWorker(url: string, ddlFile: string, killAfterMs: number | null): Promise<{ killed: boolean; sawApplying: boolean; applyMs: number }> {
+function runWorker(
+  url: string,
+  ddlFile: string,
+  killAfterMs: number | null,
+): Promise<{ killed: boolean; sawApplying: boolean; applyMs: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, url, ddlFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, url, ddlFile], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     let applyingAt = 0;
     child.stdout.on('data', (chunk: Buffer) => {
@@ -41,7 +47,8 @@ function runWorker(url: string, ddlFile: string, killAfterMs: number | null): Pr
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (signal === null && code !== 0) reject(new Error(`worker exited with ${code}: ${output}`));
-      else resolve({ killed: signal === 'SIGKILL', sawApplying: applyingAt > 0, applyMs: performance.now() - applyingAt });
+      else
+        resolve({ killed: signal === 'SIGKILL', sawApplying: applyingAt > 0, applyMs: performance.now() - applyingAt });
     });
   });
 }
@@ -52,10 +59,16 @@ t.test('killed at random moments mid-apply: old or new, never between; nothing l
   writeFileSync(ddlFile, AFTER);
   const seed = tempDb(dir);
   await exec(seed.client, BEFORE);
-  await seed.client.execute({ sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-    INSERT INTO accounts (id, email, tier) SELECT i, 'user' || i || '@example.com', CASE i % 3 WHEN 0 THEN 'gold' ELSE 'free' END FROM n`, args: [ROWS] });
-  await seed.client.execute({ sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-    INSERT INTO orders (id, account_id, total) SELECT i, 1 + (i * 7) % ?, i % 500 FROM n`, args: [ROWS * 2, ROWS] });
+  await seed.client.execute({
+    sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+    INSERT INTO accounts (id, email, tier) SELECT i, 'user' || i || '@example.com', CASE i % 3 WHEN 0 THEN 'gold' ELSE 'free' END FROM n`,
+    args: [ROWS],
+  });
+  await seed.client.execute({
+    sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+    INSERT INTO orders (id, account_id, total) SELECT i, 1 + (i * 7) % ?, i % 500 FROM n`,
+    args: [ROWS * 2, ROWS],
+  });
   const oldSchema = await dumpSchema(seed.client);
   const accounts = await rows(seed.client, 'SELECT id, email, tier FROM accounts ORDER BY id');
   const orders = await rows(seed.client, 'SELECT id, account_id, total FROM orders ORDER BY id');
@@ -69,7 +82,9 @@ t.test('killed at random moments mid-apply: old or new, never between; nothing l
 
   // Spread over the batch and a little past it (the commit itself), with a seeded jitter.
   const jitter = fc.sample(fc.integer({ min: 0, max: 1000 }), { numRuns: 6, seed: 7 });
-  const delays = [0.05, 0.25, 0.5, 0.75, 0.95, 1.2].map((fraction, i) => Math.round(applyMs * fraction * (0.9 + (jitter[i] ?? 0) / 5000)));
+  const delays = [0.05, 0.25, 0.5, 0.75, 0.95, 1.2].map((fraction, i) =>
+    Math.round(applyMs * fraction * (0.9 + (jitter[i] ?? 0) / 5000)),
+  );
   const outcomes: string[] = [];
   for (const [round, delay] of delays.entries()) {
     const path = join(dir, `round-${round}.db`);
@@ -83,11 +98,22 @@ t.test('killed at random moments mid-apply: old or new, never between; nothing l
       const isOld = JSON.stringify(schema) === JSON.stringify(oldSchema);
       const isNew = (await planTo(client, AFTER)).steps.length === 0;
       outcomes.push(`${delay} ms: ${run.killed ? 'killed' : 'finished'}, ${isOld ? 'old' : isNew ? 'new' : 'BETWEEN'}`);
-      t.ok(isOld !== isNew, `round ${round} (kill after ${delay} ms): the schema is exactly the old or exactly the new one`);
+      t.ok(
+        isOld !== isNew,
+        `round ${round} (kill after ${delay} ms): the schema is exactly the old or exactly the new one`,
+      );
       t.ok(await integrityOk(client), 'integrity_check ok');
       t.equal(await foreignKeyViolations(client), 0, 'no foreign-key violations');
-      t.same(await rows(client, 'SELECT id, email, tier FROM accounts ORDER BY id'), accounts, 'every account row, unchanged');
-      t.same(await rows(client, 'SELECT id, account_id, total FROM orders ORDER BY id'), orders, 'every order row, unchanged');
+      t.same(
+        await rows(client, 'SELECT id, email, tier FROM accounts ORDER BY id'),
+        accounts,
+        'every account row, unchanged',
+      );
+      t.same(
+        await rows(client, 'SELECT id, account_id, total FROM orders ORDER BY id'),
+        orders,
+        'every order row, unchanged',
+      );
       await syncToSchema(client, await loadDesiredSchema(AFTER));
       t.equal((await planTo(client, AFTER)).steps.length, 0, 'a re-run completes the change');
       t.same(await rows(client, 'SELECT count(*) AS n FROM orders'), [{ n: ROWS * 2 }]);

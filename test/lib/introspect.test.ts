@@ -61,14 +61,22 @@ t.test('introspection reads every model field in one round trip', async (t) => {
   const schema = await introspect(counting.client);
   t.same(counting.calls, ['execute'], 'exactly one round trip');
 
-  t.same(schema.tables.map((x) => x.name), ['child', 'comp', 'parent', 'plain', 'st'], 'tables sorted by name');
+  t.same(
+    schema.tables.map((x) => x.name),
+    ['child', 'comp', 'parent', 'plain', 'st'],
+    'tables sorted by name',
+  );
   const parent = table(schema, 'parent');
   t.same(parent.primaryKey, ['id']);
   t.equal(parent.autoincrement, true, 'AUTOINCREMENT');
   t.equal(parent.strict, false);
   t.equal(parent.withoutRowid, false);
   t.same(parent.checks, ['length(code) < 10'], 'table CHECK');
-  t.same(parent.columns.map((c) => c.name), ['id', 'code', 'n', 't', 'd', 'e', 'neg', 'g', 's', 'dec'], 'column order, generated included');
+  t.same(
+    parent.columns.map((c) => c.name),
+    ['id', 'code', 'n', 't', 'd', 'e', 'neg', 'g', 's', 'dec'],
+    'column order, generated included',
+  );
 
   t.match(column(parent, 'id'), { type: 'INTEGER', primaryKeyPosition: 1, generated: null });
   t.match(column(parent, 'code'), { type: 'TEXT', notNull: true, collate: 'NOCASE', unique: true, defaultSql: null });
@@ -91,16 +99,41 @@ t.test('introspection reads every model field in one round trip', async (t) => {
   t.equal(column(child, 'a').primaryKeyPosition, 2);
   t.equal(column(child, 'a').notNull, true, 'WITHOUT ROWID primary key columns are NOT NULL');
   const fks = [...child.foreignKeys].sort((x, y) => (x.columns[0] ?? '').localeCompare(y.columns[0] ?? ''));
-  t.same(fks, [
-    { columns: ['a'], targetTable: 'parent', targetColumns: [], onDelete: 'SET DEFAULT', onUpdate: 'NO ACTION' },
-    { columns: ['pid'], targetTable: 'parent', targetColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'SET NULL' },
-    { columns: ['r'], targetTable: 'parent', targetColumns: ['id'], onDelete: 'RESTRICT', onUpdate: 'NO ACTION' },
-  ], 'foreign keys with their actions; no target columns when the REFERENCES names none');
-  t.same(child.uniques, [[{ name: 'pid', desc: false, collate: 'BINARY' }, { name: 'b', desc: false, collate: 'BINARY' }]], 'table-level UNIQUE');
+  t.same(
+    fks,
+    [
+      { columns: ['a'], targetTable: 'parent', targetColumns: [], onDelete: 'SET DEFAULT', onUpdate: 'NO ACTION' },
+      { columns: ['pid'], targetTable: 'parent', targetColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'SET NULL' },
+      { columns: ['r'], targetTable: 'parent', targetColumns: ['id'], onDelete: 'RESTRICT', onUpdate: 'NO ACTION' },
+    ],
+    'foreign keys with their actions; no target columns when the REFERENCES names none',
+  );
+  t.same(
+    child.uniques,
+    [
+      [
+        { name: 'pid', desc: false, collate: 'BINARY' },
+        { name: 'b', desc: false, collate: 'BINARY' },
+      ],
+    ],
+    'table-level UNIQUE',
+  );
   t.equal(column(child, 'pid').unique, false, 'a column in a multi-column UNIQUE is not itself unique');
 
   const comp = table(schema, 'comp');
-  t.same(comp.foreignKeys, [{ columns: ['x', 'y'], targetTable: 'child', targetColumns: ['a', 'b'], onDelete: 'NO ACTION', onUpdate: 'NO ACTION' }], 'composite FK');
+  t.same(
+    comp.foreignKeys,
+    [
+      {
+        columns: ['x', 'y'],
+        targetTable: 'child',
+        targetColumns: ['a', 'b'],
+        onDelete: 'NO ACTION',
+        onUpdate: 'NO ACTION',
+      },
+    ],
+    'composite FK',
+  );
   t.same(comp.primaryKey, [], 'no primary key');
 
   const st = table(schema, 'st');
@@ -110,20 +143,41 @@ t.test('introspection reads every model field in one round trip', async (t) => {
   t.equal(column(table(schema, 'plain'), 'v').type, '', 'untyped column');
 
   const partial = findByName(schema.indexes, 'ix_partial');
-  t.match(partial, {
-    table: 'parent', unique: false, origin: 'c', partial: true,
-    columns: [{ name: 'code', desc: true, collate: 'BINARY' }, { name: null, desc: false, collate: 'BINARY' }],
-    sql: 'CREATE INDEX ix_partial ON parent (code COLLATE BINARY DESC, lower(t)) WHERE n > 1',
-  }, 'partial, DESC, COLLATE and expression index');
+  t.match(
+    partial,
+    {
+      table: 'parent',
+      unique: false,
+      origin: 'c',
+      partial: true,
+      columns: [
+        { name: 'code', desc: true, collate: 'BINARY' },
+        { name: null, desc: false, collate: 'BINARY' },
+      ],
+      sql: 'CREATE INDEX ix_partial ON parent (code COLLATE BINARY DESC, lower(t)) WHERE n > 1',
+    },
+    'partial, DESC, COLLATE and expression index',
+  );
   t.match(findByName(schema.indexes, 'ix_unique'), { unique: true, origin: 'c', partial: false });
   t.match(findByName(schema.indexes, 'ix_coll'), { columns: [{ name: 'y', desc: false, collate: 'NOCASE' }] });
   const autoindexes = schema.indexes.filter((index) => index.origin !== 'c');
-  t.same(autoindexes.map((index) => [index.table, index.origin, index.sql]).sort(), [
-    ['child', 'pk', null], ['child', 'u', null], ['parent', 'u', null],
-  ], 'autoindexes: origin pk/u, no SQL');
-  t.ok(autoindexes.every((index) => index.unique), 'autoindexes are unique');
+  t.same(
+    autoindexes.map((index) => [index.table, index.origin, index.sql]).sort(),
+    [
+      ['child', 'pk', null],
+      ['child', 'u', null],
+      ['parent', 'u', null],
+    ],
+    'autoindexes: origin pk/u, no SQL',
+  );
+  t.ok(
+    autoindexes.every((index) => index.unique),
+    'autoindexes are unique',
+  );
 
-  t.same(schema.triggers, [{ name: 'tr', table: 'st', sql: 'CREATE TRIGGER tr AFTER INSERT ON st BEGIN SELECT 1; SELECT 2; END' }]);
+  t.same(schema.triggers, [
+    { name: 'tr', table: 'st', sql: 'CREATE TRIGGER tr AFTER INSERT ON st BEGIN SELECT 1; SELECT 2; END' },
+  ]);
   t.same(schema.views, [
     { name: 'v', sql: 'CREATE VIEW v AS SELECT x, y FROM st' },
     { name: 'v2', sql: 'CREATE VIEW v2 AS SELECT * FROM v WHERE x > 0' },
@@ -134,37 +188,61 @@ t.test('introspection reads every model field in one round trip', async (t) => {
 t.test('internal objects are not part of the application schema', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await exec(db.client, `
+  await exec(
+    db.client,
+    `
     CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);
     INSERT INTO a (v) VALUES ('x');
     CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version TEXT);
     CREATE TABLE _schema_sync_new_a (id INTEGER);
     CREATE VIRTUAL TABLE docs USING fts5(body);
     ANALYZE;
-  `);
+  `,
+  );
   const schema = await introspect(db.client);
-  t.same(schema.tables.map((x) => x.name), ['a', 'docs'], 'no sqlite_sequence, sqlite_stat1, schema_version, _schema_sync_*, fts shadow tables');
+  t.same(
+    schema.tables.map((x) => x.name),
+    ['a', 'docs'],
+    'no sqlite_sequence, sqlite_stat1, schema_version, _schema_sync_*, fts shadow tables',
+  );
   t.equal(findByName(schema.tables, 'docs')?.virtual, true, 'virtual table flagged');
-  t.ok(isInternalName('SQLITE_sequence') && isInternalName('Schema_Version') && isInternalName('libsql_wasm_func_table'));
+  t.ok(
+    isInternalName('SQLITE_sequence') && isInternalName('Schema_Version') && isInternalName('libsql_wasm_func_table'),
+  );
   t.notOk(isInternalName('sqlite'), 'a bare "sqlite" name is the application\'s');
 });
 
 t.test('identifiers of every kind survive introspection', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await exec(db.client, `
+  await exec(
+    db.client,
+    `
     CREATE TABLE "my table" ("the ""id""" INTEGER PRIMARY KEY, [select] TEXT, \`MixedCase\` TEXT, "ünïcødé" TEXT DEFAULT 'é');
     CREATE INDEX "idx ""quoted""" ON "my table" ("select", "ünïcødé");
     CREATE VIEW "view of ""my table""" AS SELECT "select" FROM "my table";
-  `);
+  `,
+  );
   const schema = await introspect(db.client);
   const tbl = table(schema, 'my table');
-  t.same(tbl.columns.map((c) => c.name), ['the "id"', 'select', 'MixedCase', 'ünïcødé']);
+  t.same(
+    tbl.columns.map((c) => c.name),
+    ['the "id"', 'select', 'MixedCase', 'ünïcødé'],
+  );
   t.same(tbl.primaryKey, ['the "id"']);
   t.equal(column(tbl, 'ünïcødé').defaultSql, "'é'");
-  t.same(schema.indexes.map((i) => i.name), ['idx "quoted"']);
-  t.same(findByName(schema.indexes, 'idx "quoted"')?.columns.map((c) => c.name), ['select', 'ünïcødé']);
-  t.same(schema.views.map((v) => v.name), ['view of "my table"']);
+  t.same(
+    schema.indexes.map((i) => i.name),
+    ['idx "quoted"'],
+  );
+  t.same(
+    findByName(schema.indexes, 'idx "quoted"')?.columns.map((c) => c.name),
+    ['select', 'ünïcødé'],
+  );
+  t.same(
+    schema.views.map((v) => v.name),
+    ['view of "my table"'],
+  );
   t.ok(findByName(tbl.columns, 'mixedcase'), 'names match ASCII-case-insensitively');
 });
 

@@ -13,11 +13,20 @@ t.test('errors from the full client and the embedded one are the same classes', 
   t.equal(LibsqlError, FullClientError, 'one LibsqlError');
   const full = createClient({ url: ':memory:' });
   const embedded = createLocalClient({ url: ':memory:' });
-  t.teardown(() => { full.close(); embedded.close(); });
+  t.teardown(() => {
+    full.close();
+    embedded.close();
+  });
   for (const client of [full, embedded]) {
-    const error = await client.execute('SELECT * FROM missing').then(() => null, (e: unknown) => e);
+    const error = await client.execute('SELECT * FROM missing').then(
+      () => null,
+      (e: unknown) => e,
+    );
     t.ok(error instanceof LibsqlError, 'a LibsqlError');
-    const batch = await client.migrate(['CREATE TABLE a (x)', 'SELECT * FROM missing']).then(() => null, (e: unknown) => e);
+    const batch = await client.migrate(['CREATE TABLE a (x)', 'SELECT * FROM missing']).then(
+      () => null,
+      (e: unknown) => e,
+    );
     t.ok(batch instanceof LibsqlBatchError && batch.statementIndex === 1, 'a LibsqlBatchError naming statement 1');
   }
 });

@@ -62,7 +62,8 @@ t.test('each bad id is refused with its own reason', async (t) => {
 t.test('the JSON Schema pattern agrees with checkUserId', async (t) => {
   const pattern = new RegExp(USER_ID_PATTERN, 'u');
   for (const id of REAL_IDS) t.ok(pattern.test(id), `pattern accepts ${id}`);
-  for (const [label, , id] of BAD_IDS) if (typeof id === 'string') t.notOk(pattern.test(id), `pattern refuses ${label}`);
+  for (const [label, , id] of BAD_IDS)
+    if (typeof id === 'string') t.notOk(pattern.test(id), `pattern refuses ${label}`);
   fc.assert(
     fc.property(fc.string({ unit: 'binary-ascii', maxLength: 140 }), (id) => pattern.test(id) === isValidUserId(id)),
     { numRuns: 2000 },
@@ -106,9 +107,15 @@ t.test('long ids switch to the compact form and stay injective', async (t) => {
 
 t.test('property: the name decodes back to the id (so the mapping is injective)', async () => {
   const validId = fc
-    .string({ unit: fc.constantFrom(...'aZ09_-.|@:~/\\ '.split(''), 'x', 'Q'), minLength: 1, maxLength: USER_ID_MAX_LENGTH })
+    .string({
+      unit: fc.constantFrom(...'aZ09_-.|@:~/\\ '.split(''), 'x', 'Q'),
+      minLength: 1,
+      maxLength: USER_ID_MAX_LENGTH,
+    })
     .filter(isValidUserId);
-  const anyPrintable = fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: USER_ID_MAX_LENGTH }).filter(isValidUserId);
+  const anyPrintable = fc
+    .string({ unit: 'binary-ascii', minLength: 1, maxLength: USER_ID_MAX_LENGTH })
+    .filter(isValidUserId);
   for (const arbitrary of [validId, anyPrintable]) {
     fc.assert(
       fc.property(arbitrary, (id) => {

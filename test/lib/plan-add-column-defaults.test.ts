@@ -10,18 +10,79 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { loadDesiredSchema } from '../../lib/desired.js';
 import { quoteString } from '../../lib/sql/tokens.js';
-import { dirFor, foreignKeyViolations, integrityOk, migrateTo, planTo, rows, sqlOf, tempDb, type TestDb } from './_support.js';
+import {
+  dirFor,
+  foreignKeyViolations,
+  integrityOk,
+  migrateTo,
+  planTo,
+  rows,
+  sqlOf,
+  tempDb,
+  type TestDb,
+} from './_support.js';
 
-const TYPES = ['INTEGER', 'INT', 'REAL', 'TEXT', 'BLOB', 'NUMERIC', '', 'ANY', 'VARCHAR(5)', 'FLOAT', 'DOUBLE', 'DECIMAL(10,2)', 'BOOLEAN'];
+const TYPES = [
+  'INTEGER',
+  'INT',
+  'REAL',
+  'TEXT',
+  'BLOB',
+  'NUMERIC',
+  '',
+  'ANY',
+  'VARCHAR(5)',
+  'FLOAT',
+  'DOUBLE',
+  'DECIMAL(10,2)',
+  'BOOLEAN',
+];
 const STRICT_TYPES = ['INTEGER', 'INT', 'REAL', 'TEXT', 'BLOB', 'ANY'];
 const LITERALS = [
-  '1', '-1', '0', '1.5', '-1.5', '(1.5)', '+1.5', '(-(1.5))', '1e3', '1E2', '1.0', '0.0', '-0.0', '.5', '1.', '0x10',
-  '9223372036854775807', '9223372036854775808', '-9223372036854775808', '1.5e400',
-  "'1.5'", "'abc'", "'12'", "' 12 '", "'1.0'", "'1e3'", "'-1.5e2'", "'.5'", "'0x10'", "''", "-'1.5'", "+'2.5'",
-  "x'00'", 'TRUE', 'FALSE', 'NULL', 'CURRENT_DATE',
+  '1',
+  '-1',
+  '0',
+  '1.5',
+  '-1.5',
+  '(1.5)',
+  '+1.5',
+  '(-(1.5))',
+  '1e3',
+  '1E2',
+  '1.0',
+  '0.0',
+  '-0.0',
+  '.5',
+  '1.',
+  '0x10',
+  '9223372036854775807',
+  '9223372036854775808',
+  '-9223372036854775808',
+  '1.5e400',
+  "'1.5'",
+  "'abc'",
+  "'12'",
+  "' 12 '",
+  "'1.0'",
+  "'1e3'",
+  "'-1.5e2'",
+  "'.5'",
+  "'0x10'",
+  "''",
+  "-'1.5'",
+  "+'2.5'",
+  "x'00'",
+  'TRUE',
+  'FALSE',
+  'NULL',
+  'CURRENT_DATE',
 ];
 
-interface Combo { readonly table: string; readonly definition: string; readonly strict: boolean }
+interface Combo {
+  readonly table: string;
+  readonly definition: string;
+  readonly strict: boolean;
+}
 
 function combos(): Combo[] {
   const out: Combo[] = [];
@@ -30,7 +91,11 @@ function combos(): Combo[] {
       for (const literal of LITERALS) {
         for (const notNull of [false, true]) {
           if (notNull && literal === 'NULL') continue;
-          out.push({ table: `t${out.length}`, definition: `x ${type} ${notNull ? 'NOT NULL ' : ''}DEFAULT ${literal}`, strict });
+          out.push({
+            table: `t${out.length}`,
+            definition: `x ${type} ${notNull ? 'NOT NULL ' : ''}DEFAULT ${literal}`,
+            strict,
+          });
         }
       }
     }
@@ -53,7 +118,9 @@ t.test('every constant default reads in old rows as in new ones, integrity_check
   const transaction = await reference.client.transaction('write');
   for (const combo of all) {
     try {
-      await transaction.execute(`CREATE TABLE ${combo.table} (id INTEGER PRIMARY KEY, ${combo.definition})${combo.strict ? ' STRICT' : ''}`);
+      await transaction.execute(
+        `CREATE TABLE ${combo.table} (id INTEGER PRIMARY KEY, ${combo.definition})${combo.strict ? ' STRICT' : ''}`,
+      );
     } catch {
       continue;
     }
@@ -65,12 +132,19 @@ t.test('every constant default reads in old rows as in new ones, integrity_check
     }
     accepted.push({ ...combo, expected: '' });
   }
-  const read = (combo: Combo): string => `SELECT ${quoteString(combo.table)} AS t, id, quote(x) AS x, typeof(x) AS type FROM ${combo.table}`;
+  const read = (combo: Combo): string =>
+    `SELECT ${quoteString(combo.table)} AS t, id, quote(x) AS x, typeof(x) AS type FROM ${combo.table}`;
   const readAll = async (client: TestDb['client'], combos: readonly Combo[]): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
     for (let i = 0; i < combos.length; i += 200) {
-      const result = await client.execute(combos.slice(i, i + 200).map(read).join(' UNION ALL '));
-      for (const row of result.rows) out.set(`${String(row['t'])}.${String(row['id'])}`, `${String(row['x'])} ${String(row['type'])}`);
+      const result = await client.execute(
+        combos
+          .slice(i, i + 200)
+          .map(read)
+          .join(' UNION ALL '),
+      );
+      for (const row of result.rows)
+        out.set(`${String(row['t'])}.${String(row['id'])}`, `${String(row['x'])} ${String(row['type'])}`);
     }
     return out;
   };
@@ -87,20 +161,29 @@ t.test('every constant default reads in old rows as in new ones, integrity_check
   for (let i = 0; i < accepted.length; i += 100) {
     const chunk = accepted.slice(i, i + 100);
     const db = await freshDb(t);
-    await db.client.batch(chunk.flatMap((combo) => [ddl(combo, false), `INSERT INTO ${combo.table} (id) VALUES (1), (2)`]), 'write');
+    await db.client.batch(
+      chunk.flatMap((combo) => [ddl(combo, false), `INSERT INTO ${combo.table} (id) VALUES (1), (2)`]),
+      'write',
+    );
     const desired = await loadDesiredSchema(chunk.map((combo) => `${ddl(combo, true)};`).join('\n'));
     const made = await migrateTo(db.client, desired);
     const again = sqlOf(await planTo(db.client, desired));
     if (again.length > 0) t.same(again, [], 'planning again gives no steps');
-    if (!await integrityOk(db.client)) t.fail(`integrity_check fails: ${JSON.stringify(await rows(db.client, 'PRAGMA integrity_check'))}`);
+    if (!(await integrityOk(db.client)))
+      t.fail(`integrity_check fails: ${JSON.stringify(await rows(db.client, 'PRAGMA integrity_check'))}`);
     t.equal(await foreignKeyViolations(db.client), 0);
     added += made.steps.filter((s) => s.kind === 'add_column').length;
     rebuilt += new Set(made.steps.filter((s) => s.kind === 'rebuild_table').map((s) => s.object)).size;
     for (const [key, value] of await readAll(db.client, chunk)) got.set(key, value);
   }
   t.ok(added > 400 && rebuilt > 50, `${added} added in place, ${rebuilt} rebuilt`);
-  const definitions = new Map(accepted.map((combo) => [combo.table, `${combo.definition}${combo.strict ? ' (STRICT)' : ''}`]));
-  const wrong = [...expected].filter(([key, value]) => got.get(key) !== value)
-    .map(([key, value]) => `${definitions.get(key.split('.')[0] ?? '')}: ${got.get(key) ?? 'missing'} instead of ${value}`);
+  const definitions = new Map(
+    accepted.map((combo) => [combo.table, `${combo.definition}${combo.strict ? ' (STRICT)' : ''}`]),
+  );
+  const wrong = [...expected]
+    .filter(([key, value]) => got.get(key) !== value)
+    .map(
+      ([key, value]) => `${definitions.get(key.split('.')[0] ?? '')}: ${got.get(key) ?? 'missing'} instead of ${value}`,
+    );
   t.same(wrong, [], 'every old row reads what an INSERT stores');
 });

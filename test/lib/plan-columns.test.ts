@@ -5,14 +5,29 @@
  */
 import t from 'tap';
 import { ApplyError } from '../../lib/apply.js';
-import { dirFor, converge, exec, fileBytes, kindsOf, migrateTo, pick, rows, snapshot, tempDb, without, workSteps } from './_support.js';
+import {
+  dirFor,
+  converge,
+  exec,
+  fileBytes,
+  kindsOf,
+  migrateTo,
+  pick,
+  rows,
+  snapshot,
+  tempDb,
+  without,
+  workSteps,
+} from './_support.js';
 
 const BASE = `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE owners (id INTEGER PRIMARY KEY);
 INSERT INTO owners VALUES (1), (2);
 INSERT INTO items VALUES (1, 'one'), (2, 'two'), (5, 'five');`;
-const BASE_DDL = 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL); CREATE TABLE owners (id INTEGER PRIMARY KEY);';
-const withItems = (columns: string): string => `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, ${columns}); CREATE TABLE owners (id INTEGER PRIMARY KEY);`;
+const BASE_DDL =
+  'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL); CREATE TABLE owners (id INTEGER PRIMARY KEY);';
+const withItems = (columns: string): string =>
+  `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, ${columns}); CREATE TABLE owners (id INTEGER PRIMARY KEY);`;
 
 const inPlace: Array<[string, string, unknown[]]> = [
   ['nullable, no default', 'note TEXT', [null, null, null]],
@@ -35,31 +50,83 @@ for (const [label, column, expected] of inPlace) {
     const name = column.split(' ')[0] as string;
     t.same(without(after.rows['items'], name), before.rows['items'], 'every row and rowid kept');
     if (name === 'raw') {
-      t.same(after.rows['items']?.map((r) => [...new Uint8Array(r['raw'] as ArrayBuffer)]), [[0], [0], [0]], 'blob default filled');
+      t.same(
+        after.rows['items']?.map((r) => [...new Uint8Array(r['raw'] as ArrayBuffer)]),
+        [[0], [0], [0]],
+        'blob default filled',
+      );
     } else {
-      t.same(after.rows['items']?.map((r) => r[name]), expected, 'existing rows get the default');
+      t.same(
+        after.rows['items']?.map((r) => r[name]),
+        expected,
+        'existing rows get the default',
+      );
     }
     t.same(after.rows['owners'], before.rows['owners']);
   });
 }
 
 t.test('several added columns in one table, in order', async (t) => {
-  const { plan: made, after } = await converge(t, BASE, withItems("a TEXT, b INT DEFAULT 2, c TEXT NOT NULL DEFAULT 'c'"));
-  t.same(made.steps.map((s) => s.object), ['items.a', 'items.b', 'items.c']);
+  const { plan: made, after } = await converge(
+    t,
+    BASE,
+    withItems("a TEXT, b INT DEFAULT 2, c TEXT NOT NULL DEFAULT 'c'"),
+  );
+  t.same(
+    made.steps.map((s) => s.object),
+    ['items.a', 'items.b', 'items.c'],
+  );
   t.same(pick(after.rows['items'], 'id', 'a', 'b', 'c'), [
-    { id: 1, a: null, b: 2, c: 'c' }, { id: 2, a: null, b: 2, c: 'c' }, { id: 5, a: null, b: 2, c: 'c' },
+    { id: 1, a: null, b: 2, c: 'c' },
+    { id: 2, a: null, b: 2, c: 'c' },
+    { id: 5, a: null, b: 2, c: 'c' },
   ]);
 });
 
 const needRebuild: Array<[string, string, string, RegExp]> = [
   ['UNIQUE', 'code TEXT UNIQUE', 'SELECT code AS v FROM items ORDER BY id', /UNIQUE/],
-  ['a named UNIQUE table constraint', 'code TEXT, CONSTRAINT uq UNIQUE (code, name)', 'SELECT code AS v FROM items ORDER BY id', /UNIQUE/],
-  ['STORED generated', 'len INT GENERATED ALWAYS AS (length(name)) STORED', 'SELECT len AS v FROM items ORDER BY id', /STORED/],
-  ['non-constant default CURRENT_TIMESTAMP', 'created TEXT DEFAULT CURRENT_TIMESTAMP', "SELECT created IS NOT NULL AND created LIKE '20%' AS v FROM items ORDER BY id", /not a constant/],
-  ['non-constant default expression (1 + 1)', 'two INT DEFAULT (1 + 1)', 'SELECT two AS v FROM items ORDER BY id', /not a constant/],
-  ['non-constant default function', "stamp TEXT DEFAULT (strftime('%Y', 'now'))", "SELECT length(stamp) AS v FROM items ORDER BY id", /not a constant/],
-  ["non-constant default ('a' || 'b')", "ab TEXT DEFAULT ('a' || 'b')", 'SELECT ab AS v FROM items ORDER BY id', /not a constant/],
-  ['foreign key with a non-NULL default', 'owner_id INTEGER NOT NULL DEFAULT 1 REFERENCES owners(id)', 'SELECT owner_id AS v FROM items ORDER BY id', /foreign key/],
+  [
+    'a named UNIQUE table constraint',
+    'code TEXT, CONSTRAINT uq UNIQUE (code, name)',
+    'SELECT code AS v FROM items ORDER BY id',
+    /UNIQUE/,
+  ],
+  [
+    'STORED generated',
+    'len INT GENERATED ALWAYS AS (length(name)) STORED',
+    'SELECT len AS v FROM items ORDER BY id',
+    /STORED/,
+  ],
+  [
+    'non-constant default CURRENT_TIMESTAMP',
+    'created TEXT DEFAULT CURRENT_TIMESTAMP',
+    "SELECT created IS NOT NULL AND created LIKE '20%' AS v FROM items ORDER BY id",
+    /not a constant/,
+  ],
+  [
+    'non-constant default expression (1 + 1)',
+    'two INT DEFAULT (1 + 1)',
+    'SELECT two AS v FROM items ORDER BY id',
+    /not a constant/,
+  ],
+  [
+    'non-constant default function',
+    "stamp TEXT DEFAULT (strftime('%Y', 'now'))",
+    'SELECT length(stamp) AS v FROM items ORDER BY id',
+    /not a constant/,
+  ],
+  [
+    "non-constant default ('a' || 'b')",
+    "ab TEXT DEFAULT ('a' || 'b')",
+    'SELECT ab AS v FROM items ORDER BY id',
+    /not a constant/,
+  ],
+  [
+    'foreign key with a non-NULL default',
+    'owner_id INTEGER NOT NULL DEFAULT 1 REFERENCES owners(id)',
+    'SELECT owner_id AS v FROM items ORDER BY id',
+    /foreign key/,
+  ],
 ];
 const expectedValues: Record<string, unknown[]> = {
   UNIQUE: [null, null, null],
@@ -76,18 +143,33 @@ for (const [label, column, query, reason] of needRebuild) {
   t.test(`added column, ${label}: rebuild, every row kept`, async (t) => {
     const { plan: made, before, after, db } = await converge(t, BASE, withItems(column));
     const work = workSteps(made);
-    t.ok(work.length > 0 && work.every((s) => s.kind === 'rebuild_table' && s.object === 'items'), 'a rebuild of items only');
+    t.ok(
+      work.length > 0 && work.every((s) => s.kind === 'rebuild_table' && s.object === 'items'),
+      'a rebuild of items only',
+    );
     t.match(work[0]?.reason, reason, 'the reason says why');
     const added = column.split(' ')[0] as string;
-    t.same(pick(after.rows['items'], '__rowid', 'id', 'name'), pick(before.rows['items'], '__rowid', 'id', 'name'), 'every row and rowid kept');
-    t.same((await rows(db.client, query)).map((r) => r['v']), expectedValues[label], `existing rows got ${added}'s value`);
+    t.same(
+      pick(after.rows['items'], '__rowid', 'id', 'name'),
+      pick(before.rows['items'], '__rowid', 'id', 'name'),
+      'every row and rowid kept',
+    );
+    t.same(
+      (await rows(db.client, query)).map((r) => r['v']),
+      expectedValues[label],
+      `existing rows got ${added}'s value`,
+    );
     t.same(after.rows['owners'], before.rows['owners']);
   });
 }
 
 t.test('added PRIMARY KEY column: rebuild', async (t) => {
   const setup = "CREATE TABLE tags (label TEXT); INSERT INTO tags VALUES ('a'), ('b');";
-  const { plan: made, after, before } = await converge(t, setup, 'CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT)');
+  const {
+    plan: made,
+    after,
+    before,
+  } = await converge(t, setup, 'CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT)');
   t.ok(workSteps(made).every((s) => s.kind === 'rebuild_table'));
   t.match(workSteps(made)[0]?.reason, /PRIMARY KEY|new columns are not at the end/);
   t.same(pick(after.rows['tags'], 'label'), pick(before.rows['tags'], 'label'));
@@ -95,11 +177,24 @@ t.test('added PRIMARY KEY column: rebuild', async (t) => {
 });
 
 t.test('added column in the middle: rebuild keeps the desired column order', async (t) => {
-  const { plan: made, after, db } = await converge(t, BASE, 'CREATE TABLE items (id INTEGER PRIMARY KEY, extra TEXT DEFAULT \'e\', name TEXT NOT NULL); CREATE TABLE owners (id INTEGER PRIMARY KEY);');
+  const {
+    plan: made,
+    after,
+    db,
+  } = await converge(
+    t,
+    BASE,
+    "CREATE TABLE items (id INTEGER PRIMARY KEY, extra TEXT DEFAULT 'e', name TEXT NOT NULL); CREATE TABLE owners (id INTEGER PRIMARY KEY);",
+  );
   t.match(workSteps(made)[0]?.reason, /not at the end/);
-  t.same((await rows(db.client, "SELECT group_concat(name, ',') AS c FROM pragma_table_info('items')"))[0]?.['c'], 'id,extra,name');
+  t.same(
+    (await rows(db.client, "SELECT group_concat(name, ',') AS c FROM pragma_table_info('items')"))[0]?.['c'],
+    'id,extra,name',
+  );
   t.same(pick(after.rows['items'], 'id', 'extra', 'name'), [
-    { id: 1, extra: 'e', name: 'one' }, { id: 2, extra: 'e', name: 'two' }, { id: 5, extra: 'e', name: 'five' },
+    { id: 1, extra: 'e', name: 'one' },
+    { id: 2, extra: 'e', name: 'two' },
+    { id: 5, extra: 'e', name: 'five' },
   ]);
 });
 
@@ -110,7 +205,10 @@ t.test('NOT NULL without a default', async (t) => {
     await exec(db.client, BASE);
     const before = await snapshot(db.client);
     const bytes = fileBytes(db.path);
-    const error = await migrateTo(db.client, withItems('required TEXT NOT NULL')).then(() => null, (e: unknown) => e);
+    const error = await migrateTo(db.client, withItems('required TEXT NOT NULL')).then(
+      () => null,
+      (e: unknown) => e,
+    );
     t.type(error, ApplyError);
     const applyError = error as ApplyError;
     t.equal(applyError.failure, 'failed');
@@ -119,11 +217,18 @@ t.test('NOT NULL without a default', async (t) => {
     t.match(applyError.statement, /^INSERT INTO "_schema_sync_new_items"/, 'names the failing statement');
     t.same(await snapshot(db.client), before, 'schema and rows unchanged');
     t.ok(fileBytes(db.path).equals(bytes), 'file byte-for-byte unchanged');
-    t.same(await rows(db.client, "SELECT name FROM sqlite_schema WHERE name = 'schema_version'"), [], 'no audit table, no audit row');
+    t.same(
+      await rows(db.client, "SELECT name FROM sqlite_schema WHERE name = 'schema_version'"),
+      [],
+      'no audit table, no audit row',
+    );
   });
   t.test('on an empty table: added', async (t) => {
-    const { after } = await converge(t, 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL); CREATE TABLE owners (id INTEGER PRIMARY KEY);',
-      withItems('required TEXT NOT NULL'));
+    const { after } = await converge(
+      t,
+      'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL); CREATE TABLE owners (id INTEGER PRIMARY KEY);',
+      withItems('required TEXT NOT NULL'),
+    );
     t.same(after.rows['items'], []);
   });
 });
@@ -133,7 +238,10 @@ t.test('added column whose CHECK existing rows violate: fails, unchanged', async
   t.teardown(() => db.client.close());
   await exec(db.client, BASE);
   const before = await snapshot(db.client);
-  const error = await migrateTo(db.client, withItems('score INTEGER DEFAULT 0 CHECK (score > 0)')).then(() => null, (e: unknown) => e);
+  const error = await migrateTo(db.client, withItems('score INTEGER DEFAULT 0 CHECK (score > 0)')).then(
+    () => null,
+    (e: unknown) => e,
+  );
   t.type(error, ApplyError);
   t.match((error as ApplyError).message, /CHECK constraint failed/);
   t.ok((error as ApplyError).statement, 'names the statement');

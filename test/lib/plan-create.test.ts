@@ -36,7 +36,11 @@ t.test('self references and cycles', async (t) => {
     CREATE TABLE z (id INTEGER PRIMARY KEY, x_id INT REFERENCES x(id));
   `;
   const { plan: made, db } = await converge(t, '', desired);
-  t.same(made.steps.map((s) => s.kind), Array(5).fill('create_table'), 'five tables, nothing else');
+  t.same(
+    made.steps.map((s) => s.kind),
+    Array(5).fill('create_table'),
+    'five tables, nothing else',
+  );
   t.same(new Set(made.steps.map((s) => s.object)), new Set(['employee', 'dept', 'x', 'y', 'z']));
   // the cycle is usable: rows that reference each other can be inserted with deferred checks off
   await db.client.batch([
@@ -51,7 +55,8 @@ t.test('self references and cycles', async (t) => {
 
 t.test('a new table referencing an existing one (and one the database already has rows in)', async (t) => {
   const setup = "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO a VALUES (1, 'one');";
-  const desired = 'CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INT REFERENCES a(id));';
+  const desired =
+    'CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INT REFERENCES a(id));';
   const { plan: made, before, after } = await converge(t, setup, desired);
   t.same(kindsOf(made), ['create_table']);
   t.same(after.rows['a'], before.rows['a']);
@@ -82,9 +87,16 @@ t.test('identifiers that need quoting: spaces, quotes, keywords, mixed case, uni
   t.ok(made.steps.some((s) => s.kind === 'rebuild_table' && s.object === 'order'));
   t.ok(made.steps.some((s) => s.kind === 'rebuild_table' && s.object === 'line item'));
   t.ok(made.steps.some((s) => s.kind === 'create_table' && s.object === '日本語'));
-  t.same(after.rows['order']?.map((r) => ({ ...r, 'new "col"': undefined })), before.rows['order']?.map((r) => ({ ...r, 'new "col"': undefined })));
+  t.same(
+    after.rows['order']?.map((r) => ({ ...r, 'new "col"': undefined })),
+    before.rows['order']?.map((r) => ({ ...r, 'new "col"': undefined })),
+  );
   t.same(after.rows['line item'], before.rows['line item'], 'child rows kept (no cascade)');
-  t.same(await rows(db.client, 'SELECT * FROM "order view"'), [{ select: 'touched', 'ünïcødé': 'ü' }], 'the view works (the setup insert fired the trigger)');
+  t.same(
+    await rows(db.client, 'SELECT * FROM "order view"'),
+    [{ select: 'touched', ünïcødé: 'ü' }],
+    'the view works (the setup insert fired the trigger)',
+  );
   await db.client.execute(`UPDATE "order" SET "select" = 'reset'`);
   await db.client.execute('INSERT INTO "line item" VALUES (2, 1, 1)');
   t.same(await rows(db.client, 'SELECT "select" FROM "order"'), [{ select: 'touched' }], 'the trigger works');
@@ -121,8 +133,10 @@ t.test('no-op: the same schema written differently plans nothing', async (t) => 
     create view if not exists "v_big" as select ID, EMAIL from ACCOUNTS where BALANCE > 100;
     create trigger if not exists trg after update on accounts begin update accounts set kind = 'b' where id = new.id and 0; end;
   `;
-  const unicodeSetup = 'CREATE TABLE größe (maß TEXT, ünit TEXT); CREATE INDEX idx_maß ON größe (maß, ünit); CREATE VIEW v_größe AS SELECT maß FROM größe;';
-  const unicodeRewritten = 'CREATE TABLE "größe" ("maß" TEXT, [ünit] TEXT); CREATE INDEX "idx_maß" ON "größe" ("maß", `ünit`); CREATE VIEW "v_größe" AS SELECT "maß" FROM "größe";';
+  const unicodeSetup =
+    'CREATE TABLE größe (maß TEXT, ünit TEXT); CREATE INDEX idx_maß ON größe (maß, ünit); CREATE VIEW v_größe AS SELECT maß FROM größe;';
+  const unicodeRewritten =
+    'CREATE TABLE "größe" ("maß" TEXT, [ünit] TEXT); CREATE INDEX "idx_maß" ON "größe" ("maß", `ünit`); CREATE VIEW "v_größe" AS SELECT "maß" FROM "größe";';
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
   await exec(db.client, setup);
@@ -158,15 +172,29 @@ t.test('the plan is deterministic and pure', async (t) => {
   const first = planMigration(actual, wanted);
   for (let i = 0; i < 5; i++) t.same(planMigration(actual, wanted), first, `run ${i + 2}: identical`);
   t.same(planMigration(JSON.parse(frozenActual), JSON.parse(frozenWanted)), first, 'same from deserialised inputs');
-  t.same(planMigration(await introspect(db.client), await loadDesiredSchema(desired)), first, 'same from a fresh introspection');
+  t.same(
+    planMigration(await introspect(db.client), await loadDesiredSchema(desired)),
+    first,
+    'same from a fresh introspection',
+  );
   t.equal(JSON.stringify(actual), frozenActual, 'inputs not mutated');
   t.equal(JSON.stringify(wanted), frozenWanted, 'inputs not mutated');
   t.ok(first.steps.length > 0);
   for (const s of first.steps) {
-    t.ok(typeof s.kind === 'string' && typeof s.object === 'string' && typeof s.sql === 'string'
-      && typeof s.destructive === 'boolean' && typeof s.reason === 'string' && s.reason.length > 0, `step shape: ${s.kind} ${s.object}`);
+    t.ok(
+      typeof s.kind === 'string' &&
+        typeof s.object === 'string' &&
+        typeof s.sql === 'string' &&
+        typeof s.destructive === 'boolean' &&
+        typeof s.reason === 'string' &&
+        s.reason.length > 0,
+      `step shape: ${s.kind} ${s.object}`,
+    );
   }
-  t.same(first.skipped.map((s) => [s.kind, s.object]), [['table', 'gone']]);
+  t.same(
+    first.skipped.map((s) => [s.kind, s.object]),
+    [['table', 'gone']],
+  );
   // and applying it converges
   await migrateTo(db.client, desired);
   t.same((await planTo(db.client, desired)).steps, []);

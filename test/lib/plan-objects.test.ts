@@ -25,8 +25,14 @@ t.test('indexes of every kind are added', async (t) => {
   t.same(kindsOf(made), Array(6).fill('create_index'));
   t.same(after.rows, before.rows);
   const schema = await introspect(db.client);
-  t.same(schema.indexes.map((i) => i.name), ['i_coll', 'i_desc', 'i_expr', 'i_partial', 'i_plain', 'i_unique']);
-  t.match(schema.indexes.find((i) => i.name === 'i_desc')?.columns, [{ name: 'b', desc: true }, { name: 'a', desc: false }]);
+  t.same(
+    schema.indexes.map((i) => i.name),
+    ['i_coll', 'i_desc', 'i_expr', 'i_partial', 'i_plain', 'i_unique'],
+  );
+  t.match(schema.indexes.find((i) => i.name === 'i_desc')?.columns, [
+    { name: 'b', desc: true },
+    { name: 'a', desc: false },
+  ]);
 });
 
 t.test('a changed index is dropped and recreated', async (t) => {
@@ -68,13 +74,19 @@ t.test('unwanted index, trigger and view: kept and reported by default, dropped 
   await t.test('default: kept, skipped', async (t) => {
     const { plan: made, before, after } = await converge(t, setup, TABLES);
     t.same(made.steps, []);
-    t.same(made.skipped.map((s) => [s.kind, s.object]).sort(), [['index', 'i_extra'], ['trigger', 'trg_extra'], ['view', 'v_extra']]);
+    t.same(made.skipped.map((s) => [s.kind, s.object]).sort(), [
+      ['index', 'i_extra'],
+      ['trigger', 'trg_extra'],
+      ['view', 'v_extra'],
+    ]);
     t.same([after.schema, after.rows], [before.schema, before.rows], 'nothing changed');
   });
   await t.test('allowDestructive: dropped, marked destructive', async (t) => {
     const { plan: made, before, after, db } = await converge(t, setup, TABLES, { allowDestructive: true });
     t.same(made.steps.map((s) => [s.kind, s.object, s.destructive]).sort(), [
-      ['drop_index', 'i_extra', true], ['drop_trigger', 'trg_extra', true], ['drop_view', 'v_extra', true],
+      ['drop_index', 'i_extra', true],
+      ['drop_trigger', 'trg_extra', true],
+      ['drop_view', 'v_extra', true],
     ]);
     t.same(made.skipped, []);
     t.same(after.rows, before.rows, 'no rows lost');
@@ -82,9 +94,18 @@ t.test('unwanted index, trigger and view: kept and reported by default, dropped 
     t.same([schema.indexes.length, schema.triggers.length, schema.views.length], [0, 0, 0]);
   });
   await t.test("a version's allowance names what may go", async (t) => {
-    const { plan: made } = await converge(t, setup, TABLES, { allowDrops: { indexes: ['I_EXTRA'], views: ['v_extra'] } });
-    t.same(made.steps.map((s) => s.object).sort(), ['i_extra', 'v_extra'], 'allowance matches names case-insensitively');
-    t.same(made.skipped.map((s) => s.object), ['trg_extra']);
+    const { plan: made } = await converge(t, setup, TABLES, {
+      allowDrops: { indexes: ['I_EXTRA'], views: ['v_extra'] },
+    });
+    t.same(
+      made.steps.map((s) => s.object).sort(),
+      ['i_extra', 'v_extra'],
+      'allowance matches names case-insensitively',
+    );
+    t.same(
+      made.skipped.map((s) => s.object),
+      ['trg_extra'],
+    );
   });
 });
 
@@ -103,14 +124,35 @@ t.test('triggers and views: added and changed', async (t) => {
   `;
   const { plan: made, db, before, after } = await converge(t, `${v1}${ROWS}`, v2);
   t.same(after.rows, before.rows);
-  t.same(made.steps.filter((s) => s.kind === 'drop_view').map((s) => s.object), ['v_on_v', 'v'], 'dependants dropped first');
-  t.same(made.steps.filter((s) => s.kind === 'create_view').map((s) => s.object), ['v', 'v_new', 'v_on_v'], 'created in dependency order');
-  t.same(made.steps.filter((s) => s.kind === 'drop_trigger').map((s) => s.object), ['trg']);
-  t.same(made.steps.filter((s) => s.kind === 'create_trigger').map((s) => s.object).sort(), ['trg', 'trg_new']);
+  t.same(
+    made.steps.filter((s) => s.kind === 'drop_view').map((s) => s.object),
+    ['v_on_v', 'v'],
+    'dependants dropped first',
+  );
+  t.same(
+    made.steps.filter((s) => s.kind === 'create_view').map((s) => s.object),
+    ['v', 'v_new', 'v_on_v'],
+    'created in dependency order',
+  );
+  t.same(
+    made.steps.filter((s) => s.kind === 'drop_trigger').map((s) => s.object),
+    ['trg'],
+  );
+  t.same(
+    made.steps
+      .filter((s) => s.kind === 'create_trigger')
+      .map((s) => s.object)
+      .sort(),
+    ['trg', 'trg_new'],
+  );
   await db.client.execute("INSERT INTO t VALUES (9, 'n', 9, NULL)");
-  t.same(await rows(db.client, "SELECT msg FROM log WHERE msg LIKE 'v%'"), [{ msg: 'v1' }, { msg: 'v1' }, { msg: 'v1' }, { msg: 'v2' }], 'rows the old trigger wrote are kept; the new body runs');
+  t.same(
+    await rows(db.client, "SELECT msg FROM log WHERE msg LIKE 'v%'"),
+    [{ msg: 'v1' }, { msg: 'v1' }, { msg: 'v1' }, { msg: 'v2' }],
+    'rows the old trigger wrote are kept; the new body runs',
+  );
   await t.rejects(db.client.execute('DELETE FROM t'), /no deletes/);
-  t.same(await rows(db.client, 'SELECT * FROM v_on_v WHERE a = \'n\''), [{ a: 'n', b: 9 }]);
+  t.same(await rows(db.client, "SELECT * FROM v_on_v WHERE a = 'n'"), [{ a: 'n', b: 9 }]);
 });
 
 t.test('INSTEAD OF trigger on a view that is recreated', async (t) => {
@@ -119,7 +161,10 @@ t.test('INSTEAD OF trigger on a view that is recreated', async (t) => {
     CREATE TRIGGER trg_v INSTEAD OF INSERT ON v BEGIN INSERT INTO t (id, a) VALUES (NEW.id, NEW.a); END;
   `;
   const { db, plan: made } = await converge(t, `${ddl('id, a')}${ROWS}`, ddl('id, a, b'));
-  t.ok(made.steps.some((s) => s.kind === 'create_trigger' && s.object === 'trg_v'), 'the trigger goes with its view and comes back');
+  t.ok(
+    made.steps.some((s) => s.kind === 'create_trigger' && s.object === 'trg_v'),
+    'the trigger goes with its view and comes back',
+  );
   await db.client.execute("INSERT INTO v (id, a) VALUES (50, 'via view')");
   t.same(await rows(db.client, 'SELECT a FROM t WHERE id = 50'), [{ a: 'via view' }]);
 });
@@ -127,28 +172,63 @@ t.test('INSTEAD OF trigger on a view that is recreated', async (t) => {
 t.test('autoindexes are never confused with named indexes', async (t) => {
   await t.test('a UNIQUE constraint becomes a named unique index', async (t) => {
     const setup = "CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE); INSERT INTO u VALUES (1, 'a'), (2, 'b');";
-    const { plan: made, before, after, db } = await converge(t, setup, 'CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT); CREATE UNIQUE INDEX u_code ON u (code);');
-    t.ok(made.steps.some((s) => s.kind === 'rebuild_table'), 'the constraint goes with a rebuild');
+    const {
+      plan: made,
+      before,
+      after,
+      db,
+    } = await converge(
+      t,
+      setup,
+      'CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT); CREATE UNIQUE INDEX u_code ON u (code);',
+    );
+    t.ok(
+      made.steps.some((s) => s.kind === 'rebuild_table'),
+      'the constraint goes with a rebuild',
+    );
     t.ok(made.steps.some((s) => s.kind === 'create_index' && s.object === 'u_code'));
-    t.notOk(made.steps.some((s) => s.kind === 'drop_index'), 'no DROP INDEX of an autoindex (SQLite refuses those)');
+    t.notOk(
+      made.steps.some((s) => s.kind === 'drop_index'),
+      'no DROP INDEX of an autoindex (SQLite refuses those)',
+    );
     t.same(after.rows, before.rows);
-    t.same((await introspect(db.client)).indexes.map((i) => [i.name, i.origin]), [['u_code', 'c']]);
+    t.same(
+      (await introspect(db.client)).indexes.map((i) => [i.name, i.origin]),
+      [['u_code', 'c']],
+    );
   });
   await t.test('a named unique index becomes a UNIQUE constraint', async (t) => {
-    const setup = "CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT); CREATE UNIQUE INDEX u_code ON u (code); INSERT INTO u VALUES (1, 'a');";
-    const { plan: made, db } = await converge(t, setup, 'CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE);', { allowDestructive: true });
+    const setup =
+      "CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT); CREATE UNIQUE INDEX u_code ON u (code); INSERT INTO u VALUES (1, 'a');";
+    const { plan: made, db } = await converge(t, setup, 'CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE);', {
+      allowDestructive: true,
+    });
     t.ok(made.steps.some((s) => s.kind === 'rebuild_table'));
-    t.same((await introspect(db.client)).indexes.map((i) => i.origin), ['u']);
+    t.same(
+      (await introspect(db.client)).indexes.map((i) => i.origin),
+      ['u'],
+    );
   });
   await t.test('both: a constraint and a named index over the same column', async (t) => {
-    const both = "CREATE TABLE u (code TEXT UNIQUE, k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID; CREATE UNIQUE INDEX u_code ON u (code); CREATE INDEX u_k ON u (k);";
+    const both =
+      'CREATE TABLE u (code TEXT UNIQUE, k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID; CREATE UNIQUE INDEX u_code ON u (code); CREATE INDEX u_k ON u (k);';
     const { plan: made } = await converge(t, `${both} INSERT INTO u VALUES ('c', 'k', 'v');`, both);
-    t.same(made.steps, [], 'autoindexes for UNIQUE and PRIMARY KEY next to named indexes on the same columns: nothing to do');
+    t.same(
+      made.steps,
+      [],
+      'autoindexes for UNIQUE and PRIMARY KEY next to named indexes on the same columns: nothing to do',
+    );
   });
   await t.test('an unwanted named index is not confused with an autoindex on the same column', async (t) => {
-    const setup = "CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE); CREATE UNIQUE INDEX u_code ON u (code); INSERT INTO u VALUES (1, 'a');";
-    const { plan: made } = await converge(t, setup, 'CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE);', { allowDestructive: true });
-    t.same(made.steps.map((s) => [s.kind, s.object]), [['drop_index', 'u_code']]);
+    const setup =
+      "CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE); CREATE UNIQUE INDEX u_code ON u (code); INSERT INTO u VALUES (1, 'a');";
+    const { plan: made } = await converge(t, setup, 'CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT UNIQUE);', {
+      allowDestructive: true,
+    });
+    t.same(
+      made.steps.map((s) => [s.kind, s.object]),
+      [['drop_index', 'u_code']],
+    );
   });
 });
 
@@ -156,9 +236,15 @@ t.test('a kept unwanted index on a rebuilt table is recreated', async (t) => {
   const setup = `${TABLES} CREATE INDEX i_kept ON t (a) WHERE b > 0; ${ROWS}`;
   const { plan: made, db, before, after } = await converge(t, setup, TABLES.replace('b INTEGER', 'b INTEGER NOT NULL'));
   t.ok(made.steps.some((s) => s.kind === 'create_index' && s.object === 'i_kept'));
-  t.same(made.skipped.map((s) => s.object), ['i_kept']);
+  t.same(
+    made.skipped.map((s) => s.object),
+    ['i_kept'],
+  );
   t.same(after.rows, before.rows);
-  t.same((await introspect(db.client)).indexes.map((i) => i.name), ['i_kept']);
+  t.same(
+    (await introspect(db.client)).indexes.map((i) => i.name),
+    ['i_kept'],
+  );
 });
 
 t.test('a kept unwanted view and trigger on a rebuilt table are recreated as they were', async (t) => {
@@ -169,6 +255,10 @@ t.test('a kept unwanted view and trigger on a rebuilt table are recreated as the
   const { plan: made, db } = await converge(t, setup, TABLES.replace('a TEXT', 'a TEXT NOT NULL'));
   t.same(made.skipped.map((s) => s.object).sort(), ['trg_kept', 'v_kept']);
   await db.client.execute("INSERT INTO t VALUES (10, 'kept', 1, NULL)");
-  t.same(await rows(db.client, "SELECT count(*) AS n FROM log WHERE msg = 'kept'"), [{ n: 1 }], 'the kept trigger still fires');
-  t.same(await rows(db.client, "SELECT count(*) AS n FROM v_kept"), [{ n: 4 }], 'the kept view still works');
+  t.same(
+    await rows(db.client, "SELECT count(*) AS n FROM log WHERE msg = 'kept'"),
+    [{ n: 1 }],
+    'the kept trigger still fires',
+  );
+  t.same(await rows(db.client, 'SELECT count(*) AS n FROM v_kept'), [{ n: 4 }], 'the kept view still works');
 });

@@ -29,7 +29,11 @@ const cases: Case[] = [
     reason: /column b changed/,
     check: (t, before, after) => {
       t.same(pick(after['t'], 'id', 'a'), pick(before['t'], 'id', 'a'));
-      t.same(after['t']?.map((r) => r['b']), [10, 20, 30], 'values converted by the new affinity');
+      t.same(
+        after['t']?.map((r) => r['b']),
+        [10, 20, 30],
+        'values converted by the new affinity',
+      );
     },
   },
   {
@@ -127,7 +131,11 @@ const cases: Case[] = [
     reason: /column g changed/,
     check: (t, before, after) => {
       t.same(without(after['t'], 'g'), without(before['t'], 'g'));
-      t.same(after['t']?.map((r) => r['g']), [30, 60, 90], 'generated values recomputed');
+      t.same(
+        after['t']?.map((r) => r['g']),
+        [30, 60, 90],
+        'generated values recomputed',
+      );
     },
   },
 ];
@@ -138,9 +146,18 @@ for (const c of cases) {
     const work = workSteps(made);
     t.ok(work.length >= 4 && work.every((s) => s.kind === 'rebuild_table'), 'a rebuild');
     t.match(work[0]?.reason, c.reason, 'the reason names the change');
-    t.ok(made.steps.some((s) => s.kind === 'assert' && s.object === 'foreign_keys'), 'proves foreign keys are off');
-    t.ok(made.steps.some((s) => s.kind === 'assert' && /count\(\*\) FROM main\."t"\) = /.test(s.sql)), 'proves the row count is unchanged');
-    t.ok(made.steps.some((s) => s.kind === 'assert' && /pragma_foreign_key_check/.test(s.sql)), 'runs the foreign-key check before commit');
+    t.ok(
+      made.steps.some((s) => s.kind === 'assert' && s.object === 'foreign_keys'),
+      'proves foreign keys are off',
+    );
+    t.ok(
+      made.steps.some((s) => s.kind === 'assert' && /count\(\*\) FROM main\."t"\) = /.test(s.sql)),
+      'proves the row count is unchanged',
+    );
+    t.ok(
+      made.steps.some((s) => s.kind === 'assert' && /pragma_foreign_key_check/.test(s.sql)),
+      'runs the foreign-key check before commit',
+    );
     if (c.check !== undefined) c.check(t, before.rows, after.rows);
     else t.same(after.rows, before.rows, 'every row and rowid unchanged');
   });
@@ -160,20 +177,32 @@ t.test('a foreign key change: every row kept, the new key enforced', async (t) =
   t.match(workSteps(made)[0]?.reason, /foreign keys changed/);
   t.same(after.rows, before.rows);
   await db.client.execute('DELETE FROM p WHERE id = 1');
-  t.same(await rows(db.client, 'SELECT id FROM c ORDER BY id'), [{ id: 11 }, { id: 12 }], 'the new cascade works afterwards');
+  t.same(
+    await rows(db.client, 'SELECT id FROM c ORDER BY id'),
+    [{ id: 11 }, { id: 12 }],
+    'the new cascade works afterwards',
+  );
 });
 
 t.test('a new foreign key that existing rows violate fails the batch (foreign_key_check), unchanged', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await exec(db.client, `
+  await exec(
+    db.client,
+    `
     CREATE TABLE p (id INTEGER PRIMARY KEY);
     CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT);
     INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1), (2, 99);
-  `);
+  `,
+  );
   const before = await snapshot(db.client);
-  const error = await migrateTo(db.client, 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id));')
-    .then(() => null, (e: unknown) => e as Error & { step?: { kind: string; sql: string } | null });
+  const error = await migrateTo(
+    db.client,
+    'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id));',
+  ).then(
+    () => null,
+    (e: unknown) => e as Error & { step?: { kind: string; sql: string } | null },
+  );
   t.ok(error, 'fails');
   t.match(error?.message, /CHECK constraint failed/);
   t.equal(error?.step?.kind, 'assert');
@@ -184,23 +213,42 @@ t.test('a new foreign key that existing rows violate fails the batch (foreign_ke
 t.test('foreign-key violations the database already has do not block a rebuild', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await exec(db.client, 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id), v INT); INSERT INTO p VALUES (1);');
+  await exec(
+    db.client,
+    'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id), v INT); INSERT INTO p VALUES (1);',
+  );
   await db.client.migrate(['INSERT INTO c VALUES (1, 1, 0), (2, 99, 0)']); // written with foreign keys off
   const before = await snapshot(db.client);
-  await migrateTo(db.client, 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id), v INT NOT NULL);');
+  await migrateTo(
+    db.client,
+    'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id), v INT NOT NULL);',
+  );
   t.same((await snapshot(db.client)).rows, before.rows);
-  t.same(await rows(db.client, 'SELECT rowid, parent FROM pragma_foreign_key_check'), [{ rowid: 2, parent: 'p' }], 'the old violation, no new one');
+  t.same(
+    await rows(db.client, 'SELECT rowid, parent FROM pragma_foreign_key_check'),
+    [{ rowid: 2, parent: 'p' }],
+    'the old violation, no new one',
+  );
 });
 
 t.test('a rebuild may not trade old foreign-key violations for new ones', async (t) => {
   const db = tempDb(dirFor(t));
   t.teardown(() => db.client.close());
-  await exec(db.client, 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, x INT REFERENCES p(id), y INT); INSERT INTO p VALUES (1);');
+  await exec(
+    db.client,
+    'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, x INT REFERENCES p(id), y INT); INSERT INTO p VALUES (1);',
+  );
   await db.client.migrate(['INSERT INTO c VALUES (1, 99, 5)']); // one violation towards p
   const before = await snapshot(db.client);
   // x (and its violation) goes; y gains a foreign key that its value 5 violates
-  const error = await migrateTo(db.client, 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, y INT REFERENCES c(id));', { allowDestructive: true })
-    .then(() => null, (e: unknown) => e as Error & { step?: { kind: string; reason: string } | null });
+  const error = await migrateTo(
+    db.client,
+    'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, y INT REFERENCES c(id));',
+    { allowDestructive: true },
+  ).then(
+    () => null,
+    (e: unknown) => e as Error & { step?: { kind: string; reason: string } | null },
+  );
   t.ok(error, 'refused');
   t.equal(error?.step?.kind, 'assert');
   t.match(error?.step?.reason, /must not add foreign-key violations in c/);
@@ -215,10 +263,21 @@ t.test('implicit rowids survive a rebuild (they may be referenced)', async (t) =
     CREATE TABLE refs (note_rowid INT);
     INSERT INTO refs VALUES (5), (100);
   `;
-  const { before, after, db } = await converge(t, setup, 'CREATE TABLE notes (body TEXT NOT NULL, prio REAL); CREATE TABLE refs (note_rowid INT);');
-  t.same(pick(after.rows['notes'], '__rowid', 'body'), pick(before.rows['notes'], '__rowid', 'body'), 'rowids 5 and 100 kept');
-  t.same(await rows(db.client, 'SELECT n.body FROM refs r JOIN notes n ON n.rowid = r.note_rowid ORDER BY 1'),
-    [{ body: 'five' }, { body: 'hundred' }], 'references by rowid still resolve');
+  const { before, after, db } = await converge(
+    t,
+    setup,
+    'CREATE TABLE notes (body TEXT NOT NULL, prio REAL); CREATE TABLE refs (note_rowid INT);',
+  );
+  t.same(
+    pick(after.rows['notes'], '__rowid', 'body'),
+    pick(before.rows['notes'], '__rowid', 'body'),
+    'rowids 5 and 100 kept',
+  );
+  t.same(
+    await rows(db.client, 'SELECT n.body FROM refs r JOIN notes n ON n.rowid = r.note_rowid ORDER BY 1'),
+    [{ body: 'five' }, { body: 'hundred' }],
+    'references by rowid still resolve',
+  );
 });
 
 t.test('a column named rowid is data, not the rowid', async (t) => {
@@ -233,15 +292,23 @@ t.test('AUTOINCREMENT: the sequence survives a rebuild, ids are never reused', a
     INSERT INTO seq (v) VALUES ('a'), ('b'), ('c'), ('d');
     DELETE FROM seq WHERE id >= 3;
   `;
-  const { before, after, db } = await converge(t, setup, 'CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT NOT NULL)');
+  const { before, after, db } = await converge(
+    t,
+    setup,
+    'CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT NOT NULL)',
+  );
   t.same(after.rows['seq'], before.rows['seq']);
-  t.same(await rows(db.client, "SELECT seq FROM sqlite_sequence WHERE name = 'seq'"), [{ seq: 4 }], 'sequence still at 4, not 2');
+  t.same(
+    await rows(db.client, "SELECT seq FROM sqlite_sequence WHERE name = 'seq'"),
+    [{ seq: 4 }],
+    'sequence still at 4, not 2',
+  );
   await db.client.execute("INSERT INTO seq (v) VALUES ('e')");
   t.same(await rows(db.client, "SELECT id FROM seq WHERE v = 'e'"), [{ id: 5 }], 'the next id is 5');
-  t.same(await rows(db.client, "SELECT count(*) AS n FROM sqlite_sequence"), [{ n: 1 }], 'one sequence row');
+  t.same(await rows(db.client, 'SELECT count(*) AS n FROM sqlite_sequence'), [{ n: 1 }], 'one sequence row');
 });
 
-t.test('a rebuild recreates the table\'s indexes, triggers and dependent views (incl. a view on a view)', async (t) => {
+t.test("a rebuild recreates the table's indexes, triggers and dependent views (incl. a view on a view)", async (t) => {
   const objects = `
     CREATE INDEX idx_a ON t (a);
     CREATE UNIQUE INDEX idx_b_partial ON t (b DESC) WHERE b > 0;
@@ -258,18 +325,29 @@ t.test('a rebuild recreates the table\'s indexes, triggers and dependent views (
   const desired = `CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER NOT NULL); ${objects}`;
   const { plan: made, before, after, db } = await converge(t, setup, desired);
   t.same(after.rows, before.rows, 'rows unchanged');
-  const created = (kind: string): string[] => made.steps.filter((s) => s.kind === kind).map((s) => s.object).sort();
+  const created = (kind: string): string[] =>
+    made.steps
+      .filter((s) => s.kind === kind)
+      .map((s) => s.object)
+      .sort();
   t.same(created('create_index'), ['idx_a', 'idx_b_partial', 'idx_expr'], 'indexes recreated');
   t.same(created('create_view'), ['v1', 'v2', 'v3'], 'the dependent views, transitively');
   t.same(created('create_trigger'), ['trg_ins', 'trg_other'], 'its trigger, and a trigger whose body uses it');
   const order = made.steps.filter((s) => s.kind === 'create_view').map((s) => s.object);
-  t.ok(order.indexOf('v1') < order.indexOf('v2') && order.indexOf('v2') < order.indexOf('v3'), 'views in dependency order');
+  t.ok(
+    order.indexOf('v1') < order.indexOf('v2') && order.indexOf('v2') < order.indexOf('v3'),
+    'views in dependency order',
+  );
   const notT = (schema: typeof before.schema): typeof before.schema => schema.filter((row) => row['name'] !== 't');
-  t.same(notT(after.schema), notT(before.schema), 'every other object\'s text exactly as before');
+  t.same(notT(after.schema), notT(before.schema), "every other object's text exactly as before");
   await db.client.execute("INSERT INTO t (id, a, b) VALUES (9, 'new', 1)");
   t.same(await rows(db.client, 'SELECT msg FROM log'), [{ msg: 'ins 9' }], 'trigger fires');
   t.same(await rows(db.client, 'SELECT n FROM v3'), [{ n: 3 }], 'view on a view works');
-  await t.rejects(db.client.execute("INSERT INTO t (id, a, b) VALUES (10, 'dup', 20)"), /UNIQUE/, 'unique partial index enforced');
+  await t.rejects(
+    db.client.execute("INSERT INTO t (id, a, b) VALUES (10, 'dup', 20)"),
+    /UNIQUE/,
+    'unique partial index enforced',
+  );
 });
 
 t.test('no ON DELETE cascade fires when a parent with children is rebuilt', async (t) => {
@@ -287,19 +365,38 @@ t.test('no ON DELETE cascade fires when a parent with children is rebuilt', asyn
     INSERT INTO child_restrict VALUES (40, 2);
     INSERT INTO grandchild VALUES (100, 10), (101, 11);
   `;
-  const desired = setup.replace('CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);', 'CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL, extra TEXT UNIQUE);')
-    .split('\n').filter((line) => !/INSERT/.test(line)).join('\n')
-    .replace('CREATE TABLE child_cascade (id INTEGER PRIMARY KEY, parent_id INT NOT NULL REFERENCES parent(id) ON DELETE CASCADE);',
-      'CREATE TABLE child_cascade (id INTEGER PRIMARY KEY, parent_id INT NOT NULL REFERENCES parent(id) ON DELETE CASCADE, note TEXT NOT NULL DEFAULT \'\');');
+  const desired = setup
+    .replace(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);',
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL, extra TEXT UNIQUE);',
+    )
+    .split('\n')
+    .filter((line) => !/INSERT/.test(line))
+    .join('\n')
+    .replace(
+      'CREATE TABLE child_cascade (id INTEGER PRIMARY KEY, parent_id INT NOT NULL REFERENCES parent(id) ON DELETE CASCADE);',
+      "CREATE TABLE child_cascade (id INTEGER PRIMARY KEY, parent_id INT NOT NULL REFERENCES parent(id) ON DELETE CASCADE, note TEXT NOT NULL DEFAULT '');",
+    );
   const { plan: made, before, after } = await converge(t, setup, desired);
   t.ok(made.steps.some((s) => s.kind === 'rebuild_table' && s.object === 'parent'));
   t.same(without(after.rows['parent'], 'extra'), before.rows['parent']);
   for (const table of ['child_null', 'child_default', 'child_restrict', 'grandchild']) {
     t.same(after.rows[table], before.rows[table], `${table}: every row unchanged`);
   }
-  t.same(without(after.rows['child_cascade'], 'note'), before.rows['child_cascade'], 'child_cascade: every row unchanged');
-  const counted = made.steps.filter((s) => s.kind === 'assert' && /row count of/.test(s.reason)).map((s) => s.object).sort();
-  t.same(counted, ['child_cascade', 'child_default', 'child_null', 'child_restrict', 'parent'], 'row counts of the table and its children are asserted');
+  t.same(
+    without(after.rows['child_cascade'], 'note'),
+    before.rows['child_cascade'],
+    'child_cascade: every row unchanged',
+  );
+  const counted = made.steps
+    .filter((s) => s.kind === 'assert' && /row count of/.test(s.reason))
+    .map((s) => s.object)
+    .sort();
+  t.same(
+    counted,
+    ['child_cascade', 'child_default', 'child_null', 'child_restrict', 'parent'],
+    'row counts of the table and its children are asserted',
+  );
 });
 
 t.test('rebuilding a parent and a child in the same plan', async (t) => {
@@ -320,10 +417,23 @@ t.test('rebuilding a parent and a child in the same plan', async (t) => {
 });
 
 t.test('a rebuild whose table has only a virtual generated column and a kept column', async (t) => {
-  const setup = "CREATE TABLE g (id INTEGER PRIMARY KEY, a TEXT, v TEXT AS (upper(a)), old TEXT); INSERT INTO g (id, a, old) VALUES (1, 'x', 'keep me');";
-  const { before, after, plan: made, db } = await converge(t, setup, 'CREATE TABLE g (id INTEGER PRIMARY KEY, a TEXT NOT NULL, v TEXT AS (upper(a)))');
+  const setup =
+    "CREATE TABLE g (id INTEGER PRIMARY KEY, a TEXT, v TEXT AS (upper(a)), old TEXT); INSERT INTO g (id, a, old) VALUES (1, 'x', 'keep me');";
+  const {
+    before,
+    after,
+    plan: made,
+    db,
+  } = await converge(t, setup, 'CREATE TABLE g (id INTEGER PRIMARY KEY, a TEXT NOT NULL, v TEXT AS (upper(a)))');
   t.same(after.rows, before.rows, 'kept column and its data survive the rebuild');
-  t.same(made.skipped.map((s) => s.object), ['g.old']);
+  t.same(
+    made.skipped.map((s) => s.object),
+    ['g.old'],
+  );
   const table = findByName((await introspect(db.client)).tables, 'g');
-  t.same(table?.columns.map((c) => c.name), ['id', 'a', 'v', 'old'], 'the kept column goes last');
+  t.same(
+    table?.columns.map((c) => c.name),
+    ['id', 'a', 'v', 'old'],
+    'the kept column goes last',
+  );
 });

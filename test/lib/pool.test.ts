@@ -104,7 +104,10 @@ t.test('close() closes every client, later ones on release, and refuses new acqu
 
 t.test('use() releases the lease when the callback throws', async (t) => {
   const { pool, open, closed } = harness(t, { max: 1 });
-  await t.rejects(pool.use('a', open('a'), async () => Promise.reject(new Error('boom'))), /boom/);
+  await t.rejects(
+    pool.use('a', open('a'), async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   await pool.use('b', open('b'), async () => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   t.same(closed, ['a'], 'a was released, so it could be evicted');
@@ -120,8 +123,16 @@ t.test('a failing close is reported, not thrown', async (t) => {
     },
     onCloseError: (error, key) => errors.push(`${key}: ${(error as Error).message}`),
   });
-  await pool.use('a', () => ({ id: 'a' }), async () => undefined);
-  await pool.use('b', () => ({ id: 'b' }), async () => undefined);
+  await pool.use(
+    'a',
+    () => ({ id: 'a' }),
+    async () => undefined,
+  );
+  await pool.use(
+    'b',
+    () => ({ id: 'b' }),
+    async () => undefined,
+  );
   await pool.close();
   t.same(errors.sort(), ['a: cannot close', 'b: cannot close']);
 });

@@ -30,7 +30,10 @@ t.test('plan --schema with ATTACH or VACUUM INTO writes no file and names the li
   const vacuumPath = join(work, 'copy.db');
   const relative = 'schema-sync-attach-probe.db';
   const cases: Array<[string, string]> = [
-    ['attach.sql', `CREATE TABLE a (x INTEGER);\n-- a second database\nATTACH DATABASE '${sidePath}' AS side;\nCREATE TABLE side.t (y);\n`],
+    [
+      'attach.sql',
+      `CREATE TABLE a (x INTEGER);\n-- a second database\nATTACH DATABASE '${sidePath}' AS side;\nCREATE TABLE side.t (y);\n`,
+    ],
     ['attach-relative.sql', `CREATE TABLE a (x INTEGER);\n\nATTACH '${relative}' AS side;\n`],
     ['vacuum.sql', `CREATE TABLE a (x INTEGER);\n\nVACUUM INTO '${vacuumPath}';\n`],
   ];
@@ -39,7 +42,11 @@ t.test('plan --schema with ATTACH or VACUUM INTO writes no file and names the li
     const schema = file(name, sql);
     const human = await cli(['plan', '--db', `file:${dbPath}`, '--schema', schema], builtIn);
     t.equal(human.code, 1, `${name}: exit 1`);
-    t.match(human.stderr, new RegExp(`^schema-sync: schema file ${schema.replaceAll('.', '\\.')}, line 3: (ATTACH|VACUUM)`), `${name}: "schema file <path>, line 3" (${human.stderr.trim()})`);
+    t.match(
+      human.stderr,
+      new RegExp(`^schema-sync: schema file ${schema.replaceAll('.', '\\.')}, line 3: (ATTACH|VACUUM)`),
+      `${name}: "schema file <path>, line 3" (${human.stderr.trim()})`,
+    );
     if (name !== 'attach.sql') continue;
     const json = await cli(['apply', '--db', `file:${dbPath}`, '--schema', schema, '--json'], builtIn);
     t.equal(json.code, 1, 'apply refuses it too');
@@ -53,42 +60,72 @@ t.test('plan --schema with ATTACH or VACUUM INTO writes no file and names the li
   t.equal(readdirSync(work).length, entriesBefore, 'no other file appeared');
 });
 
-t.test('apply --schema with @renamed keeps the rows; a rename the database cannot take is an error with the line', async (t) => {
-  const dbPath = join(work, 'rename.db');
-  const url = `file:${dbPath}`;
-  const before = file('before.sql', 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), body TEXT);\n');
-  t.equal((await cli(['apply', '--db', url, '--schema', before], builtIn)).code, 0);
-  const client = createClient({ url: pathToFileURL(dbPath).href });
-  t.teardown(() => client.close());
-  await client.execute("INSERT INTO users VALUES (1, 'ann'), (2, 'bob')");
-  await client.execute("INSERT INTO posts VALUES (10, 1, 'hi'), (11, 2, 'yo')");
-  const after = file('after.sql', `CREATE TABLE members ( -- @renamed from=users
+t.test(
+  'apply --schema with @renamed keeps the rows; a rename the database cannot take is an error with the line',
+  async (t) => {
+    const dbPath = join(work, 'rename.db');
+    const url = `file:${dbPath}`;
+    const before = file(
+      'before.sql',
+      'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), body TEXT);\n',
+    );
+    t.equal((await cli(['apply', '--db', url, '--schema', before], builtIn)).code, 0);
+    const client = createClient({ url: pathToFileURL(dbPath).href });
+    t.teardown(() => client.close());
+    await client.execute("INSERT INTO users VALUES (1, 'ann'), (2, 'bob')");
+    await client.execute("INSERT INTO posts VALUES (10, 1, 'hi'), (11, 2, 'yo')");
+    const after = file(
+      'after.sql',
+      `CREATE TABLE members ( -- @renamed from=users
   id INTEGER PRIMARY KEY,
   "display name" TEXT NOT NULL -- @renamed from=name
 );
 CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES members (id), body TEXT);
-`);
-  const planned = await cli(['plan', '--db', url, '--schema', after, '--json'], builtIn);
-  t.equal(planned.code, 0);
-  t.same((parseJson(planned)['steps'] as Array<{ kind: string }>).map((s) => s.kind).filter((k) => k.startsWith('rename')), ['rename_table', 'rename_column']);
-  const applied = await cli(['apply', '--db', url, '--schema', after], builtIn);
-  t.equal(applied.code, 0, applied.stderr);
-  const kept = await client.execute('SELECT m.id, m."display name" AS name, p.body FROM members AS m JOIN posts AS p ON p.user_id = m.id ORDER BY m.id');
-  t.same(kept.rows.map((r) => [r['id'], r['name'], r['body']]), [[1, 'ann', 'hi'], [2, 'bob', 'yo']], 'every row, joined through the renamed table');
-  t.equal((await client.execute('PRAGMA integrity_check')).rows[0]?.[0], 'ok');
-  t.equal((await client.execute('PRAGMA foreign_key_check')).rows.length, 0);
-  const again = await cli(['apply', '--db', url, '--schema', after, '--json'], builtIn);
-  t.equal(parseJson(again)['outcome'], 'up_to_date', 'a re-run changes nothing');
+`,
+    );
+    const planned = await cli(['plan', '--db', url, '--schema', after, '--json'], builtIn);
+    t.equal(planned.code, 0);
+    t.same(
+      (parseJson(planned)['steps'] as Array<{ kind: string }>).map((s) => s.kind).filter((k) => k.startsWith('rename')),
+      ['rename_table', 'rename_column'],
+    );
+    const applied = await cli(['apply', '--db', url, '--schema', after], builtIn);
+    t.equal(applied.code, 0, applied.stderr);
+    const kept = await client.execute(
+      'SELECT m.id, m."display name" AS name, p.body FROM members AS m JOIN posts AS p ON p.user_id = m.id ORDER BY m.id',
+    );
+    t.same(
+      kept.rows.map((r) => [r['id'], r['name'], r['body']]),
+      [
+        [1, 'ann', 'hi'],
+        [2, 'bob', 'yo'],
+      ],
+      'every row, joined through the renamed table',
+    );
+    t.equal((await client.execute('PRAGMA integrity_check')).rows[0]?.[0], 'ok');
+    t.equal((await client.execute('PRAGMA foreign_key_check')).rows.length, 0);
+    const again = await cli(['apply', '--db', url, '--schema', after, '--json'], builtIn);
+    t.equal(parseJson(again)['outcome'], 'up_to_date', 'a re-run changes nothing');
 
-  const other = join(work, 'other.db');
-  t.equal((await cli(['apply', '--db', `file:${other}`, '--schema', before], builtIn)).code, 0);
-  const typo = file('typo.sql', `CREATE TABLE members ( -- @renamed from=userz
+    const other = join(work, 'other.db');
+    t.equal((await cli(['apply', '--db', `file:${other}`, '--schema', before], builtIn)).code, 0);
+    const typo = file(
+      'typo.sql',
+      `CREATE TABLE members ( -- @renamed from=userz
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL
 );
 CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES members (id), body TEXT);
-`);
-  const failed = await cli(['plan', '--db', `file:${other}`, '--schema', typo], builtIn);
-  t.equal(failed.code, 1);
-  t.match(failed.stderr, new RegExp(`schema file ${typo.replaceAll('.', '\\.')}, line 1: @renamed from=userz: the database has no table userz to rename`), failed.stderr.trim());
-});
+`,
+    );
+    const failed = await cli(['plan', '--db', `file:${other}`, '--schema', typo], builtIn);
+    t.equal(failed.code, 1);
+    t.match(
+      failed.stderr,
+      new RegExp(
+        `schema file ${typo.replaceAll('.', '\\.')}, line 1: @renamed from=userz: the database has no table userz to rename`,
+      ),
+      failed.stderr.trim(),
+    );
+  },
+);

@@ -12,13 +12,49 @@ import { canonicalExpression, canonicalSql, quoteIdentifier, SqlSyntaxError, tok
 t.test('tokenize: strings, quoted names, blobs, numbers, comments, operators', async (t) => {
   const tokens = tokenize(`SELECT 'it''s', "a ""b""", [c d], \`e\`, x'0A', 1.5e3, .5, 0x1F, ?1, :name -- comment ;
     /* block ; */ a->>'$.x' || b <> c`);
-  t.same(tokens.map((token) => token.kind), [
-    'word', 'string', 'punct', 'quoted', 'punct', 'quoted', 'punct', 'quoted', 'punct', 'blob', 'punct',
-    'number', 'punct', 'number', 'punct', 'number', 'punct', 'variable', 'punct', 'variable',
-    'word', 'punct', 'string', 'punct', 'word', 'punct', 'word',
-  ]);
-  t.same(tokens.filter((token) => token.kind === 'quoted').map((token) => token.value), ['a "b"', 'c d', 'e']);
-  t.same(tokens.filter((token) => token.kind === 'punct').map((token) => token.text).slice(-3), ['->>', '||', '<>']);
+  t.same(
+    tokens.map((token) => token.kind),
+    [
+      'word',
+      'string',
+      'punct',
+      'quoted',
+      'punct',
+      'quoted',
+      'punct',
+      'quoted',
+      'punct',
+      'blob',
+      'punct',
+      'number',
+      'punct',
+      'number',
+      'punct',
+      'number',
+      'punct',
+      'variable',
+      'punct',
+      'variable',
+      'word',
+      'punct',
+      'string',
+      'punct',
+      'word',
+      'punct',
+      'word',
+    ],
+  );
+  t.same(
+    tokens.filter((token) => token.kind === 'quoted').map((token) => token.value),
+    ['a "b"', 'c d', 'e'],
+  );
+  t.same(
+    tokens
+      .filter((token) => token.kind === 'punct')
+      .map((token) => token.text)
+      .slice(-3),
+    ['->>', '||', '<>'],
+  );
   t.throws(() => tokenize("SELECT 'open"), SqlSyntaxError);
   t.throws(() => tokenize('SELECT "open'), SqlSyntaxError);
 });
@@ -45,7 +81,10 @@ t.test('splitStatements: semicolons in strings, comments and trigger bodies', as
   t.same(splitStatements(' ;; -- nothing\n'), []);
   // the split script really loads
   const schema = await loadDesiredSchema(script.replace('CREATE TEMP TRIGGER', 'CREATE TRIGGER'));
-  t.same(schema.triggers.map((trigger) => trigger.name), ['t1', 't2']);
+  t.same(
+    schema.triggers.map((trigger) => trigger.name),
+    ['t1', 't2'],
+  );
 });
 
 t.test('canonical SQL: layout, keyword case, quote style and redundant parentheses do not matter', async (t) => {
@@ -58,7 +97,11 @@ t.test('canonical SQL: layout, keyword case, quote style and redundant parenthes
   t.not(canonicalExpression('(a) + (b)'), canonicalExpression('a) + (b'), 'only enclosing parentheses go');
   t.equal(definitionKey('CREATE INDEX IF NOT EXISTS i ON t (a)'), definitionKey('create index "i" on T(A)'));
   t.equal(definitionKey('CREATE UNIQUE INDEX "ü" ON t (a)'), definitionKey('CREATE UNIQUE INDEX ü ON t (a)'));
-  t.not(definitionKey('CREATE INDEX "Ü" ON t (a)'), definitionKey('CREATE INDEX ü ON t (a)'), 'non-ASCII case is significant, as in SQLite');
+  t.not(
+    definitionKey('CREATE INDEX "Ü" ON t (a)'),
+    definitionKey('CREATE INDEX ü ON t (a)'),
+    'non-ASCII case is significant, as in SQLite',
+  );
   t.ok(mentionsAny('CREATE VIEW v AS SELECT * FROM "My Table"', new Set(['my table'])));
   t.notOk(mentionsAny("CREATE VIEW v AS SELECT 'orders' AS x FROM t", new Set(['order'])));
   t.equal(quoteIdentifier('a "b"'), '"a ""b"""');
@@ -79,15 +122,25 @@ t.test('parseCreateTable: what the pragmas do not report', async (t) => {
   const parsed = parseCreateTable(sql);
   t.equal(parsed.name, 'T x');
   t.equal(sql.slice(parsed.nameStart, parsed.nameEnd), '"T x"');
-  t.same(parsed.columns.map((column) => column.name), ['id', 'name', 'price', 'total', 'half', 'parent']);
-  t.same(parsed.columns.map((column) => column.autoincrement), [true, false, false, false, false, false]);
+  t.same(
+    parsed.columns.map((column) => column.name),
+    ['id', 'name', 'price', 'total', 'half', 'parent'],
+  );
+  t.same(
+    parsed.columns.map((column) => column.autoincrement),
+    [true, false, false, false, false, false],
+  );
   t.equal(parsed.columns[1]?.collate, 'NOCASE');
   t.same(parsed.columns[1]?.checks, ['length(name) > 0', "name <> 'x'"]);
   t.same(parsed.columns[3]?.generated, { expression: 'price * 2', storage: 'STORED' });
   t.same(parsed.columns[4]?.generated, { expression: 'price / 2', storage: 'VIRTUAL' });
   t.equal(parsed.columns[5]?.definitionSql, 'parent INT REFERENCES "T x" (id) ON DELETE CASCADE');
   t.same(parsed.checks, ['price >= 0']);
-  t.equal(sql.slice(parsed.columnsEnd - 'ON DELETE CASCADE'.length, parsed.columnsEnd), 'ON DELETE CASCADE', 'columns end after the last column');
+  t.equal(
+    sql.slice(parsed.columnsEnd - 'ON DELETE CASCADE'.length, parsed.columnsEnd),
+    'ON DELETE CASCADE',
+    'columns end after the last column',
+  );
   t.equal(parseCreateTable('CREATE VIRTUAL TABLE f USING fts5(a, b)').virtual, true);
   t.throws(() => parseCreateTable('CREATE INDEX i ON t (a)'), SqlSyntaxError);
 });

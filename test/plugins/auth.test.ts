@@ -18,7 +18,9 @@ t.test('missing, malformed, expired, tampered, wrongly signed and unsigned token
   const [header, payload, signature] = valid.split('.') as [string, string, string];
   const hs256 = { alg: 'HS256', typ: 'JWT' };
   const claims = { sub: 'ada', iat: nowSeconds() };
-  const otherPayload = Buffer.from(JSON.stringify({ sub: 'ada', scope: 'schema:admin', iat: nowSeconds() })).toString('base64url');
+  const otherPayload = Buffer.from(JSON.stringify({ sub: 'ada', scope: 'schema:admin', iat: nowSeconds() })).toString(
+    'base64url',
+  );
   const cases: [string, Record<string, string>, string][] = [
     ['no Authorization header', {}, 'TOKEN_MISSING'],
     ['empty Authorization header', { authorization: '' }, 'TOKEN_MISSING'],
@@ -27,14 +29,30 @@ t.test('missing, malformed, expired, tampered, wrongly signed and unsigned token
     ['token without scheme', { authorization: valid }, 'TOKEN_INVALID'],
     ['garbage', bearer('not-a-jwt'), 'TOKEN_INVALID'],
     ['two segments', bearer(`${header}.${payload}`), 'TOKEN_INVALID'],
-    ['non-JSON payload', bearer(`${header}.${Buffer.from('nope').toString('base64url')}.${signature}`), 'TOKEN_INVALID'],
+    [
+      'non-JSON payload',
+      bearer(`${header}.${Buffer.from('nope').toString('base64url')}.${signature}`),
+      'TOKEN_INVALID',
+    ],
     ['expired', bearer(craftToken(hs256, { ...claims, exp: nowSeconds() - 60 }, TEST_SECRET)), 'TOKEN_EXPIRED'],
-    ['not active yet', bearer(craftToken(hs256, { ...claims, nbf: nowSeconds() + 3600 }, TEST_SECRET)), 'TOKEN_INVALID'],
+    [
+      'not active yet',
+      bearer(craftToken(hs256, { ...claims, nbf: nowSeconds() + 3600 }, TEST_SECRET)),
+      'TOKEN_INVALID',
+    ],
     ['tampered payload (escalated scope)', bearer(`${header}.${otherPayload}.${signature}`), 'TOKEN_INVALID'],
     ['tampered signature', bearer(`${header}.${payload}.${signature.slice(0, -4)}AAAA`), 'TOKEN_INVALID'],
-    ['signed with another secret', bearer(craftToken(hs256, claims, 'another-secret-that-is-also-long-enough!')), 'TOKEN_INVALID'],
+    [
+      'signed with another secret',
+      bearer(craftToken(hs256, claims, 'another-secret-that-is-also-long-enough!')),
+      'TOKEN_INVALID',
+    ],
     ['alg none, no signature', bearer(craftToken({ alg: 'none', typ: 'JWT' }, claims, null)), 'TOKEN_INVALID'],
-    ['alg none with a signature', bearer(`${craftToken({ alg: 'none', typ: 'JWT' }, claims, null)}${signature}`), 'TOKEN_INVALID'],
+    [
+      'alg none with a signature',
+      bearer(`${craftToken({ alg: 'none', typ: 'JWT' }, claims, null)}${signature}`),
+      'TOKEN_INVALID',
+    ],
     ['alg NONE', bearer(craftToken({ alg: 'NONE', typ: 'JWT' }, claims, null)), 'TOKEN_INVALID'],
     ['no sub', bearer(craftToken(hs256, { iat: nowSeconds() }, TEST_SECRET)), 'TOKEN_INVALID'],
     ['empty sub', bearer(craftToken(hs256, { sub: '' }, TEST_SECRET)), 'TOKEN_INVALID'],
@@ -52,13 +70,23 @@ t.test('missing, malformed, expired, tampered, wrongly signed and unsigned token
 
 t.test('401 comes before input validation: anonymous callers learn nothing about the body', async (t) => {
   const h = await buildTestApp(t);
-  const res = await h.call({ method: 'POST', url: '/api/user/initialize', payload: '{broken', headers: { 'content-type': 'application/json' } });
+  const res = await h.call({
+    method: 'POST',
+    url: '/api/user/initialize',
+    payload: '{broken',
+    headers: { 'content-type': 'application/json' },
+  });
   t.equal(res.statusCode, 401);
 });
 
 t.test('every user route: 401 without a token, 403 for another user, 200 for admin', async (t) => {
   const h = await buildTestApp(t);
-  await h.call({ method: 'POST', url: '/api/user/initialize', token: h.token('victim'), body: { email: 'v@example.com', user_id: 'victim' } });
+  await h.call({
+    method: 'POST',
+    url: '/api/user/initialize',
+    token: h.token('victim'),
+    body: { email: 'v@example.com', user_id: 'victim' },
+  });
   const routes: [string, string][] = [
     ['POST', '/api/user/sync-schema/victim'],
     ['GET', '/api/user/schema-version/victim'],
@@ -70,7 +98,11 @@ t.test('every user route: 401 without a token, 403 for another user, 200 for adm
     const other = await h.call({ method: m, url, token: h.token('mallory') });
     t.equal(other.statusCode, 403, `${method} ${url} other user`);
     t.match(other.json(), { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN' });
-    const almost = await h.call({ method: m, url, token: h.token('mallory', { scope: 'schema:administrator schema:read' }) });
+    const almost = await h.call({
+      method: m,
+      url,
+      token: h.token('mallory', { scope: 'schema:administrator schema:read' }),
+    });
     t.equal(almost.statusCode, 403, 'a scope that merely starts with schema:admin is not it');
     const caseDiffers = await h.call({ method: m, url, token: h.token('Victim') });
     t.equal(caseDiffers.statusCode, 403, 'ids are case-sensitive');

@@ -44,8 +44,23 @@ t.test('values are read, typed and resolved', async (t) => {
     VERSION_CACHE_SIZE: '0',
     DOCS: 'false',
   });
-  t.match(config, { port: 8080, host: '0.0.0.0', dataDir: '/tmp/data', schemaDir: resolve('versions'), logLevel: 'debug', pool: { size: 8, idleMs: 1000 }, versionCacheSize: 0, docs: false });
-  t.same(config.jwt, { mode: 'secret', secret: 's'.repeat(32), ephemeral: false, issuer: 'https://idp.example.com/', audience: 'schema-sync' });
+  t.match(config, {
+    port: 8080,
+    host: '0.0.0.0',
+    dataDir: '/tmp/data',
+    schemaDir: resolve('versions'),
+    logLevel: 'debug',
+    pool: { size: 8, idleMs: 1000 },
+    versionCacheSize: 0,
+    docs: false,
+  });
+  t.same(config.jwt, {
+    mode: 'secret',
+    secret: 's'.repeat(32),
+    ephemeral: false,
+    issuer: 'https://idp.example.com/',
+    audience: 'schema-sync',
+  });
 });
 
 t.test('an empty value counts as unset', async (t) => {
@@ -56,7 +71,10 @@ t.test('an empty value counts as unset', async (t) => {
 });
 
 t.test('production refuses to start without a key, and says what to set', async (t) => {
-  t.throws(() => loadConfig({ NODE_ENV: 'production' }), { name: 'ConfigError', message: /refusing to start.*JWT_SECRET.*JWT_PUBLIC_KEY/ });
+  t.throws(() => loadConfig({ NODE_ENV: 'production' }), {
+    name: 'ConfigError',
+    message: /refusing to start.*JWT_SECRET.*JWT_PUBLIC_KEY/,
+  });
   t.match(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) }).jwt, { mode: 'secret', ephemeral: false });
 });
 
@@ -76,8 +94,18 @@ t.test('bad values are refused with a message naming the variable', async (t) =>
 });
 
 t.test('DB_PROVIDER=turso without its variables stops start-up naming them', async (t) => {
-  t.throws(() => loadConfig({ DB_PROVIDER: 'turso', DOCS: 'false' }), { name: 'ConfigError', message: /DB_PROVIDER=turso needs TURSO_API_TOKEN, TURSO_ORG, TURSO_GROUP/ });
-  await t.rejects(async () => buildApp({ config: loadConfig({ DB_PROVIDER: 'turso', TURSO_ORG: 'acme', TURSO_GROUP: 'users' }), logger: false }), /TURSO_API_TOKEN/);
+  t.throws(() => loadConfig({ DB_PROVIDER: 'turso', DOCS: 'false' }), {
+    name: 'ConfigError',
+    message: /DB_PROVIDER=turso needs TURSO_API_TOKEN, TURSO_ORG, TURSO_GROUP/,
+  });
+  await t.rejects(
+    async () =>
+      buildApp({
+        config: loadConfig({ DB_PROVIDER: 'turso', TURSO_ORG: 'acme', TURSO_GROUP: 'users' }),
+        logger: false,
+      }),
+    /TURSO_API_TOKEN/,
+  );
 });
 
 t.test('a bad registry stops start-up, naming the file', async (t) => {

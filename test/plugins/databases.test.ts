@@ -16,7 +16,21 @@ import { startPlatform, tursoEnv } from '../support/turso-app.js';
 t.test('local provider: every valid id maps to its own file directly inside DATA_DIR', async (t) => {
   const dataDir = tempDir(t);
   const provider = createLocalProvider({ dataDir, busyTimeoutMs: 1000 });
-  const hostile = ['..', '../x', 'a/../../etc', '%2e%2e', 'CON', 'nul', '-rf', '~', '.hidden', '$HOME', '*', 'a:b', 'x'.repeat(128)];
+  const hostile = [
+    '..',
+    '../x',
+    'a/../../etc',
+    '%2e%2e',
+    'CON',
+    'nul',
+    '-rf',
+    '~',
+    '.hidden',
+    '$HOME',
+    '*',
+    'a:b',
+    'x'.repeat(128),
+  ];
   const seen = new Map<string, string>();
   for (const id of hostile.filter(isValidUserId)) {
     const path = provider.pathOf(provider.locate(id));
@@ -47,16 +61,25 @@ t.test('local provider: exists() never creates; ensure() creates once, even when
   await provider.ensure(provider.locate('auth0|5f7c8ec7'));
   const listed: unknown[] = [];
   for await (const entry of provider.listDatabases()) listed.push(entry);
-  t.same(listed, [
-    { name: provider.locate('auth0|5f7c8ec7').name, userId: 'auth0|5f7c8ec7' },
-    { name: db.name, userId: 'user_2abcXYZ' },
-  ], 'listing decodes each file name back to its user');
+  t.same(
+    listed,
+    [
+      { name: provider.locate('auth0|5f7c8ec7').name, userId: 'auth0|5f7c8ec7' },
+      { name: db.name, userId: 'user_2abcXYZ' },
+    ],
+    'listing decodes each file name back to its user',
+  );
 });
 
 t.test('the pool stays within DB_POOL_SIZE and everything is closed on shutdown', async (t) => {
   const h = await buildTestApp(t, { env: { DB_POOL_SIZE: '2' } });
   for (const id of ['a', 'b', 'c', 'd', 'e']) {
-    const res = await h.call({ method: 'POST', url: '/api/user/initialize', token: h.token(id), body: { email: 'x@example.com', user_id: id } });
+    const res = await h.call({
+      method: 'POST',
+      url: '/api/user/initialize',
+      token: h.token(id),
+      body: { email: 'x@example.com', user_id: id },
+    });
     t.equal(res.statusCode, 200);
     t.ok(h.app.databases.openClients() <= 2, `after ${id}: ${h.app.databases.openClients()} open`);
   }
@@ -75,12 +98,21 @@ t.test('DB_PROVIDER=turso: the variables, their defaults, and refusals naming th
     groupToken: undefined,
     tokenExpiration: '7d',
   });
-  t.match(loadConfig({ ...base, TURSO_TLS: 'false', TURSO_GROUP_TOKEN: 'g', TURSO_TOKEN_EXPIRATION: '2w1d', TURSO_API_URL: 'http://127.0.0.1:9' }).turso, {
-    tls: false,
-    groupToken: 'g',
-    tokenExpiration: '2w1d',
-    apiUrl: 'http://127.0.0.1:9',
-  });
+  t.match(
+    loadConfig({
+      ...base,
+      TURSO_TLS: 'false',
+      TURSO_GROUP_TOKEN: 'g',
+      TURSO_TOKEN_EXPIRATION: '2w1d',
+      TURSO_API_URL: 'http://127.0.0.1:9',
+    }).turso,
+    {
+      tls: false,
+      groupToken: 'g',
+      tokenExpiration: '2w1d',
+      apiUrl: 'http://127.0.0.1:9',
+    },
+  );
   t.equal(loadConfig({}).turso, null, 'not read for the local provider');
   const refusals: [Record<string, string>, RegExp][] = [
     [{ DB_PROVIDER: 'turso', TURSO_ORG: 'acme', TURSO_GROUP: 'users' }, /TURSO_API_TOKEN/],
@@ -91,19 +123,32 @@ t.test('DB_PROVIDER=turso: the variables, their defaults, and refusals naming th
     [{ ...base, TURSO_ORG: 'Acme Inc' }, /TURSO_ORG/],
     [{ ...base, TURSO_API_URL: 'ftp://x' }, /TURSO_API_URL/],
   ];
-  for (const [env, message] of refusals) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env));
+  for (const [env, message] of refusals)
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env));
 });
 
-t.test('DB_PROVIDER=turso from the environment: the plugin builds the provider, mints the group token, serves', async (t) => {
-  const platform = await startPlatform(t);
-  const h = await buildTestApp(t, { env: tursoEnv(platform) });
-  t.equal(h.app.databases.provider.kind, 'turso');
-  t.equal(platform.count('POST', /^groups\/users\/auth\/tokens$/), 1, 'group token minted at start');
-  t.match((await h.call({ method: 'GET', url: '/ready' })).json(), { status: 'ready', provider: 'turso' });
-  const res = await h.call({ method: 'POST', url: '/api/user/initialize', token: h.token('ada'), body: { email: 'a@example.com', user_id: 'ada' } });
-  t.equal(res.statusCode, 200);
-  t.match(res.json(), { schema_synced: true, database_url: /^http:\/\/127\.0\.0\.1:\d+$/, database_token: /^ey/ });
-  t.same(h.roundTrips, ['execute', 'batch', 'migrate'], 'the pooled client is the one the engine used (version check, introspection with the schema cookie, apply)');
-  await h.app.close();
-  t.equal(h.app.databases.openClients(), 0);
-});
+t.test(
+  'DB_PROVIDER=turso from the environment: the plugin builds the provider, mints the group token, serves',
+  async (t) => {
+    const platform = await startPlatform(t);
+    const h = await buildTestApp(t, { env: tursoEnv(platform) });
+    t.equal(h.app.databases.provider.kind, 'turso');
+    t.equal(platform.count('POST', /^groups\/users\/auth\/tokens$/), 1, 'group token minted at start');
+    t.match((await h.call({ method: 'GET', url: '/ready' })).json(), { status: 'ready', provider: 'turso' });
+    const res = await h.call({
+      method: 'POST',
+      url: '/api/user/initialize',
+      token: h.token('ada'),
+      body: { email: 'a@example.com', user_id: 'ada' },
+    });
+    t.equal(res.statusCode, 200);
+    t.match(res.json(), { schema_synced: true, database_url: /^http:\/\/127\.0\.0\.1:\d+$/, database_token: /^ey/ });
+    t.same(
+      h.roundTrips,
+      ['execute', 'batch', 'migrate'],
+      'the pooled client is the one the engine used (version check, introspection with the schema cookie, apply)',
+    );
+    await h.app.close();
+    t.equal(h.app.databases.openClients(), 0);
+  },
+);

@@ -32,25 +32,54 @@ interface Answer {
 
 type Outcome = { kind: 'answered'; answer: Answer } | { kind: 'refused' } | { kind: 'lost'; error: string };
 
-function post(agent: Agent, port: number, path: string, token: string, body: unknown, afterSigterm: () => boolean): Promise<Outcome> {
+function post(
+  agent: Agent,
+  port: number,
+  path: string,
+  token: string,
+  body: unknown,
+  afterSigterm: () => boolean,
+): Promise<Outcome> {
   const payload = JSON.stringify(body);
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ kind: 'answered', answer: { status: res.statusCode ?? 0, body: text, afterSigterm: afterSigterm() } }));
+        res.on('end', () =>
+          resolve({
+            kind: 'answered',
+            answer: { status: res.statusCode ?? 0, body: text, afterSigterm: afterSigterm() },
+          }),
+        );
         res.on('error', (error) => resolve({ kind: 'lost', error: `response: ${error.message}` }));
       },
     );
     // A failed connect (refused, or reset before it completed) means no byte of the request was
     // written: Node's client writes only once connected. Anything else lost a sent request.
     req.on('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'ECONNREFUSED' || error.syscall === 'connect'
-        ? { kind: 'refused' }
-        : { kind: 'lost', error: `${error.code ?? ''} ${error.message} (reused connection: ${req.reusedSocket}, ${Date.now() - sigtermAt} ms after SIGTERM)` }));
+      resolve(
+        error.code === 'ECONNREFUSED' || error.syscall === 'connect'
+          ? { kind: 'refused' }
+          : {
+              kind: 'lost',
+              error: `${error.code ?? ''} ${error.message} (reused connection: ${req.reusedSocket}, ${Date.now() - sigtermAt} ms after SIGTERM)`,
+            },
+      ),
+    );
     req.end(payload);
   });
 }
@@ -62,7 +91,9 @@ function get(port: number, path: string): Promise<{ status: number; body: string
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, retryAfter: res.headers['retry-after'] }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -82,9 +113,15 @@ t.test('SIGTERM during a burst of sign-ins: every request sent gets a response, 
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: root,
     env: {
-      PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '',
-      PORT: '0', DATA_DIR: dataDir, JWT_SECRET: TEST_SECRET, DOCS: 'false', LOG_LEVEL: 'info',
-      DRAIN_DELAY_MS: String(DRAIN_DELAY_MS), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      JWT_SECRET: TEST_SECRET,
+      DOCS: 'false',
+      LOG_LEVEL: 'info',
+      DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -114,7 +151,14 @@ t.test('SIGTERM during a burst of sign-ins: every request sent gets a response, 
     // Each worker sends until the server stops accepting connections; bounded in count too.
     for (let i = 0; i < 400; i++) {
       const userId = `drain_${w}_${i}`;
-      const outcome = await post(agent, port, '/api/user/initialize', await tokenFor(userId), { email: 'ada@example.com', user_id: userId }, afterSigterm);
+      const outcome = await post(
+        agent,
+        port,
+        '/api/user/initialize',
+        await tokenFor(userId),
+        { email: 'ada@example.com', user_id: userId },
+        afterSigterm,
+      );
       outcomes.push(outcome);
       if (outcome.kind === 'answered') {
         answered++;
@@ -137,13 +181,23 @@ t.test('SIGTERM during a burst of sign-ins: every request sent gets a response, 
   await load;
 
   const lost = outcomes.filter((o): o is Extract<Outcome, { kind: 'lost' }> => o.kind === 'lost');
-  const answers = outcomes.filter((o): o is Extract<Outcome, { kind: 'answered' }> => o.kind === 'answered').map((o) => o.answer);
+  const answers = outcomes
+    .filter((o): o is Extract<Outcome, { kind: 'answered' }> => o.kind === 'answered')
+    .map((o) => o.answer);
   const sent = answers.length + lost.length;
-  t.comment(`sent ${sent}, answered ${answers.length} (${answers.filter((a) => a.afterSigterm).length} after SIGTERM), lost ${lost.length}, exit after ${exitMs} ms`);
-  t.same(lost.map((o) => o.error), [], 'no request that was sent went unanswered');
+  t.comment(
+    `sent ${sent}, answered ${answers.length} (${answers.filter((a) => a.afterSigterm).length} after SIGTERM), lost ${lost.length}, exit after ${exitMs} ms`,
+  );
+  t.same(
+    lost.map((o) => o.error),
+    [],
+    'no request that was sent went unanswered',
+  );
   t.equal(answers.length, sent);
   t.ok(answers.filter((a) => a.afterSigterm).length > 0, 'requests were still answered after SIGTERM');
-  const bad = answers.filter((a) => !(a.status === 200 || (a.status === 503 && JSON.parse(a.body).code === 'SHUTTING_DOWN')));
+  const bad = answers.filter(
+    (a) => !(a.status === 200 || (a.status === 503 && JSON.parse(a.body).code === 'SHUTTING_DOWN')),
+  );
   t.same(bad, [], 'every answer is 200 or 503 SHUTTING_DOWN');
 
   t.equal(ready.status, 503, '/ready turns 503 at once');
@@ -157,8 +211,13 @@ t.test('SIGTERM during a burst of sign-ins: every request sent gets a response, 
 
   // Every database the server touched is whole and at the current version; no hot journal.
   const files = readdirSync(dataDir);
-  t.same(files.filter((name) => name.endsWith('-journal') || name.endsWith('-wal')), [], 'no transaction cut off, no client left open');
-  for (const userId of users) t.ok(existsSync(join(dataDir, `${databaseNameFor(userId)}.db`)), `${userId} has its database`);
+  t.same(
+    files.filter((name) => name.endsWith('-journal') || name.endsWith('-wal')),
+    [],
+    'no transaction cut off, no client left open',
+  );
+  for (const userId of users)
+    t.ok(existsSync(join(dataDir, `${databaseNameFor(userId)}.db`)), `${userId} has its database`);
   const sampled = users.filter((_, i) => i % 10 === 0);
   for (const userId of sampled) {
     const client = createClient({ url: pathToFileURL(join(dataDir, `${databaseNameFor(userId)}.db`)).href });

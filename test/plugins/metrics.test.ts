@@ -15,7 +15,10 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     const match = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value) && Object.keys(found).length === Object.keys(labels).length) {
+    if (
+      Object.entries(labels).every(([key, value]) => found[key] === value) &&
+      Object.keys(found).length === Object.keys(labels).length
+    ) {
       return Number(match[3]);
     }
   }
@@ -23,7 +26,12 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 const initialize = (h: TestApp, userId: string) =>
-  h.call({ method: 'POST', url: '/api/user/initialize', token: h.token(userId), body: { email: 'ada@example.com', user_id: userId } });
+  h.call({
+    method: 'POST',
+    url: '/api/user/initialize',
+    token: h.token(userId),
+    body: { email: 'ada@example.com', user_id: userId },
+  });
 
 async function scrape(h: TestApp): Promise<string> {
   const res = await h.call({ method: 'GET', url: '/metrics' });
@@ -34,7 +42,11 @@ async function scrape(h: TestApp): Promise<string> {
 t.test('sign-ins, cache hits, explicit syncs and the gauges are counted', async (t) => {
   const h = await buildTestApp(t);
   const before = await scrape(h);
-  t.equal(sample(before, METRIC_NAMES.syncs, { trigger: 'sign_in', outcome: 'applied' }), 0, 'label pairs exist at 0 before any sync');
+  t.equal(
+    sample(before, METRIC_NAMES.syncs, { trigger: 'sign_in', outcome: 'applied' }),
+    0,
+    'label pairs exist at 0 before any sync',
+  );
   t.equal(sample(before, METRIC_NAMES.openClients), 0);
 
   t.equal((await initialize(h, 'user_a')).statusCode, 200);
@@ -54,20 +66,31 @@ t.test('sign-ins, cache hits, explicit syncs and the gauges are counted', async 
   const logged = h.logs.filter((line) => line.outcome === 'applied').map((line) => Number(line['statements']));
   t.equal(logged.length, 2);
   t.ok((logged[0] ?? 0) > 0);
-  t.equal(sample(text, METRIC_NAMES.statementsApplied, { trigger: 'sign_in' }), logged.reduce((a, b) => a + b, 0));
+  t.equal(
+    sample(text, METRIC_NAMES.statementsApplied, { trigger: 'sign_in' }),
+    logged.reduce((a, b) => a + b, 0),
+  );
   t.equal(sample(text, METRIC_NAMES.statementsApplied, { trigger: 'manual' }), 0);
 
   // Histogram: one observation per attempt, with a positive sum.
   t.equal(sample(text, `${METRIC_NAMES.syncDuration}_count`, { trigger: 'sign_in', outcome: 'applied' }), 2);
   t.ok((sample(text, `${METRIC_NAMES.syncDuration}_sum`, { trigger: 'sign_in', outcome: 'applied' }) ?? 0) > 0);
-  t.equal(sample(text, `${METRIC_NAMES.syncDuration}_bucket`, { trigger: 'sign_in', outcome: 'applied', le: '+Inf' }), 2);
+  t.equal(
+    sample(text, `${METRIC_NAMES.syncDuration}_bucket`, { trigger: 'sign_in', outcome: 'applied', le: '+Inf' }),
+    2,
+  );
   t.equal(sample(text, METRIC_NAMES.syncsInFlight, { trigger: 'sign_in' }), 0, 'nothing running after the answers');
 
   t.equal(sample(text, METRIC_NAMES.openClients), h.app.databases.openClients());
   t.equal(sample(text, METRIC_NAMES.openClients), 2, 'one pooled client per user');
 
   // The usual process metrics.
-  for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+  for (const name of [
+    'process_cpu_user_seconds_total',
+    'process_resident_memory_bytes',
+    'nodejs_eventloop_lag_seconds',
+    'nodejs_heap_size_used_bytes',
+  ]) {
     t.ok(sample(text, name) !== undefined, name);
   }
 });
@@ -92,7 +115,11 @@ t.test('failed and refused syncs are counted with their code', async (t) => {
   t.equal(sample(text, METRIC_NAMES.syncs, { trigger: 'manual', outcome: 'failed' }), 1);
   t.equal(sample(text, METRIC_NAMES.syncFailures, { trigger: 'sign_in', code: 'APPLY_FAILED' }), 1);
   t.equal(sample(text, METRIC_NAMES.syncFailures, { trigger: 'manual', code: 'APPLY_FAILED' }), 1);
-  t.equal(sample(text, METRIC_NAMES.statementsApplied, { trigger: 'sign_in' }), 0, 'a rolled-back plan applied nothing');
+  t.equal(
+    sample(text, METRIC_NAMES.statementsApplied, { trigger: 'sign_in' }),
+    0,
+    'a rolled-back plan applied nothing',
+  );
   const refused = await scrape(back);
   t.equal(sample(refused, METRIC_NAMES.syncs, { trigger: 'sign_in', outcome: 'refused' }), 1);
   t.equal(sample(refused, METRIC_NAMES.syncFailures, { trigger: 'sign_in', code: 'DATABASE_AHEAD' }), 1);

@@ -29,7 +29,8 @@ function start(env: Record<string, string>) {
     for (;;) {
       const match = pattern.exec(stdout);
       if (match) return match;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`no ${pattern} in output:\n${stdout}\n${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
@@ -75,7 +76,13 @@ t.test('production without a key refuses to start, saying what to set', async (t
 });
 
 t.test('production with a secret starts and prints no token', async (t) => {
-  const server = start({ NODE_ENV: 'production', PORT: '0', DATA_DIR: join(tempDir(t), 'data'), JWT_SECRET: 'p'.repeat(40), DOCS: 'false' });
+  const server = start({
+    NODE_ENV: 'production',
+    PORT: '0',
+    DATA_DIR: join(tempDir(t), 'data'),
+    JWT_SECRET: 'p'.repeat(40),
+    DOCS: 'false',
+  });
   t.teardown(() => server.child.kill('SIGKILL'));
   await server.waitFor(/listening on/);
   t.notMatch(server.output().stdout, /Admin token|Swagger UI/);

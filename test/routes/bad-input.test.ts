@@ -21,32 +21,132 @@ interface Case {
 const good = { email: 'ada@example.com', user_id: 'ada' };
 
 const BODY_CASES: Case[] = [
-  { label: 'user_id empty', body: { ...good, user_id: '' }, status: 400, code: 'INVALID_USER_ID', message: /must not be empty/ },
-  { label: 'user_id 129 characters', body: { ...good, user_id: 'x'.repeat(129) }, status: 400, code: 'INVALID_USER_ID', message: /at most 128/ },
-  { label: 'user_id with NUL', body: { ...good, user_id: 'a\u0000b' }, status: 400, code: 'INVALID_USER_ID', message: /control characters/ },
-  { label: 'user_id with newline', body: { ...good, user_id: 'a\nb' }, status: 400, code: 'INVALID_USER_ID', message: /control characters/ },
-  { label: 'user_id with /', body: { ...good, user_id: '../etc/passwd' }, status: 400, code: 'INVALID_USER_ID', message: /'\/'/ },
-  { label: 'user_id with \\', body: { ...good, user_id: '..\\windows' }, status: 400, code: 'INVALID_USER_ID', message: /'\\'/ },
-  { label: "user_id '.'", body: { ...good, user_id: '.' }, status: 400, code: 'INVALID_USER_ID', message: /'\.' or '\.\.'/ },
-  { label: "user_id '..'", body: { ...good, user_id: '..' }, status: 400, code: 'INVALID_USER_ID', message: /'\.' or '\.\.'/ },
-  { label: 'user_id with a space', body: { ...good, user_id: 'ada lovelace' }, status: 400, code: 'INVALID_USER_ID', message: /spaces/ },
-  { label: 'user_id non-ASCII', body: { ...good, user_id: 'émile' }, status: 400, code: 'INVALID_USER_ID', message: /ASCII/ },
-  { label: 'user_id a number', body: { ...good, user_id: 42 }, status: 400, code: 'INVALID_USER_ID', message: /must be a string/ },
+  {
+    label: 'user_id empty',
+    body: { ...good, user_id: '' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /must not be empty/,
+  },
+  {
+    label: 'user_id 129 characters',
+    body: { ...good, user_id: 'x'.repeat(129) },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /at most 128/,
+  },
+  {
+    label: 'user_id with NUL',
+    body: { ...good, user_id: 'a\u0000b' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /control characters/,
+  },
+  {
+    label: 'user_id with newline',
+    body: { ...good, user_id: 'a\nb' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /control characters/,
+  },
+  {
+    label: 'user_id with /',
+    body: { ...good, user_id: '../etc/passwd' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /'\/'/,
+  },
+  {
+    label: 'user_id with \\',
+    body: { ...good, user_id: '..\\windows' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /'\\'/,
+  },
+  {
+    label: "user_id '.'",
+    body: { ...good, user_id: '.' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /'\.' or '\.\.'/,
+  },
+  {
+    label: "user_id '..'",
+    body: { ...good, user_id: '..' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /'\.' or '\.\.'/,
+  },
+  {
+    label: 'user_id with a space',
+    body: { ...good, user_id: 'ada lovelace' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /spaces/,
+  },
+  {
+    label: 'user_id non-ASCII',
+    body: { ...good, user_id: 'émile' },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /ASCII/,
+  },
+  {
+    label: 'user_id a number',
+    body: { ...good, user_id: 42 },
+    status: 400,
+    code: 'INVALID_USER_ID',
+    message: /must be a string/,
+  },
   { label: 'user_id null', body: { ...good, user_id: null }, status: 400, code: 'INVALID_USER_ID' },
   { label: 'user_id missing', body: { email: good.email }, status: 400, code: 'INVALID_REQUEST', message: /user_id/ },
   { label: 'email missing', body: { user_id: 'ada' }, status: 400, code: 'INVALID_REQUEST', message: /email/ },
-  { label: 'extra field', body: { ...good, admin: true }, status: 400, code: 'INVALID_REQUEST', message: /unexpected field 'admin'/ },
-  { label: 'bad email', body: { ...good, email: 'not-an-email' }, status: 400, code: 'INVALID_REQUEST', message: /email/ },
-  { label: 'email without domain', body: { ...good, email: 'ada@' }, status: 400, code: 'INVALID_REQUEST', message: /email/ },
+  {
+    label: 'extra field',
+    body: { ...good, admin: true },
+    status: 400,
+    code: 'INVALID_REQUEST',
+    message: /unexpected field 'admin'/,
+  },
+  {
+    label: 'bad email',
+    body: { ...good, email: 'not-an-email' },
+    status: 400,
+    code: 'INVALID_REQUEST',
+    message: /email/,
+  },
+  {
+    label: 'email without domain',
+    body: { ...good, email: 'ada@' },
+    status: 400,
+    code: 'INVALID_REQUEST',
+    message: /email/,
+  },
   { label: 'email empty', body: { ...good, email: '' }, status: 400, code: 'INVALID_REQUEST', message: /email/ },
   { label: 'body an array', body: [good], status: 400, code: 'INVALID_REQUEST' },
   { label: 'body a string', payload: '"ada"', status: 400, code: 'INVALID_REQUEST' },
   { label: 'body null', payload: 'null', status: 400, code: 'INVALID_REQUEST' },
   { label: 'malformed JSON', payload: '{"email": "ada@example.com", "user_id": ', status: 400, code: 'INVALID_JSON' },
   { label: 'empty JSON body', payload: '', status: 400, code: 'INVALID_JSON' },
-  { label: '__proto__ in body', payload: '{"email":"ada@example.com","user_id":"ada","__proto__":{"x":1}}', status: 400, code: 'INVALID_JSON' },
-  { label: 'not JSON', payload: 'email=ada@example.com&user_id=ada', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  { label: 'oversize body', body: { ...good, email: `${'a'.repeat(20_000)}@example.com` }, status: 413, code: 'BODY_TOO_LARGE' },
+  {
+    label: '__proto__ in body',
+    payload: '{"email":"ada@example.com","user_id":"ada","__proto__":{"x":1}}',
+    status: 400,
+    code: 'INVALID_JSON',
+  },
+  {
+    label: 'not JSON',
+    payload: 'email=ada@example.com&user_id=ada',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    label: 'oversize body',
+    body: { ...good, email: `${'a'.repeat(20_000)}@example.com` },
+    status: 413,
+    code: 'BODY_TOO_LARGE',
+  },
 ];
 
 const PATH_CASES: [string, string, RegExp][] = [
@@ -113,10 +213,19 @@ t.test('the longest valid id, even fully percent-encoded, reaches every user rou
   const h = await buildTestApp(t);
   const token = h.adminToken();
   for (const id of ['x'.repeat(128), '|'.repeat(128)]) {
-    const init = await h.call({ method: 'POST', url: '/api/user/initialize', token, body: { email: 'ada@example.com', user_id: id } });
+    const init = await h.call({
+      method: 'POST',
+      url: '/api/user/initialize',
+      token,
+      body: { email: 'ada@example.com', user_id: id },
+    });
     t.equal(init.statusCode, 200);
     for (const [method, prefix] of USER_ROUTES) {
-      const res = await h.call({ method: method as 'GET', url: `${prefix}${encodeURIComponent(id).replace(/x/g, '%78')}`, token });
+      const res = await h.call({
+        method: method as 'GET',
+        url: `${prefix}${encodeURIComponent(id).replace(/x/g, '%78')}`,
+        token,
+      });
       t.equal(res.statusCode, 200, `${method} ${prefix}<128 characters>`);
     }
   }
@@ -129,11 +238,16 @@ t.test("'.' and '..' as the path id, sent byte for byte over a real socket", asy
   const token = h.adminToken();
   const get = (path: string) =>
     new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers: { authorization: `Bearer ${token}` } }, (res) => {
-        let data = '';
-        res.on('data', (chunk: Buffer) => (data += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) as Record<string, unknown> }));
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path, method: 'GET', headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          let data = '';
+          res.on('data', (chunk: Buffer) => (data += chunk.toString()));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) as Record<string, unknown> }),
+          );
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -149,7 +263,13 @@ t.test("'.' and '..' as the path id, sent byte for byte over a real socket", asy
 
 t.test('a body larger than BODY_LIMIT is refused before it is read', async (t) => {
   const h = await buildTestApp(t, { env: { BODY_LIMIT: '2048' } });
-  const res = await h.call({ method: 'POST', url: '/api/user/initialize', token: h.adminToken(), payload: JSON.stringify({ pad: 'x'.repeat(3000) }), headers: { 'content-type': 'application/json' } });
+  const res = await h.call({
+    method: 'POST',
+    url: '/api/user/initialize',
+    token: h.adminToken(),
+    payload: JSON.stringify({ pad: 'x'.repeat(3000) }),
+    headers: { 'content-type': 'application/json' },
+  });
   t.equal(res.statusCode, 413);
   t.equal(res.json().code, 'BODY_TOO_LARGE');
 });

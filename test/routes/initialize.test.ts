@@ -15,7 +15,14 @@ t.test('a new user gets a database at the current schema, in the original respon
   const res = await initialize(h, 'user_2abcXYZ');
   t.equal(res.statusCode, 200);
   const body = res.json();
-  t.same(Object.keys(body).sort(), ['database_token', 'database_url', 'message', 'schema_synced', 'schema_version', 'success']);
+  t.same(Object.keys(body).sort(), [
+    'database_token',
+    'database_url',
+    'message',
+    'schema_synced',
+    'schema_version',
+    'success',
+  ]);
   t.equal(body.success, true);
   t.equal(body.schema_synced, true);
   t.equal(body.schema_version, h.app.schemaRegistry.current.version);
@@ -24,7 +31,11 @@ t.test('a new user gets a database at the current schema, in the original respon
   t.equal(body.database_token, '');
   const db = h.openDb('user_2abcXYZ');
   const rows = await auditRows(db);
-  t.same(rows.map((row) => row.version), ['1.1.0'], 'one audit row, for the current version');
+  t.same(
+    rows.map((row) => row.version),
+    ['1.1.0'],
+    'one audit row, for the current version',
+  );
   t.ok((rows[0]?.statements ?? 0) > 0);
   t.ok((await objectNames(db)).includes('accounts'), 'the application tables exist');
 });
@@ -59,7 +70,15 @@ t.test('with the cache off every no-op sign-in costs exactly one read', async (t
 
 t.test('ids real identity providers issue each get their own database inside DATA_DIR', async (t) => {
   const h = await buildTestApp(t);
-  const ids = ['user_2abcXYZ', 'auth0|5f7c8ec7', 'google-oauth2|1098', '3f2b8c1e-9d4a-4b7e-8f00-1c2d3e4f5a6b', 'a.b@example.com', 'User_2abcXYZ', 'user-2abcXYZ'];
+  const ids = [
+    'user_2abcXYZ',
+    'auth0|5f7c8ec7',
+    'google-oauth2|1098',
+    '3f2b8c1e-9d4a-4b7e-8f00-1c2d3e4f5a6b',
+    'a.b@example.com',
+    'User_2abcXYZ',
+    'user-2abcXYZ',
+  ];
   for (const id of ids) {
     const res = await initialize(h, id);
     t.equal(res.statusCode, 200, id);
@@ -91,10 +110,19 @@ t.test('an existing user behind the current version is synced on sign-in, rows k
   t.match(res.json(), { schema_synced: true, schema_version: '2.0.0', message: /synced from 1\.0\.0 to 2\.0\.0/ });
   const db = h.openDb('u1');
   t.same(await noteBodies(db), ['first', 'second']);
-  t.same((await auditRows(db)).map((row) => row.version), ['1.0.0', '2.0.0']);
+  t.same(
+    (await auditRows(db)).map((row) => row.version),
+    ['1.0.0', '2.0.0'],
+  );
   t.ok((await objectNames(db)).includes('tags'));
   const synced = h.logs.find((line) => line.msg === 'schema synced');
-  t.match(synced, { user_id: 'u1', from_version: '1.0.0', to_version: '2.0.0', outcome: 'applied', statements: Number });
+  t.match(synced, {
+    user_id: 'u1',
+    from_version: '1.0.0',
+    to_version: '2.0.0',
+    outcome: 'applied',
+    statements: Number,
+  });
   t.type(synced?.['duration_ms'], 'number');
 });
 
@@ -109,14 +137,27 @@ t.test('a failing sync still signs in: 200, schema_synced false, the cause, data
   const res = await initialize(h, 'dup');
   t.equal(res.statusCode, 200);
   const body = res.json();
-  t.match(body, { success: true, schema_synced: false, schema_version: '1.0.0', database_url: `file://${h.dbPath('dup')}` });
+  t.match(body, {
+    success: true,
+    schema_synced: false,
+    schema_version: '1.0.0',
+    database_url: `file://${h.dbPath('dup')}`,
+  });
   t.match(body.error, { code: 'APPLY_FAILED', message: /UNIQUE/i, statement: /notes_body/ });
   const db = h.openDb('dup');
-  t.same((await auditRows(db)).map((row) => row.version), ['1.0.0'], 'no version recorded');
+  t.same(
+    (await auditRows(db)).map((row) => row.version),
+    ['1.0.0'],
+    'no version recorded',
+  );
   t.same(await objectNames(db), ['notes', 'schema_version'], 'no table, index or column added');
   t.same(await noteBodies(db), ['same', 'same']);
   const logged = h.logs.find((line) => line.level >= 50 && line.user_id === 'dup');
-  t.match(logged, { outcome: 'failed', failed_statement: /notes_body/ }, 'the failure is logged with the user and statement');
+  t.match(
+    logged,
+    { outcome: 'failed', failed_statement: /notes_body/ },
+    'the failure is logged with the user and statement',
+  );
 
   // Not cached as current: the next sign-in tries again (and fails the same way).
   h.roundTrips.length = 0;
@@ -131,9 +172,19 @@ t.test('a database ahead of the application is refused on sign-in and left alone
   const h = await buildTestApp(t, { env: { SCHEMA_DIR: v1 }, dataDir: ahead.dataDir });
   const res = await initialize(h, 'future');
   t.equal(res.statusCode, 200);
-  t.match(res.json(), { schema_synced: false, schema_version: '2.0.0', error: { code: 'DATABASE_AHEAD', recorded_version: '2.0.0' } });
-  t.same((await auditRows(h.openDb('future'))).map((row) => row.version), ['2.0.0']);
-  t.match(h.logs.find((line) => line.outcome === 'refused'), { user_id: 'future', recorded_version: '2.0.0', level: 40 });
+  t.match(res.json(), {
+    schema_synced: false,
+    schema_version: '2.0.0',
+    error: { code: 'DATABASE_AHEAD', recorded_version: '2.0.0' },
+  });
+  t.same(
+    (await auditRows(h.openDb('future'))).map((row) => row.version),
+    ['2.0.0'],
+  );
+  t.match(
+    h.logs.find((line) => line.outcome === 'refused'),
+    { user_id: 'future', recorded_version: '2.0.0', level: 40 },
+  );
 });
 
 t.test('50 concurrent sign-ins of one new user: all succeed, one database, each version applied once', async (t) => {
@@ -143,7 +194,11 @@ t.test('50 concurrent sign-ins of one new user: all succeed, one database, each 
   t.same(new Set(responses.map((res) => res.statusCode)), new Set([200]));
   t.ok(responses.every((res) => res.json().schema_synced === true && res.json().schema_version === '2.0.0'));
   t.same(readdirSync(h.dataDir), [`${'burst'}.db`], 'one database file');
-  t.same((await auditRows(h.openDb('burst'))).map((row) => row.version), ['2.0.0'], 'one audit row');
+  t.same(
+    (await auditRows(h.openDb('burst'))).map((row) => row.version),
+    ['2.0.0'],
+    'one audit row',
+  );
   t.equal(h.logs.filter((line) => line.msg === 'schema synced').length, 1, 'one apply');
 });
 
@@ -152,8 +207,14 @@ t.test('two processes (two pools on one DATA_DIR) racing for a new user apply on
   const a = await buildTestApp(t, { env: { SCHEMA_DIR: v2 } });
   const b = await buildTestApp(t, { env: { SCHEMA_DIR: v2 }, dataDir: a.dataDir });
   const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => initialize(i % 2 === 0 ? a : b, 'race')));
-  t.ok(responses.every((res) => res.statusCode === 200 && res.json().schema_synced === true), 'all succeed');
-  t.same((await auditRows(a.openDb('race'))).map((row) => row.version), ['2.0.0']);
+  t.ok(
+    responses.every((res) => res.statusCode === 200 && res.json().schema_synced === true),
+    'all succeed',
+  );
+  t.same(
+    (await auditRows(a.openDb('race'))).map((row) => row.version),
+    ['2.0.0'],
+  );
   const applied = [...a.logs, ...b.logs].filter((line) => line.msg === 'schema synced').length;
   t.equal(applied, 1, 'exactly one process applied');
   t.equal(responses.filter((res) => /created/.test(res.json().message)).length >= 1, true);

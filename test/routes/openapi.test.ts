@@ -37,7 +37,9 @@ t.test('every route is a documented operation', async (t) => {
   };
   const operations = Object.entries(spec.paths)
     .filter(([path]) => !path.startsWith('/docs'))
-    .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as const));
+    .flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as const),
+    );
   t.same(operations.map(([key]) => key).sort(), Object.keys(expected).sort(), 'exactly the documented routes');
 
   const ids = new Set<string>();
@@ -49,21 +51,36 @@ t.test('every route is a documented operation', async (t) => {
     ids.add(operationId);
     const needsToken = key.includes('/api/');
     t.same(op.security ?? [], needsToken ? [{ bearerAuth: [] }] : [], `${key} security`);
-    t.ok(op.responses['200']?.description && op.responses['200'].description !== 'Default Response', `${key} 200 is described`);
+    t.ok(
+      op.responses['200']?.description && op.responses['200'].description !== 'Default Response',
+      `${key} 200 is described`,
+    );
     t.same(
-      Object.keys(op.responses).filter((code) => code !== '200').map(Number),
+      Object.keys(op.responses)
+        .filter((code) => code !== '200')
+        .map(Number),
       errors,
       `${key} error responses`,
     );
     for (const code of errors) {
       const response = op.responses[String(code)];
-      t.equal(response?.content?.['application/json']?.schema.$ref, '#/components/schemas/ErrorResponse', `${key} ${code} envelope`);
+      t.equal(
+        response?.content?.['application/json']?.schema.$ref,
+        '#/components/schemas/ErrorResponse',
+        `${key} ${code} envelope`,
+      );
       t.ok(response?.description, `${key} ${code} described`);
     }
   }
   t.equal(ids.size, operations.length, 'operationIds are unique');
 
-  const init = spec.paths['/api/user/initialize']?.['post'] as unknown as { requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown>; additionalProperties: boolean } } } } };
+  const init = spec.paths['/api/user/initialize']?.['post'] as unknown as {
+    requestBody: {
+      content: {
+        'application/json': { schema: { properties: Record<string, unknown>; additionalProperties: boolean } };
+      };
+    };
+  };
   const bodySchema = init.requestBody.content['application/json'].schema;
   t.same(Object.keys(bodySchema.properties).sort(), ['email', 'user_id']);
   t.equal(bodySchema.additionalProperties, false);

@@ -15,7 +15,13 @@ t.test('versions lists the registry oldest first and marks the current one', asy
   const body = res.json();
   t.equal(body.current_version, '2.0.0');
   t.match(body.versions, [
-    { version: '1.0.0', description: 'Notes', created_at: '2024-01-01T00:00:00.000Z', checksum: /^[0-9a-f]{64}$/, is_current: false },
+    {
+      version: '1.0.0',
+      description: 'Notes',
+      created_at: '2024-01-01T00:00:00.000Z',
+      checksum: /^[0-9a-f]{64}$/,
+      is_current: false,
+    },
     { version: '2.0.0', description: 'Pinned notes, unique bodies, tags', is_current: true },
   ]);
   t.equal((await h.call({ method: 'GET', url: '/api/schema/versions' })).statusCode, 401, 'needs a token');
@@ -24,7 +30,10 @@ t.test('versions lists the registry oldest first and marks the current one', asy
 t.test('the built-in registry is served when SCHEMA_DIR is not set', async (t) => {
   const h = await buildTestApp(t);
   const body = (await h.call({ method: 'GET', url: '/api/schema/versions', token: h.token('x') })).json();
-  t.same(body.versions.map((v: { version: string }) => v.version), ['1.0.0', '1.1.0']);
+  t.same(
+    body.versions.map((v: { version: string }) => v.version),
+    ['1.0.0', '1.1.0'],
+  );
 });
 
 t.test('health and ready need no token', async (t) => {

@@ -7,7 +7,12 @@ import { auditRows, objectNames, registries, V1 } from '../helpers/fixtures.js';
 import { schemaDir } from '../helpers/app.js';
 
 const initialize = (h: TestApp, userId: string) =>
-  h.call({ method: 'POST', url: '/api/user/initialize', token: h.token(userId), body: { email: 'ada@example.com', user_id: userId } });
+  h.call({
+    method: 'POST',
+    url: '/api/user/initialize',
+    token: h.token(userId),
+    body: { email: 'ada@example.com', user_id: userId },
+  });
 const plan = (h: TestApp, userId: string, query = '', token = h.token(userId)) =>
   h.call({ method: 'GET', url: `/api/user/schema-plan/${encodeURIComponent(userId)}${query}`, token });
 
@@ -19,14 +24,26 @@ t.test('lists the ordered statements a sync would run, and runs none of them', a
   const res = await plan(h, 'u');
   t.equal(res.statusCode, 200);
   const body = res.json();
-  t.match(body, { user_id: 'u', from_version: '1.0.0', to_version: '2.0.0', up_to_date: false, destructive: false, skipped: [], warnings: Array });
+  t.match(body, {
+    user_id: 'u',
+    from_version: '1.0.0',
+    to_version: '2.0.0',
+    up_to_date: false,
+    destructive: false,
+    skipped: [],
+    warnings: Array,
+  });
   const objects = body.steps.map((step: { object: string }) => step.object);
   t.ok(objects.includes('tags') && objects.includes('notes_body'), 'creates the table and the index');
-  for (const step of body.steps) t.match(step, { kind: String, object: String, sql: String, destructive: false, reason: String });
+  for (const step of body.steps)
+    t.match(step, { kind: String, object: String, sql: String, destructive: false, reason: String });
   t.ok(objects.indexOf('tags') < objects.indexOf('notes_body'), 'tables before indexes');
   const db = h.openDb('u');
   t.same(await objectNames(db), ['notes', 'schema_version'], 'nothing applied');
-  t.same((await auditRows(db)).map((row) => row.version), ['1.0.0']);
+  t.same(
+    (await auditRows(db)).map((row) => row.version),
+    ['1.0.0'],
+  );
 });
 
 t.test('an up-to-date user plans nothing', async (t) => {
@@ -37,7 +54,10 @@ t.test('an up-to-date user plans nothing', async (t) => {
 
 t.test('allow_destructive=true shows the drops sync would otherwise skip', async (t) => {
   const v1 = schemaDir(t, { '1.0.0.sql': `${V1}CREATE TABLE legacy (x);\n` });
-  const v2 = schemaDir(t, { '1.0.0.sql': `${V1}CREATE TABLE legacy (x);\n`, '2.0.0.sql': '-- description: no legacy\n' + V1 });
+  const v2 = schemaDir(t, {
+    '1.0.0.sql': `${V1}CREATE TABLE legacy (x);\n`,
+    '2.0.0.sql': '-- description: no legacy\n' + V1,
+  });
   const old = await buildTestApp(t, { env: { SCHEMA_DIR: v1 } });
   await initialize(old, 'u');
   const h = await buildTestApp(t, { env: { SCHEMA_DIR: v2 }, dataDir: old.dataDir });
@@ -46,7 +66,11 @@ t.test('allow_destructive=true shows the drops sync would otherwise skip', async
   t.match(kept.skipped, [{ object: 'legacy' }]);
   const dropped = (await plan(h, 'u', '?allow_destructive=true')).json();
   t.equal(dropped.destructive, true);
-  t.ok(dropped.steps.some((step: { object: string; destructive: boolean }) => step.object === 'legacy' && step.destructive));
+  t.ok(
+    dropped.steps.some(
+      (step: { object: string; destructive: boolean }) => step.object === 'legacy' && step.destructive,
+    ),
+  );
   t.ok((await objectNames(h.openDb('u'))).includes('legacy'), 'still only a plan');
   const bad = await plan(h, 'u', '?allow_destructive=yes');
   t.equal(bad.statusCode, 400);

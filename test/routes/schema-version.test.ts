@@ -7,7 +7,12 @@ import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { registries } from '../helpers/fixtures.js';
 
 const initialize = (h: TestApp, userId: string) =>
-  h.call({ method: 'POST', url: '/api/user/initialize', token: h.token(userId), body: { email: 'ada@example.com', user_id: userId } });
+  h.call({
+    method: 'POST',
+    url: '/api/user/initialize',
+    token: h.token(userId),
+    body: { email: 'ada@example.com', user_id: userId },
+  });
 const version = (h: TestApp, userId: string, token = h.token(userId)) =>
   h.call({ method: 'GET', url: `/api/user/schema-version/${encodeURIComponent(userId)}`, token });
 
@@ -51,7 +56,12 @@ t.test('a database that records no version yet answers nulls', async (t) => {
   await h.openDb('empty').execute('CREATE TABLE stray (x)');
   const res = await version(h, 'empty');
   t.equal(res.statusCode, 200);
-  t.match(res.json(), { user_schema_version: null, user_schema_description: null, user_schema_created_at: null, is_up_to_date: false });
+  t.match(res.json(), {
+    user_schema_version: null,
+    user_schema_description: null,
+    user_schema_created_at: null,
+    is_up_to_date: false,
+  });
 });
 
 t.test('404 for an unknown user; reading never creates a database', async (t) => {

@@ -8,7 +8,12 @@ import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { auditRows, noteBodies, objectNames, registries } from '../helpers/fixtures.js';
 
 const initialize = (h: TestApp, userId: string) =>
-  h.call({ method: 'POST', url: '/api/user/initialize', token: h.token(userId), body: { email: 'ada@example.com', user_id: userId } });
+  h.call({
+    method: 'POST',
+    url: '/api/user/initialize',
+    token: h.token(userId),
+    body: { email: 'ada@example.com', user_id: userId },
+  });
 const sync = (h: TestApp, userId: string, token = h.token(userId)) =>
   h.call({ method: 'POST', url: `/api/user/sync-schema/${encodeURIComponent(userId)}`, token });
 
@@ -28,7 +33,10 @@ t.test('brings a user behind the current version forward, in the original respon
   t.ok(Date.parse(body.synced_at) >= before - 1000, 'synced_at is this sync');
   const db = h.openDb('auth0|5f7c8ec7');
   t.same(await noteBodies(db), ['kept']);
-  t.same((await auditRows(db)).map((row) => row.version), ['1.0.0', '2.0.0']);
+  t.same(
+    (await auditRows(db)).map((row) => row.version),
+    ['1.0.0', '2.0.0'],
+  );
 
   const again = await sync(h, 'auth0|5f7c8ec7');
   t.equal(again.statusCode, 200);
@@ -62,8 +70,17 @@ t.test('409 when the database records a newer version than the application; unch
   const h = await buildTestApp(t, { env: { SCHEMA_DIR: v1 }, dataDir: ahead.dataDir });
   const res = await sync(h, 'future');
   t.equal(res.statusCode, 409);
-  t.match(res.json(), { statusCode: 409, error: 'Conflict', code: 'DATABASE_AHEAD', recorded_version: '2.0.0', message: /2\.0\.0/ });
-  t.same((await auditRows(h.openDb('future'))).map((row) => row.version), ['2.0.0']);
+  t.match(res.json(), {
+    statusCode: 409,
+    error: 'Conflict',
+    code: 'DATABASE_AHEAD',
+    recorded_version: '2.0.0',
+    message: /2\.0\.0/,
+  });
+  t.same(
+    (await auditRows(h.openDb('future'))).map((row) => row.version),
+    ['2.0.0'],
+  );
 });
 
 t.test('500 APPLY_FAILED naming the statement when applying fails; the database is unchanged', async (t) => {
@@ -75,11 +92,20 @@ t.test('500 APPLY_FAILED naming the statement when applying fails; the database 
   const res = await sync(h, 'dup');
   t.equal(res.statusCode, 500);
   const body = res.json();
-  t.match(body, { statusCode: 500, error: 'Internal Server Error', code: 'APPLY_FAILED', statement: /notes_body/, message: /unchanged/ });
+  t.match(body, {
+    statusCode: 500,
+    error: 'Internal Server Error',
+    code: 'APPLY_FAILED',
+    statement: /notes_body/,
+    message: /unchanged/,
+  });
   t.type(body.statement_index, 'number');
   const db = h.openDb('dup');
   t.same(await objectNames(db), ['notes', 'schema_version']);
-  t.same((await auditRows(db)).map((row) => row.version), ['1.0.0']);
+  t.same(
+    (await auditRows(db)).map((row) => row.version),
+    ['1.0.0'],
+  );
   t.same(await noteBodies(db), ['same', 'same']);
 });
 
@@ -103,12 +129,23 @@ t.test('an unexpected failure is 500 INTERNAL_ERROR: the cause goes to the log, 
   const { v2 } = registries(t);
   const h = await buildTestApp(t, { env: { SCHEMA_DIR: v2 } });
   // A file that is not a database: the engine's first read fails with a driver error, not a SyncError.
-  writeFileSync(h.dbPath('mallory'), 'this is not a libSQL database, just text long enough to fill a page header'.repeat(20));
+  writeFileSync(
+    h.dbPath('mallory'),
+    'this is not a libSQL database, just text long enough to fill a page header'.repeat(20),
+  );
   const res = await sync(h, 'mallory');
   t.equal(res.statusCode, 500);
-  t.same(res.json(), { statusCode: 500, error: 'Internal Server Error', message: 'internal server error', code: 'INTERNAL_ERROR' });
+  t.same(res.json(), {
+    statusCode: 500,
+    error: 'Internal Server Error',
+    message: 'internal server error',
+    code: 'INTERNAL_ERROR',
+  });
   t.notMatch(res.body, /NOTADB|not a database|SQLITE/i, 'no driver detail in the answer');
-  t.ok(h.logs.some((line) => line.level >= 50 && /not a database|NOTADB/i.test(JSON.stringify(line))), 'the cause is logged');
+  t.ok(
+    h.logs.some((line) => line.level >= 50 && /not a database|NOTADB/i.test(JSON.stringify(line))),
+    'the cause is logged',
+  );
 
   const signIn = await initialize(h, 'mallory');
   t.equal(signIn.statusCode, 200, 'sign-in still answers');
@@ -116,17 +153,24 @@ t.test('an unexpected failure is 500 INTERNAL_ERROR: the cause goes to the log, 
   t.notMatch(signIn.body, /NOTADB|not a database|SQLITE/i);
 });
 
-t.test('409 INVALID_RECORDED_VERSION when schema_version holds something that is not semver; nothing changes', async (t) => {
-  const { v2 } = registries(t);
-  const h = await buildTestApp(t, { env: { SCHEMA_DIR: v2 } });
-  await initialize(h, 'odd');
-  const db = h.openDb('odd');
-  await db.execute("UPDATE schema_version SET version = 'v2-beta'");
-  const before = await objectNames(db);
-  const res = await sync(h, 'odd');
-  t.equal(res.statusCode, 409);
-  t.match(res.json(), { code: 'INVALID_RECORDED_VERSION', recorded_version: 'v2-beta', message: /schema_version records version "v2-beta"/ });
-  t.same(await objectNames(db), before);
-  const version = await h.call({ method: 'GET', url: '/api/user/schema-version/odd', token: h.token('odd') });
-  t.match(version.json(), { user_schema_version: 'v2-beta', is_up_to_date: false });
-});
+t.test(
+  '409 INVALID_RECORDED_VERSION when schema_version holds something that is not semver; nothing changes',
+  async (t) => {
+    const { v2 } = registries(t);
+    const h = await buildTestApp(t, { env: { SCHEMA_DIR: v2 } });
+    await initialize(h, 'odd');
+    const db = h.openDb('odd');
+    await db.execute("UPDATE schema_version SET version = 'v2-beta'");
+    const before = await objectNames(db);
+    const res = await sync(h, 'odd');
+    t.equal(res.statusCode, 409);
+    t.match(res.json(), {
+      code: 'INVALID_RECORDED_VERSION',
+      recorded_version: 'v2-beta',
+      message: /schema_version records version "v2-beta"/,
+    });
+    t.same(await objectNames(db), before);
+    const version = await h.call({ method: 'GET', url: '/api/user/schema-version/odd', token: h.token('odd') });
+    t.match(version.json(), { user_schema_version: 'v2-beta', is_up_to_date: false });
+  },
+);

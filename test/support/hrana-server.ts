@@ -105,7 +105,11 @@ function toJs(value: ProtoValue): JsValue {
     case 'blob':
       return Buffer.from(value.base64 ?? '', 'base64');
     default:
-      throw new RequestError(400, `unknown value type ${JSON.stringify((value as { type: unknown }).type)}`, 'PROTO_ERROR');
+      throw new RequestError(
+        400,
+        `unknown value type ${JSON.stringify((value as { type: unknown }).type)}`,
+        'PROTO_ERROR',
+      );
   }
 }
 
@@ -184,7 +188,11 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
       prepared.raw(true);
       const rows = prepared.all(...params) as unknown[][];
       const cols = prepared.columns().map((col) => ({ name: col.name, decltype: col.type }));
-      const counters = stream.conn.prepare('SELECT changes(), last_insert_rowid()').raw(true).safeIntegers(true).get() as bigint[];
+      const counters = stream.conn
+        .prepare('SELECT changes(), last_insert_rowid()')
+        .raw(true)
+        .safeIntegers(true)
+        .get() as bigint[];
       const writes = !prepared.readonly;
       return {
         cols,
@@ -194,7 +202,12 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
       };
     }
     const info = prepared.run(...params);
-    return { cols: [], rows: [], affected_row_count: Number(info.changes), last_insert_rowid: String(info.lastInsertRowid) };
+    return {
+      cols: [],
+      rows: [],
+      affected_row_count: Number(info.changes),
+      last_insert_rowid: String(info.lastInsertRowid),
+    };
   };
 
   const batch = (stream: Stream, steps: NonNullable<ProtoRequest['batch']>['steps']): object => {
@@ -250,10 +263,17 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
       case 'describe': {
         const prepared = stream.conn.prepare(sqlOf(stream, request));
         const cols = prepared.reader ? prepared.columns().map((col) => ({ name: col.name, decltype: col.type })) : [];
-        return { response: { type: 'describe', result: { params: [], cols, is_explain: false, is_readonly: prepared.readonly } }, closed: false };
+        return {
+          response: {
+            type: 'describe',
+            result: { params: [], cols, is_explain: false, is_readonly: prepared.readonly },
+          },
+          closed: false,
+        };
       }
       case 'store_sql':
-        if (typeof request.sql_id !== 'number' || typeof request.sql !== 'string') throw new RequestError(400, 'store_sql needs sql_id and sql', 'PROTO_ERROR');
+        if (typeof request.sql_id !== 'number' || typeof request.sql !== 'string')
+          throw new RequestError(400, 'store_sql needs sql_id and sql', 'PROTO_ERROR');
         stream.sqls.set(request.sql_id, request.sql);
         return { response: { type: 'store_sql' }, closed: false };
       case 'close_sql':
@@ -317,7 +337,12 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
       try {
         const auth = req.headers.authorization;
         const token = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : null;
-        if (!options.authorize(token)) throw new RequestError(401, 'Unauthorized: the token is missing, invalid or not for this database', 'UNAUTHORIZED');
+        if (!options.authorize(token))
+          throw new RequestError(
+            401,
+            'Unauthorized: the token is missing, invalid or not for this database',
+            'UNAUTHORIZED',
+          );
         if (req.method === 'GET' && (path === '/v2' || path === '/v3')) return void send(res, 200, {});
         if (req.method === 'POST' && (path === '/v2/pipeline' || path === '/v3/pipeline')) {
           let body: unknown;

@@ -14,7 +14,11 @@ import { tempDir, TEST_SECRET, type LogLine } from '../helpers/app.js';
 import { startTursoPlatform, type TursoPlatform, type TursoPlatformOptions } from './turso-platform.js';
 
 export async function startPlatform(t: Test, options: Partial<TursoPlatformOptions> = {}): Promise<TursoPlatform> {
-  const platform = await startTursoPlatform({ dir: tempDir(t, 'schema-sync-turso-'), groups: ['default', 'users'], ...options });
+  const platform = await startTursoPlatform({
+    dir: tempDir(t, 'schema-sync-turso-'),
+    groups: ['default', 'users'],
+    ...options,
+  });
   t.teardown(() => platform.close());
   return platform;
 }
@@ -37,7 +41,12 @@ export interface TursoTestApp {
   readonly provider: TursoProvider;
   readonly logs: LogLine[];
   token(sub: string, claims?: Record<string, unknown>): string;
-  call(options: { method: InjectOptions['method']; url: string; token?: string | null; body?: unknown }): Promise<LightMyRequestResponse>;
+  call(options: {
+    method: InjectOptions['method'];
+    url: string;
+    token?: string | null;
+    body?: unknown;
+  }): Promise<LightMyRequestResponse>;
 }
 
 /** One replica of the service (call again for a second replica, or for a restart). */
@@ -46,7 +55,12 @@ export async function buildTursoApp(
   platform: TursoPlatform,
   options: { env?: Record<string, string>; api?: TursoProviderOptions['api'] } = {},
 ): Promise<TursoTestApp> {
-  const config = loadConfig({ JWT_SECRET: TEST_SECRET, DOCS: 'false', DATA_DIR: tempDir(t, 'schema-sync-unused-'), ...tursoEnv(platform, options.env) });
+  const config = loadConfig({
+    JWT_SECRET: TEST_SECRET,
+    DOCS: 'false',
+    DATA_DIR: tempDir(t, 'schema-sync-unused-'),
+    ...tursoEnv(platform, options.env),
+  });
   const turso = config.turso;
   if (turso === null) throw new Error('no turso config');
   // Built exactly as lib/providers/create.ts builds it, plus the test's retry budget.
@@ -69,7 +83,12 @@ export async function buildTursoApp(
     logs,
     token,
     call: ({ method, url, token: bearer, body }) =>
-      app.inject({ method, url, headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, ...(body === undefined ? {} : { payload: body as object }) }),
+      app.inject({
+        method,
+        url,
+        headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+        ...(body === undefined ? {} : { payload: body as object }),
+      }),
   };
 }
 
@@ -78,7 +97,9 @@ export const initialize = (h: TursoTestApp, userId: string, token = h.token(user
 
 /** Platform API requests since `from` (an index into platform.requests), as `METHOD path` with names elided. */
 export function apiCallsSince(platform: TursoPlatform, from: number): string[] {
-  return platform.requests.slice(from).map((r) => `${r.method} ${r.path.replace(/^databases\/[^/]+/, 'databases/{name}')}`);
+  return platform.requests
+    .slice(from)
+    .map((r) => `${r.method} ${r.path.replace(/^databases\/[^/]+/, 'databases/{name}')}`);
 }
 
 /** A client on the user's database as the user's application opens it: the handed-out URL and token. */
@@ -90,6 +111,10 @@ export function userClient(t: Test, credentials: { database_url: string; databas
 
 /** PRAGMA integrity_check is ok and foreign_key_check finds nothing. */
 export async function assertIntact(t: Test, client: Client): Promise<void> {
-  t.same((await client.execute('PRAGMA integrity_check')).rows.map((row) => row[0]), ['ok'], 'integrity_check ok');
+  t.same(
+    (await client.execute('PRAGMA integrity_check')).rows.map((row) => row[0]),
+    ['ok'],
+    'integrity_check ok',
+  );
   t.same((await client.execute('PRAGMA foreign_key_check')).rows, [], 'foreign_key_check empty');
 }

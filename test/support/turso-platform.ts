@@ -155,7 +155,12 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
     return db;
   };
 
-  const route = async (method: string, path: string, query: URLSearchParams, body: unknown): Promise<[number, object, Record<string, string>?]> => {
+  const route = async (
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+  ): Promise<[number, object, Record<string, string>?]> => {
     const prefix = `/v1/organizations/${org}/`;
     if (!path.startsWith(prefix)) return [404, { error: `organization not found` }];
     const rest = path.slice(prefix.length).split('/').map(decodeURIComponent);
@@ -163,9 +168,12 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
     if (rest[0] === 'databases' && rest.length === 1 && method === 'GET') {
       const group = query.get('group');
       const limit = Math.min(Math.max(Number(query.get('limit') ?? '50') || 50, 1), 1000);
-      const all = [...databases.values()].filter((db) => group === null || db.group === group).sort((a, b) => a.Name.localeCompare(b.Name));
+      const all = [...databases.values()]
+        .filter((db) => group === null || db.group === group)
+        .sort((a, b) => a.Name.localeCompare(b.Name));
       const cursor = query.get('cursor');
-      const start = cursor === null ? 0 : all.findIndex((db) => db.Name > Buffer.from(cursor, 'base64url').toString('utf8'));
+      const start =
+        cursor === null ? 0 : all.findIndex((db) => db.Name > Buffer.from(cursor, 'base64url').toString('utf8'));
       const page = start < 0 ? [] : all.slice(start, start + limit);
       const last = page[page.length - 1];
       const more = start >= 0 && start + limit < all.length && last !== undefined;
@@ -173,8 +181,10 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
     }
     if (rest[0] === 'databases' && rest.length === 1 && method === 'POST') {
       const { name, group } = (body ?? {}) as { name?: unknown; group?: unknown };
-      if (typeof name !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) || name.length > 64) return [400, { error: `invalid database name ${JSON.stringify(name)}` }];
-      if (`${name}-${org}`.length > 63) return [400, { error: `database name ${name} is too long for organization ${org}` }];
+      if (typeof name !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) || name.length > 64)
+        return [400, { error: `invalid database name ${JSON.stringify(name)}` }];
+      if (`${name}-${org}`.length > 63)
+        return [400, { error: `database name ${name} is too long for organization ${org}` }];
       if (typeof group !== 'string' || !groups.has(group)) return [404, { error: `group ${String(group)} not found` }];
       if (databases.has(name) || creating.has(name)) return [409, { error: `database ${name} already exists` }];
       const pending = (async () => {
@@ -227,15 +237,27 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
       const url = new URL(req.url ?? '/', 'http://x');
       const method = req.method ?? 'GET';
       const path = url.pathname;
-      const logged: LoggedRequest = { method, path: path.replace(`/v1/organizations/${org}/`, ''), query: Object.fromEntries(url.searchParams), status: null };
+      const logged: LoggedRequest = {
+        method,
+        path: path.replace(`/v1/organizations/${org}/`, ''),
+        query: Object.fromEntries(url.searchParams),
+        status: null,
+      };
       requests.push(logged);
-      const fault = faults.find((f) => f.times > 0 && (f.match === undefined || f.match({ method, path: logged.path })));
+      const fault = faults.find(
+        (f) => f.times > 0 && (f.match === undefined || f.match({ method, path: logged.path })),
+      );
       if (fault !== undefined) {
         fault.times--;
         if (fault.hang === true) return;
         if (fault.status === undefined) return void req.socket.destroy();
         logged.status = fault.status;
-        return void send(res, fault.status, { error: fault.body ?? `injected ${fault.status}` }, fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter });
+        return void send(
+          res,
+          fault.status,
+          { error: fault.body ?? `injected ${fault.status}` },
+          fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter },
+        );
       }
       if (req.headers.authorization !== `Bearer ${apiToken}`) {
         logged.status = 401;

@@ -10,7 +10,10 @@ import { createClient, LibsqlError } from '@libsql/client';
 import t, { type Test } from 'tap';
 import { startHranaServer, type HranaServer } from '../support/hrana-server.js';
 
-async function server(t: Test, options: { ttl?: number; ignoreFk?: boolean } = {}): Promise<{ hrana: HranaServer; file: string }> {
+async function server(
+  t: Test,
+  options: { ttl?: number; ignoreFk?: boolean } = {},
+): Promise<{ hrana: HranaServer; file: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'schema-sync-hrana-'));
   const file = join(dir, 'db.db');
   const hrana = await startHranaServer({
@@ -32,11 +35,17 @@ t.test('execute round-trips typed values; each call is one POST /v2/pipeline', a
   t.teardown(() => db.close());
   await db.execute('CREATE TABLE v (i INTEGER, r REAL, s TEXT, b BLOB, n)');
   const big = 9_007_199_254_740_993n;
-  const insert = await db.execute({ sql: 'INSERT INTO v VALUES (?, ?, ?, ?, ?)', args: [big, 2.0, 'héllo', new Uint8Array([0, 1, 255]), null] });
+  const insert = await db.execute({
+    sql: 'INSERT INTO v VALUES (?, ?, ?, ?, ?)',
+    args: [big, 2.0, 'héllo', new Uint8Array([0, 1, 255]), null],
+  });
   t.equal(insert.rowsAffected, 1);
   t.equal(insert.lastInsertRowid, 1n);
   // The client sends a bigint as an integer and a JS number as a float.
-  const named = await db.execute({ sql: 'SELECT :a + 1 AS x, typeof(:a) AS t, typeof(:f) AS tf', args: { a: 41n, f: 41 } });
+  const named = await db.execute({
+    sql: 'SELECT :a + 1 AS x, typeof(:a) AS t, typeof(:f) AS tf',
+    args: { a: 41n, f: 41 },
+  });
   t.match(named.rows[0], { x: 42, t: 'integer', tf: 'real' });
   const intClient = createClient({ url: hrana.url, authToken: 'good', intMode: 'bigint' });
   t.teardown(() => intClient.close());
@@ -47,7 +56,10 @@ t.test('execute round-trips typed values; each call is one POST /v2/pipeline', a
   t.equal(row?.['s'], 'héllo');
   t.same([...new Uint8Array(row?.['b'] as ArrayBuffer)], [0, 1, 255]);
   t.equal(row?.['n'], null);
-  t.ok(hrana.requests.every((r) => r === 'POST /v2/pipeline'), 'only pipeline requests');
+  t.ok(
+    hrana.requests.every((r) => r === 'POST /v2/pipeline'),
+    'only pipeline requests',
+  );
   t.equal(hrana.requests.length, 4, 'one request per call');
   // The file is a real libSQL database.
   const local = createClient({ url: `file:${file}` });
@@ -59,8 +71,18 @@ t.test('batch is atomic and conditional; migrate runs with foreign keys off', as
   const { hrana } = await server(t);
   const db = createClient({ url: hrana.url, authToken: 'good' });
   t.teardown(() => db.close());
-  await db.batch(['CREATE TABLE p (id INTEGER PRIMARY KEY)', 'CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id))', 'INSERT INTO p VALUES (1)'], 'write');
-  await t.rejects(db.batch(['INSERT INTO p VALUES (2)', 'INSERT INTO p VALUES (1)'], 'write'), /UNIQUE constraint failed: p\.id/);
+  await db.batch(
+    [
+      'CREATE TABLE p (id INTEGER PRIMARY KEY)',
+      'CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id))',
+      'INSERT INTO p VALUES (1)',
+    ],
+    'write',
+  );
+  await t.rejects(
+    db.batch(['INSERT INTO p VALUES (2)', 'INSERT INTO p VALUES (1)'], 'write'),
+    /UNIQUE constraint failed: p\.id/,
+  );
   t.equal((await db.execute('SELECT count(*) AS n FROM p')).rows[0]?.['n'], 1, 'the failed batch left nothing');
   // Foreign keys are on per connection: a dangling reference is refused outside migrate…
   await t.rejects(db.execute('INSERT INTO c VALUES (1, 99)'), /FOREIGN KEY/);
@@ -101,7 +123,11 @@ t.test('batons: an idle stream expires and its transaction is rolled back; a reu
   await tx.execute("INSERT INTO k VALUES ('a')");
   await new Promise((resolve) => setTimeout(resolve, 400));
   await t.rejects(tx.execute('SELECT 1'), /expired/);
-  t.equal((await db.execute('SELECT count(*) AS n FROM k')).rows[0]?.['n'], 0, 'the expired transaction did not commit');
+  t.equal(
+    (await db.execute('SELECT count(*) AS n FROM k')).rows[0]?.['n'],
+    0,
+    'the expired transaction did not commit',
+  );
 
   const first = await fetch(`${hrana.url}/v2/pipeline`, {
     method: 'POST',
@@ -112,7 +138,13 @@ t.test('batons: an idle stream expires and its transaction is rolled back; a reu
   const second = await fetch(`${hrana.url}/v2/pipeline`, {
     method: 'POST',
     headers: { authorization: 'Bearer good', 'content-type': 'application/json' },
-    body: JSON.stringify({ baton, requests: [{ type: 'execute', stmt: { sql_id: 1, want_rows: true } }, { type: 'close_sql', sql_id: 1 }] }),
+    body: JSON.stringify({
+      baton,
+      requests: [
+        { type: 'execute', stmt: { sql_id: 1, want_rows: true } },
+        { type: 'close_sql', sql_id: 1 },
+      ],
+    }),
   });
   const answer = (await second.json()) as { baton: string; results: { response: { result: { rows: unknown[][] } } }[] };
   t.same(answer.results[0]?.response.result.rows, [[{ type: 'integer', value: '7' }]], 'stored SQL runs by id');
@@ -142,8 +174,20 @@ t.test('ignoreForeignKeysOff: migrate can no longer turn foreign keys off, so a 
   const { hrana } = await server(t, { ignoreFk: true });
   const db = createClient({ url: hrana.url, authToken: 'good' });
   t.teardown(() => db.close());
-  await db.batch(['CREATE TABLE p (id INTEGER PRIMARY KEY)', 'CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) ON DELETE CASCADE)', 'INSERT INTO p VALUES (1)', 'INSERT INTO c VALUES (1, 1)']);
+  await db.batch([
+    'CREATE TABLE p (id INTEGER PRIMARY KEY)',
+    'CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) ON DELETE CASCADE)',
+    'INSERT INTO p VALUES (1)',
+    'INSERT INTO c VALUES (1, 1)',
+  ]);
   await db.migrate(['SELECT 1', 'DELETE FROM p']);
-  t.equal((await db.execute('SELECT count(*) AS n FROM c')).rows[0]?.['n'], 0, 'the ignored pragma let the delete cascade');
-  t.ok(hrana.statements.some((sql) => /foreign_keys=off/i.test(sql)), 'the client did send the pragma');
+  t.equal(
+    (await db.execute('SELECT count(*) AS n FROM c')).rows[0]?.['n'],
+    0,
+    'the ignored pragma let the delete cascade',
+  );
+  t.ok(
+    hrana.statements.some((sql) => /foreign_keys=off/i.test(sql)),
+    'the client did send the pragma',
+  );
 });

@@ -18,7 +18,15 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 async function replica(t: Test, platform: TursoPlatform, env: Record<string, string>): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: root,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', JWT_SECRET: TEST_SECRET, DOCS: 'false', LOG_LEVEL: 'warn', ...tursoEnv(platform, env) },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      PORT: '0',
+      JWT_SECRET: TEST_SECRET,
+      DOCS: 'false',
+      LOG_LEVEL: 'warn',
+      ...tursoEnv(platform, env),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.teardown(() => {
@@ -37,7 +45,11 @@ async function replica(t: Test, platform: TursoPlatform, env: Record<string, str
 }
 
 const signIn = async (url: string, userId: string): Promise<{ status: number; body: Record<string, unknown> }> => {
-  const token = craftToken({ alg: 'HS256', typ: 'JWT' }, { sub: userId, iat: nowSeconds(), exp: nowSeconds() + 600 }, TEST_SECRET);
+  const token = craftToken(
+    { alg: 'HS256', typ: 'JWT' },
+    { sub: userId, iat: nowSeconds(), exp: nowSeconds() + 600 },
+    TEST_SECRET,
+  );
   const res = await fetch(`${url}/api/user/initialize`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -52,15 +64,27 @@ t.test('two replica processes race 20 first sign-ins of one user', async (t) => 
   const { v2 } = registries(t);
   // A third replica starts with them and serves the user only later, like a restarted one.
   const [a, b, c] = await Promise.all([1, 2, 3].map(() => replica(t, platform, { SCHEMA_DIR: v2 })));
-  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => signIn(i % 2 === 0 ? (a as string) : (b as string), 'racer')));
-  t.same(answers.map((answer) => answer.status), Array(20).fill(200));
-  t.ok(answers.every((answer) => answer.body['schema_synced'] === true && answer.body['schema_version'] === '2.0.0'), 'all synced');
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => signIn(i % 2 === 0 ? (a as string) : (b as string), 'racer')),
+  );
+  t.same(
+    answers.map((answer) => answer.status),
+    Array(20).fill(200),
+  );
+  t.ok(
+    answers.every((answer) => answer.body['schema_synced'] === true && answer.body['schema_version'] === '2.0.0'),
+    'all synced',
+  );
   t.equal(platform.databases.size, 1, 'one database');
   const creates = platform.requests.filter((r) => r.method === 'POST' && r.path === 'databases');
   t.ok(creates.filter((r) => r.status === 200).length === 1, 'created once');
   const first = answers[0]?.body as { database_url: string; database_token: string };
   const client = userClient(t, first);
-  t.same((await auditRows(client)).map((row) => row.version), ['2.0.0'], 'the version applied once');
+  t.same(
+    (await auditRows(client)).map((row) => row.version),
+    ['2.0.0'],
+    'the version applied once',
+  );
   await assertIntact(t, client);
 
   // A replica that has not seen the user yet: the user is up to date.
@@ -71,5 +95,10 @@ t.test('two replica processes race 20 first sign-ins of one user', async (t) => 
   t.equal(again.status, 200);
   t.match(again.body, { schema_synced: true, message: /up to date/ });
   t.equal((db?.hrana.requests.length ?? 0) - fromDb, 1, 'one database request');
-  t.same(platform.requests.slice(fromApi).map((r) => `${r.method} ${r.path.replace(/^databases\/[^/]+/, 'databases/{name}')}`), ['POST databases', 'GET databases/{name}', 'POST databases/{name}/auth/tokens']);
+  t.same(
+    platform.requests
+      .slice(fromApi)
+      .map((r) => `${r.method} ${r.path.replace(/^databases\/[^/]+/, 'databases/{name}')}`),
+    ['POST databases', 'GET databases/{name}', 'POST databases/{name}/auth/tokens'],
+  );
 });

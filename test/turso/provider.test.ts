@@ -14,13 +14,26 @@ import { buildTursoApp, initialize, startPlatform, userClient } from '../support
 t.test('names: Turso-valid for every id, fit <name>-<org> in 63, and differ by case and _ vs -', async (t) => {
   const orgs = ['acme', 'a'.repeat(36)];
   fc.assert(
-    fc.property(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 128 }).filter(isValidUserId), fc.constantFrom(...orgs), (id, org) => {
-      const name = tursoDatabaseNameFor(id, org);
-      return isTursoDatabaseName(name, org) && name.length <= 64 && `${name}-${org}`.length <= 63;
-    }),
+    fc.property(
+      fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 128 }).filter(isValidUserId),
+      fc.constantFrom(...orgs),
+      (id, org) => {
+        const name = tursoDatabaseNameFor(id, org);
+        return isTursoDatabaseName(name, org) && name.length <= 64 && `${name}-${org}`.length <= 63;
+      },
+    ),
     { numRuns: 3000 },
   );
-  const ids = ['user_2abcXYZ', 'User_2abcXYZ', 'user-2abcXYZ', 'USER_2ABCXYZ', 'x'.repeat(128), 'x'.repeat(127) + 'y', '---', '|||'];
+  const ids = [
+    'user_2abcXYZ',
+    'User_2abcXYZ',
+    'user-2abcXYZ',
+    'USER_2ABCXYZ',
+    'x'.repeat(128),
+    'x'.repeat(127) + 'y',
+    '---',
+    '|||',
+  ];
   const names = ids.map((id) => tursoDatabaseNameFor(id, 'acme'));
   t.equal(new Set(names).size, ids.length, 'all different');
   t.match(names[0], /^user-2abcxyz-[a-z2-7]{26}$/, 'readable prefix, then the hash');
@@ -43,18 +56,34 @@ t.test('first sign-in creates the database in TURSO_GROUP; URL and token come fr
   t.equal(body.database_url, `http://${db?.Hostname}`, 'exactly http://<Hostname> with TURSO_TLS=false');
   // The token opens this database, and only this one.
   const own = userClient(t, body);
-  t.same((await own.execute('SELECT version FROM schema_version')).rows.map((row) => row['version']), ['1.1.0']);
-  t.equal((await own.execute(`SELECT user_id FROM ${OWNER_TABLE}`)).rows[0]?.['user_id'], 'user_2abcXYZ', 'the database records its owner');
+  t.same(
+    (await own.execute('SELECT version FROM schema_version')).rows.map((row) => row['version']),
+    ['1.1.0'],
+  );
+  t.equal(
+    (await own.execute(`SELECT user_id FROM ${OWNER_TABLE}`)).rows[0]?.['user_id'],
+    'user_2abcXYZ',
+    'the database records its owner',
+  );
   const other = await initialize(h, 'someone-else');
   const foreign = userClient(t, { database_url: other.json().database_url, database_token: body.database_token });
   await t.rejects(foreign.execute('SELECT 1'), /Unauthorized/, "a user's token does not open another user's database");
-  const claims = JSON.parse(Buffer.from(body.database_token.split('.')[1], 'base64url').toString()) as { exp: number; id: string; a: string };
+  const claims = JSON.parse(Buffer.from(body.database_token.split('.')[1], 'base64url').toString()) as {
+    exp: number;
+    id: string;
+    a: string;
+  };
   t.equal(claims.id, db?.DbId, 'a database token, not the group token');
   t.ok(Math.abs(claims.exp - (Date.now() / 1000 + 7 * 86_400)) < 60, 'TURSO_TOKEN_EXPIRATION default 7d');
-  t.same(platform.requests.filter((r) => r.path.endsWith('/auth/tokens') && r.path.startsWith('databases/')).map((r) => r.query), [
-    { expiration: '7d', authorization: 'full-access' },
-    { expiration: '7d', authorization: 'full-access' },
-  ]);
+  t.same(
+    platform.requests
+      .filter((r) => r.path.endsWith('/auth/tokens') && r.path.startsWith('databases/'))
+      .map((r) => r.query),
+    [
+      { expiration: '7d', authorization: 'full-access' },
+      { expiration: '7d', authorization: 'full-access' },
+    ],
+  );
 });
 
 t.test('TURSO_TLS=true connects over https and hands out exactly libsql://<Hostname>', async (t) => {
@@ -66,7 +95,16 @@ t.test('TURSO_TLS=true connects over https and hands out exactly libsql://<Hostn
     seen.push(url);
     return fetch(url.replace(/^https:\/\/127\.0\.0\.1/, 'http://127.0.0.1'), init);
   };
-  const provider = createTursoProvider({ apiUrl: platform.url, apiToken: platform.apiToken, org: platform.org, group: 'users', tls: true, groupToken: undefined, tokenExpiration: '1d', fetch: transport });
+  const provider = createTursoProvider({
+    apiUrl: platform.url,
+    apiToken: platform.apiToken,
+    org: platform.org,
+    group: 'users',
+    tls: true,
+    groupToken: undefined,
+    tokenExpiration: '1d',
+    fetch: transport,
+  });
   const db = provider.locate('ada');
   await provider.start();
   t.same(await provider.ensure(db), { created: true });
@@ -88,13 +126,19 @@ t.test('"already exists" is success; the hostname then comes from a lookup; abse
   const c = await buildTursoApp(t, platform);
   const before = platform.requests.length;
   t.same(await c.provider.ensure(db), { created: false });
-  t.same(platform.requests.slice(before).map((r) => `${r.method} ${r.status}`), ['POST 409', 'GET 200']);
+  t.same(
+    platform.requests.slice(before).map((r) => `${r.method} ${r.status}`),
+    ['POST 409', 'GET 200'],
+  );
   // Still being created when c looks (the API does not list it yet): c looks again.
   const d = await buildTursoApp(t, platform);
   platform.faults.push({ match: (r) => r.method === 'GET' && r.path.startsWith('databases/'), status: 404, times: 2 });
   const mid = platform.requests.length;
   t.same(await d.provider.ensure(db), { created: false });
-  t.same(platform.requests.slice(mid).map((r) => `${r.method} ${r.status}`), ['POST 409', 'GET 404', 'GET 404', 'GET 200']);
+  t.same(
+    platform.requests.slice(mid).map((r) => `${r.method} ${r.status}`),
+    ['POST 409', 'GET 404', 'GET 404', 'GET 200'],
+  );
   t.equal((await c.provider.credentials(db)).url, `http://${platform.databases.get(db.name)?.Hostname}`);
 });
 
@@ -123,7 +167,10 @@ t.test('an owner mismatch (a name collision) is refused, never served', async (t
   const again = await initialize(h, 'victim');
   t.equal(again.statusCode, 500);
   t.notOk('database_url' in again.json(), 'no credentials handed out');
-  t.ok(h.logs.some((line) => /belongs to another user/.test(JSON.stringify(line))), 'logged as a collision');
+  t.ok(
+    h.logs.some((line) => /belongs to another user/.test(JSON.stringify(line))),
+    'logged as a collision',
+  );
   const version = await h.call({ method: 'GET', url: '/api/user/schema-version/victim', token: h.token('victim') });
   t.not(version.statusCode, 200, 'not served on other routes either');
 });
@@ -133,7 +180,11 @@ t.test('listing follows pagination and stays inside TURSO_GROUP', async (t) => {
   const h = await buildTursoApp(t, platform);
   const ids = ['u1', 'u2', 'u3', 'u4', 'u5'];
   for (const id of ids) t.equal((await initialize(h, id)).statusCode, 200);
-  const official = createTursoApiClient({ org: platform.org, token: platform.apiToken, baseUrl: `${platform.url}/v1/` });
+  const official = createTursoApiClient({
+    org: platform.org,
+    token: platform.apiToken,
+    baseUrl: `${platform.url}/v1/`,
+  });
   await official.databases.create('outsider', { group: 'default' });
   const pages: string[] = [];
   const names: string[] = [];
@@ -141,11 +192,18 @@ t.test('listing follows pagination and stays inside TURSO_GROUP', async (t) => {
   for await (const db of h.provider.api.listDatabases({ group: 'users', limit: 2 })) names.push(db.Name);
   for (const r of platform.requests.slice(before)) pages.push(r.query['cursor'] ?? 'first');
   t.equal(pages.length, 3, '5 databases, 2 a page: 3 requests');
-  t.same(names.sort(), ids.map((id) => tursoDatabaseNameFor(id, platform.org)).sort(), 'all of the group, none outside it');
+  t.same(
+    names.sort(),
+    ids.map((id) => tursoDatabaseNameFor(id, platform.org)).sort(),
+    'all of the group, none outside it',
+  );
   const listed: { name: string; userId: string | null }[] = [];
   for await (const db of h.provider.listDatabases()) listed.push(db);
   t.equal(listed.length, 5);
-  t.ok(listed.every((db) => db.userId !== null && tursoDatabaseNameFor(db.userId, platform.org) === db.name), 'owners known for databases this process verified');
+  t.ok(
+    listed.every((db) => db.userId !== null && tursoDatabaseNameFor(db.userId, platform.org) === db.name),
+    'owners known for databases this process verified',
+  );
 });
 
 t.test('the Platform API stand-in answers the official @tursodatabase/api client', async (t) => {
@@ -154,7 +212,10 @@ t.test('the Platform API stand-in answers the official @tursodatabase/api client
   const created = await api.databases.create('alpha', { group: 'users' });
   t.match(created, { name: 'alpha', hostname: /^127\.0\.0\.1:\d+$/, id: String });
   t.match(await api.databases.get('alpha'), { name: 'alpha', group: 'users', hostname: created.hostname });
-  t.same((await api.databases.list({ group: 'users' })).map((db) => db.name), ['alpha']);
+  t.same(
+    (await api.databases.list({ group: 'users' })).map((db) => db.name),
+    ['alpha'],
+  );
   t.match(await api.databases.createToken('alpha', { expiration: '1h', authorization: 'read-only' }), { jwt: String });
   t.match(await api.groups.createToken('users', { expiration: '1h' }), { jwt: String });
   await t.rejects(api.databases.create('alpha', { group: 'users' }), { name: 'TursoClientError', status: 409 });

@@ -7,7 +7,8 @@ import t from 'tap';
 import { buildTursoApp, initialize, startPlatform } from '../support/turso-app.js';
 
 const isCreate = (r: { method: string; path: string }): boolean => r.method === 'POST' && r.path === 'databases';
-const isMint = (r: { method: string; path: string }): boolean => r.method === 'POST' && /^databases\/[^/]+\/auth\/tokens$/.test(r.path);
+const isMint = (r: { method: string; path: string }): boolean =>
+  r.method === 'POST' && /^databases\/[^/]+\/auth\/tokens$/.test(r.path);
 
 t.test('429 with Retry-After: 1 twice on create: waited, then created once', async (t) => {
   const platform = await startPlatform(t);
@@ -18,7 +19,10 @@ t.test('429 with Retry-After: 1 twice on create: waited, then created once', asy
   const elapsed = Date.now() - started;
   t.equal(res.statusCode, 200);
   t.match(res.json(), { schema_synced: true, message: /created/ });
-  t.same(platform.requests.filter(isCreate).map((r) => r.status), [429, 429, 200]);
+  t.same(
+    platform.requests.filter(isCreate).map((r) => r.status),
+    [429, 429, 200],
+  );
   t.ok(elapsed >= 1_900, `honoured Retry-After (${elapsed} ms)`);
   t.equal(platform.databases.size, 1);
 });
@@ -26,7 +30,12 @@ t.test('429 with Retry-After: 1 twice on create: waited, then created once', asy
 t.test('Retry-After as an HTTP date, and an absurd Retry-After capped at a few seconds', async (t) => {
   const platform = await startPlatform(t);
   const h = await buildTursoApp(t, platform);
-  platform.faults.push({ match: isMint, status: 429, retryAfter: new Date(Date.now() + 2_000).toUTCString(), times: 1 });
+  platform.faults.push({
+    match: isMint,
+    status: 429,
+    retryAfter: new Date(Date.now() + 2_000).toUTCString(),
+    times: 1,
+  });
   let started = Date.now();
   t.equal((await initialize(h, 'ada')).statusCode, 200);
   t.ok(Date.now() - started >= 900, 'waited for the date');
@@ -35,7 +44,10 @@ t.test('Retry-After as an HTTP date, and an absurd Retry-After capped at a few s
   t.equal((await initialize(h, 'grace')).statusCode, 200);
   const elapsed = Date.now() - started;
   t.ok(elapsed < 6_000, `a one-hour Retry-After was capped (${elapsed} ms)`);
-  t.same(platform.requests.filter(isMint).map((r) => r.status), [429, 200, 503, 200]);
+  t.same(
+    platform.requests.filter(isMint).map((r) => r.status),
+    [429, 200, 503, 200],
+  );
 });
 
 t.test('5xx with an HTML body, a dropped connection and a hanging request are retried', async (t) => {
@@ -48,19 +60,29 @@ t.test('5xx with an HTML body, a dropped connection and a hanging request are re
   const res = await initialize(h, 'ada');
   t.equal(res.statusCode, 200);
   t.match(res.json(), { schema_synced: true });
-  t.same(platform.requests.filter(isCreate).map((r) => r.status), [502, null, null, 200], 'create: 502, dropped, timed out, created');
-  t.same(platform.requests.filter(isMint).map((r) => r.status), [500, 200]);
+  t.same(
+    platform.requests.filter(isCreate).map((r) => r.status),
+    [502, null, null, 200],
+    'create: 502, dropped, timed out, created',
+  );
+  t.same(
+    platform.requests.filter(isMint).map((r) => r.status),
+    [500, 200],
+  );
   t.equal(platform.databases.size, 1, 'one database despite the retried create');
 });
 
-t.test('a create that timed out but happened: the retry\'s 409 is success', async (t) => {
+t.test("a create that timed out but happened: the retry's 409 is success", async (t) => {
   const platform = await startPlatform(t);
   const h = await buildTursoApp(t, platform, { api: { attemptTimeoutMs: 300 } });
   platform.createDelayMs = 600;
   const res = await initialize(h, 'ada');
   t.equal(res.statusCode, 200);
   t.match(res.json(), { schema_synced: true });
-  t.ok(platform.requests.filter(isCreate).some((r) => r.status === 409), 'the retry found it created');
+  t.ok(
+    platform.requests.filter(isCreate).some((r) => r.status === 409),
+    'the retry found it created',
+  );
   t.equal(platform.databases.size, 1);
 });
 

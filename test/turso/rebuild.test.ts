@@ -27,7 +27,11 @@ CREATE TABLE grandchildren (id INTEGER PRIMARY KEY, child_id INTEGER NOT NULL RE
 async function snapshot(client: Client): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const table of ['parents', 'children', 'grandchildren']) {
-    out[table] = (await client.execute(`SELECT id, * FROM ${table} ORDER BY id`)).rows.map((row) => ({ id: row['id'], ...(table === 'parents' ? { name: row['name'] } : {}), ...(table === 'children' ? { parent_id: row['parent_id'], label: row['label'] } : {}) }));
+    out[table] = (await client.execute(`SELECT id, * FROM ${table} ORDER BY id`)).rows.map((row) => ({
+      id: row['id'],
+      ...(table === 'parents' ? { name: row['name'] } : {}),
+      ...(table === 'children' ? { parent_id: row['parent_id'], label: row['label'] } : {}),
+    }));
   }
   return out;
 }
@@ -48,19 +52,26 @@ async function seeded(t: Test, ignoreForeignKeysOff: boolean) {
   );
   platform.ignoreForeignKeysOff = ignoreForeignKeysOff;
   const before = await snapshot(client);
-  const h = await buildTursoApp(t, platform, { env: { SCHEMA_DIR: schemaDir(t, { '1.0.0.sql': V1, '2.0.0.sql': V2 }) } });
+  const h = await buildTursoApp(t, platform, {
+    env: { SCHEMA_DIR: schemaDir(t, { '1.0.0.sql': V1, '2.0.0.sql': V2 }) },
+  });
   return { platform, client, before, h };
 }
-
 
 t.test('a parent rebuild over Hrana keeps every child and grandchild row', async (t) => {
   const { client, before, h } = await seeded(t, false);
   const res = await initialize(h, 'family');
   t.match(res.json(), { schema_synced: true, schema_version: '2.0.0' });
   t.same(await snapshot(client), before, 'every row of every table, unchanged');
-  t.same((await client.execute('SELECT DISTINCT rank FROM parents')).rows.map((row) => row['rank']), [0]);
+  t.same(
+    (await client.execute('SELECT DISTINCT rank FROM parents')).rows.map((row) => row['rank']),
+    [0],
+  );
   t.match((await client.execute("SELECT sql FROM sqlite_schema WHERE name = 'parents'")).rows[0]?.['sql'], /CHECK/);
-  t.same((await auditRows(client)).map((row) => row.version), ['1.0.0', '2.0.0']);
+  t.same(
+    (await auditRows(client)).map((row) => row.version),
+    ['1.0.0', '2.0.0'],
+  );
   await assertIntact(t, client);
 });
 
@@ -68,10 +79,26 @@ t.test('with PRAGMA foreign_keys=off ignored by the server, the rebuild aborts a
   const { platform, client, before, h } = await seeded(t, true);
   const res = await initialize(h, 'family');
   t.equal(res.statusCode, 200, 'sign-in still succeeds');
-  t.match(res.json(), { schema_synced: false, schema_version: '1.0.0', error: { code: 'APPLY_FAILED', message: /foreign keys must be off/ } }, 'the in-batch proof caught it');
+  t.match(
+    res.json(),
+    {
+      schema_synced: false,
+      schema_version: '1.0.0',
+      error: { code: 'APPLY_FAILED', message: /foreign keys must be off/ },
+    },
+    'the in-batch proof caught it',
+  );
   t.same(await snapshot(client), before, 'no cascade reached the children: every row intact');
-  t.notMatch((await client.execute("SELECT sql FROM sqlite_schema WHERE name = 'parents'")).rows[0]?.['sql'], /CHECK/, 'schema unchanged');
-  t.same((await auditRows(client)).map((row) => row.version), ['1.0.0'], 'no version recorded');
+  t.notMatch(
+    (await client.execute("SELECT sql FROM sqlite_schema WHERE name = 'parents'")).rows[0]?.['sql'],
+    /CHECK/,
+    'schema unchanged',
+  );
+  t.same(
+    (await auditRows(client)).map((row) => row.version),
+    ['1.0.0'],
+    'no version recorded',
+  );
   await assertIntact(t, client);
   const sync = await h.call({ method: 'POST', url: '/api/user/sync-schema/family', token: h.token('family') });
   t.equal(sync.statusCode, 500);

@@ -7,43 +7,75 @@
 import t from 'tap';
 import { tursoDatabaseNameFor } from '../../lib/naming.js';
 import { schemaDir } from '../helpers/app.js';
-import { apiCallsSince, buildTursoApp, initialize, startPlatform, userClient, assertIntact } from '../support/turso-app.js';
+import {
+  apiCallsSince,
+  buildTursoApp,
+  initialize,
+  startPlatform,
+  userClient,
+  assertIntact,
+} from '../support/turso-app.js';
 import type { TursoPlatform } from '../support/turso-platform.js';
 
 const tables = (n: number, extra = ''): string =>
-  Array.from({ length: n }, (_, i) => `CREATE TABLE t${i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL${extra});\nCREATE INDEX t${i}_name ON t${i} (name);`).join('\n');
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `CREATE TABLE t${i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL${extra});\nCREATE INDEX t${i}_name ON t${i} (name);`,
+  ).join('\n');
 
-const version = (description: string, date: string, body: string): string => `-- description: ${description}\n-- created_at: ${date}\n${body}\n`;
+const version = (description: string, date: string, body: string): string =>
+  `-- description: ${description}\n-- created_at: ${date}\n${body}\n`;
 
 const hranaOf = (platform: TursoPlatform, userId: string): string[] =>
   platform.databases.get(tursoDatabaseNameFor(userId, platform.org))?.hrana.requests ?? [];
 
 for (const count of [2, 60]) {
-  t.test(`${count} tables: a new user costs 3 database requests (version check, introspection, one apply batch)`, async (t) => {
-    const platform = await startPlatform(t);
-    const dir = schemaDir(t, { '1.0.0.sql': version('v1', '2024-01-01T00:00:00Z', tables(count)) });
-    const h = await buildTursoApp(t, platform, { env: { SCHEMA_DIR: dir } });
-    const from = platform.requests.length;
-    const res = await initialize(h, 'ada');
-    t.match(res.json(), { schema_synced: true, schema_version: '1.0.0' });
-    t.same(hranaOf(platform, 'ada'), ['POST /v2/pipeline', 'POST /v2/pipeline', 'POST /v2/pipeline']);
-    t.same(apiCallsSince(platform, from), ['POST databases', 'POST databases/{name}/auth/tokens'], 'one create, one token mint');
-    const client = userClient(t, res.json());
-    t.equal((await client.execute("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name LIKE 't%'")).rows[0]?.['n'], count);
-    await assertIntact(t, client);
-  });
+  t.test(
+    `${count} tables: a new user costs 3 database requests (version check, introspection, one apply batch)`,
+    async (t) => {
+      const platform = await startPlatform(t);
+      const dir = schemaDir(t, { '1.0.0.sql': version('v1', '2024-01-01T00:00:00Z', tables(count)) });
+      const h = await buildTursoApp(t, platform, { env: { SCHEMA_DIR: dir } });
+      const from = platform.requests.length;
+      const res = await initialize(h, 'ada');
+      t.match(res.json(), { schema_synced: true, schema_version: '1.0.0' });
+      t.same(hranaOf(platform, 'ada'), ['POST /v2/pipeline', 'POST /v2/pipeline', 'POST /v2/pipeline']);
+      t.same(
+        apiCallsSince(platform, from),
+        ['POST databases', 'POST databases/{name}/auth/tokens'],
+        'one create, one token mint',
+      );
+      const client = userClient(t, res.json());
+      t.equal(
+        (await client.execute("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name LIKE 't%'"))
+          .rows[0]?.['n'],
+        count,
+      );
+      await assertIntact(t, client);
+    },
+  );
 }
 
 t.test('an upgrade of 60 tables (a rebuild each) is 3 requests; explicit sync of a current user is 2', async (t) => {
   const platform = await startPlatform(t);
   const v1 = version('v1', '2024-01-01T00:00:00Z', tables(60));
-  const v2 = version('v2', '2024-02-01T00:00:00Z', tables(60, ", note TEXT NOT NULL DEFAULT '' CHECK (length(note) < 100)"));
+  const v2 = version(
+    'v2',
+    '2024-02-01T00:00:00Z',
+    tables(60, ", note TEXT NOT NULL DEFAULT '' CHECK (length(note) < 100)"),
+  );
   const old = await buildTursoApp(t, platform, { env: { SCHEMA_DIR: schemaDir(t, { '1.0.0.sql': v1 }) } });
   const first = await initialize(old, 'ada');
   const client = userClient(t, first.json());
-  await client.batch(Array.from({ length: 60 }, (_, i) => `INSERT INTO t${i} (name) VALUES ('a'), ('b')`), 'write');
+  await client.batch(
+    Array.from({ length: 60 }, (_, i) => `INSERT INTO t${i} (name) VALUES ('a'), ('b')`),
+    'write',
+  );
   const db = platform.databases.get(tursoDatabaseNameFor('ada', platform.org));
-  const h = await buildTursoApp(t, platform, { env: { SCHEMA_DIR: schemaDir(t, { '1.0.0.sql': v1, '2.0.0.sql': v2 }) } });
+  const h = await buildTursoApp(t, platform, {
+    env: { SCHEMA_DIR: schemaDir(t, { '1.0.0.sql': v1, '2.0.0.sql': v2 }) },
+  });
   const before = db?.hrana.requests.length ?? 0;
   const res = await initialize(h, 'ada');
   t.match(res.json(), { schema_synced: true, schema_version: '2.0.0', message: /synced from 1\.0\.0 to 2\.0\.0/ });
@@ -65,14 +97,26 @@ t.test('after a restart an up-to-date sign-in is 1 database request and 1 token 
   const fromDb = hranaOf(platform, 'auth0|5f7c8ec7').length;
   const res = await initialize(h, 'auth0|5f7c8ec7');
   t.match(res.json(), { schema_synced: true, message: /up to date/ });
-  t.equal(hranaOf(platform, 'auth0|5f7c8ec7').length - fromDb, 1, 'one database request (version check, owner check riding along)');
-  t.same(apiCallsSince(platform, fromApi), ['POST databases', 'GET databases/{name}', 'POST databases/{name}/auth/tokens'], 'create says "already exists", one lookup for the hostname, one token mint');
+  t.equal(
+    hranaOf(platform, 'auth0|5f7c8ec7').length - fromDb,
+    1,
+    'one database request (version check, owner check riding along)',
+  );
+  t.same(
+    apiCallsSince(platform, fromApi),
+    ['POST databases', 'GET databases/{name}', 'POST databases/{name}/auth/tokens'],
+    'create says "already exists", one lookup for the hostname, one token mint',
+  );
   const again = platform.requests.length;
   const dbAgain = hranaOf(platform, 'auth0|5f7c8ec7').length;
   for (let i = 0; i < 3; i++) t.equal((await initialize(h, 'auth0|5f7c8ec7')).statusCode, 200);
   t.equal(platform.requests.length - again, 0, 'no more API requests in this process');
   t.equal(hranaOf(platform, 'auth0|5f7c8ec7').length - dbAgain, 0, 'no more database requests');
-  const version = await h.call({ method: 'GET', url: '/api/user/schema-version/auth0%7C5f7c8ec7', token: h.token('auth0|5f7c8ec7') });
+  const version = await h.call({
+    method: 'GET',
+    url: '/api/user/schema-version/auth0%7C5f7c8ec7',
+    token: h.token('auth0|5f7c8ec7'),
+  });
   t.equal(version.statusCode, 200);
   t.equal(hranaOf(platform, 'auth0|5f7c8ec7').length - dbAgain, 1, 'schema-version reads once');
 });

@@ -49,9 +49,16 @@ t.test('a failed renewal keeps the old token while it is valid; a failed first m
   t.equal(await cache.get('g', async () => Promise.reject(new Error('api down'))), 'old', 'the old token, still valid');
   t.equal(cache.valid('g'), 'old');
   now = 101;
-  await t.rejects(cache.get('g', async () => Promise.reject(new Error('api down'))), /api down/, 'expired: the failure shows');
+  await t.rejects(
+    cache.get('g', async () => Promise.reject(new Error('api down'))),
+    /api down/,
+    'expired: the failure shows',
+  );
   t.equal(cache.valid('g'), null);
-  await t.rejects(new TokenCache().get('x', async () => Promise.reject(new Error('no'))), /no/);
+  await t.rejects(
+    new TokenCache().get('x', async () => Promise.reject(new Error('no'))),
+    /no/,
+  );
   // A JWT's own exp wins over the requested lifetime.
   const exp = new TokenCache({ now: () => 0 });
   await exp.get('j', async () => ({ token: jwt({ exp: 100 }), lifetimeMs: 10 }));

@@ -24,7 +24,17 @@ import { splitStatements } from '../../../lib/sql/statements.js';
 import { tokenize } from '../../../lib/sql/tokens.js';
 import { tempDb } from '../_support.js';
 import {
-  findSpec, keyOf, parentKey, PLAIN, render, storedColumns, type Cell, type RowsSpec, type SchemaSpec, type Spelling, type TableSpec,
+  findSpec,
+  keyOf,
+  parentKey,
+  PLAIN,
+  render,
+  storedColumns,
+  type Cell,
+  type RowsSpec,
+  type SchemaSpec,
+  type Spelling,
+  type TableSpec,
 } from './_gen.js';
 
 export interface FuzzCase {
@@ -47,7 +57,10 @@ export interface Outcome {
 
 /** A broken promise: the message carries everything needed to replay the case. */
 export class FuzzFailure extends Error {
-  constructor(readonly what: string, readonly details: string) {
+  constructor(
+    readonly what: string,
+    readonly details: string,
+  ) {
     super(`${what}\n${details}`);
     this.name = 'FuzzFailure';
   }
@@ -65,7 +78,11 @@ export function normSql(sql: string, dropAsc = false): string {
     const token = tokens[i];
     if (token === undefined) continue;
     const word = token.kind === 'word' ? token.text.toUpperCase() : '';
-    if (word === 'IF' && tokens[i + 1]?.text.toUpperCase() === 'NOT' && tokens[i + 2]?.text.toUpperCase() === 'EXISTS') {
+    if (
+      word === 'IF' &&
+      tokens[i + 1]?.text.toUpperCase() === 'NOT' &&
+      tokens[i + 2]?.text.toUpperCase() === 'EXISTS'
+    ) {
       i += 2;
       continue;
     }
@@ -117,7 +134,11 @@ function rowidAlias(table: Table): string | null {
 function normColumn(column: Column, alias: string | null): unknown {
   return {
     name: fold(column.name),
-    type: column.type.replace(/\s+/g, ' ').replace(/ ?\( ?/g, '(').replace(/ ?\) ?/g, ')').toUpperCase(),
+    type: column.type
+      .replace(/\s+/g, ' ')
+      .replace(/ ?\( ?/g, '(')
+      .replace(/ ?\) ?/g, ')')
+      .toUpperCase(),
     notNull: column.notNull && fold(column.name) !== alias,
     default: column.defaultSql === null || fold(column.defaultSql) === 'null' ? null : normExpr(column.defaultSql),
     pk: column.primaryKeyPosition,
@@ -139,21 +160,40 @@ interface NormTable {
 }
 
 function normTable(table: Table, schema: DatabaseSchema, leaveOut: ReadonlySet<string> = new Set()): NormTable {
-  const parentPk = (name: string): string[] => schema.tables.find((t) => fold(t.name) === fold(name))?.primaryKey.map(fold) ?? [];
-  const kept = (names: readonly (string | null)[]): boolean => names.length > 0 && names.every((n) => n !== null && leaveOut.has(fold(n)));
+  const parentPk = (name: string): string[] =>
+    schema.tables.find((t) => fold(t.name) === fold(name))?.primaryKey.map(fold) ?? [];
+  const kept = (names: readonly (string | null)[]): boolean =>
+    names.length > 0 && names.every((n) => n !== null && leaveOut.has(fold(n)));
   return {
     name: fold(table.name),
     columns: table.columns.map((column) => normColumn(column, rowidAlias(table))),
     columnNames: table.columns.map((column) => fold(column.name)),
     keyed: table.primaryKey.map(fold),
-    checks: [...table.checks, ...table.columns.filter((c) => !leaveOut.has(fold(c.name))).flatMap((c) => c.checks)].map(normExpr).sort(),
-    uniques: table.uniques.filter((u) => !kept(u.map((p) => p.name)))
-      .map((u) => JSON.stringify(u.map((p) => [p.name === null ? null : fold(p.name), p.desc, normCollate(p.collate)]))).sort(),
-    fks: table.foreignKeys.filter((fk) => !kept(fk.columns)).map((fk) => JSON.stringify([
-      fk.columns.map(fold), fold(fk.targetTable), fk.targetColumns.length === 0 ? parentPk(fk.targetTable) : fk.targetColumns.map(fold),
-      fk.onDelete, fk.onUpdate,
-    ])).sort(),
-    flags: { strict: table.strict, withoutRowid: table.withoutRowid, autoincrement: table.autoincrement, virtual: table.virtual },
+    checks: [...table.checks, ...table.columns.filter((c) => !leaveOut.has(fold(c.name))).flatMap((c) => c.checks)]
+      .map(normExpr)
+      .sort(),
+    uniques: table.uniques
+      .filter((u) => !kept(u.map((p) => p.name)))
+      .map((u) => JSON.stringify(u.map((p) => [p.name === null ? null : fold(p.name), p.desc, normCollate(p.collate)])))
+      .sort(),
+    fks: table.foreignKeys
+      .filter((fk) => !kept(fk.columns))
+      .map((fk) =>
+        JSON.stringify([
+          fk.columns.map(fold),
+          fold(fk.targetTable),
+          fk.targetColumns.length === 0 ? parentPk(fk.targetTable) : fk.targetColumns.map(fold),
+          fk.onDelete,
+          fk.onUpdate,
+        ]),
+      )
+      .sort(),
+    flags: {
+      strict: table.strict,
+      withoutRowid: table.withoutRowid,
+      autoincrement: table.autoincrement,
+      virtual: table.virtual,
+    },
   };
 }
 
@@ -165,10 +205,20 @@ interface NormObjects {
 
 function normObjects(schema: DatabaseSchema): NormObjects {
   return {
-    indexes: new Map(schema.indexes.filter((i) => i.origin === 'c' && i.sql !== null).map((i) => [fold(i.name), JSON.stringify({
-      table: fold(i.table), unique: i.unique, partial: i.partial,
-      columns: i.columns.map((c) => [c.name === null ? null : fold(c.name), c.desc, normCollate(c.collate)]), sql: normSql(i.sql ?? '', true),
-    })])),
+    indexes: new Map(
+      schema.indexes
+        .filter((i) => i.origin === 'c' && i.sql !== null)
+        .map((i) => [
+          fold(i.name),
+          JSON.stringify({
+            table: fold(i.table),
+            unique: i.unique,
+            partial: i.partial,
+            columns: i.columns.map((c) => [c.name === null ? null : fold(c.name), c.desc, normCollate(c.collate)]),
+            sql: normSql(i.sql ?? '', true),
+          }),
+        ]),
+    ),
     views: new Map(schema.views.map((v) => [fold(v.name), normSql(v.sql)])),
     triggers: new Map(schema.triggers.map((t) => [fold(t.name), JSON.stringify([fold(t.table), normSql(t.sql)])])),
   };
@@ -178,10 +228,16 @@ function normObjects(schema: DatabaseSchema): NormObjects {
 export function normSchema(schema: DatabaseSchema): string {
   const objects = normObjects(schema);
   const sorted = (map: Map<string, string>): Array<[string, string]> => [...map].sort(([a], [b]) => (a < b ? -1 : 1));
-  return JSON.stringify({
-    tables: schema.tables.map((t) => normTable(t, schema)).sort((a, b) => (a.name < b.name ? -1 : 1)),
-    indexes: sorted(objects.indexes), views: sorted(objects.views), triggers: sorted(objects.triggers),
-  }, null, 1);
+  return JSON.stringify(
+    {
+      tables: schema.tables.map((t) => normTable(t, schema)).sort((a, b) => (a.name < b.name ? -1 : 1)),
+      indexes: sorted(objects.indexes),
+      views: sorted(objects.views),
+      triggers: sorted(objects.triggers),
+    },
+    null,
+    1,
+  );
 }
 
 const indexText = (definition: string | undefined): string | null =>
@@ -191,9 +247,15 @@ const indexText = (definition: string | undefined): string | null =>
  * Differences between the database's schema and what it must be: the desired schema, and in the
  * default mode also the columns, tables, indexes, views and triggers of `before` it must keep.
  */
-function schemaDifferences(actual: DatabaseSchema, desired: DatabaseSchema, before: DatabaseSchema, destructive: boolean): string[] {
+function schemaDifferences(
+  actual: DatabaseSchema,
+  desired: DatabaseSchema,
+  before: DatabaseSchema,
+  destructive: boolean,
+): string[] {
   const problems: string[] = [];
-  const byName = (schema: DatabaseSchema, name: string): Table | undefined => schema.tables.find((t) => fold(t.name) === fold(name));
+  const byName = (schema: DatabaseSchema, name: string): Table | undefined =>
+    schema.tables.find((t) => fold(t.name) === fold(name));
   for (const want of desired.tables) {
     const have = byName(actual, want.name);
     if (have === undefined) {
@@ -202,7 +264,10 @@ function schemaDifferences(actual: DatabaseSchema, desired: DatabaseSchema, befo
     }
     const previous = byName(before, want.name);
     const wantNames = new Set(want.columns.map((c) => fold(c.name)));
-    const keptNames = destructive || previous === undefined ? [] : previous.columns.map((c) => fold(c.name)).filter((n) => !wantNames.has(n));
+    const keptNames =
+      destructive || previous === undefined
+        ? []
+        : previous.columns.map((c) => fold(c.name)).filter((n) => !wantNames.has(n));
     const kept = new Set(keptNames);
     const w = normTable(want, desired);
     const h = normTable(have, actual, kept);
@@ -210,34 +275,55 @@ function schemaDifferences(actual: DatabaseSchema, desired: DatabaseSchema, befo
     // are the desired columns in the desired order
     const wantColumns = JSON.stringify(w.columns);
     const haveColumns = JSON.stringify(h.columns.filter((_, i) => !kept.has(h.columnNames[i] as string)));
-    if (wantColumns !== haveColumns) problems.push(`table ${want.name}: columns differ\n  want ${wantColumns}\n  have ${JSON.stringify(h.columns)}`);
+    if (wantColumns !== haveColumns)
+      problems.push(`table ${want.name}: columns differ\n  want ${wantColumns}\n  have ${JSON.stringify(h.columns)}`);
     const extra = h.columnNames.filter((name) => !wantNames.has(name));
     if (JSON.stringify([...extra].sort()) !== JSON.stringify([...kept].sort())) {
-      problems.push(`table ${want.name}: extra columns ${JSON.stringify(extra)}, must keep exactly ${JSON.stringify([...kept])}`);
+      problems.push(
+        `table ${want.name}: extra columns ${JSON.stringify(extra)}, must keep exactly ${JSON.stringify([...kept])}`,
+      );
     }
     for (const name of extra) {
       const column = have.columns.find((c) => fold(c.name) === name);
-      if (column !== undefined && column.primaryKeyPosition > 0) problems.push(`table ${want.name}: kept column ${name} is still part of the PRIMARY KEY`);
+      if (column !== undefined && column.primaryKeyPosition > 0)
+        problems.push(`table ${want.name}: kept column ${name} is still part of the PRIMARY KEY`);
     }
     // constraints over kept columns alone stay with them (a rebuild must not drop them)
-    const keptOnly = (names: readonly (string | null)[]): boolean => names.length > 0 && names.every((n) => n !== null && kept.has(fold(n)));
-    const prevUniques = previous === undefined ? [] : previous.uniques.filter((u) => keptOnly(u.map((p) => p.name)))
-      .map((u) => JSON.stringify(u.map((p) => [p.name === null ? null : fold(p.name), p.desc, normCollate(p.collate)])));
-    const prevFks = previous === undefined ? [] : normTable({ ...previous, foreignKeys: previous.foreignKeys.filter((fk) => keptOnly(fk.columns)) }, before).fks;
+    const keptOnly = (names: readonly (string | null)[]): boolean =>
+      names.length > 0 && names.every((n) => n !== null && kept.has(fold(n)));
+    const prevUniques =
+      previous === undefined
+        ? []
+        : previous.uniques
+            .filter((u) => keptOnly(u.map((p) => p.name)))
+            .map((u) =>
+              JSON.stringify(u.map((p) => [p.name === null ? null : fold(p.name), p.desc, normCollate(p.collate)])),
+            );
+    const prevFks =
+      previous === undefined
+        ? []
+        : normTable({ ...previous, foreignKeys: previous.foreignKeys.filter((fk) => keptOnly(fk.columns)) }, before)
+            .fks;
     const haveUniques = normTable(have, actual).uniques;
     const haveFks = normTable(have, actual).fks;
     // Constraints over kept columns alone stay with them (UNIQUE and FOREIGN KEY must: a child may
     // depend on them); any other constraint is the desired table's. Kept-only constraints can never
     // equal desired ones (those cannot name a kept column).
-    const names = (key: string): string[] => (JSON.parse(key) as unknown[][]).map((part) => String(Array.isArray(part) ? part[0] : part));
+    const names = (key: string): string[] =>
+      (JSON.parse(key) as unknown[][]).map((part) => String(Array.isArray(part) ? part[0] : part));
     const uniqueKeptOnly = (key: string): boolean => names(key).every((n) => kept.has(n));
-    const fkKeptOnly = (key: string): boolean => ((JSON.parse(key) as [string[]])[0]).every((n) => kept.has(n));
+    const fkKeptOnly = (key: string): boolean => (JSON.parse(key) as [string[]])[0].every((n) => kept.has(n));
     const columnNames = new Set(h.columnNames);
     const checkKeptOnly = (check: string): boolean => {
       const mentioned = [...check.matchAll(/«([^»]*)»/g)].map((m) => m[1] as string).filter((n) => columnNames.has(n));
       return mentioned.length > 0 && mentioned.every((n) => kept.has(n));
     };
-    const covers = (what: string, want: readonly string[], have: readonly string[], extraOk: (key: string) => boolean): void => {
+    const covers = (
+      what: string,
+      want: readonly string[],
+      have: readonly string[],
+      extraOk: (key: string) => boolean,
+    ): void => {
       const left = [...have];
       const missing: string[] = [];
       for (const key of want) {
@@ -247,15 +333,21 @@ function schemaDifferences(actual: DatabaseSchema, desired: DatabaseSchema, befo
       }
       const extra = left.filter((key) => !extraOk(key));
       if (missing.length > 0 || extra.length > 0) {
-        problems.push(`table ${want.length >= 0 ? w.name : ''}: ${what} differ\n  want ${JSON.stringify(want)}\n  have ${JSON.stringify(have)}`);
+        problems.push(
+          `table ${want.length >= 0 ? w.name : ''}: ${what} differ\n  want ${JSON.stringify(want)}\n  have ${JSON.stringify(have)}`,
+        );
       }
     };
     covers('UNIQUE constraints', [...w.uniques, ...prevUniques], haveUniques, uniqueKeptOnly);
     covers('foreign keys', [...w.fks, ...prevFks], haveFks, fkKeptOnly);
     covers('CHECK constraints', w.checks, h.checks, checkKeptOnly);
-    const pairs: Array<[string, unknown, unknown]> = [['primary key', w.keyed, h.keyed], ['table options', w.flags, h.flags]];
+    const pairs: Array<[string, unknown, unknown]> = [
+      ['primary key', w.keyed, h.keyed],
+      ['table options', w.flags, h.flags],
+    ];
     for (const [what, a, b] of pairs) {
-      if (JSON.stringify(a) !== JSON.stringify(b)) problems.push(`table ${want.name}: ${what} differ\n  want ${JSON.stringify(a)}\n  have ${JSON.stringify(b)}`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        problems.push(`table ${want.name}: ${what} differ\n  want ${JSON.stringify(a)}\n  have ${JSON.stringify(b)}`);
     }
   }
   for (const have of actual.tables) {
@@ -263,7 +355,8 @@ function schemaDifferences(actual: DatabaseSchema, desired: DatabaseSchema, befo
     const previous = byName(before, have.name);
     if (destructive) problems.push(`table ${have.name} should have been dropped`);
     else if (previous === undefined) problems.push(`table ${have.name} appeared from nowhere`);
-    else if (previous.sql !== have.sql) problems.push(`kept table ${have.name} changed:\n  was ${previous.sql}\n  now ${have.sql}`);
+    else if (previous.sql !== have.sql)
+      problems.push(`kept table ${have.name} changed:\n  was ${previous.sql}\n  now ${have.sql}`);
   }
   if (!destructive) {
     for (const previous of before.tables) {
@@ -285,7 +378,9 @@ function schemaDifferences(actual: DatabaseSchema, desired: DatabaseSchema, befo
       if (d[kind].has(name)) continue;
       if (destructive) problems.push(`${kind} ${name} should have been dropped`);
       // a kept index is recreated from its text: its column's collation may have changed with the table
-      else if (kind === 'indexes' ? indexText(b[kind].get(name)) !== indexText(definition) : b[kind].get(name) !== definition) {
+      else if (
+        kind === 'indexes' ? indexText(b[kind].get(name)) !== indexText(definition) : b[kind].get(name) !== definition
+      ) {
         problems.push(`${kind} ${name} kept but not as it was: ${definition}`);
       }
     }
@@ -317,20 +412,31 @@ async function all(client: Client, sql: string): Promise<Array<Record<string, Va
 
 /** Every application table's stored values as literals, with `rowid` where the table has one. */
 async function dumpTables(client: Client): Promise<Map<string, TableRows>> {
-  const tables = await all(client, `SELECT s.name, t.wr FROM sqlite_schema AS s JOIN pragma_table_list AS t ON t.name = s.name AND t.schema = 'main'
-    WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND s.name <> 'schema_version' ORDER BY s.name`);
+  const tables = await all(
+    client,
+    `SELECT s.name, t.wr FROM sqlite_schema AS s JOIN pragma_table_list AS t ON t.name = s.name AND t.schema = 'main'
+    WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND s.name <> 'schema_version' ORDER BY s.name`,
+  );
   const out = new Map<string, TableRows>();
   for (const table of tables) {
     const name = String(table['name']);
     const withoutRowid = Number(table['wr']) === 1;
-    const info = await all(client, `SELECT name, hidden FROM pragma_table_xinfo(${literalString(name)}) WHERE hidden IN (0, 2, 3) ORDER BY cid`);
+    const info = await all(
+      client,
+      `SELECT name, hidden FROM pragma_table_xinfo(${literalString(name)}) WHERE hidden IN (0, 2, 3) ORDER BY cid`,
+    );
     const columns = info.map((r) => String(r['name']));
     const generated = new Set(info.filter((r) => Number(r['hidden']) !== 0).map((r) => fold(String(r['name']))));
-    const select = [...(withoutRowid ? [] : [`${literal('rowid')} AS "__rowid"`]), ...columns.map((c, i) => `${literal(q(c))} AS "c${i}"`)];
+    const select = [
+      ...(withoutRowid ? [] : [`${literal('rowid')} AS "__rowid"`]),
+      ...columns.map((c, i) => `${literal(q(c))} AS "c${i}"`),
+    ];
     const rows = (await all(client, `SELECT ${select.join(', ')} FROM ${q(name)}`)).map((row) => {
       const record: Record<string, string> = {};
       if (!withoutRowid) record['__rowid'] = String(row['__rowid']);
-      columns.forEach((c, i) => { record[fold(c)] = String(row[`c${i}`]); });
+      columns.forEach((c, i) => {
+        record[fold(c)] = String(row[`c${i}`]);
+      });
       return record;
     });
     out.set(fold(name), { withoutRowid, columns, generated, rows });
@@ -349,17 +455,25 @@ interface Snapshot {
 }
 
 async function snapshot(client: Client, path: string): Promise<Snapshot> {
-  const schema = JSON.stringify(await all(client, 'SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid'));
-  const sequence = (await all(client, "SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'")).length > 0
-    ? JSON.stringify(await all(client, 'SELECT name, quote(seq) AS seq FROM sqlite_sequence ORDER BY name')) : '';
+  const schema = JSON.stringify(
+    await all(client, 'SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid'),
+  );
+  const sequence =
+    (await all(client, "SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'")).length > 0
+      ? JSON.stringify(await all(client, 'SELECT name, quote(seq) AS seq FROM sqlite_sequence ORDER BY name'))
+      : '';
   return { bytes: readFileSync(path), schema: schema + sequence, tables: await dumpTables(client) };
 }
 
 async function checksAfterApply(client: Client): Promise<string[]> {
   const problems: string[] = [];
   const integrity = await all(client, 'PRAGMA integrity_check');
-  if (integrity.length !== 1 || Object.values(integrity[0] ?? {})[0] !== 'ok') problems.push(`integrity_check: ${JSON.stringify(integrity)}`);
-  const violations = await all(client, 'SELECT "table", quote(rowid) AS rowid, parent, fkid FROM pragma_foreign_key_check');
+  if (integrity.length !== 1 || Object.values(integrity[0] ?? {})[0] !== 'ok')
+    problems.push(`integrity_check: ${JSON.stringify(integrity)}`);
+  const violations = await all(
+    client,
+    'SELECT "table", quote(rowid) AS rowid, parent, fkid FROM pragma_foreign_key_check',
+  );
   if (violations.length > 0) problems.push(`foreign_key_check: ${JSON.stringify(violations)}`);
   return problems;
 }
@@ -367,7 +481,8 @@ async function checksAfterApply(client: Client): Promise<string[]> {
 // ---------------------------------------------------------------- rows into the current schema
 
 function cellArg(cell: Cell): Value {
-  if (cell instanceof Uint8Array) return cell.buffer.slice(cell.byteOffset, cell.byteOffset + cell.byteLength) as ArrayBuffer;
+  if (cell instanceof Uint8Array)
+    return cell.buffer.slice(cell.byteOffset, cell.byteOffset + cell.byteLength) as ArrayBuffer;
   return cell;
 }
 
@@ -425,9 +540,15 @@ async function insertRows(client: Client, schema: SchemaSpec, rows: RowsSpec): P
         const parent = findSpec(schema.tables, fk.table);
         if (parent === undefined) continue;
         const key = parentKey(parent, fk.target) ?? [];
-        const parentRows = await all(client, `SELECT ${key.map((k, i) => `${literal(q(k))} AS "k${i}"`).join(', ')} FROM ${q(parent.name)} ORDER BY ${key.map((k) => q(k)).join(', ')}`);
+        const parentRows = await all(
+          client,
+          `SELECT ${key.map((k, i) => `${literal(q(k))} AS "k${i}"`).join(', ')} FROM ${q(parent.name)} ORDER BY ${key.map((k) => q(k)).join(', ')}`,
+        );
         const pickCell = cells[7];
-        const chosen = pickCell === null || parentRows.length === 0 ? undefined : parentRows[Number(typeof pickCell === 'bigint' ? pickCell & 0xffffn : BigInt(r)) % parentRows.length];
+        const chosen =
+          pickCell === null || parentRows.length === 0
+            ? undefined
+            : parentRows[Number(typeof pickCell === 'bigint' ? pickCell & 0xffffn : BigInt(r)) % parentRows.length];
         fk.columns.forEach((name, k) => {
           const at = columns.findIndex((column) => column.name.toLowerCase() === name.toLowerCase());
           if (at >= 0) values[at] = chosen === undefined ? 'NULL' : String(chosen[`k${k}`]);
@@ -435,8 +556,10 @@ async function insertRows(client: Client, schema: SchemaSpec, rows: RowsSpec): P
       }
       const names = [...(explicitRowid ? ['rowid'] : []), ...columns.map((column) => q(column.name))];
       const placeholders = [...(explicitRowid ? [String(r * 3 + 2)] : []), ...values];
-      const sql = names.length === 0 ? `INSERT INTO ${q(table.name)} DEFAULT VALUES`
-        : `INSERT INTO ${q(table.name)} (${names.join(', ')}) VALUES (${placeholders.join(', ')})`;
+      const sql =
+        names.length === 0
+          ? `INSERT INTO ${q(table.name)} DEFAULT VALUES`
+          : `INSERT INTO ${q(table.name)} (${names.join(', ')}) VALUES (${placeholders.join(', ')})`;
       const bound = (list: Value[]): Value[] => list.filter((_, i) => values[i] === '?');
       for (const attempt of [bound(args), bound(tame)]) {
         try {
@@ -487,10 +610,19 @@ class Converter {
 }
 
 function sameRowid(before: Table | undefined, after: Table | undefined): boolean {
-  const alias = (table: Table): boolean => !table.withoutRowid && table.primaryKey.length === 1
-    && table.columns.find((c) => fold(c.name) === fold(table.primaryKey[0] as string))?.type === 'INTEGER'
-    && !/PRIMARY\s+KEY\s+DESC/i.test(table.sql);
-  return before !== undefined && after !== undefined && !before.withoutRowid && !after.withoutRowid && !alias(before) && !alias(after);
+  const alias = (table: Table): boolean =>
+    !table.withoutRowid &&
+    table.primaryKey.length === 1 &&
+    table.columns.find((c) => fold(c.name) === fold(table.primaryKey[0] as string))?.type === 'INTEGER' &&
+    !/PRIMARY\s+KEY\s+DESC/i.test(table.sql);
+  return (
+    before !== undefined &&
+    after !== undefined &&
+    !before.withoutRowid &&
+    !after.withoutRowid &&
+    !alias(before) &&
+    !alias(after)
+  );
 }
 
 /** What the oracle says about the current rows in the desired schema. */
@@ -508,7 +640,8 @@ function withKeptColumns(table: Table, previous: Table | undefined, beforeModel:
   const kept = previous.columns.filter((c) => !wanted.has(fold(c.name)));
   if (kept.length === 0) return table.sql;
   const keptNames = new Set(kept.map((c) => fold(c.name)));
-  const pkOf = (name: string): readonly string[] => beforeModel.tables.find((t) => fold(t.name) === fold(name))?.primaryKey ?? [];
+  const pkOf = (name: string): readonly string[] =>
+    beforeModel.tables.find((t) => fold(t.name) === fold(name))?.primaryKey ?? [];
   const definitions = kept.map((column) => {
     let sql = column.definitionSql.replace(/\bPRIMARY\s+KEY(\s+(ASC|DESC))?(\s+AUTOINCREMENT)?/gi, '');
     sql = sql.replace(/\bREFERENCES\s+("(?:[^"]|"")*"|[^\s(]+)(?!\s*\()/gi, (whole, target: string) => {
@@ -522,22 +655,29 @@ function withKeptColumns(table: Table, previous: Table | undefined, beforeModel:
     }
     return sql;
   });
-  const only = (names: readonly (string | null)[]): boolean => names.length > 0 && names.every((n) => n !== null && keptNames.has(fold(n)));
+  const only = (names: readonly (string | null)[]): boolean =>
+    names.length > 0 && names.every((n) => n !== null && keptNames.has(fold(n)));
   const constraints = [
     // a kept old key stays unique (a foreign key may target it); harmless otherwise: its values are
     ...(only(previous.primaryKey) ? [`UNIQUE (${previous.primaryKey.map(q).join(', ')})`] : []),
-    ...previous.uniques.filter((u) => only(u.map((p) => p.name))).map((u) => `UNIQUE (${u.map((p) => q(p.name ?? '')).join(', ')})`),
-    ...previous.foreignKeys.filter((fk) => only(fk.columns) && fk.columns.length > 1).map((fk) => {
-      const target = fk.targetColumns.length > 0 ? fk.targetColumns : pkOf(fk.targetTable);
-      return `FOREIGN KEY (${fk.columns.map(q).join(', ')}) REFERENCES ${q(fk.targetTable)}(${target.map(q).join(', ')})`;
-    }),
+    ...previous.uniques
+      .filter((u) => only(u.map((p) => p.name)))
+      .map((u) => `UNIQUE (${u.map((p) => q(p.name ?? '')).join(', ')})`),
+    ...previous.foreignKeys
+      .filter((fk) => only(fk.columns) && fk.columns.length > 1)
+      .map((fk) => {
+        const target = fk.targetColumns.length > 0 ? fk.targetColumns : pkOf(fk.targetTable);
+        return `FOREIGN KEY (${fk.columns.map(q).join(', ')}) REFERENCES ${q(fk.targetTable)}(${target.map(q).join(', ')})`;
+      }),
   ];
   // column definitions go after the last column, constraints at the end of the list
   const close = /\)\s*((WITHOUT\s+ROWID|STRICT)(\s*,\s*(WITHOUT\s+ROWID|STRICT))*)?\s*$/i.exec(table.sql);
   if (close === null) return table.sql;
   const columnsEnd = parseCreateTable(table.sql).columnsEnd;
-  return `${table.sql.slice(0, columnsEnd)}, ${definitions.join(', ')}${table.sql.slice(columnsEnd, close.index)}`
-    + `${constraints.map((c) => `, ${c}`).join('')}${table.sql.slice(close.index)}`;
+  return (
+    `${table.sql.slice(0, columnsEnd)}, ${definitions.join(', ')}${table.sql.slice(columnsEnd, close.index)}` +
+    `${constraints.map((c) => `, ${c}`).join('')}${table.sql.slice(close.index)}`
+  );
 }
 
 /**
@@ -545,22 +685,37 @@ function withKeptColumns(table: Table, previous: Table | undefined, beforeModel:
  * the engine must keep) hold the current rows without changing a stored key?
  */
 async function oracleVerdict(
-  keptTablesSql: readonly string[], beforeTables: Map<string, TableRows>,
-  beforeModel: DatabaseSchema, desired: DatabaseSchema, destructive: boolean,
+  keptTablesSql: readonly string[],
+  beforeTables: Map<string, TableRows>,
+  beforeModel: DatabaseSchema,
+  desired: DatabaseSchema,
+  destructive: boolean,
 ): Promise<Verdict> {
   const oracle = createClient({ url: ':memory:' });
   try {
     try {
-      const tables = desired.tables.map((t) => (destructive ? t.sql : withKeptColumns(t, beforeModel.tables.find((b) => fold(b.name) === fold(t.name)), beforeModel)));
-      const rest = [...desired.indexes.map((i) => i.sql), ...desired.views.map((v) => v.sql), ...desired.triggers.map((t) => t.sql)]
-        .filter((sql): sql is string => sql !== null);
+      const tables = desired.tables.map((t) =>
+        destructive
+          ? t.sql
+          : withKeptColumns(
+              t,
+              beforeModel.tables.find((b) => fold(b.name) === fold(t.name)),
+              beforeModel,
+            ),
+      );
+      const rest = [
+        ...desired.indexes.map((i) => i.sql),
+        ...desired.views.map((v) => v.sql),
+        ...desired.triggers.map((t) => t.sql),
+      ].filter((sql): sql is string => sql !== null);
       await oracle.execute('PRAGMA foreign_keys = OFF');
       for (const statement of [...tables, ...keptTablesSql]) await oracle.execute(statement);
       for (const statement of rest) await oracle.execute(statement);
     } catch (error) {
       // a table the default mode must keep holds a name the desired schema gives another object
       const message = (error as Error).message;
-      if (!destructive && /already exists|already an? (index|table)/i.test(message)) return { kind: 'cannot', reason: `name taken by a kept table: ${message}` };
+      if (!destructive && /already exists|already an? (index|table)/i.test(message))
+        return { kind: 'cannot', reason: `name taken by a kept table: ${message}` };
       return { kind: 'unknown', reason: `the oracle cannot build the expected schema: ${message}` };
     }
     const model = await introspect(oracle);
@@ -575,7 +730,10 @@ async function oracleVerdict(
       const names = [...(withRowid ? ['rowid'] : []), ...shared.map(q)];
       for (const row of rows.rows) {
         const values = [...(withRowid ? [row['__rowid'] as string] : []), ...shared.map((c) => row[c] as string)];
-        const sql = names.length === 0 ? `INSERT INTO ${q(target.name)} DEFAULT VALUES` : `INSERT INTO ${q(target.name)} (${names.join(', ')}) VALUES (${values.join(', ')})`;
+        const sql =
+          names.length === 0
+            ? `INSERT INTO ${q(target.name)} DEFAULT VALUES`
+            : `INSERT INTO ${q(target.name)} (${names.join(', ')}) VALUES (${values.join(', ')})`;
         try {
           await oracle.execute(sql);
         } catch (error) {
@@ -585,13 +743,20 @@ async function oracleVerdict(
       // a NULL key that became a number: the rowid alias filled it in
       for (const c of shared) {
         const nulls = rows.rows.filter((row) => row[c] === 'NULL').length;
-        const after = Number((await all(oracle, `SELECT count(*) AS n FROM ${q(target.name)} WHERE ${q(c)} IS NULL`))[0]?.['n']);
-        if (after !== nulls) return { kind: 'cannot', reason: `${target.name}.${c}: ${nulls - after} NULL key(s) would become numbers` };
+        const after = Number(
+          (await all(oracle, `SELECT count(*) AS n FROM ${q(target.name)} WHERE ${q(c)} IS NULL`))[0]?.['n'],
+        );
+        if (after !== nulls)
+          return { kind: 'cannot', reason: `${target.name}.${c}: ${nulls - after} NULL key(s) would become numbers` };
       }
     }
     try {
-      const violations = await all(oracle, 'SELECT "table", quote(rowid) AS rowid, parent, fkid FROM pragma_foreign_key_check');
-      if (violations.length > 0) return { kind: 'cannot', reason: `foreign key violations: ${JSON.stringify(violations.slice(0, 3))}` };
+      const violations = await all(
+        oracle,
+        'SELECT "table", quote(rowid) AS rowid, parent, fkid FROM pragma_foreign_key_check',
+      );
+      if (violations.length > 0)
+        return { kind: 'cannot', reason: `foreign key violations: ${JSON.stringify(violations.slice(0, 3))}` };
     } catch (error) {
       return { kind: 'cannot', reason: `foreign key check: ${(error as Error).message}` };
     }
@@ -603,8 +768,13 @@ async function oracleVerdict(
 
 /** Row by row (rowid or whole-row multiset): every surviving value as the desired column stores it, kept columns exactly. */
 async function rowDifferences(
-  before: Map<string, TableRows>, after: Map<string, TableRows>, beforeModel: DatabaseSchema, afterModel: DatabaseSchema,
-  desired: DatabaseSchema, destructive: boolean, converter: Converter,
+  before: Map<string, TableRows>,
+  after: Map<string, TableRows>,
+  beforeModel: DatabaseSchema,
+  afterModel: DatabaseSchema,
+  desired: DatabaseSchema,
+  destructive: boolean,
+  converter: Converter,
 ): Promise<{ problems: string[]; compared: number }> {
   const problems: string[] = [];
   let compared = 0;
@@ -630,26 +800,44 @@ async function rowDifferences(
         continue;
       }
       if (target.generated !== null) continue;
-      columns.push({ name: c, convert: await converter.convert(target.type, wanted?.strict ?? false, old.rows.map((row) => row[c] as string)) });
+      columns.push({
+        name: c,
+        convert: await converter.convert(
+          target.type,
+          wanted?.strict ?? false,
+          old.rows.map((row) => row[c] as string),
+        ),
+      });
     }
     const withRowid = sameRowid(previous, current);
-    const key = (row: Record<string, string>, convert: boolean): string => JSON.stringify([
-      withRowid ? row['__rowid'] : null,
-      ...columns.map((c) => (convert && c.convert !== null ? c.convert.get(row[c.name] as string) ?? '(unstorable)' : row[c.name] ?? '(missing)')),
-    ]);
+    const key = (row: Record<string, string>, convert: boolean): string =>
+      JSON.stringify([
+        withRowid ? row['__rowid'] : null,
+        ...columns.map((c) =>
+          convert && c.convert !== null
+            ? (c.convert.get(row[c.name] as string) ?? '(unstorable)')
+            : (row[c.name] ?? '(missing)'),
+        ),
+      ]);
     const expected = old.rows.map((row) => key(row, true)).sort();
     const actual = now.rows.map((row) => key(row, false)).sort();
     compared += old.rows.length;
     const missing = expected.filter((row, i) => actual[i] !== row);
     if (missing.length > 0) {
-      problems.push(`table ${name}: rows changed (columns [${withRowid ? 'rowid, ' : ''}${columns.map((c) => c.name).join(', ')}])\n  expected ${expected.join('\n           ')}\n  actual   ${actual.join('\n           ')}`);
+      problems.push(
+        `table ${name}: rows changed (columns [${withRowid ? 'rowid, ' : ''}${columns.map((c) => c.name).join(', ')}])\n  expected ${expected.join('\n           ')}\n  actual   ${actual.join('\n           ')}`,
+      );
     }
   }
   return { problems, compared };
 }
 
 /** Would storing the current values in the desired columns' types change any of them? */
-async function conversionChangesValues(before: Map<string, TableRows>, desired: DatabaseSchema, converter: Converter): Promise<boolean> {
+async function conversionChangesValues(
+  before: Map<string, TableRows>,
+  desired: DatabaseSchema,
+  converter: Converter,
+): Promise<boolean> {
   for (const table of desired.tables) {
     const old = before.get(fold(table.name));
     if (old === undefined) continue;
@@ -687,12 +875,18 @@ export function describeCase(c: FuzzCase, extra = ''): string {
 }
 
 /** Which single respelling plans changes (for the report): each option alone over the plain spelling. */
-async function respellingCulprits(model: DatabaseSchema, spec: SchemaSpec, spelling: Spelling, destructive: boolean): Promise<string[]> {
+async function respellingCulprits(
+  model: DatabaseSchema,
+  spec: SchemaSpec,
+  spelling: Spelling,
+  destructive: boolean,
+): Promise<string[]> {
   const culprits: string[] = [];
   for (const key of Object.keys(PLAIN) as Array<keyof Spelling>) {
     if (spelling[key] === PLAIN[key]) continue;
     const one = await loadDesiredSchema(render(spec, { ...PLAIN, [key]: spelling[key] }));
-    if (planMigration(model, one, { allowDestructive: destructive }).steps.length > 0) culprits.push(`${key}=${String(spelling[key])}`);
+    if (planMigration(model, one, { allowDestructive: destructive }).steps.length > 0)
+      culprits.push(`${key}=${String(spelling[key])}`);
   }
   return culprits;
 }
@@ -706,18 +900,33 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
     for (const statement of splitStatements(currentSql)) await db.client.execute(statement);
     const inserted = await insertRows(db.client, c.current, c.rows);
     const precheck = await checksAfterApply(db.client);
-    if (precheck.length > 0) throw new FuzzFailure('generator: the current database is not sound before the apply', `${precheck.join('\n')}\n${describeCase(c)}`);
+    if (precheck.length > 0)
+      throw new FuzzFailure(
+        'generator: the current database is not sound before the apply',
+        `${precheck.join('\n')}\n${describeCase(c)}`,
+      );
     const beforeModel = await introspect(db.client);
     const before = await snapshot(db.client, db.path);
     const desired = await loadDesiredSchema(desiredSql);
     const fail = (what: string, details: string, steps: readonly string[] = []): FuzzFailure =>
       new FuzzFailure(what, `${details}\n${describeCase(c, steps.length > 0 ? `-- plan\n${steps.join(';\n')}` : '')}`);
     const planned = planMigration(beforeModel, desired, { allowDestructive: c.destructive }).steps.map((s) => s.sql);
-    if (c.desiredSpelling !== undefined && c.desired === c.current && planned.length > 0 && process.env['FUZZ_NO_RESPELL'] !== '1') {
+    if (
+      c.desiredSpelling !== undefined &&
+      c.desired === c.current &&
+      planned.length > 0 &&
+      process.env['FUZZ_NO_RESPELL'] !== '1'
+    ) {
       const culprits = await respellingCulprits(beforeModel, c.desired, c.desiredSpelling, c.destructive);
-      throw fail(`the current schema, respelled (${culprits.join(', ') || 'a combination'}), plans changes`, '', planned);
+      throw fail(
+        `the current schema, respelled (${culprits.join(', ') || 'a combination'}), plans changes`,
+        '',
+        planned,
+      );
     }
-    const keptTablesSql = c.destructive ? [] : beforeModel.tables.filter((t) => !desired.tables.some((d) => fold(d.name) === fold(t.name))).map((t) => t.sql);
+    const keptTablesSql = c.destructive
+      ? []
+      : beforeModel.tables.filter((t) => !desired.tables.some((d) => fold(d.name) === fold(t.name))).map((t) => t.sql);
     let failure: unknown = null;
     try {
       await syncToSchema(db.client, desired, { allowDestructive: c.destructive });
@@ -732,25 +941,41 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
         throw fail('a failed apply changed the database', message, planned);
       }
       if (!after.bytes.equals(before.bytes)) throw fail('a failed apply changed the file bytes', message, planned);
-      if (!(failure instanceof Error) || !/^(SyncError|ApplyError)$/.test(failure.name)) throw fail('the apply crashed instead of failing cleanly', message, planned);
+      if (!(failure instanceof Error) || !/^(SyncError|ApplyError)$/.test(failure.name))
+        throw fail('the apply crashed instead of failing cleanly', message, planned);
       // refusing a retype that would convert stored values (SQLite's affinity would) is allowed too
-      const converts = verdict.kind === 'holds' && /stored value would change/i.test(message)
-        && await conversionChangesValues(before.tables, desired, new Converter(scratch));
+      const converts =
+        verdict.kind === 'holds' &&
+        /stored value would change/i.test(message) &&
+        (await conversionChangesValues(before.tables, desired, new Converter(scratch)));
       if (verdict.kind === 'holds') {
         if (!converts) throw fail('the apply failed although the desired schema can hold every row', message, planned);
         return { kind: 'refused', reason: 'a stored value would change', rows: inserted, steps: planned };
       }
-      const reason = verdict.kind === 'unknown' ? `not judged (${process.env['FUZZ_DEBUG'] === '1' ? verdict.reason : 'the oracle could not build the schema'})`
-        : LEGITIMATE.find(([, pattern]) => pattern.test(message))?.[0] ?? `other (engine: ${message.slice(0, 120)}; oracle: ${verdict.reason})`;
+      const reason =
+        verdict.kind === 'unknown'
+          ? `not judged (${process.env['FUZZ_DEBUG'] === '1' ? verdict.reason : 'the oracle could not build the schema'})`
+          : (LEGITIMATE.find(([, pattern]) => pattern.test(message))?.[0] ??
+            `other (engine: ${message.slice(0, 120)}; oracle: ${verdict.reason})`);
       return { kind: 'refused', reason, rows: inserted, steps: planned };
     }
     const problems = await checksAfterApply(db.client);
     const afterModel = await introspect(db.client);
-    const again = planMigration(afterModel, desired, { allowDestructive: c.destructive }).steps.map((s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`);
+    const again = planMigration(afterModel, desired, { allowDestructive: c.destructive }).steps.map(
+      (s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`,
+    );
     if (again.length > 0) problems.push(`planning again is not empty:\n  ${again.join('\n  ')}`);
     problems.push(...schemaDifferences(afterModel, desired, beforeModel, c.destructive));
     const after = await snapshot(db.client, db.path);
-    const rowCheck = await rowDifferences(before.tables, after.tables, beforeModel, afterModel, desired, c.destructive, new Converter(scratch));
+    const rowCheck = await rowDifferences(
+      before.tables,
+      after.tables,
+      beforeModel,
+      afterModel,
+      desired,
+      c.destructive,
+      new Converter(scratch),
+    );
     problems.push(...rowCheck.problems);
     if (verdict.kind === 'cannot' && rowCheck.problems.length === 0) {
       problems.push(`applied although the desired schema cannot hold the rows unchanged: ${verdict.reason}`);
@@ -759,16 +984,28 @@ export async function runCase(dir: string, c: FuzzCase): Promise<Outcome> {
     const respelledSql = render(c.desired, c.spelling);
     const respelled = await loadDesiredSchema(respelledSql);
     if (normSchema(respelled) !== normSchema(desired)) {
-      throw fail('generator: the respelling changed the meaning', `${normSchema(desired)}\n--- respelled\n${normSchema(respelled)}`);
+      throw fail(
+        'generator: the respelling changed the meaning',
+        `${normSchema(desired)}\n--- respelled\n${normSchema(respelled)}`,
+      );
     }
-    const respelledPlan = planMigration(afterModel, respelled, { allowDestructive: c.destructive }).steps.map((s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`);
+    const respelledPlan = planMigration(afterModel, respelled, { allowDestructive: c.destructive }).steps.map(
+      (s) => `${s.kind} ${s.object}: ${s.reason}\n    ${s.sql}`,
+    );
     // FUZZ_NO_RESPELL=1 (exploring other classes only) leaves this check out
     if (respelledPlan.length > 0 && process.env['FUZZ_NO_RESPELL'] !== '1') {
       const culprits = await respellingCulprits(afterModel, c.desired, c.spelling, c.destructive);
-      problems.push(`planning against the respelled desired schema is not empty (respelling: ${culprits.join(', ') || 'a combination'}):\n  ${respelledPlan.join('\n  ')}`);
+      problems.push(
+        `planning against the respelled desired schema is not empty (respelling: ${culprits.join(', ') || 'a combination'}):\n  ${respelledPlan.join('\n  ')}`,
+      );
     }
     if (problems.length > 0) throw fail('the apply broke a promise', problems.join('\n'), planned);
-    return { kind: planned.length === 0 ? 'in sync' : 'applied', reason: null, rows: rowCheck.compared, steps: planned };
+    return {
+      kind: planned.length === 0 ? 'in sync' : 'applied',
+      reason: null,
+      rows: rowCheck.compared,
+      steps: planned,
+    };
   } finally {
     db.client.close();
     scratch.close();

@@ -111,7 +111,19 @@ export interface GenConfig {
   readonly triggers: boolean;
 }
 
-export const TYPES = ['INTEGER', 'INT', 'TEXT', 'REAL', 'BLOB', 'ANY', '', 'NUMERIC', 'VARCHAR(10)', 'DOUBLE PRECISION', 'BOOLEAN'];
+export const TYPES = [
+  'INTEGER',
+  'INT',
+  'TEXT',
+  'REAL',
+  'BLOB',
+  'ANY',
+  '',
+  'NUMERIC',
+  'VARCHAR(10)',
+  'DOUBLE PRECISION',
+  'BOOLEAN',
+];
 const STRICT_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
 
 export const FULL: GenConfig = {
@@ -136,10 +148,33 @@ export const FULL: GenConfig = {
 
 /** Defaults of every literal kind, and expressions (which ADD COLUMN cannot take). */
 export const DEFAULTS = [
-  '0', '-1', '42', '9223372036854775807', '-9223372036854775808', '1.5', '-0.25', '1e3', '0.0',
-  "'x'", "''", "'ü😀'", "'7'", "x'00ff'", "X''", 'NULL', 'TRUE', 'FALSE',
-  'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME',
-  '(1 + 1)', "(lower('AB'))", '(abs(-3))', "('p' || 'q')", '(-7)', "('paren')",
+  '0',
+  '-1',
+  '42',
+  '9223372036854775807',
+  '-9223372036854775808',
+  '1.5',
+  '-0.25',
+  '1e3',
+  '0.0',
+  "'x'",
+  "''",
+  "'ü😀'",
+  "'7'",
+  "x'00ff'",
+  "X''",
+  'NULL',
+  'TRUE',
+  'FALSE',
+  'CURRENT_TIMESTAMP',
+  'CURRENT_DATE',
+  'CURRENT_TIME',
+  '(1 + 1)',
+  "(lower('AB'))",
+  '(abs(-3))',
+  "('p' || 'q')",
+  '(-7)',
+  "('paren')",
 ];
 
 // ---------------------------------------------------------------- arbitraries
@@ -157,7 +192,9 @@ function columnArb(config: GenConfig, name: string): fc.Arbitrary<ColumnSpec> {
     notNull: rarely(3),
     defaultSql: config.defaults ? oneIn(2, pickFrom(DEFAULTS)) : fc.constant(null),
     unique: config.keys ? rarely(6) : fc.constant(false),
-    check: config.checks ? oneIn(4, pickFrom<CheckKind>(['len', 'ne_str', 'ne_num', 'not_blob', 'eq_self'])) : fc.constant(null),
+    check: config.checks
+      ? oneIn(4, pickFrom<CheckKind>(['len', 'ne_str', 'ne_num', 'not_blob', 'eq_self']))
+      : fc.constant(null),
     collate: oneIn(5, pickFrom<Collation>(['NOCASE', 'RTRIM', 'BINARY'])),
     generated: config.generated
       ? oneIn(6, fc.record({ kind: pickFrom<GeneratedKind>(['len', 'mul', 'cat']), stored: fc.boolean() }))
@@ -168,49 +205,93 @@ function columnArb(config: GenConfig, name: string): fc.Arbitrary<ColumnSpec> {
 function pkArb(config: GenConfig, names: readonly string[]): fc.Arbitrary<PkSpec> {
   const none: fc.Arbitrary<PkSpec> = fc.constant({ kind: 'none' });
   if (!config.keys) {
-    return fc.oneof(none, fc.record({ kind: fc.constant('rowid' as const), column: pickFrom(names), autoincrement: fc.constant(false), desc: fc.constant(false) }));
+    return fc.oneof(
+      none,
+      fc.record({
+        kind: fc.constant('rowid' as const),
+        column: pickFrom(names),
+        autoincrement: fc.constant(false),
+        desc: fc.constant(false),
+      }),
+    );
   }
   return fc.oneof(
     { arbitrary: none, weight: 2 },
-    { arbitrary: fc.record({ kind: fc.constant('rowid' as const), column: pickFrom(names), autoincrement: rarely(3), desc: rarely(5) }), weight: 3 },
-    { arbitrary: fc.record({ kind: fc.constant('columns' as const), columns: fc.uniqueArray(pickFrom(names), { minLength: 1, maxLength: 2 }) }), weight: 3 },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('rowid' as const),
+        column: pickFrom(names),
+        autoincrement: rarely(3),
+        desc: rarely(5),
+      }),
+      weight: 3,
+    },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('columns' as const),
+        columns: fc.uniqueArray(pickFrom(names), { minLength: 1, maxLength: 2 }),
+      }),
+      weight: 3,
+    },
   );
 }
 
 function tableArb(config: GenConfig, name: string, tableNames: readonly string[]): fc.Arbitrary<TableSpec> {
-  return fc.uniqueArray(pickFrom(config.columnNames), { minLength: 1, maxLength: config.maxColumns, selector: (n) => n.toLowerCase() })
-    .chain((names) => fc.record({
-      name: fc.constant(name),
-      columns: fc.tuple(...names.map((column) => columnArb(config, column))),
-      pk: pkArb(config, names),
-      uniques: config.tableConstraints && config.keys
-        ? fc.array(fc.uniqueArray(pickFrom(names), { minLength: 1, maxLength: 2 }), { maxLength: 2 }) : fc.constant([]),
-      checks: config.tableConstraints && config.checks
-        ? fc.array(fc.record({ kind: pickFrom<CheckKind>(['len', 'ne_str', 'ne_num', 'not_blob', 'eq_self']), column: pickFrom(names) }), { maxLength: 2 })
-        : fc.constant([]),
-      fks: config.foreignKeys
-        ? fc.array(fc.record({
-          columns: fc.uniqueArray(pickFrom(names), { minLength: 1, maxLength: 2 }),
-          table: pickFrom(tableNames),
-          target: fc.oneof(fc.constant('pk' as const), fc.integer({ min: 0, max: 2 })),
-          onDelete: pickFrom<FkAction>(['NO ACTION', 'CASCADE', 'SET NULL', 'RESTRICT', 'SET DEFAULT']),
-        }), { maxLength: 2 })
-        : fc.constant([]),
-      strict: config.strict ? rarely(3) : fc.constant(false),
-      withoutRowid: config.withoutRowid ? rarely(3) : fc.constant(false),
-    }));
+  return fc
+    .uniqueArray(pickFrom(config.columnNames), {
+      minLength: 1,
+      maxLength: config.maxColumns,
+      selector: (n) => n.toLowerCase(),
+    })
+    .chain((names) =>
+      fc.record({
+        name: fc.constant(name),
+        columns: fc.tuple(...names.map((column) => columnArb(config, column))),
+        pk: pkArb(config, names),
+        uniques:
+          config.tableConstraints && config.keys
+            ? fc.array(fc.uniqueArray(pickFrom(names), { minLength: 1, maxLength: 2 }), { maxLength: 2 })
+            : fc.constant([]),
+        checks:
+          config.tableConstraints && config.checks
+            ? fc.array(
+                fc.record({
+                  kind: pickFrom<CheckKind>(['len', 'ne_str', 'ne_num', 'not_blob', 'eq_self']),
+                  column: pickFrom(names),
+                }),
+                { maxLength: 2 },
+              )
+            : fc.constant([]),
+        fks: config.foreignKeys
+          ? fc.array(
+              fc.record({
+                columns: fc.uniqueArray(pickFrom(names), { minLength: 1, maxLength: 2 }),
+                table: pickFrom(tableNames),
+                target: fc.oneof(fc.constant('pk' as const), fc.integer({ min: 0, max: 2 })),
+                onDelete: pickFrom<FkAction>(['NO ACTION', 'CASCADE', 'SET NULL', 'RESTRICT', 'SET DEFAULT']),
+              }),
+              { maxLength: 2 },
+            )
+          : fc.constant([]),
+        strict: config.strict ? rarely(3) : fc.constant(false),
+        withoutRowid: config.withoutRowid ? rarely(3) : fc.constant(false),
+      }),
+    );
 }
 
 function indexArb(config: GenConfig, tables: readonly string[]): fc.Arbitrary<IndexSpec> {
   return fc.record({
     name: pickFrom(['ix0', 'ix1', 'Ix Two', ...config.sharedNames]),
     table: pickFrom(tables),
-    terms: fc.array(fc.record({
-      column: pickFrom(config.columnNames),
-      expression: fc.constantFrom<IndexTerm['expression']>('none', 'none', 'none', 'lower', 'plus'),
-      desc: fc.boolean(),
-      collate: oneIn(4, pickFrom<Collation>(['NOCASE', 'RTRIM'])),
-    }), { minLength: 1, maxLength: 2 }),
+    terms: fc.array(
+      fc.record({
+        column: pickFrom(config.columnNames),
+        expression: fc.constantFrom<IndexTerm['expression']>('none', 'none', 'none', 'lower', 'plus'),
+        desc: fc.boolean(),
+        collate: oneIn(4, pickFrom<Collation>(['NOCASE', 'RTRIM'])),
+      }),
+      { minLength: 1, maxLength: 2 },
+    ),
     unique: rarely(3),
     partial: rarely(3),
   });
@@ -236,13 +317,20 @@ function triggerArb(tables: readonly string[]): fc.Arbitrary<TriggerSpec> {
 
 export function schemaArb(config: GenConfig): fc.Arbitrary<SchemaSpec> {
   const allTableNames = [...config.tableNames, ...config.sharedNames];
-  return fc.uniqueArray(pickFrom(allTableNames), { minLength: 1, maxLength: config.maxTables, selector: (n) => n.toLowerCase() })
-    .chain((names) => fc.record({
-      tables: fc.tuple(...names.map((name) => tableArb(config, name, names))),
-      indexes: config.indexes ? fc.array(indexArb(config, names), { maxLength: 3 }) : fc.constant([]),
-      views: config.views ? fc.array(viewArb(config, [...names, 'v0']), { maxLength: 2 }) : fc.constant([]),
-      triggers: config.triggers ? fc.array(triggerArb([...names, 'v0', 'v1']), { maxLength: 2 }) : fc.constant([]),
-    }))
+  return fc
+    .uniqueArray(pickFrom(allTableNames), {
+      minLength: 1,
+      maxLength: config.maxTables,
+      selector: (n) => n.toLowerCase(),
+    })
+    .chain((names) =>
+      fc.record({
+        tables: fc.tuple(...names.map((name) => tableArb(config, name, names))),
+        indexes: config.indexes ? fc.array(indexArb(config, names), { maxLength: 3 }) : fc.constant([]),
+        views: config.views ? fc.array(viewArb(config, [...names, 'v0']), { maxLength: 2 }) : fc.constant([]),
+        triggers: config.triggers ? fc.array(triggerArb([...names, 'v0', 'v1']), { maxLength: 2 }) : fc.constant([]),
+      }),
+    )
     .map((schema) => sanitize(schema));
 }
 
@@ -280,7 +368,11 @@ function editSchema(current: SchemaSpec, other: SchemaSpec, coins: Coins): Schem
   for (const table of current.tables) {
     if (coins.chance(0.1)) continue; // dropped
     const replacement = find(other.tables, table.name) ?? other.tables[coins.next() % other.tables.length];
-    tables.push(coins.chance(0.08) && replacement !== undefined ? { ...replacement, name: table.name } : editTable(table, replacement, coins));
+    tables.push(
+      coins.chance(0.08) && replacement !== undefined
+        ? { ...replacement, name: table.name }
+        : editTable(table, replacement, coins),
+    );
   }
   for (const table of other.tables) {
     if (find(tables, table.name) === undefined && coins.chance(0.3)) tables.push(table);
@@ -323,7 +415,8 @@ function editTable(table: TableSpec, other: TableSpec | undefined, coins: Coins)
   }
   if (coins.chance(0.1) && columns.length > 1) columns = [...columns.slice(1), columns[0] as ColumnSpec]; // reordered
   if (columns.length === 0) columns = [table.columns[0] as ColumnSpec];
-  const take = <K extends keyof TableSpec>(key: K, p: number): TableSpec[K] => (other !== undefined && coins.chance(p) ? other[key] : table[key]);
+  const take = <K extends keyof TableSpec>(key: K, p: number): TableSpec[K] =>
+    other !== undefined && coins.chance(p) ? other[key] : table[key];
   return {
     name: table.name,
     columns,
@@ -339,7 +432,8 @@ function editTable(table: TableSpec, other: TableSpec | undefined, coins: Coins)
 function editColumn(column: ColumnSpec, other: TableSpec | undefined, coins: Coins): ColumnSpec {
   const donor = other?.columns[coins.next() % Math.max(1, other.columns.length)];
   if (donor === undefined) return column;
-  const pick = <K extends keyof ColumnSpec>(key: K, p: number): ColumnSpec[K] => (coins.chance(p) ? donor[key] : column[key]);
+  const pick = <K extends keyof ColumnSpec>(key: K, p: number): ColumnSpec[K] =>
+    coins.chance(p) ? donor[key] : column[key];
   return {
     name: column.name,
     type: pick('type', 0.12),
@@ -354,7 +448,8 @@ function editColumn(column: ColumnSpec, other: TableSpec | undefined, coins: Coi
 
 /** The desired spec: usually edits of the current one, sometimes an unrelated schema. */
 export function desiredArb(config: GenConfig, current: SchemaSpec): fc.Arbitrary<SchemaSpec> {
-  return fc.tuple(schemaArb(config), fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 64, maxLength: 64 }), rarely(6))
+  return fc
+    .tuple(schemaArb(config), fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 64, maxLength: 64 }), rarely(6))
     .map(([other, values, independent]) => (independent ? other : editSchema(current, other, new Coins(values))));
 }
 
@@ -371,7 +466,10 @@ export function parentKey(parent: TableSpec, target: FkSpec['target']): readonly
     if (parent.pk.kind === 'columns') return parent.pk.columns;
     return null;
   }
-  const uniques = [...parent.columns.filter((column) => column.unique).map((column) => [column.name]), ...parent.uniques];
+  const uniques = [
+    ...parent.columns.filter((column) => column.unique).map((column) => [column.name]),
+    ...parent.uniques,
+  ];
   return uniques[target] ?? null;
 }
 
@@ -386,10 +484,16 @@ function sanitizeTable(table: TableSpec, tables: readonly TableSpec[]): TableSpe
   const strict = table.strict;
   const has = (name: string): ColumnSpec | undefined => find(columns, name);
   let pk = table.pk;
-  if (pk.kind === 'rowid' && (has(pk.column) === undefined || has(pk.column)?.generated !== null)) pk = { kind: 'none' };
+  if (pk.kind === 'rowid' && (has(pk.column) === undefined || has(pk.column)?.generated !== null))
+    pk = { kind: 'none' };
   if (pk.kind === 'columns') {
-    const kept = pk.columns.filter((name, i) => has(name) !== undefined && has(name)?.generated === null && pk.kind === 'columns'
-      && pk.columns.findIndex((other) => sameName(other, name)) === i);
+    const kept = pk.columns.filter(
+      (name, i) =>
+        has(name) !== undefined &&
+        has(name)?.generated === null &&
+        pk.kind === 'columns' &&
+        pk.columns.findIndex((other) => sameName(other, name)) === i,
+    );
     pk = kept.length === 0 ? { kind: 'none' } : { kind: 'columns', columns: kept };
   }
   const withoutRowid = table.withoutRowid && pk.kind !== 'none';
@@ -402,19 +506,24 @@ function sanitizeTable(table: TableSpec, tables: readonly TableSpec[]): TableSpe
     if (strict && !STRICT_TYPES.has(next.type)) next = { ...next, type: next.type === '' ? 'ANY' : 'TEXT' };
     if (next.generated !== null) {
       // a generated column reads a stored column; without one it cannot exist
-      next = storedNames.length === 0 || pkNames.some((name) => sameName(name, column.name))
-        ? { ...next, generated: null }
-        // in a STRICT table a generated value must fit the declared type (integrity_check reads it)
-        : { ...next, defaultSql: null, notNull: false, unique: false, type: strict ? 'ANY' : next.type };
+      next =
+        storedNames.length === 0 || pkNames.some((name) => sameName(name, column.name))
+          ? { ...next, generated: null }
+          : // in a STRICT table a generated value must fit the declared type (integrity_check reads it)
+            { ...next, defaultSql: null, notNull: false, unique: false, type: strict ? 'ANY' : next.type };
     }
     return next;
   });
   const valid = (list: readonly string[]): string[] | null => {
-    const out = list.filter((name, i) => has(name) !== undefined && list.findIndex((other) => sameName(other, name)) === i);
+    const out = list.filter(
+      (name, i) => has(name) !== undefined && list.findIndex((other) => sameName(other, name)) === i,
+    );
     return out.length === 0 ? null : out;
   };
   const uniques = table.uniques.map(valid).filter((list): list is string[] => list !== null);
-  const checks = table.checks.filter((check) => has(check.column) !== undefined && has(check.column)?.generated === null);
+  const checks = table.checks.filter(
+    (check) => has(check.column) !== undefined && has(check.column)?.generated === null,
+  );
   // SQLite 3.45's integrity_check misreads a table whose VIRTUAL column comes before the INTEGER
   // PRIMARY KEY when a later REAL column has a text default ("TEXT value in t.m" for a real value;
   // see fuzz-findings.md, S1): not the engine's doing, so such tables put the rowid first
@@ -434,7 +543,9 @@ function sanitizeTable(table: TableSpec, tables: readonly TableSpec[]): TableSpe
     if (key === null) continue;
     const childColumns = (valid(fk.columns) ?? []).filter((name) => has(name)?.generated === null);
     // pad with other stored columns when the parent key is wider
-    for (const column of stored(self)) if (childColumns.length < key.length && !childColumns.some((n) => sameName(n, column.name))) childColumns.push(column.name);
+    for (const column of stored(self))
+      if (childColumns.length < key.length && !childColumns.some((n) => sameName(n, column.name)))
+        childColumns.push(column.name);
     if (childColumns.length < key.length) continue;
     fks.push({ ...fk, columns: childColumns.slice(0, key.length) });
   }
@@ -489,15 +600,39 @@ const enc = (bytes: number[]): Uint8Array => new Uint8Array(bytes);
 export const cellArb: fc.Arbitrary<Cell> = fc.oneof(
   { arbitrary: fc.constant(null), weight: 3 },
   { arbitrary: fc.integer({ min: -2, max: 9 }).map(BigInt), weight: 6 },
-  { arbitrary: fc.constantFrom(9223372036854775807n, -9223372036854775808n, 9007199254740993n, 4294967296n), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(9223372036854775807n, -9223372036854775808n, 9007199254740993n, 4294967296n),
+    weight: 1,
+  },
   { arbitrary: fc.constantFrom(0.5, -1.25, 3.0, 1e300, 0.1, -0.0, 2.5), weight: 2 },
-  { arbitrary: fc.constantFrom('', 'a', 'B', 'x', 'ü', '😀', '7', '007', ' 7', '2.5', '1e2', 'forbidden', 'NULL', 'a'.repeat(45)), weight: 5 },
+  {
+    arbitrary: fc.constantFrom(
+      '',
+      'a',
+      'B',
+      'x',
+      'ü',
+      '😀',
+      '7',
+      '007',
+      ' 7',
+      '2.5',
+      '1e2',
+      'forbidden',
+      'NULL',
+      'a'.repeat(45),
+    ),
+    weight: 5,
+  },
   { arbitrary: fc.constantFrom(enc([]), enc([0, 255]), enc([55])), weight: 1 },
 );
 
 export function rowsArb(maxRows = 6): fc.Arbitrary<RowsSpec> {
   return fc.record({
-    tables: fc.array(fc.array(fc.array(cellArb, { minLength: 8, maxLength: 8 }), { maxLength: maxRows }), { minLength: 5, maxLength: 5 }),
+    tables: fc.array(fc.array(fc.array(cellArb, { minLength: 8, maxLength: 8 }), { maxLength: maxRows }), {
+      minLength: 5,
+      maxLength: 5,
+    }),
   });
 }
 
@@ -537,10 +672,25 @@ export interface Spelling {
 }
 
 export const PLAIN: Spelling = {
-  keywordCase: 'upper', quote: 'double', space: 'single', notEqual: '<>', equal: '=', tableLevel: false,
-  tableLevelCheck: false, collateBinary: false, indexCollateBinary: false, plusSign: false, notEqualElsewhere: '<>',
-  explicitTarget: false, explicitAsc: false, defaultNull: false, ifNotExists: false, reverseClauses: false,
-  typeCase: 'upper', identifierCase: 'as is', typeSpacing: false,
+  keywordCase: 'upper',
+  quote: 'double',
+  space: 'single',
+  notEqual: '<>',
+  equal: '=',
+  tableLevel: false,
+  tableLevelCheck: false,
+  collateBinary: false,
+  indexCollateBinary: false,
+  plusSign: false,
+  notEqualElsewhere: '<>',
+  explicitTarget: false,
+  explicitAsc: false,
+  defaultNull: false,
+  ifNotExists: false,
+  reverseClauses: false,
+  typeCase: 'upper',
+  identifierCase: 'as is',
+  typeSpacing: false,
 };
 
 export const spellingArb: fc.Arbitrary<Spelling> = fc.record({
@@ -573,13 +723,18 @@ class Writer {
   kw(text: string): string {
     if (this.s.keywordCase === 'upper') return text.toUpperCase();
     if (this.s.keywordCase === 'lower') return text.toLowerCase();
-    return text.split('').map((c, i) => (i % 2 === 0 ? c.toLowerCase() : c.toUpperCase())).join('');
+    return text
+      .split('')
+      .map((c, i) => (i % 2 === 0 ? c.toLowerCase() : c.toUpperCase()))
+      .join('');
   }
 
   /** An identifier; `caseFree` when SQLite folds its case (not in a view's select list). */
   id(name: string, caseFree = true): string {
-    const spelled = caseFree && this.s.identifierCase === 'swapped'
-      ? name.replace(/[A-Za-z]/g, (c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())) : name;
+    const spelled =
+      caseFree && this.s.identifierCase === 'swapped'
+        ? name.replace(/[A-Za-z]/g, (c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()))
+        : name;
     const bareOk = /^[A-Za-z_][A-Za-z0-9_]*$/.test(spelled) && !SQL_KEYWORDS.has(spelled.toLowerCase());
     switch (this.s.quote) {
       case 'bare':
@@ -604,27 +759,39 @@ class Writer {
     return items.join(sep);
   }
 
-  ne(): string { return this.s.notEqual; }
-  eq(): string { return this.s.equal; }
+  ne(): string {
+    return this.s.notEqual;
+  }
+  eq(): string {
+    return this.s.equal;
+  }
 }
 
 function checkSql(w: Writer, kind: CheckKind, column: string): string {
   const c = w.id(column);
   switch (kind) {
-    case 'len': return `${c} ${w.kw('IS NULL OR')} length(${c}) < 40`;
-    case 'ne_str': return `${c} ${w.ne()} 'forbidden'`;
-    case 'ne_num': return `${c} ${w.kw('IS NULL OR')} ${c} ${w.ne()} 5`;
-    case 'not_blob': return `typeof(${c}) ${w.ne()} 'blob'`;
-    case 'eq_self': return `${c} ${w.kw('IS NULL OR')} ${c} ${w.eq()} ${c}`;
+    case 'len':
+      return `${c} ${w.kw('IS NULL OR')} length(${c}) < 40`;
+    case 'ne_str':
+      return `${c} ${w.ne()} 'forbidden'`;
+    case 'ne_num':
+      return `${c} ${w.kw('IS NULL OR')} ${c} ${w.ne()} 5`;
+    case 'not_blob':
+      return `typeof(${c}) ${w.ne()} 'blob'`;
+    case 'eq_self':
+      return `${c} ${w.kw('IS NULL OR')} ${c} ${w.eq()} ${c}`;
   }
 }
 
 function generatedSql(w: Writer, kind: GeneratedKind, source: string): string {
   const c = w.id(source);
   switch (kind) {
-    case 'len': return `length(${c})`;
-    case 'mul': return `${c} * 2`;
-    case 'cat': return `${c} || '!'`;
+    case 'len':
+      return `length(${c})`;
+    case 'mul':
+      return `${c} * 2`;
+    case 'cat':
+      return `${c} || '!'`;
   }
 }
 
@@ -660,19 +827,38 @@ function createTableSql(w: Writer, table: TableSpec, tables: readonly TableSpec[
     const pk = table.pk;
     if (isRowidPk(table, column) && pk.kind === 'rowid') {
       // DESC and AUTOINCREMENT only exist inline; a plain INTEGER PRIMARY KEY may move
-      if (tableLevel && !pk.desc && !pk.autoincrement) constraints.push(w.join([w.kw('PRIMARY KEY'), `(${w.id(column.name)})`]));
+      if (tableLevel && !pk.desc && !pk.autoincrement)
+        constraints.push(w.join([w.kw('PRIMARY KEY'), `(${w.id(column.name)})`]));
       else clauses.push(w.kw(`PRIMARY KEY${pk.desc ? ' DESC' : ''}${pk.autoincrement ? ' AUTOINCREMENT' : ''}`));
     }
-    if (pk.kind === 'columns' && pk.columns.length === 1 && sameName(pk.columns[0] as string, column.name) && !tableLevel) {
+    if (
+      pk.kind === 'columns' &&
+      pk.columns.length === 1 &&
+      sameName(pk.columns[0] as string, column.name) &&
+      !tableLevel
+    ) {
       clauses.push(w.kw('PRIMARY KEY'));
     }
     if (column.generated !== null) {
       const source = storedNames[0] as string;
-      clauses.push(w.join([w.kw('GENERATED ALWAYS AS'), `(${generatedSql(w, column.generated.kind, source)})`, w.kw(column.generated.stored ? 'STORED' : 'VIRTUAL')]));
+      clauses.push(
+        w.join([
+          w.kw('GENERATED ALWAYS AS'),
+          `(${generatedSql(w, column.generated.kind, source)})`,
+          w.kw(column.generated.stored ? 'STORED' : 'VIRTUAL'),
+        ]),
+      );
     }
     if (column.notNull) clauses.push(w.kw('NOT NULL'));
-    if (column.defaultSql !== null) clauses.push(w.join([w.kw('DEFAULT'), w.s.plusSign && /^[1-9][0-9]{0,5}$/.test(column.defaultSql) ? `+${column.defaultSql}` : column.defaultSql]));
-    else if (w.s.defaultNull && column.generated === null && !isRowidPk(table, column)) clauses.push(w.join([w.kw('DEFAULT'), w.kw('NULL')]));
+    if (column.defaultSql !== null)
+      clauses.push(
+        w.join([
+          w.kw('DEFAULT'),
+          w.s.plusSign && /^[1-9][0-9]{0,5}$/.test(column.defaultSql) ? `+${column.defaultSql}` : column.defaultSql,
+        ]),
+      );
+    else if (w.s.defaultNull && column.generated === null && !isRowidPk(table, column))
+      clauses.push(w.join([w.kw('DEFAULT'), w.kw('NULL')]));
     if (column.unique) {
       if (tableLevel) constraints.push(w.join([w.kw('UNIQUE'), `(${w.id(column.name)})`]));
       else clauses.push(w.kw('UNIQUE'));
@@ -691,39 +877,77 @@ function createTableSql(w: Writer, table: TableSpec, tables: readonly TableSpec[
     // a comment right after the type name becomes part of the declared type: keep a plain space there
     const type = typeSql(w, column.type);
     const [first, ...rest] = ordered;
-    return w.join([w.id(column.name), type === '' ? first ?? '' : `${type}${first === undefined ? '' : ` ${first}`}`, ...rest]);
+    return w.join([
+      w.id(column.name),
+      type === '' ? (first ?? '') : `${type}${first === undefined ? '' : ` ${first}`}`,
+      ...rest,
+    ]);
   });
   if (table.pk.kind === 'columns' && (table.pk.columns.length > 1 || tableLevel)) {
     constraints.push(w.join([w.kw('PRIMARY KEY'), `(${table.pk.columns.map((name) => w.id(name)).join(', ')})`]));
   }
-  for (const unique of table.uniques) constraints.push(w.join([w.kw('UNIQUE'), `(${unique.map((name) => w.id(name)).join(', ')})`]));
-  for (const check of table.checks) constraints.push(w.join([w.kw('CHECK'), `(${checkSql(w, check.kind, check.column)})`]));
+  for (const unique of table.uniques)
+    constraints.push(w.join([w.kw('UNIQUE'), `(${unique.map((name) => w.id(name)).join(', ')})`]));
+  for (const check of table.checks)
+    constraints.push(w.join([w.kw('CHECK'), `(${checkSql(w, check.kind, check.column)})`]));
   table.fks.forEach((fk) => {
-    if (fk.columns.length === 1 && !tableLevel && table.fks.find((other) => other.columns.length === 1 && sameName(other.columns[0] as string, fk.columns[0] as string)) === fk) return;
-    constraints.push(w.join([w.kw('FOREIGN KEY'), `(${fk.columns.map((name) => w.id(name)).join(', ')})`, fkSql(w, fk, tables, table)]));
+    if (
+      fk.columns.length === 1 &&
+      !tableLevel &&
+      table.fks.find(
+        (other) => other.columns.length === 1 && sameName(other.columns[0] as string, fk.columns[0] as string),
+      ) === fk
+    )
+      return;
+    constraints.push(
+      w.join([
+        w.kw('FOREIGN KEY'),
+        `(${fk.columns.map((name) => w.id(name)).join(', ')})`,
+        fkSql(w, fk, tables, table),
+      ]),
+    );
   });
   const orderedConstraints = w.s.reverseClauses ? [...constraints].reverse() : constraints;
   const options = [table.withoutRowid ? w.kw('WITHOUT ROWID') : '', table.strict ? w.kw('STRICT') : ''].filter(Boolean);
   const orderedOptions = w.s.reverseClauses ? options.reverse() : options;
-  return w.join([w.kw('CREATE TABLE'), w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '', w.id(table.name),
-    `(${w.list([...columnDefs, ...orderedConstraints])})`, orderedOptions.join(', ')]);
+  return w.join([
+    w.kw('CREATE TABLE'),
+    w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '',
+    w.id(table.name),
+    `(${w.list([...columnDefs, ...orderedConstraints])})`,
+    orderedOptions.join(', '),
+  ]);
 }
 
 function indexSql(w: Writer, index: IndexSpec, schema: SchemaSpec): string {
   const table = find(schema.tables, index.table);
   const terms = index.terms.map((term) => {
     // an explicit BINARY on a column term would override the column's own collation
-    const columnCollate = table === undefined ? null : find(table.columns, term.column)?.collate ?? null;
-    const binaryOk = w.s.indexCollateBinary && (term.expression !== 'none' || columnCollate === null || columnCollate === 'BINARY');
+    const columnCollate = table === undefined ? null : (find(table.columns, term.column)?.collate ?? null);
+    const binaryOk =
+      w.s.indexCollateBinary && (term.expression !== 'none' || columnCollate === null || columnCollate === 'BINARY');
     const c = w.id(term.column);
     const expression = term.expression === 'lower' ? `lower(${c})` : term.expression === 'plus' ? `(${c} + 1)` : c;
-    const collate = term.collate === null ? (binaryOk ? w.join([w.kw('COLLATE'), w.kw('BINARY')]) : '') : w.join([w.kw('COLLATE'), w.kw(term.collate)]);
+    const collate =
+      term.collate === null
+        ? binaryOk
+          ? w.join([w.kw('COLLATE'), w.kw('BINARY')])
+          : ''
+        : w.join([w.kw('COLLATE'), w.kw(term.collate)]);
     return w.join([expression, collate, term.desc ? w.kw('DESC') : w.s.explicitAsc ? w.kw('ASC') : '']);
   });
   const first = w.id((index.terms[0] as IndexTerm).column);
-  const where = index.partial ? w.join([w.kw('WHERE'), `${first} ${w.kw('IS NOT NULL AND')} ${first} ${w.s.notEqualElsewhere} 'zz'`]) : '';
-  return w.join([w.kw(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX`), w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '', w.id(index.name),
-    w.kw('ON'), `${w.id(index.table)} (${terms.join(', ')})`, where]);
+  const where = index.partial
+    ? w.join([w.kw('WHERE'), `${first} ${w.kw('IS NOT NULL AND')} ${first} ${w.s.notEqualElsewhere} 'zz'`])
+    : '';
+  return w.join([
+    w.kw(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX`),
+    w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '',
+    w.id(index.name),
+    w.kw('ON'),
+    `${w.id(index.table)} (${terms.join(', ')})`,
+    where,
+  ]);
 }
 
 /** The columns a view selects from its source (a table's first columns, or the source view's). */
@@ -738,18 +962,39 @@ function viewSql(w: Writer, schema: SchemaSpec, view: ViewSpec): string {
   // Case changes in the select list would rename the view's columns: only quoting may change.
   const columns = viewColumns(schema, view).map((name) => w.id(name, false));
   const first = columns[0] ?? '1';
-  const where = view.filtered ? w.join([w.kw('WHERE'), `${first} ${w.kw('IS NOT NULL AND')} ${first} ${w.s.notEqualElsewhere} 'zz'`]) : '';
-  return w.join([w.kw('CREATE VIEW'), w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '', w.id(view.name), w.kw('AS SELECT'),
-    columns.length === 0 ? '1 AS one' : columns.join(', '), w.kw('FROM'), w.id(view.source, false), where]);
+  const where = view.filtered
+    ? w.join([w.kw('WHERE'), `${first} ${w.kw('IS NOT NULL AND')} ${first} ${w.s.notEqualElsewhere} 'zz'`])
+    : '';
+  return w.join([
+    w.kw('CREATE VIEW'),
+    w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '',
+    w.id(view.name),
+    w.kw('AS SELECT'),
+    columns.length === 0 ? '1 AS one' : columns.join(', '),
+    w.kw('FROM'),
+    w.id(view.source, false),
+    where,
+  ]);
 }
 
 function triggerSql(w: Writer, schema: SchemaSpec, trigger: TriggerSpec): string {
   const table = find(schema.tables, trigger.table) as TableSpec;
   const column = (table.columns[0] as ColumnSpec).name;
   const row = trigger.event === 'delete' ? 'OLD' : 'NEW';
-  const event = trigger.event === 'update_of' ? w.join([w.kw('UPDATE OF'), w.id(column)]) : w.kw(trigger.event.toUpperCase());
-  return w.join([w.kw('CREATE TRIGGER'), w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '', w.id(trigger.name), w.kw(trigger.timing), event,
-    w.kw('ON'), w.id(trigger.table), w.kw('BEGIN SELECT'), `${w.kw(row)}.${w.id(column)};`, w.kw('END')]);
+  const event =
+    trigger.event === 'update_of' ? w.join([w.kw('UPDATE OF'), w.id(column)]) : w.kw(trigger.event.toUpperCase());
+  return w.join([
+    w.kw('CREATE TRIGGER'),
+    w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '',
+    w.id(trigger.name),
+    w.kw(trigger.timing),
+    event,
+    w.kw('ON'),
+    w.id(trigger.table),
+    w.kw('BEGIN SELECT'),
+    `${w.kw(row)}.${w.id(column)};`,
+    w.kw('END'),
+  ]);
 }
 
 /** Renders the spec as DDL, in an order SQLite accepts (views after what they select from). */
@@ -761,7 +1006,9 @@ export function render(schema: SchemaSpec, spelling: Spelling = PLAIN): string {
   const done = new Set<string>();
   let pending = [...schema.views];
   while (pending.length > 0) {
-    const ready = pending.filter((view) => find(schema.tables, view.source) !== undefined || done.has(view.source.toLowerCase()));
+    const ready = pending.filter(
+      (view) => find(schema.tables, view.source) !== undefined || done.has(view.source.toLowerCase()),
+    );
     if (ready.length === 0) break; // a cycle: those views are left out
     for (const view of ready) {
       statements.push(viewSql(w, schema, view));
@@ -780,7 +1027,9 @@ export function renderedViews(schema: SchemaSpec): ViewSpec[] {
   let pending = [...schema.views];
   const out: ViewSpec[] = [];
   for (;;) {
-    const ready = pending.filter((view) => find(schema.tables, view.source) !== undefined || done.has(view.source.toLowerCase()));
+    const ready = pending.filter(
+      (view) => find(schema.tables, view.source) !== undefined || done.has(view.source.toLowerCase()),
+    );
     if (ready.length === 0) return out;
     for (const view of ready) {
       out.push(view);
@@ -809,11 +1058,15 @@ export function openFindings(): ReadonlySet<Finding> {
   return process.env['FUZZ_ALL'] === '1' ? new Set() : OPEN_FINDINGS;
 }
 
-const mapTables = (schema: SchemaSpec, f: (table: TableSpec) => TableSpec): SchemaSpec => ({ ...schema, tables: schema.tables.map(f) });
+const mapTables = (schema: SchemaSpec, f: (table: TableSpec) => TableSpec): SchemaSpec => ({
+  ...schema,
+  tables: schema.tables.map(f),
+});
 
 /** Leaves out the current/desired pairs of the open finding F12 (see the findings file). */
 export function withoutOpenPairs(
-  pair: { readonly current: SchemaSpec; readonly desired: SchemaSpec; readonly destructive: boolean }, open: ReadonlySet<Finding>,
+  pair: { readonly current: SchemaSpec; readonly desired: SchemaSpec; readonly destructive: boolean },
+  open: ReadonlySet<Finding>,
 ): { current: SchemaSpec; desired: SchemaSpec } {
   let current = pair.current;
   const desired = pair.desired;
@@ -823,8 +1076,14 @@ export function withoutOpenPairs(
     current = mapTables(current, (table) => {
       const next = find(desired.tables, table.name);
       if (next === undefined) return table;
-      return { ...table, columns: table.columns.map((c) => (c.generated !== null && !c.generated.stored && find(next.columns, c.name)?.generated === null
-        ? { ...c, type: table.strict ? 'ANY' : '' } : c)) };
+      return {
+        ...table,
+        columns: table.columns.map((c) =>
+          c.generated !== null && !c.generated.stored && find(next.columns, c.name)?.generated === null
+            ? { ...c, type: table.strict ? 'ANY' : '' }
+            : c,
+        ),
+      };
     });
   }
   return { current: sanitize(current), desired: sanitize(desired) };

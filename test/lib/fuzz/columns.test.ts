@@ -8,7 +8,14 @@ import { FULL, type GenConfig } from './_gen.js';
 import { caseArb, fuzz } from './_run.js';
 
 const config: GenConfig = {
-  ...FULL, maxColumns: 6, keys: false, foreignKeys: false, tableConstraints: false, indexes: false, views: false, triggers: false,
+  ...FULL,
+  maxColumns: 6,
+  keys: false,
+  foreignKeys: false,
+  tableConstraints: false,
+  indexes: false,
+  views: false,
+  triggers: false,
 };
 
 t.test('fuzz: columns', async (t) => {

@@ -8,7 +8,13 @@ import { FULL, type GenConfig } from './_gen.js';
 import { caseArb, fuzz } from './_run.js';
 
 const config: GenConfig = {
-  ...FULL, tableNames: ['p', 'c', 'T2'], sharedNames: [], generated: false, indexes: false, views: false, triggers: false,
+  ...FULL,
+  tableNames: ['p', 'c', 'T2'],
+  sharedNames: [],
+  generated: false,
+  indexes: false,
+  views: false,
+  triggers: false,
 };
 
 t.test('fuzz: constraints', async (t) => {

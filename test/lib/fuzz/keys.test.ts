@@ -8,7 +8,14 @@ import { FULL, type GenConfig } from './_gen.js';
 import { caseArb, fuzz } from './_run.js';
 
 const config: GenConfig = {
-  ...FULL, columnNames: ['id', 'a', 'b', 'c'], maxColumns: 4, checks: false, foreignKeys: false, indexes: false, views: false, triggers: false,
+  ...FULL,
+  columnNames: ['id', 'a', 'b', 'c'],
+  maxColumns: 4,
+  checks: false,
+  foreignKeys: false,
+  indexes: false,
+  views: false,
+  triggers: false,
 };
 
 t.test('fuzz: keys', async (t) => {

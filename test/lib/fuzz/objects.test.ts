@@ -8,7 +8,13 @@ import { FULL, type GenConfig } from './_gen.js';
 import { caseArb, fuzz } from './_run.js';
 
 const config: GenConfig = {
-  ...FULL, tableNames: ['t0', 't1'], sharedNames: ['k0', 'k1', 'k2'], maxColumns: 4, foreignKeys: false, checks: false, generated: false,
+  ...FULL,
+  tableNames: ['t0', 't1'],
+  sharedNames: ['k0', 'k1', 'k2'],
+  maxColumns: 4,
+  foreignKeys: false,
+  checks: false,
+  generated: false,
 };
 
 t.test('fuzz: indexes, views, triggers, names changing kind', async (t) => {

@@ -19,7 +19,14 @@ for (const statement of splitStatements(readFileSync(currentPath as string, 'utf
 const desired = await loadDesiredSchema(readFileSync(desiredPath as string, 'utf8'));
 const options = { allowDestructive: mode === 'destructive' };
 const show = (label: string, steps: ReadonlyArray<{ kind: string; sql: string }>): void => {
-  console.log(`${label}:\n${steps.filter((s) => s.kind !== 'assert').map((s) => `  ${s.sql}`).join('\n') || '  (nothing)'}`);
+  console.log(
+    `${label}:\n${
+      steps
+        .filter((s) => s.kind !== 'assert')
+        .map((s) => `  ${s.sql}`)
+        .join('\n') || '  (nothing)'
+    }`,
+  );
 };
 show('plan', planMigration(await introspect(client), desired, options).steps);
 try {
@@ -34,6 +41,8 @@ console.log('fk', JSON.stringify((await client.execute('PRAGMA foreign_key_check
 for (const row of (await client.execute("SELECT name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite%'")).rows) {
   console.log(`  ${String(row['sql'])}`);
   if (String(row['sql']).startsWith('CREATE TABLE')) {
-    console.log(`    rows: ${JSON.stringify((await client.execute(`SELECT * FROM "${String(row['name']).replaceAll('"', '""')}"`)).rows, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+    console.log(
+      `    rows: ${JSON.stringify((await client.execute(`SELECT * FROM "${String(row['name']).replaceAll('"', '""')}"`)).rows, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+    );
   }
 }

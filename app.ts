@@ -55,7 +55,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
   await fastify.register(userSyncPlugin, {
     versionCacheSize: config.versionCacheSize,
     syncThreads: config.syncThreads,
-    schemaDir: config.schemaDir,
+    busyTimeoutMs: config.busyTimeoutMs,
   });
 
   await fastify.register(healthRoutes);

@@ -1,33 +1,51 @@
 /**
- * Sync: bring one database to a target. Round trips: the version check (1); when behind,
- * introspection (1) and the atomic apply (1). The engine knows no registry and logs nothing: the
- * caller hands it a `SyncTarget` (what to reach and what crossing versions allows) and gets an
- * outcome back, or a `SyncError` with a stable code.
+ * The sync loop: the one way any caller (a sign-in, an explicit sync, the CLI, a fleet rollout,
+ * a worker) brings a database to a target. Read the version row → admit → snapshot with the schema
+ * cookie → plan → guarded apply → plan afresh after a lost race (MAX_ATTEMPTS tries).
+ *
+ * Round trips: the version check (1); when behind, introspection (1) and the atomic apply (1).
+ * With a plan cache, a behind database reads its schema fingerprint (1) instead, and only the
+ * first database of each fingerprint is introspected. The loop knows no registry and logs nothing:
+ * it returns its outcome as plain data (`SyncOutcome`), which crosses to and from a worker as is.
  */
 import type { Client } from '@libsql/client';
-import { readVersionState, type AuditRecord, type RecordedVersion } from './audit.js';
+import { readVersionState, type AuditRecord, type RecordedVersion, type VersionState } from './audit.js';
 import { applyPlan, ApplyError } from './apply.js';
-import { planMigration, type Plan, type PlanOptions } from './plan/planner.js';
+import { elapsedSince } from './duration.js';
 import type { DatabaseSchema } from './model.js';
-import { readSchemaSnapshot, type SchemaSnapshot } from './snapshot.js';
+import { planKeyOf, type PlanCache } from './plan-cache.js';
+import { planMigration, type Plan, type PlanOptions } from './plan/planner.js';
+import { readSchemaFingerprint, readSchemaSnapshot, type SchemaSnapshot } from './snapshot.js';
 
 /** Where a database stands against a target, judged from its newest audit row. */
 export type Standing =
   | { readonly kind: 'current' }
   | { readonly kind: 'behind' }
-  /** It records a version newer than the target: left alone. */
+  /** It records a version newer than the application's newest: refused. */
   | { readonly kind: 'ahead' }
-  /** It records something that is not a version this application can compare: left alone. */
+  /** Past a staged target (`sync-all --to`) but not past the application: not ours to move back. */
+  | { readonly kind: 'beyond_target' }
+  /** It records something that is not a version this application can compare: refused. */
   | { readonly kind: 'unrecognised'; readonly reason: string };
 
-/** What the engine brings a database to. Built by the schema registry (schema/target.ts). */
+/**
+ * What the loop brings a database to. A registry version (lib/target.ts builds those) records
+ * itself in the audit trail; an ad-hoc schema (`apply --schema file.sql`, `adHocTarget`) has
+ * `version: null`: no version row is read or written.
+ */
 export interface SyncTarget {
-  readonly version: string;
+  readonly version: string | null;
   readonly desired: DatabaseSchema;
   standing(recorded: RecordedVersion | null): Standing;
-  /** Renames, drop allowances and data steps of the versions a database crosses coming from `from`. */
-  planOptions(from: string | null): Omit<PlanOptions, 'allowDestructive'>;
-  /** The audit row that records the target for a database coming from `from`. */
+  /** Renames, drop allowances and data steps for a database coming from `from` with schema `actual`. */
+  planOptions(from: string | null, actual: DatabaseSchema): Omit<PlanOptions, 'allowDestructive'>;
+  /** The audit row that records the target for a database coming from `from`; null records nothing. */
+  audit(from: string | null, appliedAt: string): AuditRecord | null;
+}
+
+/** A registry version's target: it always records itself. */
+export interface VersionTarget extends SyncTarget {
+  readonly version: string;
   audit(from: string | null, appliedAt: string): AuditRecord;
 }
 
@@ -35,23 +53,193 @@ export interface SyncOptions {
   readonly allowDestructive?: boolean;
   /** Introspect and compare even when the recorded version is current (repairs drift). */
   readonly verify?: boolean;
+  /** Plan, but apply nothing: a behind database ends `planned`. */
+  readonly dryRun?: boolean;
+  /** Share plans across databases of one schema (fleet rollouts); see lib/plan-cache.ts. */
+  readonly planCache?: PlanCache;
+  /** Called right before each apply (a fleet worker whose rollout was abandoned stops here). */
+  readonly beforeApply?: () => void;
   readonly now?: () => Date;
 }
 
-export interface SyncResult {
-  readonly outcome: 'applied' | 'up_to_date';
-  readonly fromVersion: string | null;
-  readonly toVersion: string;
-  readonly statements: number;
-  readonly plan: Plan;
-  /** When this call applied the version; null when nothing was applied. */
-  readonly appliedAt: string | null;
+/** Codes of a database the target may not change. */
+export type RefusalCode = 'DATABASE_AHEAD' | 'INVALID_RECORDED_VERSION';
+/** Codes of a sync that changed nothing because it failed. */
+export type FailureCode = 'APPLY_FAILED' | 'CONCURRENT_CHANGE';
+export type SyncErrorCode = RefusalCode | FailureCode;
+
+interface OutcomeBase {
+  /** The version the database recorded when the sync started (null: none). */
+  readonly from: string | null;
+  readonly recorded: RecordedVersion | null;
   readonly durationMs: number;
   /** Batches that lost a race (another applier, or DDL committed under the plan) and were planned afresh. */
   readonly racesLost: number;
 }
 
-export type SyncErrorCode = 'DATABASE_AHEAD' | 'INVALID_RECORDED_VERSION' | 'APPLY_FAILED' | 'CONCURRENT_CHANGE';
+/** What one sync did, as data. `planKey` is set when the plan came through a plan cache. */
+export type SyncOutcome = OutcomeBase &
+  (
+    | { readonly kind: 'applied'; readonly plan: Plan; readonly appliedAt: string; readonly planKey: string | null }
+    | { readonly kind: 'up_to_date'; readonly plan: Plan }
+    | { readonly kind: 'planned'; readonly plan: Plan; readonly planKey: string | null }
+    | { readonly kind: 'beyond_target' }
+    | { readonly kind: 'refused'; readonly code: RefusalCode; readonly message: string }
+    | {
+        readonly kind: 'failed';
+        readonly code: FailureCode;
+        readonly message: string;
+        /** The statement that failed and its 0-based index in the plan, when a plan step failed. */
+        readonly statement: string | null;
+        readonly statementIndex: number | null;
+        /** Statements of the plan that failed (0 when none was tried). */
+        readonly statements: number;
+        readonly planKey: string | null;
+      }
+  );
+
+const EMPTY_PLAN: Plan = { steps: [], skipped: [], warnings: [] };
+
+/** How often a sync that lost a race plans afresh before it reports CONCURRENT_CHANGE. */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The outcome the version row alone decides: current (unless `verify`), past the target, refused;
+ * null when the database must be planned. The one place an up-to-date result is built from a
+ * version row (the fleet's state file and the service's off-thread check settle through it too).
+ */
+export function settleByVersion(
+  target: SyncTarget,
+  recorded: RecordedVersion | null,
+  fields: Pick<OutcomeBase, 'durationMs' | 'racesLost'>,
+  verify = false,
+): SyncOutcome | null {
+  const base = { from: recorded?.version ?? null, recorded, ...fields };
+  const standing = target.standing(recorded);
+  switch (standing.kind) {
+    case 'behind':
+      return null;
+    case 'current':
+      return verify ? null : { ...base, kind: 'up_to_date', plan: EMPTY_PLAN };
+    case 'beyond_target':
+      return { ...base, kind: 'beyond_target' };
+    case 'ahead':
+      return {
+        ...base,
+        kind: 'refused',
+        code: 'DATABASE_AHEAD',
+        message: `database is at schema ${recorded?.version ?? ''}, newer than this application's ${target.version ?? ''}; refusing to change it`,
+      };
+    case 'unrecognised':
+      return {
+        ...base,
+        kind: 'refused',
+        code: 'INVALID_RECORDED_VERSION',
+        message: `${standing.reason}; refusing to change this database`,
+      };
+  }
+}
+
+/** The plan for this database and the cookie of the schema it was made from; null when the schema moved meanwhile. */
+async function planFor(
+  client: Client,
+  target: SyncTarget,
+  state: VersionState,
+  options: SyncOptions,
+): Promise<{ readonly plan: Plan; readonly schemaCookie: number; readonly planKey: string | null } | null> {
+  const from = state.recorded?.version ?? null;
+  const make = (snapshot: SchemaSnapshot): Plan =>
+    planMigration(snapshot.schema, target.desired, {
+      ...target.planOptions(from, snapshot.schema),
+      allowDestructive: options.allowDestructive === true,
+    });
+  const cache = options.planCache;
+  if (cache === undefined) {
+    const snapshot = await readSchemaSnapshot(client);
+    return { plan: make(snapshot), schemaCookie: snapshot.schemaCookie, planKey: null };
+  }
+  const { fingerprint, schemaCookie } = await readSchemaFingerprint(client);
+  const planKey = planKeyOf(state.recorded, fingerprint);
+  const cached = cache.peek(planKey);
+  if (cached !== undefined) return { plan: cached, schemaCookie, planKey };
+  // The plan is shared by every database of this fingerprint, so it must be made from the schema
+  // the fingerprint saw: an applier committing in between (the cookie moved) would otherwise cache
+  // an empty plan under the old fingerprint for every other database.
+  const snapshot = await readSchemaSnapshot(client);
+  if (snapshot.schemaCookie !== schemaCookie) return null;
+  return { plan: cache.get(planKey, () => make(snapshot)), schemaCookie, planKey };
+}
+
+export async function runSync(client: Client, target: SyncTarget, options: SyncOptions = {}): Promise<SyncOutcome> {
+  const started = performance.now();
+  const verify = options.verify === true;
+  // An ad-hoc schema records no version: it has no version row to read.
+  const versioned = target.version !== null;
+  let lastConflict = 'another connection changed the schema after the plan was made';
+  let lastRead: Pick<OutcomeBase, 'from' | 'recorded'> = { from: null, recorded: null };
+  // A lost race is planned afresh: the winner usually applied the very same version.
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const racesLost = attempt - 1;
+    const state: VersionState = versioned ? await readVersionState(client) : { tableExists: true, recorded: null };
+    lastRead = { from: state.recorded?.version ?? null, recorded: state.recorded };
+    const base = { ...lastRead, racesLost };
+    const durationMs = (): number => elapsedSince(started);
+    if (versioned) {
+      const settled = settleByVersion(target, state.recorded, { durationMs: durationMs(), racesLost }, verify);
+      if (settled !== null) return settled;
+    }
+    const planned = await planFor(client, target, state, options);
+    if (planned === null) {
+      lastConflict = 'the schema kept changing while it was read';
+      continue;
+    }
+    const { plan, schemaCookie, planKey } = planned;
+    const current = !versioned || target.standing(state.recorded).kind === 'current';
+    if (plan.steps.length === 0 && current) return { ...base, kind: 'up_to_date', plan, durationMs: durationMs() };
+    if (options.dryRun === true) return { ...base, kind: 'planned', plan, planKey, durationMs: durationMs() };
+    const appliedAt = (options.now?.() ?? new Date()).toISOString();
+    options.beforeApply?.();
+    try {
+      await applyPlan(client, plan, target.audit(base.from, appliedAt), {
+        tableExists: state.tableExists,
+        latestId: state.recorded?.id ?? 0,
+        schemaCookie,
+      });
+    } catch (error) {
+      if (!(error instanceof ApplyError)) throw error;
+      if (error.failure === 'conflict') {
+        lastConflict = error.message;
+        continue;
+      }
+      return {
+        ...base,
+        kind: 'failed',
+        code: 'APPLY_FAILED',
+        message: `schema sync failed, database unchanged: ${error.message}`,
+        statement: error.statement,
+        statementIndex: error.stepIndex,
+        statements: plan.steps.length,
+        planKey,
+        durationMs: durationMs(),
+      };
+    }
+    return { ...base, kind: 'applied', plan, appliedAt, planKey, durationMs: durationMs() };
+  }
+  return {
+    ...lastRead,
+    racesLost: MAX_ATTEMPTS,
+    kind: 'failed',
+    code: 'CONCURRENT_CHANGE',
+    message: lastConflict,
+    statement: null,
+    statementIndex: null,
+    statements: 0,
+    planKey: null,
+    durationMs: elapsedSince(started),
+  };
+}
+
+// ---- the loop's outcome as the service and the CLI take it: a result, or a SyncError
 
 export interface SyncErrorDetails {
   readonly statement?: string;
@@ -72,113 +260,101 @@ export class SyncError extends Error {
   }
 }
 
-function applyFailed(error: ApplyError, fromVersion: string | null): SyncError {
-  return new SyncError('APPLY_FAILED', `schema sync failed, database unchanged: ${error.message}`, {
-    fromVersion,
-    ...(error.statement === null ? {} : { statement: error.statement }),
-    ...(error.stepIndex === null ? {} : { statementIndex: error.stepIndex }),
-  });
-}
-
-/** Throws for a database the target may not change; returns whether it is already current. */
-function admit(target: SyncTarget, recorded: RecordedVersion | null): boolean {
-  const standing = target.standing(recorded);
-  if (standing.kind === 'ahead') {
-    throw new SyncError(
-      'DATABASE_AHEAD',
-      `database is at schema ${recorded?.version ?? ''}, newer than this application's ${target.version}; refusing to change it`,
-      { ...(recorded === null ? {} : { recordedVersion: recorded.version }) },
-    );
-  }
-  if (standing.kind === 'unrecognised') {
-    throw new SyncError('INVALID_RECORDED_VERSION', `${standing.reason}; refusing to change this database`, {
-      ...(recorded === null ? {} : { recordedVersion: recorded.version }),
-    });
-  }
-  return standing.kind === 'current';
-}
-
-/** Introspects (one round trip) and plans the way to the target. */
-async function planToTarget(
-  client: Client,
-  target: SyncTarget,
-  from: string | null,
-  allowDestructive: boolean,
-): Promise<{ readonly plan: Plan; readonly snapshot: SchemaSnapshot }> {
-  const snapshot = await readSchemaSnapshot(client);
-  return {
-    plan: planMigration(snapshot.schema, target.desired, { ...target.planOptions(from), allowDestructive }),
-    snapshot,
-  };
-}
-
-/** How often a sync that lost a race plans afresh before it reports CONCURRENT_CHANGE. */
-const MAX_ATTEMPTS = 3;
-
-/** Dry run: what sync would do now, without changing anything. */
-export async function planSync(
-  client: Client,
-  target: SyncTarget,
-  options: { allowDestructive?: boolean } = {},
-): Promise<{ readonly recorded: RecordedVersion | null; readonly plan: Plan }> {
-  const { recorded } = await readVersionState(client);
-  admit(target, recorded);
-  const { plan } = await planToTarget(client, target, recorded?.version ?? null, options.allowDestructive === true);
-  return { recorded, plan };
-}
-
-const emptyPlan: Plan = { steps: [], skipped: [], warnings: [] };
-
-export async function syncDatabase(client: Client, target: SyncTarget, options: SyncOptions = {}): Promise<SyncResult> {
-  const started = performance.now();
-  const elapsed = (): number => Math.round((performance.now() - started) * 100) / 100;
-  const upToDate = (fromVersion: string | null, plan: Plan, racesLost: number): SyncResult => ({
-    outcome: 'up_to_date',
-    fromVersion,
-    toVersion: target.version,
-    statements: 0,
-    plan,
-    appliedAt: null,
-    durationMs: elapsed(),
-    racesLost,
-  });
-  // A lost race is retried with a fresh plan: the winner usually applied the very same version.
-  for (let attempt = 1; ; attempt++) {
-    const state = await readVersionState(client);
-    const from = state.recorded?.version ?? null;
-    const current = admit(target, state.recorded);
-    if (current && options.verify !== true) return upToDate(from, emptyPlan, attempt - 1);
-    const { plan, snapshot } = await planToTarget(client, target, from, options.allowDestructive === true);
-    if (plan.steps.length === 0 && current) return upToDate(from, plan, attempt - 1);
-    const appliedAt = (options.now?.() ?? new Date()).toISOString();
-    try {
-      await applyPlan(client, plan, target.audit(from, appliedAt), {
-        tableExists: state.tableExists,
-        latestId: state.recorded?.id ?? 0,
-        schemaCookie: snapshot.schemaCookie,
-      });
-    } catch (error) {
-      if (!(error instanceof ApplyError)) throw error;
-      if (error.failure !== 'conflict') throw applyFailed(error, from);
-      if (attempt < MAX_ATTEMPTS) continue;
-      throw new SyncError('CONCURRENT_CHANGE', error.message);
-    }
-    return {
-      outcome: 'applied',
-      fromVersion: from,
-      toVersion: target.version,
-      statements: plan.steps.length,
-      plan,
-      appliedAt,
-      durationMs: elapsed(),
-      racesLost: attempt - 1,
-    };
-  }
+export interface SyncResult {
+  readonly outcome: 'applied' | 'up_to_date';
+  readonly fromVersion: string | null;
+  readonly toVersion: string;
+  readonly statements: number;
+  readonly plan: Plan;
+  /** When this call applied the version; null when nothing was applied. */
+  readonly appliedAt: string | null;
+  readonly durationMs: number;
+  /** Batches that lost a race (another applier, or DDL committed under the plan) and were planned afresh. */
+  readonly racesLost: number;
 }
 
 /**
- * Brings a database to an ad-hoc desired schema (e.g. `apply --schema file.sql`) without recording
- * a version: the file is not one of the application's versions. Introspection 1, apply 1.
+ * The SyncError a refused or failed outcome stands for; null for any other outcome. A single
+ * database synced to `toVersion` (not a staged rollout) refuses one beyond it as ahead.
+ */
+export function errorOf(outcome: SyncOutcome, toVersion: string | null): SyncError | null {
+  if (outcome.kind === 'refused' || outcome.kind === 'beyond_target') {
+    return new SyncError(
+      outcome.kind === 'refused' ? outcome.code : 'DATABASE_AHEAD',
+      outcome.kind === 'refused'
+        ? outcome.message
+        : `database is at schema ${outcome.from ?? ''}, newer than this application's ${toVersion ?? ''}; refusing to change it`,
+      {
+        fromVersion: outcome.from,
+        ...(outcome.recorded === null ? {} : { recordedVersion: outcome.recorded.version }),
+      },
+    );
+  }
+  if (outcome.kind !== 'failed') return null;
+  return new SyncError(outcome.code, outcome.message, {
+    fromVersion: outcome.from,
+    ...(outcome.statement === null ? {} : { statement: outcome.statement }),
+    ...(outcome.statementIndex === null ? {} : { statementIndex: outcome.statementIndex }),
+  });
+}
+
+/** A result for an applied or up-to-date outcome; throws the SyncError of any other. */
+export function resultOf(outcome: SyncOutcome, toVersion: string): SyncResult {
+  const error = errorOf(outcome, toVersion);
+  if (error !== null) throw error;
+  if (outcome.kind !== 'applied' && outcome.kind !== 'up_to_date') {
+    throw new Error(`a sync to ${toVersion} ended ${outcome.kind}, which has no result`);
+  }
+  return {
+    outcome: outcome.kind,
+    fromVersion: outcome.from,
+    toVersion,
+    statements: outcome.kind === 'applied' ? outcome.plan.steps.length : 0,
+    plan: outcome.plan,
+    appliedAt: outcome.kind === 'applied' ? outcome.appliedAt : null,
+    durationMs: outcome.durationMs,
+    racesLost: outcome.racesLost,
+  };
+}
+
+/** Brings a database to a registry version (sign-in, explicit sync, `apply`); throws SyncError. */
+export async function syncDatabase(
+  client: Client,
+  target: VersionTarget,
+  options: Omit<SyncOptions, 'dryRun' | 'planCache'> = {},
+): Promise<SyncResult> {
+  return resultOf(await runSync(client, target, options), target.version);
+}
+
+/** Dry run: what sync would do now, without changing anything. Throws SyncError for a refused database. */
+export async function planSync(
+  client: Client,
+  target: VersionTarget,
+  options: { allowDestructive?: boolean } = {},
+): Promise<{ readonly recorded: RecordedVersion | null; readonly plan: Plan }> {
+  const outcome = await runSync(client, target, { ...options, verify: true, dryRun: true });
+  const error = errorOf(outcome, target.version);
+  if (error !== null) throw error;
+  return { recorded: outcome.recorded, plan: 'plan' in outcome ? outcome.plan : EMPTY_PLAN };
+}
+
+/** A target that brings a database to `desired` and records no version (e.g. `apply --schema file.sql`). */
+export function adHocTarget(
+  desired: DatabaseSchema,
+  planOptions: (actual: DatabaseSchema) => Omit<PlanOptions, 'allowDestructive'> = () => ({}),
+): SyncTarget {
+  return {
+    version: null,
+    desired,
+    standing: () => ({ kind: 'behind' }),
+    planOptions: (_from, actual) => planOptions(actual),
+    audit: () => null,
+  };
+}
+
+/**
+ * Brings a database to an ad-hoc desired schema without recording a version: the file is not one
+ * of the application's versions. Introspection 1, apply 1. Throws SyncError.
  */
 export async function syncToSchema(
   client: Client,
@@ -189,24 +365,10 @@ export async function syncToSchema(
     planOptions?: (actual: DatabaseSchema) => Omit<PlanOptions, 'allowDestructive'>;
   } = {},
 ): Promise<{ readonly plan: Plan; readonly durationMs: number }> {
-  const started = performance.now();
-  for (let attempt = 1; ; attempt++) {
-    const snapshot = await readSchemaSnapshot(client);
-    const plan = planMigration(snapshot.schema, desired, {
-      ...options.planOptions?.(snapshot.schema),
-      allowDestructive: options.allowDestructive === true,
-    });
-    if (plan.steps.length > 0) {
-      try {
-        await applyPlan(client, plan, null, { tableExists: true, latestId: 0, schemaCookie: snapshot.schemaCookie });
-      } catch (error) {
-        if (!(error instanceof ApplyError)) throw error;
-        if (error.failure === 'conflict' && attempt < MAX_ATTEMPTS) continue;
-        throw error.failure === 'conflict'
-          ? new SyncError('CONCURRENT_CHANGE', error.message)
-          : applyFailed(error, null);
-      }
-    }
-    return { plan, durationMs: Math.round((performance.now() - started) * 100) / 100 };
-  }
+  const outcome = await runSync(client, adHocTarget(desired, options.planOptions), {
+    ...(options.allowDestructive === undefined ? {} : { allowDestructive: options.allowDestructive }),
+  });
+  const error = errorOf(outcome, null);
+  if (error !== null) throw error;
+  return { plan: 'plan' in outcome ? outcome.plan : EMPTY_PLAN, durationMs: outcome.durationMs };
 }

@@ -12,7 +12,7 @@ import type { DataStep, DropAllowance } from './plan/planner.js';
 import type { DatabaseSchema } from './model.js';
 import { composeRenames } from './plan/rename-chain.js';
 import type { Renames } from './plan/renames.js';
-import type { Standing, SyncTarget } from './sync.js';
+import type { Standing, VersionTarget } from './sync.js';
 
 /** One schema version as the policy needs it (schema/registry.ts's loaded versions are these). */
 export interface SchemaVersion {
@@ -55,8 +55,15 @@ function mergeRenames(versions: readonly SchemaVersion[]): Renames {
   return composeRenames(versions.map((version) => version.renames));
 }
 
-/** Where a recorded version stands against `version`: the one place "is current" is decided. */
-export function standingAgainst(version: SchemaVersion, recorded: RecordedVersion | null): Standing {
+/**
+ * Where a recorded version stands against `version`, with `latest` the application's newest: the
+ * one place "is current" is decided. Past `version` but not past `latest` is beyond a staged target.
+ */
+export function standingAgainst(
+  version: SchemaVersion,
+  recorded: RecordedVersion | null,
+  latest: string = version.version,
+): Standing {
   if (recorded === null) return { kind: 'behind' };
   if (semver.valid(recorded.version) === null) {
     return {
@@ -64,14 +71,15 @@ export function standingAgainst(version: SchemaVersion, recorded: RecordedVersio
       reason: `table ${SCHEMA_VERSION_TABLE} records version ${JSON.stringify(recorded.version)} (row ${recorded.id}), which is not a semantic version`,
     };
   }
-  if (semver.gt(recorded.version, version.version)) return { kind: 'ahead' };
+  if (semver.gt(recorded.version, latest)) return { kind: 'ahead' };
+  if (semver.gt(recorded.version, version.version)) return { kind: 'beyond_target' };
   return recorded.version === version.version && recorded.checksum === version.checksum
     ? { kind: 'current' }
     : { kind: 'behind' };
 }
 
 /** The target that brings a database to `version` of the registry (the current one by default). */
-export function targetOf(registry: VersionList, version: SchemaVersion = registry.current): SyncTarget {
+export function targetOf(registry: VersionList, version: SchemaVersion = registry.current): VersionTarget {
   const upTo = registry.versions.filter((candidate) => semver.lte(candidate.version, version.version));
   /** The versions a database at `from` crosses on its way to the target: after `from`, up to the target. */
   const crossed = (from: string | null): SchemaVersion[] =>
@@ -79,7 +87,7 @@ export function targetOf(registry: VersionList, version: SchemaVersion = registr
   return {
     version: version.version,
     desired: version.desired,
-    standing: (recorded) => standingAgainst(version, recorded),
+    standing: (recorded) => standingAgainst(version, recorded, registry.current.version),
     planOptions(from) {
       const versions = crossed(from);
       const dataSteps: DataStep[] = versions.flatMap((crossing) =>
@@ -96,4 +104,18 @@ export function targetOf(registry: VersionList, version: SchemaVersion = registr
       previousVersion: from,
     }),
   };
+}
+
+export class TargetError extends Error {}
+
+/**
+ * The target for `to`, from the versions' plain data alone (ascending; the last is the newest):
+ * what a worker rebuilds from the structured clone of the registry's versions it receives.
+ */
+export function targetFromVersions(versions: readonly SchemaVersion[], to: string): VersionTarget {
+  const version = versions.find((candidate) => candidate.version === to);
+  const current = versions[versions.length - 1];
+  if (version === undefined || current === undefined)
+    throw new TargetError(`version ${to} is not in the schema registry`);
+  return targetOf({ versions, current }, version);
 }

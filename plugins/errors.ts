@@ -9,9 +9,14 @@ import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkUserId } from '../lib/naming.js';
 import { ProviderUnavailableError } from '../lib/providers/errors.js';
-import { entryOf, ERROR_CODES, type ErrorCode, type ErrorDetails } from './error-catalogue.js';
+import {
+  entryOf,
+  HTTP_ERROR_CODES as ERROR_CODES,
+  type HttpErrorCode as ErrorCode,
+  type ErrorDetails,
+} from '../lib/error-catalogue.js';
 
-export type { ErrorCode, ErrorDetails } from './error-catalogue.js';
+export type { HttpErrorCode as ErrorCode, ErrorDetails } from '../lib/error-catalogue.js';
 
 export const ErrorResponse = Type.Object(
   {

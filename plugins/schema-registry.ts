@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import type { SyncTarget } from '../lib/sync.js';
+import type { VersionTarget } from '../lib/sync.js';
 import { loadRegistry, type SchemaRegistry } from '../schema/registry.js';
 import { targetOf } from '../lib/target.js';
 
@@ -12,7 +12,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     schemaRegistry: SchemaRegistry;
     /** The current version as the engine's target: what every sync brings a database to. */
-    syncTarget: SyncTarget;
+    syncTarget: VersionTarget;
   }
 }
 

@@ -22,13 +22,14 @@ import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { readRecordedVersion, type RecordedVersion } from '../lib/audit.js';
 import type { SyncOutcome, SyncTrigger } from '../lib/metrics.js';
-import { createSyncExecutor } from '../lib/sync-executor.js';
-import { SYNC_WORKER_URL, type SyncWorkerData } from '../schema/sync-worker-url.js';
-import { planSync, syncDatabase, SyncError, type SyncResult } from '../lib/sync.js';
+import { elapsedSince } from '../lib/duration.js';
+import { planSync, resultOf, settleByVersion, syncDatabase, SyncError, type SyncResult } from '../lib/sync.js';
+import { SYNC_WORKER_MODULE, type SyncJob, type SyncJobResult, type SyncJobSettings } from '../lib/sync-job.js';
+import { createWorkerPool } from '../lib/worker-pool.js';
 import type { Plan } from '../lib/plan/planner.js';
 import { ProviderUnavailableError } from '../lib/providers/errors.js';
 import type { UserDatabase } from '../lib/providers/types.js';
-import { entryOf } from './error-catalogue.js';
+import { entryOf } from '../lib/error-catalogue.js';
 import { HttpError, type ErrorCode, type ErrorDetails } from './errors.js';
 
 /** What a failed sync reports; unexpected errors are INTERNAL_ERROR, their details only in the log. */
@@ -133,11 +134,9 @@ export interface UserSyncPluginOptions {
   readonly versionCacheSize: number;
   /** Threads for local syncs of files of at least `minBytes`; 0 threads (or a remote provider) runs them on the event loop. */
   readonly syncThreads?: { readonly count: number; readonly minBytes: number };
-  /** Where the worker threads load the registry from (the service's SCHEMA_DIR). */
-  readonly schemaDir?: string | undefined;
+  /** How long a sync thread waits on a locked database (DB_BUSY_TIMEOUT_MS). */
+  readonly busyTimeoutMs?: number;
 }
-
-const NO_STEPS = { steps: [], skipped: [], warnings: [] } as const;
 
 const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify, options) => {
   const registry = fastify.schemaRegistry;
@@ -147,13 +146,24 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   const flights = new Map<string, Promise<unknown>>();
   const metrics = fastify.syncMetrics;
   const threads = options.syncThreads ?? { count: 0, minBytes: 0 };
-  const executor =
+  // Local syncs of big files run on a pool of threads that receive the registry's versions as
+  // data (lib/sync-worker.ts), so a rebuild never stalls this event loop.
+  const pool =
     provider.kind === 'local' && threads.count > 0
-      ? createSyncExecutor({
-          workerUrl: SYNC_WORKER_URL,
-          workerData: { schemaDir: options.schemaDir } satisfies SyncWorkerData,
-          expectedVersions: registry.versions.map(({ version, checksum }) => ({ version, checksum })),
-          threads: threads.count,
+      ? createWorkerPool<SyncJobSettings, SyncJob, SyncJobResult>({
+          name: 'sync worker',
+          kind: 'thread',
+          module: SYNC_WORKER_MODULE,
+          init: {
+            versions: registry.versions,
+            to: target.version,
+            allowDestructive: false,
+            dryRun: false,
+            busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
+            sharePlans: false,
+            rememberFiles: false,
+          },
+          size: threads.count,
         })
       : null;
 
@@ -170,30 +180,21 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   }
 
   /**
-   * syncDatabase, on a thread for a big local file; an up-to-date sign-in is settled here by one
+   * The sync loop, on a thread for a big local file; an up-to-date sign-in is settled here by one
    * read, and a small file (a new user's, say) migrates here in milliseconds.
    */
   async function runSync(db: UserDatabase, verify: boolean): Promise<SyncResult> {
-    if (executor === null || !(await big(db)))
-      return withClient(db, (client) => syncDatabase(client, target, { verify }));
+    if (pool === null || !(await big(db))) return withClient(db, (client) => syncDatabase(client, target, { verify }));
     if (!verify) {
       const startedAt = performance.now();
       const recorded = await withClient(db, readRecordedVersion);
-      if (target.standing(recorded).kind === 'current') {
-        const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
-        return {
-          outcome: 'up_to_date',
-          fromVersion: recorded?.version ?? null,
-          toVersion: target.version,
-          statements: 0,
-          plan: NO_STEPS,
-          appliedAt: null,
-          durationMs,
-          racesLost: 0,
-        };
-      }
+      const settled = settleByVersion(target, recorded, { durationMs: elapsedSince(startedAt), racesLost: 0 });
+      if (settled !== null) return resultOf(settled, target.version);
     }
-    return executor.sync(provider.clientConfig(db), { verify });
+    const { url } = provider.clientConfig(db);
+    const job = await pool.run({ db: { name: db.name, url }, verify });
+    if ('thrown' in job) throw new Error(job.thrown.message);
+    return resultOf(job.outcome, target.version);
   }
 
   function singleFlight<T>(key: string, run: () => Promise<T>): Promise<T> {
@@ -220,7 +221,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     // A sign-in trusts the version row; an explicit sync compares the live schema too.
     const verify = trigger === 'manual';
     const startedAt = performance.now();
-    const elapsed = (): number => Math.round((performance.now() - startedAt) * 100) / 100;
+    const elapsed = (): number => elapsedSince(startedAt);
     const running = metrics?.started(trigger);
     const record = (outcome: SyncOutcome, statements: number, code?: string): void =>
       metrics?.record({
@@ -345,7 +346,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   // (or roll back) on their own clients, so no client is closed under a transaction.
   fastify.addHook('onClose', async () => {
     await Promise.allSettled([...flights.values()]);
-    await executor?.close();
+    await pool?.close();
   });
 };
 

@@ -4,7 +4,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import { USER_ID_MAX_LENGTH, USER_ID_PATTERN } from '../lib/naming.js';
-import { entryOf, ERROR_CODES } from '../plugins/error-catalogue.js';
+import { entryOf, HTTP_ERROR_CODES as ERROR_CODES } from '../lib/error-catalogue.js';
 import { errorBody, ErrorResponse, type ErrorBody, type ErrorCode } from '../plugins/errors.js';
 
 export const UserId = Type.String({

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient, type InStatement } from '@libsql/client';
-import { targetFromVersions } from '../../lib/fleet/target.js';
+import { targetFromVersions } from '../../lib/target.js';
 import { syncDatabase } from '../../lib/sync.js';
 import type { SchemaRegistry } from '../../schema/registry.js';
 

@@ -126,8 +126,9 @@ try {
   // The floor's statements: the engine's plan for this fleet, minus its in-batch checks.
   const floorDir = await fleet('floor');
   const template = createClient({ url: fileUrl(join(work, 'template', 'template-1.0.0.db')) });
-  const fullPlan = planMigration(await introspect(template), registry.current.desired, {
-    ...targetOf(registry).planOptions('1.0.0'),
+  const templateSchema = await introspect(template);
+  const fullPlan = planMigration(templateSchema, registry.current.desired, {
+    ...targetOf(registry).planOptions('1.0.0', templateSchema),
     allowDestructive: false,
   });
   template.close();

@@ -1,12 +1,12 @@
 /** What plan/apply bring the database to: the registry's current version, or a --schema file. */
-import type { SyncTarget } from '../../lib/sync.js';
+import type { VersionTarget } from '../../lib/sync.js';
 import { loadRegistry, type SchemaRegistry } from '../../schema/registry.js';
 import { targetOf } from '../../lib/target.js';
 import type { Io } from './io.js';
 import { loadSchemaFile, type SchemaFile } from './schema-file.js';
 
 export type Target =
-  | { readonly kind: 'registry'; readonly registry: SchemaRegistry; readonly syncTarget: SyncTarget }
+  | { readonly kind: 'registry'; readonly registry: SchemaRegistry; readonly syncTarget: VersionTarget }
   | ({ readonly kind: 'file' } & SchemaFile);
 
 /** Loaded before the database is opened, so a bad target never creates an empty database file. */

@@ -14,7 +14,8 @@ import { defaultMode, runRollout, type LaneMode } from '../../lib/fleet/runner.j
 import { inShard, parseShard, type Shard } from '../../lib/fleet/shard.js';
 import { listAll, localDirectorySource, providerSource, type DatabaseSource } from '../../lib/fleet/source.js';
 import type { DatabaseResult } from '../../lib/fleet/sync-one.js';
-import { resolveTarget, TargetError } from '../../lib/fleet/target.js';
+import { resolveTarget } from '../../lib/fleet/resolve-to.js';
+import { TargetError } from '../../lib/target.js';
 import { loadRegistry } from '../../schema/registry.js';
 import type { Command, OptionSpecs, OptionValues } from '../cli/command.js';
 import { reportFailure, UsageError } from '../cli/errors.js';
@@ -317,7 +318,6 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
     rollout = await runRollout(databases, {
       versions: registry.versions,
       to: target.version,
-      latest: registry.current.version,
       allowDestructive: options.allowDestructive,
       dryRun: options.dryRun,
       busyTimeoutMs: 5000,

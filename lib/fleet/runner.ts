@@ -3,11 +3,14 @@
  * from one queue, stopping early on a failed canary or at --max-failures. Databases a stop left
  * untouched are reported as `not_attempted`.
  */
-import type { Plan } from '../plan/planner.js';
-import { asyncLanes, rolloutTarget, workerLanes, type Lane, type LaneOutput, type LaneSettings } from './executor.js';
+import { detailOfThrown } from '../database-errors.js';
+import type { Plan } from '../plan/steps.js';
+import { settleByVersion } from '../sync.js';
+import { asyncLanes, workerLanes, type Lane, type LaneOutput, type LaneSet, type LaneSettings } from './lanes.js';
 import { localPathOf, type FleetState } from './file-state.js';
 import type { FleetDatabase } from './source.js';
-import { settledResult, type DatabaseResult } from './sync-one.js';
+import { fleetResult, type DatabaseResult } from './sync-one.js';
+import { targetFromVersions } from '../target.js';
 
 export type LaneMode = 'processes' | 'threads' | 'async';
 
@@ -57,20 +60,19 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   const settings: LaneSettings = {
     versions: options.versions,
     to: options.to,
-    latest: options.latest,
     allowDestructive: options.allowDestructive,
     dryRun: options.dryRun,
     busyTimeoutMs: options.busyTimeoutMs,
     rememberFiles: options.state !== undefined,
   };
   const state = options.state;
-  const target = rolloutTarget(settings);
+  const target = targetFromVersions(settings.versions, settings.to);
   /** The result the state file settles `db` with, or null when the database must be read. */
   const settledByState = (db: FleetDatabase): DatabaseResult | null => {
     const path = state === undefined ? null : localPathOf(db.url);
     const recorded = path === null ? null : (state?.recordedFor(db.name, path) ?? null);
-    const settled = recorded === null ? null : settledResult(db.name, recorded, target, 0);
-    return settled === null ? null : { ...settled, fromState: true };
+    const settled = recorded === null ? null : settleByVersion(target, recorded, { durationMs: 0, racesLost: 0 });
+    return settled === null ? null : { ...fleetResult(db.name, options.to, settled), fromState: true };
   };
   // Every lookup before any lane opens a database: reading a file's header here opens and closes
   // it, and a close drops every POSIX lock this process holds on that file — a lock one of this
@@ -78,17 +80,18 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
   const settledEarly = databases.map((db) => settledByState(db));
   const toSync = settledEarly.filter((result) => result === null).length;
   // Below WORKER_MIN databases starting workers costs more than it saves.
-  const lanes: Lane[] =
+  const laneSet: LaneSet =
     options.mode !== 'async' && toSync >= WORKER_MIN
       ? workerLanes(settings, lanesWanted, options.mode === 'processes' ? 'process' : 'thread')
       : asyncLanes(settings, lanesWanted);
   let failures = 0;
+  let plansComputed = 0;
   let stopped: StopReason | null = null;
   let callbackError: { readonly error: unknown } | null = null;
 
   const runPhase = async (from: number, to: number, stopOnAnyFailure: boolean): Promise<void> => {
     let next = from;
-    const lane = async (worker: Lane): Promise<void> => {
+    const lane = async (syncOn: Lane): Promise<void> => {
       while (stopped === null && callbackError === null && next < to) {
         const index = next++;
         const db = databases[index] as FleetDatabase;
@@ -100,15 +103,18 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
           } else {
             let output: LaneOutput;
             try {
-              output = await worker.run(db);
+              output = await syncOn(db);
             } catch {
               // The lane's worker died with this database in hand. Its apply is one transaction,
               // so the database is at the old version or the new one: syncing it again (on a
               // replacement worker, or this thread) finds out which, instead of guessing "failed".
-              output = await worker.run(db);
+              output = await syncOn(db);
             }
             result = output.result;
-            if (output.newPlan !== undefined && result.planKey !== undefined) plans.set(result.planKey, output.newPlan);
+            if (output.newPlan !== undefined) {
+              plansComputed++;
+              if (result.planKey !== undefined && !plans.has(result.planKey)) plans.set(result.planKey, output.newPlan);
+            }
             if (output.known !== undefined) state?.remember(db.name, output.known);
           }
         } catch (error) {
@@ -121,7 +127,7 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
             outcome: 'failed',
             statements: 0,
             durationMs: 0,
-            error: { code: 'FAILED', message: error instanceof Error ? error.message : String(error) },
+            error: detailOfThrown(error, db.url),
           };
         }
         results[index] = result;
@@ -139,7 +145,7 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
         }
       }
     };
-    await Promise.all(lanes.map(lane));
+    await Promise.all(laneSet.lanes.map(lane));
   };
 
   try {
@@ -149,7 +155,7 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
       stopped = 'max_failures';
     if (stopped === null) await runPhase(canary, databases.length, false);
   } finally {
-    await Promise.all(lanes.map((lane) => lane.close()));
+    await laneSet.close();
   }
   if (callbackError !== null) throw (callbackError as { readonly error: unknown }).error;
   const filled = databases.map(
@@ -163,12 +169,5 @@ export async function runRollout(databases: readonly FleetDatabase[], options: R
         durationMs: 0,
       },
   );
-  const warnings = lanes.map((lane) => lane.problem()).filter((problem): problem is string => problem !== null);
-  return {
-    results: filled,
-    stopped,
-    plansComputed: lanes.reduce((sum, lane) => sum + lane.plansComputed(), 0),
-    plans,
-    warnings,
-  };
+  return { results: filled, stopped, plansComputed, plans, warnings: laneSet.problems() };
 }

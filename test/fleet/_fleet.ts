@@ -13,7 +13,7 @@ import { planMigration } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
 import { syncDatabase } from '../../lib/sync.js';
-import { targetFromVersions } from '../../lib/fleet/target.js';
+import { targetFromVersions } from '../../lib/target.js';
 import { loadRegistry, type SchemaRegistry } from '../../schema/registry.js';
 import { captureIo } from '../../bin/cli/io.js';
 import { syncAll } from '../../bin/commands/sync-all.js';

@@ -54,7 +54,6 @@ t.test('a result callback that throws stops the rollout, closes the workers and 
   const run = runRollout(databases, {
     versions: fleet.registry.versions,
     to: fleet.registry.current.version,
-    latest: fleet.registry.current.version,
     allowDestructive: false,
     dryRun: false,
     busyTimeoutMs: 5000,

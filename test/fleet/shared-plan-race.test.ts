@@ -7,8 +7,9 @@
 import { join } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import t from 'tap';
-import { PlanCache, syncOne } from '../../lib/fleet/sync-one.js';
-import { targetFromVersions } from '../../lib/fleet/target.js';
+import { syncOne } from '../../lib/fleet/sync-one.js';
+import { PlanCache } from '../../lib/plan-cache.js';
+import { targetFromVersions } from '../../lib/target.js';
 import { syncDatabase } from '../../lib/sync.js';
 import { dirFor } from '../lib/_support.js';
 import { fileUrl } from '../../bench/fleet/fixture.js';

@@ -1,8 +1,10 @@
 /**
- * Every error code the service answers with, in one table: its HTTP status, when a caller gets it
- * and an example message. The error class, the error handler, the route error responses and the
- * OpenAPI examples are all built from this table (the idea of fastify's own `createError` table),
- * so a code cannot be thrown without a status or documented without an example.
+ * Every error code the service, the CLI and fleet rollouts emit, in one table: when a caller gets
+ * it, an example message, and the HTTP status where the service answers it. The service's error
+ * class, error handler, route error responses and OpenAPI examples are built from this table (the
+ * idea of fastify's own `createError` table), so a code cannot be thrown without a status or
+ * documented without an example; the CLI's JSON codes and sync-all's per-database errors come
+ * from it too.
  */
 export interface ErrorDetails {
   /** APPLY_FAILED: the SQL statement that failed. */
@@ -14,7 +16,8 @@ export interface ErrorDetails {
 }
 
 export interface ErrorCodeEntry {
-  readonly status: number;
+  /** The HTTP status the service answers with; absent for codes only the CLI and sync-all emit. */
+  readonly status?: number;
   /** When a caller gets this code (documentation). */
   readonly when: string;
   /** A real message the service answers with. */
@@ -153,12 +156,83 @@ export const ERROR_CATALOGUE = {
     when: 'the process is draining for a shutdown (SIGTERM): requests are still served, but send new work elsewhere',
     example: 'shutting down: finishing requests in flight',
   },
+  // ---- the CLI and sync-all (no HTTP status: the service never answers these)
+  DATABASE_UNAVAILABLE: {
+    when: 'the database cannot be opened or reached: no such file, not a libSQL/SQLite database, locked past the busy timeout, a host that does not answer or refuses the credentials; nothing was changed',
+    example: '/srv/data/user_ada.db is not a libSQL/SQLite database',
+  },
+  USAGE: {
+    when: 'the command line is wrong: an unknown command or flag, a missing or malformed value',
+    example: '--to must be a schema version such as 1.0.0, not "latest"',
+  },
+  REGISTRY_INVALID: {
+    when: 'the schema registry (SCHEMA_DIR or the built-in versions) does not load: a bad file name, a duplicate version, a version that does not parse',
+    example: 'schema version 1.2.0 (1.2.0.sql): line 3: near "TABL": syntax error',
+  },
+  SCHEMA_INVALID: {
+    when: 'a --schema, --from or --to schema file does not load',
+    example: 'schema file next.sql, line 4: near "CREAT": syntax error',
+  },
+  NO_SIGNING_SECRET: {
+    when: '`token` has no secret to sign with (JWT_SECRET unset, or only a public key configured)',
+    example:
+      'no JWT_SECRET to sign with: set JWT_SECRET (at least 32 characters) to the secret the service verifies with',
+  },
+  FAILED: {
+    when: 'the CLI met an unexpected error; the message says what it was',
+    example: "EACCES: permission denied, open '/srv/report.json'",
+  },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as readonly ErrorCode[];
+/** The codes the service answers with over HTTP: those with a status. */
+export type HttpErrorCode = {
+  [K in ErrorCode]: (typeof ERROR_CATALOGUE)[K] extends { readonly status: number } ? K : never;
+}[ErrorCode];
 
+export interface HttpErrorCodeEntry extends ErrorCodeEntry {
+  readonly status: number;
+}
+
+/** Every code the service can answer with, in catalogue order. */
+export const HTTP_ERROR_CODES = (Object.keys(ERROR_CATALOGUE) as ErrorCode[]).filter(
+  (code): code is HttpErrorCode => 'status' in ERROR_CATALOGUE[code],
+);
+
+export function entryOf(code: HttpErrorCode): HttpErrorCodeEntry;
+export function entryOf(code: ErrorCode): ErrorCodeEntry;
 export function entryOf(code: ErrorCode): ErrorCodeEntry {
   return ERROR_CATALOGUE[code];
+}
+
+/** A failed or refused database as sync-all reports it: a catalogue code, a sentence, the details. */
+export interface ErrorDetail {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** APPLY_FAILED: the statement that failed, and its 0-based index in the plan. */
+  readonly statement?: string;
+  readonly statementIndex?: number;
+  /** DATABASE_AHEAD, INVALID_RECORDED_VERSION: the version the database records. */
+  readonly recordedVersion?: string;
+}
+
+/** The error detail of a refused or failed sync outcome (lib/sync.ts). */
+export function describeFailure(outcome: {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly recorded: { readonly version: string } | null;
+  readonly statement?: string | null;
+  readonly statementIndex?: number | null;
+}): ErrorDetail {
+  const refusal = outcome.code === 'DATABASE_AHEAD' || outcome.code === 'INVALID_RECORDED_VERSION';
+  return {
+    code: outcome.code,
+    message: outcome.message,
+    ...(outcome.statement === null || outcome.statement === undefined ? {} : { statement: outcome.statement }),
+    ...(outcome.statementIndex === null || outcome.statementIndex === undefined
+      ? {}
+      : { statementIndex: outcome.statementIndex }),
+    ...(refusal && outcome.recorded !== null ? { recordedVersion: outcome.recorded.version } : {}),
+  };
 }

@@ -16,7 +16,9 @@
 import type { Client, InStatement } from '@libsql/client';
 import { LibsqlBatchError, LibsqlError } from './libsql.js';
 import { applyScript } from './apply-script.js';
-import { auditWrites, type AuditRecord } from './audit.js';
+import { auditWrites, provenAuditWrite, type AuditRecord } from './audit.js';
+import type { PlanProof } from './plan-cache.js';
+import { SCHEMA_TEXT_SQL } from './snapshot.js';
 import { REBUILD_PREFIX } from './plan/common.js';
 import type { Plan, Step } from './plan/steps.js';
 
@@ -29,7 +31,12 @@ export interface AuditState {
   readonly schemaCookie?: number;
 }
 
-export type ApplyFailure = 'conflict' | 'failed';
+/**
+ * conflict: another applier or DDL got in between (plan afresh); failed: a statement failed;
+ * stale: a blind apply's proof found the database elsewhere than the plan was made from.
+ * Each leaves the database unchanged.
+ */
+export type ApplyFailure = 'conflict' | 'failed' | 'stale';
 
 export class ApplyError extends Error {
   constructor(
@@ -62,6 +69,31 @@ interface Preamble {
   readonly statements: InStatement[];
   /** Index of the cookie assertion in `statements`, or null when the caller gave no cookie. */
   readonly cookieAt: number | null;
+  /** Whether the statements prove where the database is (a blind apply): a failure among them is `stale`. */
+  readonly proof?: true;
+}
+
+/** Fails the batch unless the statement before it changed exactly one row. */
+const ONE_ROW_CHANGED: InStatement = "SELECT CASE WHEN changes() = 1 THEN 1 ELSE json('not the recorded version') END";
+
+/** Fails the batch unless sqlite_schema renders as `expected` (see SCHEMA_TEXT_SQL). */
+function schemaTextAssertion(expected: string): InStatement {
+  return {
+    sql: `SELECT CASE WHEN (${SCHEMA_TEXT_SQL}) = ? THEN 1 ELSE json('not the schema the plan was made from') END`,
+    args: [expected],
+  };
+}
+
+function proofPreamble(audit: AuditRecord, proof: PlanProof, statements: number): Preamble {
+  return {
+    statements: [
+      provenAuditWrite(audit, proof.from, statements),
+      ONE_ROW_CHANGED,
+      schemaTextAssertion(proof.schemaText),
+    ],
+    cookieAt: null,
+    proof: true,
+  };
 }
 
 function preamble(audit: AuditRecord | null, state: AuditState, statements: number): Preamble {
@@ -95,7 +127,24 @@ export async function applyPlan(
   audit: AuditRecord | null,
   state: AuditState,
 ): Promise<void> {
-  const { statements: guards, cookieAt } = preamble(audit, state, plan.steps.length);
+  await runGuarded(client, plan, preamble(audit, state, plan.steps.length));
+}
+
+/**
+ * A blind apply: `plan` and its audit row in one batch whose first statements prove, inside its
+ * transaction, that the database records `proof.from` and has the schema the plan was made from.
+ * One request for a database whose group already has a plan; when the proof fails the batch
+ * changes nothing and throws ApplyError `stale`, and the caller takes the full path.
+ */
+export async function applyProven(client: Client, plan: Plan, audit: AuditRecord, proof: PlanProof): Promise<void> {
+  await runGuarded(client, plan, proofPreamble(audit, proof, plan.steps.length));
+}
+
+async function runGuarded(
+  client: Client,
+  plan: Plan,
+  { statements: guards, cookieAt, proof }: Preamble,
+): Promise<void> {
   // An embedded database runs the whole apply as one native script when it can (see
   // apply-script.ts); when the script fails, it changed nothing, and the batch below runs the same
   // statements one by one to say which failed and why. Until that replay, the connection the
@@ -132,6 +181,16 @@ export async function applyPlan(
       throw new ApplyError(
         'another connection changed the schema after the plan was made',
         'conflict',
+        null,
+        null,
+        null,
+        error.code,
+      );
+    }
+    if (index !== null && index < guards.length && proof === true) {
+      throw new ApplyError(
+        `the database is not where the plan was made from (${sqliteMessage(error)})`,
+        'stale',
         null,
         null,
         null,

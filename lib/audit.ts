@@ -107,3 +107,32 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   };
   return state.tableExists ? [insert] : [SCHEMA_VERSION_DDL, insert];
 }
+
+/**
+ * The row that records `record` after the newest row, written only when that newest row is
+ * `from` (version and checksum): a blind apply's first write (lib/apply.ts `applyProven`). It
+ * writes nothing when the database is elsewhere, which the batch's next statement turns into a
+ * failure before anything else runs.
+ */
+export function provenAuditWrite(
+  record: AuditRecord,
+  from: { readonly version: string; readonly checksum: string },
+  statements: number,
+): InStatement {
+  return {
+    sql: `INSERT INTO ${SCHEMA_VERSION_TABLE} (id, version, description, created_at, applied_at, checksum, statements, previous_version)
+SELECT id + 1, ?, ?, ?, ?, ?, ?, ? FROM ${SCHEMA_VERSION_TABLE}
+WHERE id = (SELECT max(id) FROM ${SCHEMA_VERSION_TABLE}) AND version = ? AND checksum = ?`,
+    args: [
+      record.version,
+      record.description,
+      record.createdAt,
+      record.appliedAt,
+      record.checksum,
+      statements,
+      record.previousVersion,
+      from.version,
+      from.checksum,
+    ],
+  };
+}

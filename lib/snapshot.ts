@@ -34,15 +34,20 @@ export async function readSchemaSnapshot(client: Client): Promise<SchemaSnapshot
 }
 
 /**
- * sqlite_schema as stored. Everything introspection reports (columns, keys, indexes, strictness)
- * SQLite derives from these rows, so two databases with the same rows have the same model, hence the
- * same plan: their hash is the fingerprint, and it costs one light query instead of the full
- * introspection, which only the first database of each fingerprint needs (see lib/plan-cache.ts).
+ * sqlite_schema as stored, as one text that SQLite itself builds. Everything introspection
+ * reports (columns, keys, indexes, strictness) SQLite derives from these rows, so two databases
+ * with the same text have the same model, hence the same plan: its hash is the fingerprint, and it
+ * costs one light query instead of the full introspection, which only the first database of each
+ * fingerprint needs (see lib/plan-cache.ts). Because SQLite builds the text, an apply batch can
+ * prove inside its own transaction that a database's schema is still exactly this one
+ * (`schemaTextAssertion` in lib/apply.ts).
  */
-const FINGERPRINT_SQL = 'SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name, tbl_name';
+export const SCHEMA_TEXT_SQL = `SELECT coalesce(group_concat(type || char(31) || name || char(31) || tbl_name || char(31) || coalesce(sql, char(29)), char(30) ORDER BY type, name, tbl_name), '') FROM sqlite_schema`;
 
 export interface SchemaFingerprint {
   readonly fingerprint: string;
+  /** The text the fingerprint hashes (SCHEMA_TEXT_SQL's answer). */
+  readonly schemaText: string;
   readonly schemaCookie: number;
 }
 
@@ -52,13 +57,7 @@ export interface SchemaFingerprint {
  * chosen for is still the schema it runs on.
  */
 export async function readSchemaFingerprint(client: Client): Promise<SchemaFingerprint> {
-  const { rows, schemaCookie } = await withCookie(client, FINGERPRINT_SQL, 'fingerprint read');
-  const hash = createHash('sha256');
-  for (const row of rows.rows) {
-    for (let i = 0; i < 4; i++) {
-      const value = row[i];
-      hash.update(value === null || value === undefined ? '\u0000N' : `\u0000${String(value)}`);
-    }
-  }
-  return { fingerprint: hash.digest('hex'), schemaCookie };
+  const { rows, schemaCookie } = await withCookie(client, SCHEMA_TEXT_SQL, 'fingerprint read');
+  const schemaText = String(rows.rows[0]?.[0] ?? '');
+  return { fingerprint: createHash('sha256').update(schemaText).digest('hex'), schemaText, schemaCookie };
 }

@@ -4,13 +4,15 @@
  * cookie → plan → guarded apply → plan afresh after a lost race (MAX_ATTEMPTS tries).
  *
  * Round trips: the version check (1); when behind, introspection (1) and the atomic apply (1).
- * With a plan cache, a behind database reads its schema fingerprint (1) instead, and only the
- * first database of each fingerprint is introspected. The loop knows no registry and logs nothing:
+ * With a plan cache (fleet rollouts), a behind database reads its schema fingerprint (1) instead,
+ * only the first database of each fingerprint is introspected, and once a group's plan has been
+ * applied the next database of the group is tried blind first: one request that proves where the
+ * database is before it applies (1 in all when the guess holds). The loop knows no registry and logs nothing:
  * it returns its outcome as plain data (`SyncOutcome`), which crosses to and from a worker as is.
  */
 import type { Client } from '@libsql/client';
 import { readVersionState, type AuditRecord, type RecordedVersion, type VersionState } from './audit.js';
-import { applyPlan, ApplyError } from './apply.js';
+import { applyPlan, applyProven, ApplyError } from './apply.js';
 import { elapsedSince } from './duration.js';
 import type { DatabaseSchema } from './model.js';
 import { planKeyOf, type PlanCache } from './plan-cache.js';
@@ -71,6 +73,7 @@ export type SyncErrorCode = RefusalCode | FailureCode;
 interface OutcomeBase {
   /** The version the database recorded when the sync started (null: none). */
   readonly from: string | null;
+  /** The newest audit row as read at the start; null when there is none, or none was read (a blind apply). */
   readonly recorded: RecordedVersion | null;
   readonly durationMs: number;
   /** Batches that lost a race (another applier, or DDL committed under the plan) and were planned afresh. */
@@ -140,13 +143,22 @@ export function settleByVersion(
   }
 }
 
-/** The plan for this database and the cookie of the schema it was made from; null when the schema moved meanwhile. */
+interface Planned {
+  readonly plan: Plan;
+  /** The cookie of the schema the plan was made from, asserted by the apply batch. */
+  readonly schemaCookie: number;
+  /** Set when the plan came through a plan cache: its key, and the schema text it was made from. */
+  readonly planKey: string | null;
+  readonly schemaText: string | null;
+}
+
+/** The plan for this database; null when the schema moved while it was read (start over). */
 async function planFor(
   client: Client,
   target: SyncTarget,
   state: VersionState,
   options: SyncOptions,
-): Promise<{ readonly plan: Plan; readonly schemaCookie: number; readonly planKey: string | null } | null> {
+): Promise<Planned | null> {
   const from = state.recorded?.version ?? null;
   const make = (snapshot: SchemaSnapshot): Plan =>
     planMigration(snapshot.schema, target.desired, {
@@ -156,18 +168,63 @@ async function planFor(
   const cache = options.planCache;
   if (cache === undefined) {
     const snapshot = await readSchemaSnapshot(client);
-    return { plan: make(snapshot), schemaCookie: snapshot.schemaCookie, planKey: null };
+    return { plan: make(snapshot), schemaCookie: snapshot.schemaCookie, planKey: null, schemaText: null };
   }
-  const { fingerprint, schemaCookie } = await readSchemaFingerprint(client);
+  const { fingerprint, schemaText, schemaCookie } = await readSchemaFingerprint(client);
   const planKey = planKeyOf(state.recorded, fingerprint);
-  const cached = cache.peek(planKey);
-  if (cached !== undefined) return { plan: cached, schemaCookie, planKey };
   // The plan is shared by every database of this fingerprint, so it must be made from the schema
   // the fingerprint saw: an applier committing in between (the cookie moved) would otherwise cache
   // an empty plan under the old fingerprint for every other database.
-  const snapshot = await readSchemaSnapshot(client);
-  if (snapshot.schemaCookie !== schemaCookie) return null;
-  return { plan: cache.get(planKey, () => make(snapshot)), schemaCookie, planKey };
+  const plan = await cache.getOrMake(planKey, async () => {
+    const snapshot = await readSchemaSnapshot(client);
+    return snapshot.schemaCookie === schemaCookie ? make(snapshot) : null;
+  });
+  return plan === null ? null : { plan, schemaCookie, planKey, schemaText };
+}
+
+/**
+ * One request for a database of a group that already has a plan: the plan cache's speculation
+ * applied blind, proven inside its batch (lib/apply.ts `applyProven`). The outcome, or null when
+ * the proof failed (nothing changed: take the long way).
+ */
+async function applyBlind(
+  client: Client,
+  target: SyncTarget,
+  options: SyncOptions,
+  started: number,
+): Promise<SyncOutcome | null> {
+  const cache = options.planCache;
+  const speculation = cache?.speculation() ?? null;
+  if (cache === undefined || speculation === null || options.dryRun === true) return null;
+  const { plan, planKey, proof } = speculation;
+  const appliedAt = (options.now?.() ?? new Date()).toISOString();
+  const audit = target.audit(proof.from.version, appliedAt);
+  if (audit === null) return null;
+  options.beforeApply?.();
+  const base = { from: proof.from.version, recorded: null, racesLost: 0 };
+  try {
+    await applyProven(client, plan, audit, proof);
+  } catch (error) {
+    if (!(error instanceof ApplyError)) throw error;
+    if (error.failure !== 'failed') {
+      cache.guessed(false);
+      return null;
+    }
+    cache.guessed(true);
+    return {
+      ...base,
+      kind: 'failed',
+      code: 'APPLY_FAILED',
+      message: `schema sync failed, database unchanged: ${error.message}`,
+      statement: error.statement,
+      statementIndex: error.stepIndex,
+      statements: plan.steps.length,
+      planKey,
+      durationMs: elapsedSince(started),
+    };
+  }
+  cache.guessed(true);
+  return { ...base, kind: 'applied', plan, appliedAt, planKey, durationMs: elapsedSince(started) };
 }
 
 export async function runSync(client: Client, target: SyncTarget, options: SyncOptions = {}): Promise<SyncOutcome> {
@@ -177,6 +234,10 @@ export async function runSync(client: Client, target: SyncTarget, options: SyncO
   const versioned = target.version !== null;
   let lastConflict = 'another connection changed the schema after the plan was made';
   let lastRead: Pick<OutcomeBase, 'from' | 'recorded'> = { from: null, recorded: null };
+  if (versioned) {
+    const blind = await applyBlind(client, target, options, started);
+    if (blind !== null) return blind;
+  }
   // A lost race is planned afresh: the winner usually applied the very same version.
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const racesLost = attempt - 1;
@@ -193,7 +254,7 @@ export async function runSync(client: Client, target: SyncTarget, options: SyncO
       lastConflict = 'the schema kept changing while it was read';
       continue;
     }
-    const { plan, schemaCookie, planKey } = planned;
+    const { plan, schemaCookie, planKey, schemaText } = planned;
     const current = !versioned || target.standing(state.recorded).kind === 'current';
     if (plan.steps.length === 0 && current) return { ...base, kind: 'up_to_date', plan, durationMs: durationMs() };
     if (options.dryRun === true) return { ...base, kind: 'planned', plan, planKey, durationMs: durationMs() };
@@ -222,6 +283,11 @@ export async function runSync(client: Client, target: SyncTarget, options: SyncO
         planKey,
         durationMs: durationMs(),
       };
+    }
+    // The next database of this group can likely be migrated blind, in one request.
+    if (planKey !== null && schemaText !== null && state.recorded !== null) {
+      const { version, checksum } = state.recorded;
+      options.planCache?.applied({ planKey, plan, proof: { from: { version, checksum }, schemaText } });
     }
     return { ...base, kind: 'applied', plan, appliedAt, planKey, durationMs: durationMs() };
   }

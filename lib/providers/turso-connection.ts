@@ -182,10 +182,12 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
         const claim = CLAIM_STATEMENTS(options.userId);
         claimed = claim.length;
         body = JSON.stringify({ ...parsed, requests: [...claim, ...parsed.requests] });
-      } else {
+      } else if (options.userId !== null) {
         await claimAlone(origin, headers);
       }
-    } else if (!owner.verified) {
+      // Fleet work (no user to check) only reads the owner where the read rides along for free:
+      // a rollout's blind apply is one request, and a request of its own would double it.
+    } else if (!owner.verified && options.userId !== null) {
       await claimAlone(origin, headers);
     }
 

@@ -23,6 +23,12 @@ import { EXIT } from '../cli/exit.js';
 import { processIo, type Io } from '../cli/io.js';
 import { flag, stringOption } from '../cli/options.js';
 
+/**
+ * Remote databases in flight by default: a remote sync waits on the network, not the CPU, so lanes
+ * are sized for round trips; each holds one client and one request, and plans are shared.
+ */
+const REMOTE_CONCURRENCY = 32;
+
 const OPTIONS: OptionSpecs = {
   'data-dir': { type: 'string' },
   to: { type: 'string' },
@@ -49,7 +55,7 @@ const HELP: ReadonlyArray<readonly [string, string]> = [
   ['--shard <i/n>', 'sync-all: only shard i of n (stable hash of the name; 0 ≤ i < n)'],
   [
     '--concurrency <N>',
-    "sync-all: worker processes, or remote databases in flight (default: CPU cores, within the container's CPU quota)",
+    `sync-all: worker processes for --data-dir (default: CPU cores, within the container's CPU quota), or remote databases in flight (default: ${REMOTE_CONCURRENCY})`,
   ],
   [
     '--lanes processes|threads|async',
@@ -148,7 +154,9 @@ function readOptions(values: OptionValues, io: Io): SyncAllOptions {
     canary: positiveInteger('--canary', stringOption(values, 'canary'), 1),
     maxFailures: positiveInteger('--max-failures', stringOption(values, 'max-failures'), 1),
     shard,
-    concurrency: positiveInteger('--concurrency', stringOption(values, 'concurrency'), 1) ?? usableCores(),
+    concurrency:
+      positiveInteger('--concurrency', stringOption(values, 'concurrency'), 1) ??
+      (dataDir === undefined ? REMOTE_CONCURRENCY : usableCores()),
     lanes,
     dryRun: flag(values, 'dry-run'),
     report: stringOption(values, 'report'),

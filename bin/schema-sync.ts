@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * schema-sync CLI. Commands live in bin/commands/ (registered in bin/commands/index.ts); exit
- * codes are in bin/cli/exit.ts and the README.
+ * codes are in bin/cli/exit.ts and docs/cli.md.
  */
 import { run } from './cli/main.js';
 import { processIo } from './cli/io.js';

@@ -102,6 +102,7 @@ export const SchemaDefinition = Type.Object(
 export type ColumnDefinition = Static<typeof ColumnDefinition>;
 export type IndexDefinition = Static<typeof IndexDefinition>;
 export type TableDefinition = Static<typeof TableDefinition>;
+export type ViewDefinition = Static<typeof ViewDefinition>;
 export type SchemaDefinition = Static<typeof SchemaDefinition>;
 
 /** Throws with every validation problem listed (path and message). */

@@ -9,7 +9,7 @@ import envSchema from 'env-schema';
 import { usableCores } from '../cores.js';
 import { TURSO_HASH_LENGTH, tursoNameBudget } from '../naming.js';
 import { parseExpiration } from '../providers/turso-tokens.js';
-import { EnvSchema, type LogLevelName } from './env-schema.js';
+import { DEFAULT_SYNC_THREADS_MAX, EnvSchema, PRODUCTION_DRAIN_DELAY_MS, type LogLevelName } from './env-schema.js';
 
 type Env = Static<typeof EnvSchema>;
 
@@ -86,9 +86,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: parsed.BODY_LIMIT,
     docs: parsed.DOCS,
     metrics: { enabled: parsed.METRICS, token: parsed.METRICS_TOKEN },
-    syncThreads: { count: parsed.SYNC_THREADS ?? Math.min(4, usableCores()), minBytes: parsed.SYNC_THREAD_MIN_BYTES },
+    syncThreads: {
+      count: parsed.SYNC_THREADS ?? Math.min(DEFAULT_SYNC_THREADS_MAX, usableCores()),
+      minBytes: parsed.SYNC_THREAD_MIN_BYTES,
+    },
     shutdown: {
-      drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? 5_000 : 0),
+      drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? PRODUCTION_DRAIN_DELAY_MS : 0),
       timeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     },
     turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,

@@ -1,4 +1,7 @@
-/** 1.0.0 — the initial trading schema, as the original system shipped it. */
+/**
+ * 1.0.0 — the initial trading schema, as the original system shipped it. Its tables and helpers
+ * are exported so that later versions build on them (docs/schema-versions.md).
+ */
 import type { ColumnDefinition, TableDefinition } from '../definition.js';
 import type { SchemaVersionSource } from '../version.js';
 
@@ -60,7 +63,7 @@ const portfolios: TableDefinition = {
   triggers: [updatedAtTrigger('portfolios')],
 };
 
-export const positionsV1: TableDefinition = {
+const positions: TableDefinition = {
   name: 'positions',
   columns: [
     id,
@@ -87,7 +90,7 @@ export const positionsV1: TableDefinition = {
   triggers: [updatedAtTrigger('positions')],
 };
 
-export const tradesV1: TableDefinition = {
+const trades: TableDefinition = {
   name: 'trades',
   columns: [
     id,
@@ -138,12 +141,13 @@ const watchlists: TableDefinition = {
   triggers: [updatedAtTrigger('watchlists')],
 };
 
-export const baseTables = { accounts, portfolios, watchlists };
+/** 1.0.0's tables by name: a later version spreads one and changes what it changes. */
+export const tables_1_0_0 = { accounts, portfolios, positions, trades, watchlists } as const;
 
 export const version_1_0_0: SchemaVersionSource = {
   version: '1.0.0',
   description: 'Initial trading schema: accounts, portfolios, positions, trades and watchlists',
   createdAt: '2024-01-15T10:30:00.000Z',
-  schema: { definition: { tables: [accounts, portfolios, positionsV1, tradesV1, watchlists] } },
+  schema: { definition: { tables: Object.values(tables_1_0_0) } },
   file: 'schema/versions/v1_0_0.ts',
 };

@@ -2,30 +2,31 @@
  * 1.1.0 — price alerts, trade fees and base currency. Exercises every kind of change the engine
  * makes: a new table, added columns, new indexes (one partial, one descending), a view, and a
  * rebuild (positions' foreign key gains ON DELETE CASCADE, which ALTER TABLE cannot add).
+ * Its tables and views are exported so that the next version builds on them (docs/schema-versions.md).
  */
-import type { TableDefinition } from '../definition.js';
+import type { TableDefinition, ViewDefinition } from '../definition.js';
 import type { SchemaVersionSource } from '../version.js';
-import { baseTables, id, NOW_SQL, positionsV1, reference, tradesV1 } from './v1_0_0.js';
+import { id, NOW_SQL, reference, tables_1_0_0 } from './v1_0_0.js';
 
 const accounts: TableDefinition = {
-  ...baseTables.accounts,
+  ...tables_1_0_0.accounts,
   columns: [
-    ...baseTables.accounts.columns,
+    ...tables_1_0_0.accounts.columns,
     { name: 'base_currency', data_type: 'TEXT', is_nullable: false, default_value: "'USD'", is_primary_key: false },
   ],
 };
 
 const positions: TableDefinition = {
-  ...positionsV1,
-  columns: positionsV1.columns.map((column) =>
+  ...tables_1_0_0.positions,
+  columns: tables_1_0_0.positions.columns.map((column) =>
     column.name === 'portfolio_id' ? { ...column, references: reference('portfolios', 'CASCADE') } : column,
   ),
 };
 
 const trades: TableDefinition = {
-  ...tradesV1,
+  ...tables_1_0_0.trades,
   columns: [
-    ...tradesV1.columns,
+    ...tables_1_0_0.trades.columns,
     {
       name: 'fees',
       data_type: 'REAL',
@@ -37,7 +38,7 @@ const trades: TableDefinition = {
     { name: 'notes', data_type: 'TEXT', is_nullable: true, is_primary_key: false },
   ],
   indexes: [
-    ...tradesV1.indexes,
+    ...tables_1_0_0.trades.indexes,
     {
       name: 'idx_trades_portfolio_executed_at',
       table_name: 'trades',
@@ -88,24 +89,32 @@ const priceAlerts: TableDefinition = {
   triggers: [],
 };
 
-export const version_1_1_0: SchemaVersionSource = {
-  version: '1.1.0',
-  description: 'Price alerts, trade fees and notes, account base currency, cascading positions',
-  createdAt: '2024-03-01T09:00:00.000Z',
-  schema: {
-    definition: {
-      tables: [accounts, baseTables.portfolios, positions, trades, baseTables.watchlists, priceAlerts],
-      views: [
-        {
-          name: 'portfolio_values',
-          sql: `CREATE VIEW portfolio_values AS
+/** 1.1.0's tables by name: the next version spreads one and changes what it changes. */
+export const tables_1_1_0 = {
+  accounts,
+  portfolios: tables_1_0_0.portfolios,
+  positions,
+  trades,
+  watchlists: tables_1_0_0.watchlists,
+  price_alerts: priceAlerts,
+} as const;
+
+const portfolioValues: ViewDefinition = {
+  name: 'portfolio_values',
+  sql: `CREATE VIEW portfolio_values AS
 SELECT p.id AS portfolio_id, p.account_id, p.currency,
        count(pos.id) AS positions, coalesce(sum(pos.quantity * pos.average_cost), 0) AS cost_basis
 FROM portfolios AS p LEFT JOIN positions AS pos ON pos.portfolio_id = p.id
 GROUP BY p.id`,
-        },
-      ],
-    },
-  },
+};
+
+/** 1.1.0's views by name. */
+export const views_1_1_0 = { portfolio_values: portfolioValues } as const;
+
+export const version_1_1_0: SchemaVersionSource = {
+  version: '1.1.0',
+  description: 'Price alerts, trade fees and notes, account base currency, cascading positions',
+  createdAt: '2024-03-01T09:00:00.000Z',
+  schema: { definition: { tables: Object.values(tables_1_1_0), views: Object.values(views_1_1_0) } },
   file: 'schema/versions/v1_1_0.ts',
 };

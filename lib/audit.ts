@@ -3,7 +3,7 @@
  * how the newest row is read and how the guarded row is written live here and nowhere else.
  */
 import type { Client, InStatement, ResultSet } from '@libsql/client';
-import { LibsqlError } from './libsql.js';
+import { columnText, LibsqlError } from './libsql.js';
 
 export const SCHEMA_VERSION_TABLE = 'schema_version';
 
@@ -62,11 +62,11 @@ export async function readVersionState(client: StatementRunner): Promise<Version
       tableExists: true,
       recorded: {
         id: Number(row['id']),
-        version: String(row['version']),
-        description: String(row['description']),
-        createdAt: String(row['created_at']),
-        appliedAt: String(row['applied_at']),
-        checksum: String(row['checksum']),
+        version: columnText(row['version']),
+        description: columnText(row['description']),
+        createdAt: columnText(row['created_at']),
+        appliedAt: columnText(row['applied_at']),
+        checksum: columnText(row['checksum']),
         statements: Number(row['statements']),
       },
     };

@@ -8,7 +8,7 @@
  * before a single statement runs.
  */
 import type { Client } from '@libsql/client';
-import { createLocalClient } from './libsql.js';
+import { columnText, createLocalClient } from './libsql.js';
 import type { DatabaseSchema } from './model.js';
 import { foldName } from './model.js';
 import { introspect, isInternalName } from './introspect.js';
@@ -239,12 +239,12 @@ async function checkExisting(
   if (row === undefined) return false;
   const at = statement.tokens.findIndex((token) => isWord(token, 'IF'));
   const withoutIfNotExists = statement.tokens.filter((_, i) => i < at || i > at + 2);
-  const existing = splitScript(String(row['sql'] ?? '')).statements[0]?.tokens ?? [];
+  const existing = splitScript(columnText(row['sql'] ?? '')).statements[0]?.tokens ?? [];
   if (canonicalTokens(existing) === canonicalTokens(withoutIfNotExists)) return true;
   throw schemaProblem(
     origin,
     statement.line,
-    `a second definition of "${create.name}": an earlier statement already created ${String(row['type'])} ` +
+    `a second definition of "${create.name}": an earlier statement already created ${columnText(row['type'])} ` +
       `"${create.name}" differently`,
     statement.text,
   );

@@ -239,5 +239,5 @@ export function schemaFromRows(rows: ReadonlyArray<Record<string, unknown>>): Da
 /** Introspects the database behind `client` in one round trip. */
 export async function introspect(client: Client): Promise<DatabaseSchema> {
   const result = await client.execute(INTROSPECTION_SQL);
-  return schemaFromRows(result.rows as unknown as ReadonlyArray<Record<string, unknown>>);
+  return schemaFromRows(result.rows);
 }

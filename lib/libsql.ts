@@ -27,3 +27,16 @@ export async function openClient(config: Config): Promise<Client> {
   const { createClient } = await import('@libsql/client');
   return createClient(config);
 }
+
+/**
+ * A column value read as text, as SQLite's CAST(x AS TEXT) would give it: text as is, numbers in
+ * their decimal form, a blob's bytes as UTF-8; NULL and a missing column as `null`, which the
+ * callers' rows never hold where they read text.
+ */
+export function columnText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value instanceof ArrayBuffer || value instanceof Uint8Array)
+    return Buffer.from(value as Uint8Array).toString('utf8');
+  return 'null';
+}

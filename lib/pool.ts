@@ -151,7 +151,7 @@ export class ClientPool<T> {
     this.#closing.push(done);
     void done.finally(() => {
       const at = this.#closing.indexOf(done);
-      if (at >= 0) this.#closing.splice(at, 1);
+      if (at >= 0) void this.#closing.splice(at, 1);
     });
   }
 }

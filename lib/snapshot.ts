@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Client, ResultSet } from '@libsql/client';
 import { INTROSPECTION_SQL, schemaFromRows } from './introspect.js';
+import { columnText } from './libsql.js';
 import type { DatabaseSchema } from './model.js';
 
 export interface SchemaSnapshot {
@@ -30,7 +31,7 @@ async function withCookie(
 
 export async function readSchemaSnapshot(client: Client): Promise<SchemaSnapshot> {
   const { rows, schemaCookie } = await withCookie(client, INTROSPECTION_SQL, 'introspection');
-  return { schema: schemaFromRows(rows.rows as unknown as ReadonlyArray<Record<string, unknown>>), schemaCookie };
+  return { schema: schemaFromRows(rows.rows), schemaCookie };
 }
 
 /**
@@ -58,6 +59,6 @@ export interface SchemaFingerprint {
  */
 export async function readSchemaFingerprint(client: Client): Promise<SchemaFingerprint> {
   const { rows, schemaCookie } = await withCookie(client, SCHEMA_TEXT_SQL, 'fingerprint read');
-  const schemaText = String(rows.rows[0]?.[0] ?? '');
+  const schemaText = columnText(rows.rows[0]?.[0] ?? '');
   return { fingerprint: createHash('sha256').update(schemaText).digest('hex'), schemaText, schemaCookie };
 }

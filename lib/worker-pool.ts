@@ -86,8 +86,8 @@ function startThread<Init, Request, Reply>(
   } else {
     worker = new Worker(module, { workerData: init });
   }
-  worker.on('message', events.message);
-  worker.on('error', events.ended);
+  worker.on('message', (reply: HostReply<Reply>) => events.message(reply));
+  worker.on('error', (error) => events.ended(error));
   worker.on('exit', (code) => events.ended(new Error(`${name} thread exited with code ${code}`)));
   return {
     send: (message) => worker.postMessage(message),

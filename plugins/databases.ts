@@ -14,7 +14,7 @@ import type { AppConfig } from '../lib/config/load.js';
 export interface UserDatabases {
   readonly provider: DatabaseProvider;
   /** Runs `fn` with a pooled client for the user's database (which must exist: opening creates it). */
-  withClient<R>(db: UserDatabase, fn: (client: Client) => Promise<R>): Promise<R>;
+  readonly withClient: <R>(db: UserDatabase, fn: (client: Client) => Promise<R>) => Promise<R>;
   /** Open clients right now (for tests and metrics). */
   readonly openClients: () => number;
 }

@@ -50,7 +50,7 @@ function schemaSql(tables: number, changed: (i: number) => boolean, prefix = 't'
   return statements.map((statement) => `${statement};`).join('\n');
 }
 
-async function median(runs: number, fn: () => Promise<unknown> | unknown): Promise<number> {
+async function median(runs: number, fn: () => unknown): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();

@@ -9,6 +9,7 @@
  *                                   FLEET_BENCH_LANES=1 also times --lanes threads and --lanes async)
  * Writes bench/results/fleet.json.
  */
+import { columnText } from '../../lib/libsql.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -96,7 +97,7 @@ async function verify(dir: string, label: string): Promise<void> {
         const left = planMigration(await introspect(client), registry.current.desired).steps.length;
         const integrity = (await client.execute('PRAGMA integrity_check')).rows[0]?.[0];
         if (left !== 0 || integrity !== 'ok')
-          throw new Error(`${label}: db ${i} not converged (${left} steps left, integrity ${String(integrity)})`);
+          throw new Error(`${label}: db ${i} not converged (${left} steps left, integrity ${columnText(integrity)})`);
       }
     } finally {
       client.close();

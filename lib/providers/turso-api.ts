@@ -149,7 +149,7 @@ export class PlatformApi {
           `Turso Platform API: ${operation}: the answer has no databases list`,
           200,
         );
-      for (const item of page.databases) {
+      for (const item of page.databases as unknown[]) {
         const database = databaseOf({ database: item }, operation);
         // A filter the API ignored must not widen a fleet run past the group.
         if (options.group === undefined || database.group === undefined || database.group === options.group)

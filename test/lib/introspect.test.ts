@@ -253,5 +253,5 @@ t.test('schemaFromRows is pure and an empty database is empty', async (t) => {
   t.same(schemaFromRows([]), { tables: [], indexes: [], triggers: [], views: [] });
   await exec(db.client, 'CREATE TABLE x (a INT UNIQUE)');
   const result = await db.client.execute(INTROSPECTION_SQL);
-  t.same(schemaFromRows(result.rows as unknown as Array<Record<string, unknown>>), await introspect(db.client));
+  t.same(schemaFromRows(result.rows), await introspect(db.client));
 });

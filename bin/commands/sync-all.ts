@@ -3,9 +3,10 @@
  * staged `--to` version). Exit codes: 0 every database at the target, 1 any failed (each failed one
  * left unchanged) or a stop left some untouched, 2 usage, 3 any database ahead of the application.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { usableCores } from '../../lib/cores.js';
 import { formatPlan } from '../cli/format.js';
 import {
@@ -351,7 +352,7 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
   const summary = summarize(target.version, rollout, performance.now() - started);
   const groups = options.dryRun ? groupPlans(rollout) : null;
   if (options.report !== undefined)
-    await writeFile(options.report, `${JSON.stringify(reportDocument(summary, rollout), null, 2)}\n`);
+    await writeFileAtomic(options.report, `${JSON.stringify(reportDocument(summary, rollout), null, 2)}\n`);
   if (options.metricsFile !== undefined) {
     const { writeMetricsFile } = await import('../../lib/fleet/metrics.js');
     await writeMetricsFile(options.metricsFile, rollout.results, summary);

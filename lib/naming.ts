@@ -97,7 +97,7 @@ export function databaseNameFor(userId: string): string {
     const code = userId.charCodeAt(i);
     readable += isLiteral(code) ? userId[i] : `_${code.toString(16).padStart(2, '0')}`;
   }
-  return readable.length <= READABLE_MAX ? readable : COMPACT_PREFIX + base32Encode(userId);
+  return readable.length <= READABLE_MAX ? readable : COMPACT_PREFIX + base32(new TextEncoder().encode(userId));
 }
 
 /** The inverse of {@link databaseNameFor}; null for a name it cannot have produced. */
@@ -124,12 +124,13 @@ function decodeReadable(name: string): string | null {
   return id;
 }
 
-function base32Encode(ascii: string): string {
+/** Lowercase RFC 4648 base32 without padding; a last partial group of bits is zero-filled. */
+function base32(bytes: Uint8Array): string {
   let out = '';
   let buffer = 0;
   let bits = 0;
-  for (let i = 0; i < ascii.length; i++) {
-    buffer = (buffer << 8) | ascii.charCodeAt(i);
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
     bits += 8;
     while (bits >= 5) {
       out += BASE32[(buffer >>> (bits - 5)) & 31];
@@ -183,7 +184,7 @@ export function tursoDatabaseNameFor(userId: string, org: string): string {
   if (budget < TURSO_HASH_LENGTH) {
     throw new RangeError(`TURSO_ORG ${JSON.stringify(org)} is too long: "<database>-<org>" must fit 63 characters`);
   }
-  const hash = base32Bytes(createHash('sha256').update(userId, 'utf8').digest()).slice(0, TURSO_HASH_LENGTH);
+  const hash = base32(createHash('sha256').update(userId, 'utf8').digest()).slice(0, TURSO_HASH_LENGTH);
   const room = budget - TURSO_HASH_LENGTH - 1;
   const slug = userId
     .toLowerCase()
@@ -196,19 +197,4 @@ export function tursoDatabaseNameFor(userId: string, org: string): string {
 /** Whether `name` is a name Turso accepts (and the DNS label it becomes fits, given `org`). */
 export function isTursoDatabaseName(name: string, org: string): boolean {
   return name.length <= tursoNameBudget(org) && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name);
-}
-
-function base32Bytes(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import fp from 'fastify-plugin';
 import { checkUserId } from '../lib/naming.js';
 import { ProviderUnavailableError } from '../lib/providers/errors.js';
@@ -84,11 +84,8 @@ const STATUS_FALLBACK: Readonly<Record<number, ErrorCode>> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-interface ValidationIssue {
-  readonly keyword: string;
-  readonly instancePath: string;
-  readonly params: Record<string, unknown>;
-}
+/** One Ajv error, as Fastify hands it over. */
+type ValidationIssue = FastifySchemaValidationError;
 
 /** Maps any error a request can raise to the response body. */
 export function toErrorBody(error: FastifyError | HttpError | Error, request: FastifyRequest): ErrorBody {
@@ -110,7 +107,8 @@ export function toErrorBody(error: FastifyError | HttpError | Error, request: Fa
 }
 
 function validationBody(error: FastifyError, request: FastifyRequest): ErrorBody {
-  const issue = error.validation?.[0] as ValidationIssue | undefined;
+  const issues: readonly ValidationIssue[] = error.validation ?? [];
+  const issue = issues[0];
   const context = error.validationContext ?? 'request';
   if (issue && (issue.instancePath === '/user_id' || issue.params['missingProperty'] === 'user_id')) {
     const source: unknown = context === 'params' ? request.params : request.body;
@@ -131,7 +129,85 @@ function validationBody(error: FastifyError, request: FastifyRequest): ErrorBody
       `${context} has an unexpected field '${String(issue.params['additionalProperty'])}'`,
     );
   }
-  return errorBody('INVALID_REQUEST', error.message);
+  return errorBody('INVALID_REQUEST', issues.length === 0 ? error.message : describeIssues(issues, context, request));
+}
+
+/** A value as the caller wrote it (strings quoted, the rest as JSON), cut short past 64 characters. */
+function show(value: unknown): string {
+  const text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+  return text.length > 64 ? `${text.slice(0, 63)}…` : text;
+}
+
+/** "a", "a or b", "a, b or c". */
+function either(options: readonly string[]): string {
+  return options.length <= 1 ? (options[0] ?? '') : `${options.slice(0, -1).join(', ')} or ${options.at(-1) ?? ''}`;
+}
+
+/** The request's value at an Ajv instance path (`/a/0/b`), or undefined. */
+function valueAt(request: FastifyRequest, context: string, instancePath: string): unknown {
+  const sources: Readonly<Record<string, unknown>> = {
+    body: request.body,
+    querystring: request.query,
+    params: request.params,
+    headers: request.headers,
+  };
+  let value = sources[context];
+  for (const token of instancePath.split('/').slice(1)) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[token.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return value;
+}
+
+/** What an issue accepts, when it is a constant, one of a list, or a type; null otherwise. */
+function accepted(issue: ValidationIssue): string[] | null {
+  if (issue.keyword === 'const') return [show(issue.params['allowedValue'])];
+  if (issue.keyword === 'enum' && Array.isArray(issue.params['allowedValues']))
+    return (issue.params['allowedValues'] as unknown[]).map(show);
+  if (issue.keyword === 'type') return String(issue.params['type']).split(',');
+  return null;
+}
+
+/**
+ * One sentence per wrong value. Ajv reports a union (anyOf/oneOf) as one error per branch plus one
+ * for the union itself, which Fastify joins into the same sentence repeated; an enum as "must be
+ * equal to one of the allowed values" without the values. A value that must be one of some
+ * constants or types reads "must be 'true' or 'false', not 'maybe'"; anything else says each
+ * distinct message once.
+ */
+function describeIssues(issues: readonly ValidationIssue[], context: string, request: FastifyRequest): string {
+  const first = issues[0] as ValidationIssue;
+  const at = `${context}${first.instancePath}`;
+  const union = issues.find(
+    (issue) => (issue.keyword === 'anyOf' || issue.keyword === 'oneOf') && issue.instancePath === first.instancePath,
+  );
+  const branches = union
+    ? issues.filter((issue) => issue !== union && issue.schemaPath.startsWith(`${union.schemaPath}/`))
+    : [];
+  // Branches that fail inside the value (a missing property, a wrong item) are not alternatives of it.
+  const alternatives = union
+    ? branches.every((issue) => issue.instancePath === union.instancePath)
+      ? branches
+      : []
+    : first.keyword === 'enum' || first.keyword === 'const'
+      ? [first]
+      : [];
+  // A branch that is a constant of a type (TypeBox's Literal) fails on both: the constant says it.
+  const branchOf = (issue: ValidationIssue): string =>
+    union ? (issue.schemaPath.slice(union.schemaPath.length + 1).split('/')[0] ?? '') : '';
+  const constants = new Set(
+    alternatives.filter((issue) => issue.keyword === 'const' || issue.keyword === 'enum').map(branchOf),
+  );
+  const options = alternatives
+    .filter((issue) => issue.keyword !== 'type' || !constants.has(branchOf(issue)))
+    .map(accepted);
+  if (options.length > 0 && options.every((option) => option !== null)) {
+    const value = valueAt(request, context, first.instancePath);
+    const got = value === undefined ? '' : `, not ${show(value)}`;
+    return `${at} must be ${either([...new Set(options.flat())])}${got}`;
+  }
+  const sentences = issues.map((issue) => `${context}${issue.instancePath} ${issue.message ?? 'is invalid'}`);
+  return [...new Set(sentences)].join(', ');
 }
 
 /** Longest `Retry-After` passed on from the provider: past this, the caller should look elsewhere. */

@@ -186,11 +186,26 @@ export function summarizePlan(plan: Plan): PlanSummary {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** E.g. "3 changes: 1 created, 0 added, 1 rebuilt, 1 dropped, 2 skipped (2 destructive); 14 statements". */
-export function summaryLine(plan: Plan): string {
+/** The version row apply would write (registry mode, database not at the target version). */
+export interface VersionRow {
+  readonly from: string | null;
+  readonly to: string;
+}
+
+/**
+ * E.g. "3 changes: 1 created, 0 added, 1 rebuilt, 1 dropped, 2 skipped (2 destructive); 14 statements".
+ * A plan without DDL that still writes a version row says so: it is not "already as desired".
+ */
+export function summaryLine(plan: Plan, versionRow?: VersionRow): string {
   const s = summarizePlan(plan);
   const skipped = `${s.skipped} skipped${s.skipped === 0 ? '' : ' (kept, not in the desired schema)'}`;
-  if (s.changes === 0) return `no changes: already as desired${s.skipped === 0 ? '' : `; ${skipped}`}`;
+  if (s.changes === 0) {
+    const headline =
+      versionRow === undefined
+        ? 'no changes: already as desired'
+        : `no DDL to run; the version row would be written: from ${versionRow.from ?? 'no version'} to ${versionRow.to}`;
+    return `${headline}${s.skipped === 0 ? '' : `; ${skipped}`}`;
+  }
   const extra = [
     s.recreated > 0 ? `${s.recreated} recreated` : '',
     s.renamed > 0 ? `${s.renamed} renamed` : '',
@@ -254,8 +269,8 @@ function entryHeader(entry: Entry): string {
   return `${mark}${entry.first.kind} ${entry.first.object}: ${reason}`;
 }
 
-export function formatPlan(plan: Plan): string {
-  const lines: string[] = [`-- ${summaryLine(plan)}`];
+export function formatPlan(plan: Plan, versionRow?: VersionRow): string {
+  const lines: string[] = [`-- ${summaryLine(plan, versionRow)}`];
   const entries = entriesOf(plan);
   const assertions = assertionLine(plan);
   if (assertions !== null) lines.push(assertions);

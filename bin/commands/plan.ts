@@ -13,7 +13,7 @@ import { print } from '../cli/output.js';
 import { fileOptions, loadSchemaFile } from '../cli/schema-file.js';
 import { loadTarget } from '../cli/target.js';
 import { planMigration, type Plan } from '../../lib/plan/planner.js';
-import { formatPlan, summarizePlan } from '../cli/format.js';
+import { formatPlan, summarizePlan, type VersionRow } from '../cli/format.js';
 import { introspect } from '../../lib/introspect.js';
 import { planSync } from '../../lib/sync.js';
 
@@ -38,6 +38,8 @@ interface Planned {
   readonly source: string;
   /** Whether apply would change anything: statements, or (registry) a version to record. */
   readonly pending: boolean;
+  /** Registry mode, database not at the target version: the version row apply would write. */
+  readonly versionRow?: VersionRow;
 }
 
 /** `--from a.sql --to b.sql`: both files through the schema-file loader, no database opened. */
@@ -80,6 +82,7 @@ async function planDatabase(values: OptionValues, io: Io): Promise<Planned> {
       label: `schema ${registry.current.version} (database records ${recorded?.version ?? 'no version'})`,
       source: displayDb(db),
       pending: plan.steps.length > 0 || !current,
+      ...(current ? {} : { versionRow: { from: recorded?.version ?? null, to: syncTarget.version } }),
     };
   } finally {
     client.close();
@@ -108,16 +111,28 @@ export const plan: Command = {
   ],
   async run(values, io) {
     const offline = stringOption(values, 'from') !== undefined || stringOption(values, 'to') !== undefined;
-    const { plan: result, label, source, pending } = offline ? await planFiles(values) : await planDatabase(values, io);
+    const planned = offline ? await planFiles(values) : await planDatabase(values, io);
+    const { plan: result, label, source, pending, versionRow } = planned;
     print(
       io,
       flag(values, 'json'),
-      { target: label, ...result, pending, summary: summarizePlan(result) },
-      `-- plan for ${source} → ${label}\n${formatPlan(result)}`,
+      {
+        target: label,
+        ...result,
+        pending,
+        summary: summarizePlan(result),
+        ...(versionRow === undefined ? {} : { versionRow }),
+      },
+      `-- plan for ${source} → ${label}\n${formatPlan(result, versionRow)}`,
     );
     if (flag(values, 'check') && pending) {
-      if (!flag(values, 'json'))
-        io.stderr(`schema-sync: changes pending: ${source} is not at ${label} (exit ${EXIT.pending})\n`);
+      if (!flag(values, 'json')) {
+        const what =
+          versionRow !== undefined && result.steps.length === 0
+            ? `${source}: the version row would be written, from ${versionRow.from ?? 'no version'} to ${versionRow.to} (no DDL)`
+            : `${source} is not at ${label}`;
+        io.stderr(`schema-sync: changes pending: ${what} (exit ${EXIT.pending})\n`);
+      }
       return EXIT.pending;
     }
     return EXIT.ok;

@@ -3,12 +3,20 @@
  * staged `--to` version). Exit codes: 0 every database at the target, 1 any failed (each failed one
  * left unchanged) or a stop left some untouched, 2 usage, 3 any database ahead of the application.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { usableCores } from '../../lib/cores.js';
 import { formatPlan } from '../cli/format.js';
-import { groupPlans, reportDocument, summarize, type PlanGroup, type RolloutSummary } from '../../lib/fleet/report.js';
+import {
+  groupPlans,
+  problemLines,
+  reportDocument,
+  summarize,
+  type PlanGroup,
+  type RolloutSummary,
+} from '../../lib/fleet/report.js';
 import { FleetState, StateFileError } from '../../lib/fleet/file-state.js';
 import { defaultMode, runRollout, type LaneMode } from '../../lib/fleet/runner.js';
 import { inShard, parseShard, type Shard } from '../../lib/fleet/shard.js';
@@ -228,7 +236,7 @@ async function progressBar(): Promise<Progress> {
 
 function humanSummary(
   summary: RolloutSummary,
-  failed: readonly DatabaseResult[],
+  results: readonly DatabaseResult[],
   groups: readonly PlanGroup[] | null,
 ): string {
   const lines: string[] = [];
@@ -242,11 +250,7 @@ function humanSummary(
       );
     }
   }
-  for (const r of failed) {
-    lines.push(`FAILED ${r.name} (${r.from ?? 'no version'} → ${r.to}): ${r.error?.message ?? ''}`);
-    if (r.error?.statement !== undefined)
-      lines.push(`  failing statement:\n    ${r.error.statement.replaceAll('\n', '\n    ')}`);
-  }
+  for (const r of results) lines.push(...problemLines(r));
   const o = summary.outcomes;
   lines.push(
     `-- ${summary.databases} database(s) → ${summary.target} in ${(summary.durationMs / 1000).toFixed(2)} s: ` +
@@ -270,9 +274,12 @@ async function databaseSource(
 ): Promise<{ source: DatabaseSource; close: () => Promise<void> }> {
   if (options.dataDir !== undefined) {
     const dir = await stat(options.dataDir).catch(() => null);
-    if (dir === null || !dir.isDirectory())
-      throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
-    return { source: localDirectorySource(options.dataDir), close: async () => undefined };
+    if (dir === null) throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
+    if (!dir.isDirectory()) {
+      const what = dir.isFile() ? 'a file, not a directory' : 'not a directory';
+      throw new UsageError(`--data-dir: ${options.dataDir} is ${what}`, false);
+    }
+    return { source: localDirectorySource(options.dataDir), close: () => Promise.resolve() };
   }
   if (options.lanes === 'threads' || options.lanes === 'processes') {
     throw new UsageError(`--lanes ${options.lanes} is for file: databases; Turso databases sync on async lanes`, false);
@@ -353,7 +360,7 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
   const summary = summarize(target.version, rollout, performance.now() - started);
   const groups = options.dryRun ? groupPlans(rollout) : null;
   if (options.report !== undefined)
-    await writeFile(options.report, `${JSON.stringify(reportDocument(summary, rollout), null, 2)}\n`);
+    await writeFileAtomic(options.report, `${JSON.stringify(reportDocument(summary, rollout), null, 2)}\n`);
   if (options.metricsFile !== undefined) {
     const { writeMetricsFile } = await import('../../lib/fleet/metrics.js');
     await writeMetricsFile(options.metricsFile, rollout.results, summary);
@@ -362,13 +369,7 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
     const shard = options.shard === undefined ? {} : { shard: `${options.shard.index}/${options.shard.count}` };
     io.stdout(`${JSON.stringify({ summary: { ...summary, ...shard }, ...(groups === null ? {} : { groups }) })}\n`);
   } else {
-    io.stdout(
-      `${humanSummary(
-        summary,
-        rollout.results.filter((r) => r.outcome === 'failed' || r.outcome === 'ahead'),
-        groups,
-      )}\n`,
-    );
+    io.stdout(`${humanSummary(summary, rollout.results, groups)}\n`);
   }
   return summary.exitCode;
 }

@@ -16,21 +16,11 @@
  * trusted: WAL mode (commits live in the -wal file until a checkpoint) and a non-empty -journal
  * beside the file (a crashed writer's, which the next open rolls back).
  */
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-  mkdirSync,
-  type BigIntStats,
-} from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, mkdirSync, type BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@libsql/client';
+import { writeFileAtomicSync } from '../atomic-write.js';
 import { readVersionState, type RecordedVersion, type VersionState } from '../audit.js';
 
 export interface FileIdentity {
@@ -279,9 +269,7 @@ export class FleetState {
   save(): void {
     const document: StateDocument = { format: FORMAT, databases: Object.fromEntries(this.#seen) };
     mkdirSync(dirname(this.path), { recursive: true });
-    // Unique per writer: two rollouts of one directory may save at once (the last rename wins).
-    const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(document)}\n`);
-    renameSync(temporary, this.path);
+    // Two rollouts of one directory may save at once: each writes its own temporary file, the last rename wins.
+    writeFileAtomicSync(this.path, `${JSON.stringify(document)}\n`);
   }
 }

@@ -3,8 +3,8 @@
  * service's own sync metrics (lib/metrics.ts, trigger="fleet"), plus fleet-only gauges. Written to
  * a temp file and renamed, so the collector never reads half a file.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import { Gauge } from 'prom-client';
+import { writeFileAtomic } from '../atomic-write.js';
 import { createSyncMetrics, type SyncOutcome } from '../metrics.js';
 import type { RolloutSummary } from './report.js';
 import type { DatabaseResult, FleetOutcome } from './sync-one.js';
@@ -64,7 +64,5 @@ export async function writeMetricsFile(
     databases.set({ outcome, target: summary.target }, count);
   runDuration.set(summary.durationMs / 1000);
   lastRun.set(Date.now() / 1000);
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, await metrics.text());
-  await rename(temp, path);
+  await writeFileAtomic(path, await metrics.text());
 }

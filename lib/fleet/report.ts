@@ -65,6 +65,23 @@ export function summarize(target: string, rollout: RolloutResult, durationMs: nu
   };
 }
 
+/**
+ * The lines a person reads for a database that did not reach the target: a failure with its
+ * statement, or a database ahead of the application (refused, not failed: the summary counts it
+ * as ahead and the exit code is 3). Nothing for the others.
+ */
+export function problemLines(result: DatabaseResult): string[] {
+  const from = result.from ?? 'no version';
+  const message = result.error?.message ?? '';
+  if (result.outcome === 'ahead')
+    return [`AHEAD ${result.name} (${from}, target ${result.to}; left unchanged): ${message}`];
+  if (result.outcome !== 'failed') return [];
+  const lines = [`FAILED ${result.name} (${from} → ${result.to}): ${message}`];
+  if (result.error?.statement !== undefined)
+    lines.push(`  failing statement:\n    ${result.error.statement.replaceAll('\n', '\n    ')}`);
+  return lines;
+}
+
 /** A dry run's plans, one group per plan key, largest group first. */
 export function groupPlans(rollout: RolloutResult): PlanGroup[] {
   const groups = new Map<string, { from: string | null; names: string[] }>();

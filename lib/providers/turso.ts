@@ -10,6 +10,7 @@
  *   last quarter of its life.
  */
 import type { Config } from '@libsql/client';
+import { BoundedMap } from '../bounded-map.js';
 import { tursoDatabaseNameFor, tursoNameBudget, TURSO_HASH_LENGTH } from '../naming.js';
 import { ProviderUnavailableError } from './errors.js';
 import { PlatformApi, type ApiDatabase, type PlatformApiOptions } from './turso-api.js';
@@ -49,23 +50,6 @@ export interface TursoProvider extends DatabaseProvider {
 const GROUP_KEY = 'group';
 const CACHE_MAX = 100_000;
 
-/** A Map that forgets its least recently set entries past `max`. */
-class BoundedMap<V> {
-  readonly #items = new Map<string, V>();
-  constructor(readonly max: number) {}
-  get(key: string): V | undefined {
-    return this.#items.get(key);
-  }
-  set(key: string, value: V): void {
-    this.#items.delete(key);
-    this.#items.set(key, value);
-    if (this.#items.size > this.max) this.#items.delete(this.#items.keys().next().value as string);
-  }
-  delete(key: string): void {
-    this.#items.delete(key);
-  }
-}
-
 export function createTursoProvider(options: TursoProviderOptions): TursoProvider {
   if (tursoNameBudget(options.org) < TURSO_HASH_LENGTH) {
     throw new RangeError(
@@ -87,8 +71,8 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
   const tokens = new TokenCache();
   if (options.groupToken !== undefined) tokens.setStatic(GROUP_KEY, options.groupToken);
   // Bounded: a forgotten hostname is looked up again, a forgotten owner checked again.
-  const hostnames = new BoundedMap<string>(CACHE_MAX);
-  const owners = new BoundedMap<OwnerState>(CACHE_MAX);
+  const hostnames = new BoundedMap<string, string>(CACHE_MAX);
+  const owners = new BoundedMap<string, OwnerState>(CACHE_MAX);
   let groupFailure: Error | null = null;
 
   const groupToken = (): Promise<string> =>

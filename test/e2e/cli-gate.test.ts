@@ -104,6 +104,53 @@ t.test('plan --check in registry mode: pending until the version is recorded', a
   t.ok(listing(work).includes(path.slice(work.length + 1)), 'the database is still there');
 });
 
+t.test('plan --check when only the version row is behind says so, not "already as desired"', async (t) => {
+  const dir = mkdtempSync(join(work, 'versions-row-'));
+  const notes = 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n';
+  writeFileSync(join(dir, '1.0.0.sql'), `-- description: first\n${notes}`);
+  const env = { SCHEMA_DIR: dir };
+  const { url } = newDb();
+  t.equal((await cli(['apply', '--db', url], env)).code, 0, 'the database is at 1.0.0');
+  // 1.0.1 changes nothing in the schema: apply runs no DDL but writes the version row.
+  writeFileSync(join(dir, '1.0.1.sql'), `-- description: same tables\n${notes}`);
+
+  const human = await cli(['plan', '--db', url, '--check'], env);
+  t.equal(human.code, 4, 'the version row is pending: exit 4');
+  t.notMatch(human.stdout, /no changes|already as desired/, 'it does not say there is nothing to do');
+  t.match(
+    human.stdout,
+    /^-- no DDL to run; the version row would be written: from 1\.0\.0 to 1\.0\.1$/m,
+    'it says what is pending: the version row, from and to',
+  );
+  t.match(
+    human.stderr,
+    /changes pending: .*the version row would be written, from 1\.0\.0 to 1\.0\.1 \(no DDL\)/,
+    'and so does stderr',
+  );
+
+  const json = await cli(['plan', '--db', url, '--check', '--json'], env);
+  t.equal(json.code, 4, 'exit 4 with --json too');
+  const output = parseJson(json);
+  t.equal(output['pending'], true, 'the JSON says changes are pending');
+  t.same(output['steps'], [], 'with no statement');
+  t.same(output['versionRow'], { from: '1.0.0', to: '1.0.1' }, 'and names the version row apply would write');
+
+  t.equal((await cli(['apply', '--db', url], env)).code, 0, 'apply writes the row');
+  const current = await cli(['plan', '--db', url, '--check', '--json'], env);
+  t.equal(current.code, 0, 'then the gate passes');
+  t.notOk('versionRow' in parseJson(current), 'with no version row pending');
+  const same = await cli(['plan', '--db', url], env);
+  t.match(same.stdout, /^-- no changes: already as desired$/m, 'and the plan says so');
+
+  const fresh = newDb();
+  const client = createClient({ url: fresh.url });
+  await client.execute(notes);
+  client.close();
+  const unrecorded = parseJson(await cli(['plan', '--db', fresh.url, '--json'], env));
+  t.same(unrecorded['versionRow'], { from: null, to: '1.0.1' }, 'a database recording no version: from null');
+  await checkDatabase(t, url);
+});
+
 t.test('plan --from a.sql --to b.sql diffs two files without a database', async (t) => {
   const a = schemaFile('offline-a.sql', BEFORE);
   const b = schemaFile('offline-b.sql', AFTER);

@@ -221,6 +221,12 @@ t.test('usage errors exit 2', async (t) => {
     const run = await runSyncAll(argv, { SCHEMA_DIR: schemaDir });
     t.equal(run.code, 2, `exit 2 for ${argv.join(' ') || '(no arguments)'}`);
   }
+  const missing = await runSyncAll(['--data-dir', join(root, 'missing')], { SCHEMA_DIR: schemaDir });
+  t.match(missing.err, `--data-dir: no directory at ${join(root, 'missing')}`, 'a missing path: no directory there');
+  const file = await runSyncAll(['--data-dir', fleet.paths[0] as string], { SCHEMA_DIR: schemaDir });
+  t.equal(file.code, 2, 'exit 2 for a --data-dir that names a file');
+  t.match(file.err, `--data-dir: ${fleet.paths[0]} is a file, not a directory`, 'saying it is a file');
+  t.notMatch(file.err, /no directory at/, 'not that nothing is there');
   t.equal((await stateOf(fleet.paths[0] as string, fleet.registry)).version, '1.0.0', 'nothing was touched');
   const turso = await runSyncAll([], { SCHEMA_DIR: schemaDir, DB_PROVIDER: 'turso' });
   t.equal(turso.code, 2);

@@ -273,3 +273,24 @@ t.test('a body larger than BODY_LIMIT is refused before it is read', async (t) =
   t.equal(res.statusCode, 413);
   t.equal(res.json().code, 'BODY_TOO_LARGE');
 });
+
+t.test('a query value outside its allowed values is one sentence naming them', async (t) => {
+  const h = await buildTestApp(t);
+  const token = h.adminToken();
+  for (const value of ['maybe', 'TRUE', '']) {
+    const res = await h.call({
+      method: 'GET',
+      url: `/api/user/schema-plan/ada?allow_destructive=${encodeURIComponent(value)}`,
+      token,
+    });
+    t.equal(res.statusCode, 400, `${JSON.stringify(value)}: 400`);
+    const body = res.json<{ message: string; code: string }>();
+    t.equal(body.code, 'INVALID_REQUEST', `${JSON.stringify(value)}: the code is unchanged`);
+    t.equal(
+      body.message,
+      `querystring/allow_destructive must be 'true' or 'false', not '${value}'`,
+      `${JSON.stringify(value)}: says what is allowed and what came, once`,
+    );
+  }
+  t.same(readdirSync(h.dataDir), [], 'nothing written');
+});

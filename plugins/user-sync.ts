@@ -22,6 +22,7 @@ import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { readRecordedVersion, type RecordedVersion } from '../lib/audit.js';
 import type { SyncOutcome, SyncTrigger } from '../lib/metrics.js';
+import { BoundedSet } from '../lib/bounded-map.js';
 import { elapsedSince } from '../lib/duration.js';
 import { planSync, resultOf, settleByVersion, syncDatabase, SyncError, type SyncResult } from '../lib/sync.js';
 import { SYNC_WORKER_MODULE, type SyncJob, type SyncJobResult, type SyncJobSettings } from '../lib/sync-job.js';
@@ -86,23 +87,6 @@ declare module 'fastify' {
   }
 }
 
-/** Insertion-ordered set that forgets its oldest entries past `max`. */
-class BoundedSet {
-  readonly #items = new Set<string>();
-  constructor(readonly max: number) {}
-  has(key: string): boolean {
-    return this.#items.has(key);
-  }
-  add(key: string): void {
-    if (this.max === 0 || this.#items.has(key)) return;
-    this.#items.add(key);
-    if (this.#items.size > this.max) this.#items.delete(this.#items.values().next().value as string);
-  }
-  get size(): number {
-    return this.#items.size;
-  }
-}
-
 export function failureOf(error: unknown): SyncFailure {
   if (!(error instanceof SyncError))
     return { code: 'INTERNAL_ERROR', message: entryOf('INTERNAL_ERROR').example, details: {} };
@@ -142,7 +126,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
   const registry = fastify.schemaRegistry;
   const target = fastify.syncTarget;
   const { provider, withClient } = fastify.databases;
-  const atCurrent = new BoundedSet(options.versionCacheSize);
+  const atCurrent = new BoundedSet<string>(options.versionCacheSize);
   const flights = new Map<string, Promise<unknown>>();
   const metrics = fastify.syncMetrics;
   const threads = options.syncThreads ?? { count: 0, minBytes: 0 };

@@ -9,7 +9,12 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.json', './tsconfig.test.json', './test/scripts/tsconfig.json', './test/fixtures/tsconfig.json'],
+        project: [
+          './tsconfig.json',
+          './tsconfig.test.json',
+          './test/scripts/tsconfig.json',
+          './test/fixtures/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -30,6 +35,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-base-to-string': 'off',
+      // Scratch-directory and fixture helpers hand out functions that do not use `this`.
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

@@ -45,7 +45,7 @@ t.test('two sync-all runs and live sign-ins apply each database once', async (t)
           body: { email: `${userId}@example.com`, user_id: userId },
         });
         statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-        if (/synced from 1\.0\.0 to 1\.1\.0/.test((response.json() as { message: string }).message)) signInApplied++;
+        if (/synced from 1\.0\.0 to 1\.1\.0/.test(response.json<{ message: string }>().message)) signInApplied++;
       }
     }),
   );

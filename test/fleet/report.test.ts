@@ -54,7 +54,7 @@ t.test('a failed database keeps its FAILED line and its statement', async (t) =>
     'FAILED db-00002 (1.1.0 → 1.2.0): schema sync failed, database unchanged: UNIQUE constraint failed: users.email',
     '  failing statement:\n    CREATE UNIQUE INDEX users_email\n    ON users(email)',
   ]);
-  t.same(problemLines({ ...failed, from: null, error: { code: 'X', message: 'boom' } }), [
+  t.same(problemLines({ ...failed, from: null, error: { code: 'INTERNAL_ERROR', message: 'boom' } }), [
     'FAILED db-00002 (no version → 1.2.0): boom',
   ]);
 });

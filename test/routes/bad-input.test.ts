@@ -192,7 +192,7 @@ t.test('bad user ids in the path of every user route', async (t) => {
   const token = h.adminToken();
   for (const [method, prefix] of USER_ROUTES) {
     for (const [label, segment, message] of PATH_CASES) {
-      const res = await h.call({ method: method as 'GET', url: `${prefix}${segment}`, token });
+      const res = await h.call({ method: method, url: `${prefix}${segment}`, token });
       t.equal(res.statusCode, 400, `${method} ${prefix} ${label}`);
       t.match(res.json(), { statusCode: 400, code: 'INVALID_USER_ID', message }, `${method} ${prefix} ${label}`);
     }
@@ -222,7 +222,7 @@ t.test('the longest valid id, even fully percent-encoded, reaches every user rou
     t.equal(init.statusCode, 200);
     for (const [method, prefix] of USER_ROUTES) {
       const res = await h.call({
-        method: method as 'GET',
+        method: method,
         url: `${prefix}${encodeURIComponent(id).replace(/x/g, '%78')}`,
         token,
       });

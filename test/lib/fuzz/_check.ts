@@ -491,7 +491,7 @@ function tameValue(type: string, row: number, column: number): Value {
   const upper = type.toUpperCase();
   if (/INT|BOOL/.test(upper)) return BigInt(row + 1 + column * 100);
   if (/REAL|DOUB|FLOA|NUMERIC/.test(upper)) return row + 0.5 + column * 100;
-  if (upper === 'BLOB') return new Uint8Array([row, column]).buffer as ArrayBuffer;
+  if (upper === 'BLOB') return new Uint8Array([row, column]).buffer;
   return `v${row}-${column}`;
 }
 

@@ -50,7 +50,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
     ...(provider === undefined ? {} : { provider }),
     ...(createClient === undefined ? {} : { createClient }),
   });
-  await fastify.register(authPlugin, { jwt: config.jwt });
+  await fastify.register(authPlugin, { jwt: config.jwt, claims: config.claims });
   await fastify.register(metricsPlugin);
   await fastify.register(userSyncPlugin, {
     versionCacheSize: config.versionCacheSize,

@@ -157,7 +157,7 @@ export interface components {
              * @description Stable machine-readable cause.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "PROVIDER_UNAVAILABLE" | "SHUTTING_DOWN";
+            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "PROVIDER_UNAVAILABLE" | "JWKS_UNAVAILABLE" | "SHUTTING_DOWN";
             /** @description APPLY_FAILED: the SQL statement that failed. */
             statement?: string;
             /** @description APPLY_FAILED: its 0-based position in the plan. */
@@ -235,14 +235,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
              *     - `NOT_READY`: the service cannot use its database provider (e.g. DATA_DIR is not writable)
              *     - `SHUTTING_DOWN`: the process is draining for a shutdown (SIGTERM): requests are still served, but send new work elsewhere
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -313,6 +313,21 @@ export interface operations {
              */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
+             *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -481,13 +496,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -620,13 +636,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -729,13 +746,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -894,13 +912,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

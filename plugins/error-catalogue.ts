@@ -146,6 +146,13 @@ export const ERROR_CATALOGUE = {
     example:
       'Turso Platform API: create database user-2abcxyz-iaoamu7tllrxydyq4sj3evzgd2 failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
   },
+  JWKS_UNAVAILABLE: {
+    status: 503,
+    retryAfterSeconds: 10,
+    when: "JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out",
+    example:
+      "the identity provider's JWKS is unavailable: GET https://example.eu.auth0.com/.well-known/jwks.json answered HTTP 502",
+  },
   SHUTTING_DOWN: {
     status: 503,
     impliedByStatus: true,

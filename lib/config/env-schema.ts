@@ -15,6 +15,54 @@ export const EnvSchema = Type.Object(
     // 32 characters: an HMAC secret shorter than that can be brute-forced from one token.
     JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
     JWT_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
+    JWT_JWKS_URL: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: '^https?://',
+        description:
+          "URL of the identity provider's JWKS document (its published signing keys); tokens are verified with the key " +
+          'their `kid` names. Instead of JWT_SECRET or JWT_PUBLIC_KEY. https, or http only to a loopback host in production. Default: unset.',
+      }),
+    ),
+    JWT_JWKS_MAX_AGE_MS: Type.Integer({
+      minimum: 1_000,
+      maximum: 86_400_000,
+      default: 60_000,
+      description:
+        "Longest time the JWKS document is cached; shorter when its response's Cache-Control max-age says so. Default: 60000.",
+    }),
+    JWT_JWKS_COOLDOWN_MS: Type.Integer({
+      minimum: 100,
+      maximum: 86_400_000,
+      default: 10_000,
+      description:
+        'Shortest time between two JWKS fetches: a token with an unknown kid, or a failed fetch, waits this long ' +
+        'before causing another (also the shortest cache time). At most JWT_JWKS_MAX_AGE_MS. Default: 10000.',
+    }),
+    JWT_JWKS_TIMEOUT_MS: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 3_000,
+      description: 'A JWKS fetch taking longer fails (the request is answered 503 JWKS_UNAVAILABLE). Default: 3000.',
+    }),
+    JWT_USER_CLAIM: Type.String({
+      minLength: 1,
+      default: 'sub',
+      description:
+        'The claim holding the user id (a top-level claim, else a dotted path such as `user.id`). Default: sub.',
+    }),
+    JWT_ADMIN_CLAIM: Type.String({
+      minLength: 1,
+      default: 'scope',
+      description:
+        'The claim that can grant admin (act for any user): a space-separated string (OAuth scope) or an array ' +
+        '(permissions, roles, groups); a top-level claim, else a dotted path such as `realm_access.roles`. Default: scope.',
+    }),
+    JWT_ADMIN_VALUE: Type.String({
+      minLength: 1,
+      default: 'schema:admin',
+      description: 'The value JWT_ADMIN_CLAIM must contain to grant admin. Default: schema:admin.',
+    }),
     JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
     JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
     SCHEMA_DIR: Type.Optional(Type.String({ minLength: 1 })),

@@ -19,7 +19,26 @@ interface JwtClaimsConfig {
 }
 export type JwtConfig =
   | (JwtClaimsConfig & { readonly mode: 'secret'; readonly secret: string; readonly ephemeral: boolean })
-  | (JwtClaimsConfig & { readonly mode: 'public-key'; readonly publicKey: string });
+  | (JwtClaimsConfig & { readonly mode: 'public-key'; readonly publicKey: string })
+  | (JwtClaimsConfig & { readonly mode: 'jwks'; readonly jwks: JwksConfig });
+
+/** JWT_JWKS_*: where the identity provider publishes its keys, and how long they are trusted. */
+export interface JwksConfig {
+  readonly url: string;
+  readonly maxAgeMs: number;
+  readonly cooldownMs: number;
+  readonly timeoutMs: number;
+}
+
+/** Where a verified token names its user and whether it may act for any user (providers differ). */
+export interface PrincipalClaimsConfig {
+  /** JWT_USER_CLAIM (default `sub`). */
+  readonly userClaim: string;
+  /** JWT_ADMIN_CLAIM (default `scope`): a space-separated string or an array of strings. */
+  readonly adminClaim: string;
+  /** JWT_ADMIN_VALUE (default `schema:admin`): what the admin claim must contain. */
+  readonly adminValue: string;
+}
 
 export interface AppConfig {
   readonly nodeEnv: string;
@@ -28,6 +47,7 @@ export interface AppConfig {
   /** Absolute. */
   readonly dataDir: string;
   readonly jwt: JwtConfig;
+  readonly claims: PrincipalClaimsConfig;
   readonly schemaDir: string | undefined;
   readonly dbProvider: 'local' | 'turso';
   readonly logLevel: LogLevelName;
@@ -77,6 +97,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: parsed.HOST,
     dataDir: resolve(parsed.DATA_DIR),
     jwt: jwtConfig(parsed),
+    claims: {
+      userClaim: parsed.JWT_USER_CLAIM,
+      adminClaim: parsed.JWT_ADMIN_CLAIM,
+      adminValue: parsed.JWT_ADMIN_VALUE,
+    },
     schemaDir: parsed.SCHEMA_DIR === undefined ? undefined : resolve(parsed.SCHEMA_DIR),
     dbProvider: parsed.DB_PROVIDER,
     logLevel: parsed.LOG_LEVEL,
@@ -122,8 +147,11 @@ function tursoConfig(env: Env): TursoConfig {
 
 function jwtConfig(env: Env): JwtConfig {
   const claims = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
-  if (env.JWT_SECRET !== undefined && env.JWT_PUBLIC_KEY !== undefined) {
-    throw new ConfigError('invalid configuration: set JWT_SECRET or JWT_PUBLIC_KEY, not both');
+  const keys = (['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL'] as const).filter((key) => env[key] !== undefined);
+  if (keys.length > 1) {
+    throw new ConfigError(
+      `invalid configuration: set one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL, not both ${keys.join(' and ')}`,
+    );
   }
   if (env.JWT_SECRET !== undefined) return { mode: 'secret', secret: env.JWT_SECRET, ephemeral: false, ...claims };
   if (env.JWT_PUBLIC_KEY !== undefined) {
@@ -136,11 +164,41 @@ function jwtConfig(env: Env): JwtConfig {
     }
     return { mode: 'public-key', publicKey, ...claims };
   }
+  if (env.JWT_JWKS_URL !== undefined) return { mode: 'jwks', jwks: jwksConfig(env, env.JWT_JWKS_URL), ...claims };
   if (env.NODE_ENV === 'production') {
     throw new ConfigError(
-      'refusing to start: NODE_ENV=production needs JWT_SECRET (at least 32 characters) or JWT_PUBLIC_KEY (PEM). ' +
+      'refusing to start: NODE_ENV=production needs JWT_SECRET (at least 32 characters), JWT_PUBLIC_KEY (PEM) or ' +
+        "JWT_JWKS_URL (your identity provider's JWKS). " +
         'Without one the service would invent a secret that changes on every restart and differs between replicas.',
     );
   }
   return { mode: 'secret', secret: randomBytes(32).toString('base64url'), ephemeral: true, ...claims };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function jwksConfig(env: Env, url: string): JwksConfig {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`invalid configuration: JWT_JWKS_URL is not a URL: ${url}`);
+  }
+  // Whoever can change the keys in transit can sign any token: plain http only to this machine.
+  if (env.NODE_ENV === 'production' && parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+    throw new ConfigError(
+      'invalid configuration: JWT_JWKS_URL must be https in production (http only to a loopback host)',
+    );
+  }
+  if (env.JWT_JWKS_COOLDOWN_MS > env.JWT_JWKS_MAX_AGE_MS) {
+    throw new ConfigError(
+      `invalid configuration: JWT_JWKS_COOLDOWN_MS (${env.JWT_JWKS_COOLDOWN_MS}) must not exceed JWT_JWKS_MAX_AGE_MS (${env.JWT_JWKS_MAX_AGE_MS})`,
+    );
+  }
+  return {
+    url: parsed.href,
+    maxAgeMs: env.JWT_JWKS_MAX_AGE_MS,
+    cooldownMs: env.JWT_JWKS_COOLDOWN_MS,
+    timeoutMs: env.JWT_JWKS_TIMEOUT_MS,
+  };
 }

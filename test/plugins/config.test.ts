@@ -121,3 +121,75 @@ t.test('a bad registry stops start-up, naming the file', async (t) => {
     message: /1\.1\.0\.sql/,
   });
 });
+
+t.test('JWT_JWKS_URL alone is a complete key configuration, also in production', async (t) => {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    JWT_JWKS_URL: 'https://example.eu.auth0.com/.well-known/jwks.json',
+  });
+  t.same(config.jwt, {
+    mode: 'jwks',
+    jwks: {
+      url: 'https://example.eu.auth0.com/.well-known/jwks.json',
+      maxAgeMs: 60_000,
+      cooldownMs: 10_000,
+      timeoutMs: 3_000,
+    },
+    issuer: undefined,
+    audience: undefined,
+  });
+  t.same(config.claims, { userClaim: 'sub', adminClaim: 'scope', adminValue: 'schema:admin' });
+  const tuned = loadConfig({
+    JWT_JWKS_URL: 'http://127.0.0.1:8080/jwks',
+    JWT_JWKS_MAX_AGE_MS: '30000',
+    JWT_JWKS_COOLDOWN_MS: '5000',
+    JWT_JWKS_TIMEOUT_MS: '1000',
+    JWT_USER_CLAIM: 'user_id',
+    JWT_ADMIN_CLAIM: 'permissions',
+    JWT_ADMIN_VALUE: 'admin:all',
+  });
+  t.same(tuned.jwt, {
+    mode: 'jwks',
+    jwks: { url: 'http://127.0.0.1:8080/jwks', maxAgeMs: 30_000, cooldownMs: 5_000, timeoutMs: 1_000 },
+    issuer: undefined,
+    audience: undefined,
+  });
+  t.same(tuned.claims, { userClaim: 'user_id', adminClaim: 'permissions', adminValue: 'admin:all' });
+  t.match(loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'http://127.0.0.1:9000/jwks' }).jwt, { mode: 'jwks' });
+});
+
+t.test('bad JWKS settings are refused', async (t) => {
+  const url = 'https://idp.example.com/.well-known/jwks.json';
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['not http(s)', { JWT_JWKS_URL: 'ftp://idp.example.com/jwks' }, /JWT_JWKS_URL/],
+    [
+      'plain http to another host in production',
+      { NODE_ENV: 'production', JWT_JWKS_URL: 'http://idp.example.com/jwks' },
+      /must be https in production/,
+    ],
+    [
+      'with JWT_SECRET',
+      { JWT_JWKS_URL: url, JWT_SECRET: 's'.repeat(32) },
+      /one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL/,
+    ],
+    [
+      'with JWT_PUBLIC_KEY',
+      { JWT_JWKS_URL: url, JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----' },
+      /JWT_PUBLIC_KEY and JWT_JWKS_URL/,
+    ],
+    [
+      'cool-down longer than the cache',
+      { JWT_JWKS_URL: url, JWT_JWKS_MAX_AGE_MS: '5000', JWT_JWKS_COOLDOWN_MS: '6000' },
+      /JWT_JWKS_COOLDOWN_MS \(6000\) must not exceed JWT_JWKS_MAX_AGE_MS \(5000\)/,
+    ],
+    ['cache under a second', { JWT_JWKS_URL: url, JWT_JWKS_MAX_AGE_MS: '10' }, /JWT_JWKS_MAX_AGE_MS/],
+    ['cool-down under 100 ms', { JWT_JWKS_URL: url, JWT_JWKS_COOLDOWN_MS: '0' }, /JWT_JWKS_COOLDOWN_MS/],
+    ['timeout not a number', { JWT_JWKS_URL: url, JWT_JWKS_TIMEOUT_MS: 'soon' }, /JWT_JWKS_TIMEOUT_MS/],
+  ];
+  for (const [label, env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, label);
+  t.throws(
+    () => loadConfig({ NODE_ENV: 'production' }),
+    { message: /JWT_JWKS_URL/ },
+    'the production refusal names it',
+  );
+});

@@ -13,6 +13,7 @@ import type { Client, Config } from '@libsql/client';
 import type { DatabaseProvider } from './lib/providers/types.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
+import corsPlugin from './plugins/cors.js';
 import type { AppConfig } from './lib/config/load.js';
 import drainPlugin from './plugins/drain.js';
 import errorsPlugin, { toErrorBody } from './plugins/errors.js';
@@ -42,6 +43,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
   await fastify.register(drainPlugin);
+  await fastify.register(corsPlugin);
   await fastify.register(swaggerPlugin, { docs: config.docs });
 
   await fastify.register(schemaRegistryPlugin, { schemaDir: config.schemaDir });

@@ -65,6 +65,14 @@ export const EnvSchema = Type.Object(
     }),
     JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
     JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+    CORS_ORIGINS: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Comma-separated origins (scheme://host[:port]) whose pages may call the API from a browser; preflight ' +
+          'allows Authorization and Content-Type. Default: none (browsers on other origins are refused).',
+      }),
+    ),
     SCHEMA_DIR: Type.Optional(Type.String({ minLength: 1 })),
     DB_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('turso')], { default: 'local' }),
     LOG_LEVEL: Type.Union(

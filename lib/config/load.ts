@@ -48,6 +48,8 @@ export interface AppConfig {
   readonly dataDir: string;
   readonly jwt: JwtConfig;
   readonly claims: PrincipalClaimsConfig;
+  /** Browser origins allowed to call the API (CORS); empty: none. */
+  readonly corsOrigins: readonly string[];
   readonly schemaDir: string | undefined;
   readonly dbProvider: 'local' | 'turso';
   readonly logLevel: LogLevelName;
@@ -97,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: parsed.HOST,
     dataDir: resolve(parsed.DATA_DIR),
     jwt: jwtConfig(parsed),
+    corsOrigins: corsOrigins(parsed.CORS_ORIGINS),
     claims: {
       userClaim: parsed.JWT_USER_CLAIM,
       adminClaim: parsed.JWT_ADMIN_CLAIM,
@@ -118,6 +121,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,
   };
+}
+
+/** CORS_ORIGINS as exact origins: a browser sends `Origin: https://app.example.com`, never a path or a wildcard. */
+function corsOrigins(list: string | undefined): string[] {
+  if (list === undefined) return [];
+  const origins = list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (parsed === null || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(
+        `invalid configuration: CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path, no trailing slash, no wildcard)`,
+      );
+    }
+  }
+  return [...new Set(origins)];
 }
 
 function tursoConfig(env: Env): TursoConfig {

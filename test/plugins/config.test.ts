@@ -193,3 +193,25 @@ t.test('bad JWKS settings are refused', async (t) => {
     'the production refusal names it',
   );
 });
+
+t.test('CORS_ORIGINS: none by default, a list of exact origins, anything else refused', async (t) => {
+  t.same(loadConfig({}).corsOrigins, [], 'no browser origin is allowed unless listed');
+  t.same(
+    loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://127.0.0.1:5173,https://app.example.com,' }).corsOrigins,
+    ['https://app.example.com', 'http://127.0.0.1:5173'],
+    'trimmed, deduplicated',
+  );
+  for (const bad of [
+    '*',
+    'app.example.com',
+    'https://app.example.com/',
+    'https://app.example.com/path',
+    'ftp://x.example.com',
+  ]) {
+    t.throws(
+      () => loadConfig({ CORS_ORIGINS: `https://ok.example.com,${bad}` }),
+      { name: 'ConfigError', message: /CORS_ORIGINS: .* is not an origin/ },
+      bad,
+    );
+  }
+});

@@ -18,6 +18,7 @@ import type { AppConfig } from './lib/config/load.js';
 import drainPlugin from './plugins/drain.js';
 import errorsPlugin, { toErrorBody } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
 import schemaRegistryPlugin from './plugins/schema-registry.js';
 import swaggerPlugin from './plugins/swagger.js';
 import databasesPlugin from './plugins/databases.js';
@@ -54,6 +55,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
   });
   await fastify.register(authPlugin, { jwt: config.jwt, claims: config.claims });
   await fastify.register(metricsPlugin);
+  await fastify.register(rateLimitPlugin, { limits: config.rateLimit });
   await fastify.register(userSyncPlugin, {
     versionCacheSize: config.versionCacheSize,
     syncThreads: config.syncThreads,
@@ -79,6 +81,11 @@ export function serverOptions(
   return {
     logger,
     bodyLimit: config.bodyLimit,
+    // Whose X-Forwarded-For names the client (request.ip, which the per-address rate limit counts by).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     // The only path parameter is a user id: 128 characters, up to 3× that percent-encoded
     // (Fastify's default of 100 would turn valid ids into 414s).
     routerOptions: { maxParamLength: 512 },

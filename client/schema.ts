@@ -157,7 +157,7 @@ export interface components {
              * @description Stable machine-readable cause.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "PROVIDER_UNAVAILABLE" | "JWKS_UNAVAILABLE" | "SHUTTING_DOWN";
+            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "RATE_LIMITED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "PROVIDER_UNAVAILABLE" | "JWKS_UNAVAILABLE" | "SHUTTING_DOWN";
             /** @description APPLY_FAILED: the SQL statement that failed. */
             statement?: string;
             /** @description APPLY_FAILED: its 0-based position in the plan. */
@@ -242,7 +242,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -320,13 +320,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
+             *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
              *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -483,6 +498,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
+             *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The request failed on the server.
              *
              *     - `INTERNAL_ERROR`: an unexpected error; the details are in the service log, not in the answer
@@ -503,7 +533,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -622,6 +652,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
+             *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The request failed on the server.
              *
              *     - `APPLY_FAILED`: a statement of the plan failed; the database is unchanged, and the body names the statement
@@ -643,7 +688,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -746,6 +791,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
+             *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
              *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
@@ -753,7 +813,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -912,6 +972,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
+             *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
              *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
@@ -919,7 +994,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

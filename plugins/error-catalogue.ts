@@ -79,6 +79,12 @@ export const ERROR_CATALOGUE = {
     when: 'the token is for another user (`sub`) and lacks the `schema:admin` scope',
     example: 'this token may act only on its own user (sub); acting for another user needs the schema:admin scope',
   },
+  RATE_LIMITED: {
+    status: 429,
+    retryAfterSeconds: 60,
+    when: "too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds",
+    example: 'rate limit exceeded: at most 60 requests per 60 s for this user; retry in 42 s',
+  },
   NOT_FOUND: {
     status: 404,
     when: 'no such route',

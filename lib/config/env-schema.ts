@@ -85,6 +85,50 @@ export const EnvSchema = Type.Object(
     VERSION_CACHE_SIZE: Type.Integer({ minimum: 0, default: 100_000 }),
     BODY_LIMIT: Type.Integer({ minimum: 1_024, maximum: 1_048_576, default: 16_384 }),
     DOCS: Type.Boolean({ default: true }),
+    RATE_LIMIT: Type.Boolean({
+      default: true,
+      description:
+        'Per-address and per-user request limits on/off (off when a gateway in front already limits). Default: true.',
+    }),
+    RATE_LIMIT_WINDOW_MS: Type.Integer({
+      minimum: 1_000,
+      // Retry-After is capped at 300 s (plugins/errors.ts): a longer window would send callers back too early.
+      maximum: 300_000,
+      default: 60_000,
+      description: 'The window the limits count requests in. Default: 60000 (a minute).',
+    }),
+    RATE_LIMIT_IP_MAX: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 1_200,
+      description:
+        'Requests per window from one client address (IPv6: one /64), counted before authentication, on every ' +
+        'route but /health, /ready and /metrics. Behind a proxy set TRUST_PROXY, or every client is the proxy. Default: 1200.',
+    }),
+    RATE_LIMIT_USER_MAX: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 60,
+      description:
+        "Requests per window for one token's user on /api/user/* (sign-in, sync, plan, version), from any address. " +
+        'At most RATE_LIMIT_IP_MAX. Default: 60.',
+    }),
+    RATE_LIMIT_CACHE: Type.Integer({
+      minimum: 100,
+      maximum: 1_000_000,
+      default: 10_000,
+      description:
+        'Most keys (addresses, users) each limit remembers; past it the least recently seen is forgotten, so memory ' +
+        'stays bounded. Default: 10000.',
+    }),
+    TRUST_PROXY: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Which proxies' X-Forwarded-For to believe for the client address (rate limits, logs): true (any), a hop " +
+          'count, or comma-separated addresses/CIDRs. Default: unset (the socket address; headers ignored).',
+      }),
+    ),
     METRICS: Type.Boolean({ default: true }),
     // Optional bearer token for GET /metrics; 16+ characters so it cannot be guessed.
     METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),

@@ -48,6 +48,10 @@ export interface AppConfig {
   readonly dataDir: string;
   readonly jwt: JwtConfig;
   readonly claims: PrincipalClaimsConfig;
+  /** Request limits per client address (before authentication) and per token user (/api/user/*); null: off. */
+  readonly rateLimit: RateLimitConfig | null;
+  /** Fastify's `trustProxy`: whose X-Forwarded-For names the client. */
+  readonly trustProxy: boolean | number | string;
   /** Browser origins allowed to call the API (CORS); empty: none. */
   readonly corsOrigins: readonly string[];
   readonly schemaDir: string | undefined;
@@ -67,6 +71,14 @@ export interface AppConfig {
   readonly syncThreads: { readonly count: number; readonly minBytes: number };
   /** Set when DB_PROVIDER=turso. */
   readonly turso: TursoConfig | null;
+}
+
+export interface RateLimitConfig {
+  readonly windowMs: number;
+  readonly ipMax: number;
+  readonly userMax: number;
+  /** Keys each limit remembers at most (LRU). */
+  readonly cacheSize: number;
 }
 
 export interface TursoConfig {
@@ -100,6 +112,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(parsed.DATA_DIR),
     jwt: jwtConfig(parsed),
     corsOrigins: corsOrigins(parsed.CORS_ORIGINS),
+    rateLimit: rateLimitConfig(parsed),
+    trustProxy: trustProxy(parsed.TRUST_PROXY),
     claims: {
       userClaim: parsed.JWT_USER_CLAIM,
       adminClaim: parsed.JWT_ADMIN_CLAIM,
@@ -121,6 +135,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,
   };
+}
+
+function rateLimitConfig(env: Env): RateLimitConfig | null {
+  if (!env.RATE_LIMIT) return null;
+  // A user's requests come from addresses too: a user limit above the address limit could never be reached.
+  if (env.RATE_LIMIT_USER_MAX > env.RATE_LIMIT_IP_MAX) {
+    throw new ConfigError(
+      `invalid configuration: RATE_LIMIT_USER_MAX (${env.RATE_LIMIT_USER_MAX}) must not exceed RATE_LIMIT_IP_MAX (${env.RATE_LIMIT_IP_MAX})`,
+    );
+  }
+  return {
+    windowMs: env.RATE_LIMIT_WINDOW_MS,
+    ipMax: env.RATE_LIMIT_IP_MAX,
+    userMax: env.RATE_LIMIT_USER_MAX,
+    cacheSize: env.RATE_LIMIT_CACHE,
+  };
+}
+
+/** TRUST_PROXY as Fastify takes it: true/false, a hop count, or addresses/CIDRs (proxy-addr checks them at start-up). */
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((item) => item.trim());
+  for (const entry of entries) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry)) {
+      throw new ConfigError(
+        `invalid configuration: TRUST_PROXY: ${JSON.stringify(entry)} is not true, false, a hop count, an address or a CIDR`,
+      );
+    }
+  }
+  return entries.join(',');
 }
 
 /** CORS_ORIGINS as exact origins: a browser sends `Origin: https://app.example.com`, never a path or a wildcard. */
@@ -193,8 +239,8 @@ function jwtConfig(env: Env): JwtConfig {
   if (env.JWT_JWKS_URL !== undefined) return { mode: 'jwks', jwks: jwksConfig(env, env.JWT_JWKS_URL), ...claims };
   if (env.NODE_ENV === 'production') {
     throw new ConfigError(
-      'refusing to start: NODE_ENV=production needs JWT_SECRET (at least 32 characters), JWT_PUBLIC_KEY (PEM) or ' +
-        "JWT_JWKS_URL (your identity provider's JWKS). " +
+      'refusing to start: NODE_ENV=production needs JWT_SECRET (at least 32 characters) or JWT_PUBLIC_KEY (PEM), ' +
+        "or JWT_JWKS_URL (your identity provider's JWKS). " +
         'Without one the service would invent a secret that changes on every restart and differs between replicas.',
     );
   }

@@ -414,6 +414,28 @@ t.test(
   },
 );
 
+t.test('rate limits: 429 RATE_LIMITED with Retry-After on every operation but the probes', async (t) => {
+  const server = await startServer(t, { env: { RATE_LIMIT_IP_MAX: '1', RATE_LIMIT_USER_MAX: '1' } });
+  const api = server.client(server.token('ada'));
+  const path = { params: { path: { user_id: 'ada' } } };
+  expectContract(t, 'listSchemaVersions', await api.GET('/api/schema/versions'), 200);
+  const calls: [string, () => Promise<SdkResult>][] = [
+    ['listSchemaVersions', () => api.GET('/api/schema/versions')],
+    ['initializeUser', () => api.POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: 'ada' } })],
+    ['syncUserSchema', () => api.POST('/api/user/sync-schema/{user_id}', path)],
+    ['getUserSchemaVersion', () => api.GET('/api/user/schema-version/{user_id}', path)],
+    ['planUserSchema', () => api.GET('/api/user/schema-plan/{user_id}', path)],
+  ];
+  for (const [operationId, call] of calls) {
+    const result = await call();
+    expectError(t, operationId, result, 429, 'RATE_LIMITED');
+    t.match(result.response.headers.get('retry-after'), /^[1-9]\d*$/, `${operationId}: Retry-After`);
+  }
+  const anon = server.client();
+  expectContract(t, 'health', await anon.GET('/health'), 200);
+  expectContract(t, 'ready', await anon.GET('/ready'), 200);
+});
+
 t.test('every response openapi.yaml declares was exercised and validated', async (t) => {
   const missing = oracle.declared().filter((pair) => !oracle.seen.has(pair));
   t.same(missing, [], 'no declared (operation, status) left untested');

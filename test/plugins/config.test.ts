@@ -215,3 +215,45 @@ t.test('CORS_ORIGINS: none by default, a list of exact origins, anything else re
     );
   }
 });
+
+t.test('rate limits: on by default with their defaults, tunable, off with RATE_LIMIT=false', async (t) => {
+  const config = loadConfig({});
+  t.same(config.rateLimit, { windowMs: 60_000, ipMax: 1_200, userMax: 60, cacheSize: 10_000 });
+  t.equal(config.trustProxy, false);
+  t.same(
+    loadConfig({
+      RATE_LIMIT_WINDOW_MS: '10000',
+      RATE_LIMIT_IP_MAX: '100',
+      RATE_LIMIT_USER_MAX: '10',
+      RATE_LIMIT_CACHE: '500',
+    }).rateLimit,
+    { windowMs: 10_000, ipMax: 100, userMax: 10, cacheSize: 500 },
+  );
+  t.equal(loadConfig({ RATE_LIMIT: 'false' }).rateLimit, null);
+  t.equal(loadConfig({ RATE_LIMIT: 'false', RATE_LIMIT_USER_MAX: '5000' }).rateLimit, null, 'off: maxima not compared');
+  const trust: [string, boolean | number | string][] = [
+    ['true', true],
+    ['false', false],
+    ['2', 2],
+    ['10.0.0.0/8, 127.0.0.1', '10.0.0.0/8,127.0.0.1'],
+    ['loopback', 'loopback'],
+  ];
+  for (const [value, expected] of trust) t.same(loadConfig({ TRUST_PROXY: value }).trustProxy, expected, value);
+});
+
+t.test('bad rate-limit settings are refused', async (t) => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    [
+      'user limit above the address limit',
+      { RATE_LIMIT_IP_MAX: '10', RATE_LIMIT_USER_MAX: '11' },
+      /RATE_LIMIT_USER_MAX \(11\) must not exceed RATE_LIMIT_IP_MAX \(10\)/,
+    ],
+    ['zero requests', { RATE_LIMIT_IP_MAX: '0' }, /RATE_LIMIT_IP_MAX/],
+    ['window under a second', { RATE_LIMIT_WINDOW_MS: '500' }, /RATE_LIMIT_WINDOW_MS/],
+    ['window over five minutes', { RATE_LIMIT_WINDOW_MS: '600000' }, /RATE_LIMIT_WINDOW_MS/],
+    ['tiny cache', { RATE_LIMIT_CACHE: '10' }, /RATE_LIMIT_CACHE/],
+    ['not a boolean', { RATE_LIMIT: 'sometimes' }, /RATE_LIMIT/],
+    ['proxy not an address', { TRUST_PROXY: 'my-proxy.internal' }, /TRUST_PROXY: "my-proxy.internal"/],
+  ];
+  for (const [label, env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, label);
+});

@@ -49,7 +49,8 @@ export const EnvSchema = Type.Object(
       minLength: 1,
       default: 'sub',
       description:
-        'The claim holding the user id (a top-level claim, else a dotted path such as `user.id`). Default: sub.',
+        'The claim holding the user id (a top-level claim, else a dotted path such as `user.id`); tokens must still ' +
+        'carry `sub`. Default: sub.',
     }),
     JWT_ADMIN_CLAIM: Type.String({
       minLength: 1,

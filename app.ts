@@ -13,10 +13,12 @@ import type { Client, Config } from '@libsql/client';
 import type { DatabaseProvider } from './lib/providers/types.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
+import corsPlugin from './plugins/cors.js';
 import type { AppConfig } from './lib/config/load.js';
 import drainPlugin from './plugins/drain.js';
 import errorsPlugin, { toErrorBody } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
 import schemaRegistryPlugin from './plugins/schema-registry.js';
 import swaggerPlugin from './plugins/swagger.js';
 import databasesPlugin from './plugins/databases.js';
@@ -42,6 +44,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
   await fastify.register(drainPlugin);
+  await fastify.register(corsPlugin);
   await fastify.register(swaggerPlugin, { docs: config.docs });
 
   await fastify.register(schemaRegistryPlugin, { schemaDir: config.schemaDir });
@@ -50,8 +53,9 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
     ...(provider === undefined ? {} : { provider }),
     ...(createClient === undefined ? {} : { createClient }),
   });
-  await fastify.register(authPlugin, { jwt: config.jwt });
+  await fastify.register(authPlugin, { jwt: config.jwt, claims: config.claims });
   await fastify.register(metricsPlugin);
+  await fastify.register(rateLimitPlugin, { limits: config.rateLimit });
   await fastify.register(userSyncPlugin, {
     versionCacheSize: config.versionCacheSize,
     syncThreads: config.syncThreads,
@@ -77,6 +81,11 @@ export function serverOptions(
   return {
     logger,
     bodyLimit: config.bodyLimit,
+    // Whose X-Forwarded-For names the client (request.ip, which the per-address rate limit counts by).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     // The only path parameter is a user id: 128 characters, up to 3× that percent-encoded
     // (Fastify's default of 100 would turn valid ids into 414s).
     routerOptions: { maxParamLength: 512 },

@@ -157,7 +157,7 @@ export interface components {
              * @description Stable machine-readable cause.
              * @enum {string}
              */
-            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "PROVIDER_UNAVAILABLE" | "SHUTTING_DOWN";
+            code: "INVALID_REQUEST" | "INVALID_USER_ID" | "INVALID_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "TOKEN_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "FORBIDDEN" | "RATE_LIMITED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USER_NOT_FOUND" | "DATABASE_AHEAD" | "INVALID_RECORDED_VERSION" | "CONCURRENT_CHANGE" | "APPLY_FAILED" | "INTERNAL_ERROR" | "NOT_READY" | "PROVIDER_UNAVAILABLE" | "JWKS_UNAVAILABLE" | "SHUTTING_DOWN";
             /** @description APPLY_FAILED: the SQL statement that failed. */
             statement?: string;
             /** @description APPLY_FAILED: its 0-based position in the plan. */
@@ -235,14 +235,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
              *     - `NOT_READY`: the service cannot use its database provider (e.g. DATA_DIR is not writable)
              *     - `SHUTTING_DOWN`: the process is draining for a shutdown (SIGTERM): requests are still served, but send new work elsewhere
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -313,6 +313,36 @@ export interface operations {
              */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
+             *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
+             *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -468,6 +498,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
+             *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The request failed on the server.
              *
              *     - `INTERNAL_ERROR`: an unexpected error; the details are in the service log, not in the answer
@@ -481,13 +526,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -606,6 +652,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
+             *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The request failed on the server.
              *
              *     - `APPLY_FAILED`: a statement of the plan failed; the database is unchanged, and the body names the statement
@@ -620,13 +681,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
              *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -729,13 +791,29 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
              *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
+             *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -894,13 +972,29 @@ export interface operations {
                 };
             };
             /**
-             * @description Not ready, or the database provider is unavailable.
+             * @description Too many requests; nothing was done. Retry after `Retry-After` seconds.
              *
+             *     - `RATE_LIMITED`: too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not ready, or the database provider or the identity provider's keys are unavailable.
+             *
+             *     - `JWKS_UNAVAILABLE`: JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out
              *     - `PROVIDER_UNAVAILABLE`: the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again, sent with NOT_READY, PROVIDER_UNAVAILABLE, SHUTTING_DOWN. */
+                    /** @description Seconds to wait before trying again, sent with RATE_LIMITED, NOT_READY, PROVIDER_UNAVAILABLE, JWKS_UNAVAILABLE, SHUTTING_DOWN. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

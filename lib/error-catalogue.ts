@@ -82,6 +82,12 @@ export const ERROR_CATALOGUE = {
     when: 'the token is for another user (`sub`) and lacks the `schema:admin` scope',
     example: 'this token may act only on its own user (sub); acting for another user needs the schema:admin scope',
   },
+  RATE_LIMITED: {
+    status: 429,
+    retryAfterSeconds: 60,
+    when: "too many requests in the window (RATE_LIMIT_WINDOW_MS) from this client address (RATE_LIMIT_IP_MAX, before authentication) or for this token's user on /api/user/* (RATE_LIMIT_USER_MAX); nothing was done: retry after `Retry-After` seconds",
+    example: 'rate limit exceeded: at most 60 requests per 60 s for this user; retry in 42 s',
+  },
   NOT_FOUND: {
     status: 404,
     when: 'no such route',
@@ -148,6 +154,13 @@ export const ERROR_CATALOGUE = {
     when: "the database provider's API (Turso) kept failing or refused the service's credentials; nothing was changed, retry later (`Retry-After`: the provider's own when it sent one)",
     example:
       'Turso Platform API: create database user-2abcxyz-iaoamu7tllrxydyq4sj3evzgd2 failed after retrying for up to 9 s: HTTP 503 "service unavailable"',
+  },
+  JWKS_UNAVAILABLE: {
+    status: 503,
+    retryAfterSeconds: 10,
+    when: "JWT_JWKS_URL is set and the identity provider's keys (JWKS) could not be fetched, so the token could not be checked; it may well be valid: retry (`Retry-After`: when the next fetch will be tried), do not sign the user out",
+    example:
+      "the identity provider's JWKS is unavailable: GET https://example.eu.auth0.com/.well-known/jwks.json answered HTTP 502",
   },
   SHUTTING_DOWN: {
     status: 503,

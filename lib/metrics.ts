@@ -26,6 +26,8 @@ export const METRIC_NAMES = {
   signInCacheHits: 'schema_sync_sign_in_cache_hits_total',
   signInCacheUsers: 'schema_sync_sign_in_cache_users',
   openClients: 'schema_sync_open_database_clients',
+  rateLimited: 'schema_sync_rate_limited_total',
+  rateLimitKeys: 'schema_sync_rate_limit_keys',
 } as const;
 
 /** Seconds: an up-to-date check is ~1 ms, a local rebuild of a big table seconds, a remote one longer. */

@@ -45,6 +45,8 @@ export class HttpError extends Error {
     message: string,
     readonly details: ErrorDetails = {},
     readonly headers: Readonly<Record<string, string>> = {},
+    /** How long the caller should wait (`Retry-After`), when it knows better than the catalogue. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.statusCode = entryOf(code).status;
@@ -213,11 +215,11 @@ function describeIssues(issues: readonly ValidationIssue[], context: string, req
 /** Longest `Retry-After` passed on from the provider: past this, the caller should look elsewhere. */
 const MAX_RETRY_AFTER_SECONDS = 300;
 
-/** `Retry-After` for a code that says "try again": the provider's own wait when it gave one, else the catalogue's. */
+/** `Retry-After` for a code that says "try again": the error's own wait when it knows one, else the catalogue's. */
 function retryAfterSeconds(error: Error, code: ErrorCode): number | null {
   const fallback = entryOf(code).retryAfterSeconds;
   if (fallback === undefined) return null;
-  const asked = error instanceof ProviderUnavailableError ? error.retryAfterMs : null;
+  const asked = error instanceof ProviderUnavailableError || error instanceof HttpError ? error.retryAfterMs : null;
   return asked === null ? fallback : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(asked / 1000)));
 }
 

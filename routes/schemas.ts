@@ -39,8 +39,9 @@ const STATUS_SUMMARIES: Readonly<Record<number, string>> = {
   409: 'Refused: the database is not in a state this application may change.',
   413: 'Body too large.',
   415: 'Wrong content type.',
+  429: 'Too many requests; nothing was done. Retry after `Retry-After` seconds.',
   500: 'The request failed on the server.',
-  503: 'Not ready, or the database provider is unavailable.',
+  503: "Not ready, or the database provider or the identity provider's keys are unavailable.",
 };
 
 /** The codes a bare status stands for: the catalogue's entries marked `impliedByStatus`. */
@@ -80,8 +81,12 @@ export interface ErrorResponseSchema {
  */
 export function errorResponses(...items: readonly (number | ErrorCode)[]): Record<number, ErrorResponseSchema> {
   const byStatus = new Map<number, ErrorCode[]>();
-  // A route that authorizes per user (403) acts on that user's database, which the provider may fail to reach.
-  const all = items.includes(403) ? [...items, 'PROVIDER_UNAVAILABLE' as const] : items;
+  // A route that authorizes per user (403) acts on that user's database, which the provider may fail to reach;
+  // one that checks a token (401) may fail to fetch the identity provider's keys (JWT_JWKS_URL) and, like
+  // every route but the probes, is rate-limited.
+  const all: (number | ErrorCode)[] = [...items];
+  if (items.includes(401)) all.push('RATE_LIMITED', 'JWKS_UNAVAILABLE');
+  if (items.includes(403)) all.push('PROVIDER_UNAVAILABLE');
   for (const item of all) {
     const codes = typeof item === 'number' ? impliedCodes(item) : [item];
     if (codes.length === 0) throw new Error(`no error code is implied by status ${item}`);

@@ -51,6 +51,12 @@ async function signingConfig(env: Readonly<Record<string, string | undefined>>):
         'private key, which your identity provider holds; get a token there, or run the service with JWT_SECRET instead',
     );
   }
+  if (config.jwt.mode === 'jwks') {
+    throw new SigningRefused(
+      'refusing to sign: JWT_JWKS_URL is configured, so the service accepts only tokens your identity provider signs ' +
+        'with the keys it publishes there; get a token from the identity provider, or run the service with JWT_SECRET instead',
+    );
+  }
   if (config.jwt.ephemeral) {
     throw new SigningRefused(
       'refusing to sign: no JWT_SECRET is set, and a service started without one invents a random secret on each ' +

@@ -54,8 +54,65 @@ export const EnvSchema = Type.Object(
           'Set this or `JWT_SECRET`, not both.',
       }),
     ),
+    JWT_JWKS_URL: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: '^https?://',
+        description:
+          "URL of the identity provider's JWKS document (its published signing keys); tokens are verified with the key " +
+          'their `kid` names. Instead of JWT_SECRET or JWT_PUBLIC_KEY. https, or http only to a loopback host in production. Default: unset.',
+      }),
+    ),
+    JWT_JWKS_MAX_AGE_MS: Type.Integer({
+      minimum: 1_000,
+      maximum: 86_400_000,
+      default: 60_000,
+      description:
+        "Longest time the JWKS document is cached; shorter when its response's Cache-Control max-age says so. Default: 60000.",
+    }),
+    JWT_JWKS_COOLDOWN_MS: Type.Integer({
+      minimum: 100,
+      maximum: 86_400_000,
+      default: 10_000,
+      description:
+        'Shortest time between two JWKS fetches: a token with an unknown kid, or a failed fetch, waits this long ' +
+        'before causing another (also the shortest cache time). At most JWT_JWKS_MAX_AGE_MS. Default: 10000.',
+    }),
+    JWT_JWKS_TIMEOUT_MS: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 3_000,
+      description: 'A JWKS fetch taking longer fails (the request is answered 503 JWKS_UNAVAILABLE). Default: 3000.',
+    }),
+    JWT_USER_CLAIM: Type.String({
+      minLength: 1,
+      default: 'sub',
+      description:
+        'The claim holding the user id (a top-level claim, else a dotted path such as `user.id`); tokens must still ' +
+        'carry `sub`. Default: sub.',
+    }),
+    JWT_ADMIN_CLAIM: Type.String({
+      minLength: 1,
+      default: 'scope',
+      description:
+        'The claim that can grant admin (act for any user): a space-separated string (OAuth scope) or an array ' +
+        '(permissions, roles, groups); a top-level claim, else a dotted path such as `realm_access.roles`. Default: scope.',
+    }),
+    JWT_ADMIN_VALUE: Type.String({
+      minLength: 1,
+      default: 'schema:admin',
+      description: 'The value JWT_ADMIN_CLAIM must contain to grant admin. Default: schema:admin.',
+    }),
     JWT_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'When set, tokens must carry this `iss`.' })),
     JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1, description: 'When set, tokens must carry this `aud`.' })),
+    CORS_ORIGINS: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Comma-separated origins (scheme://host[:port]) whose pages may call the API from a browser; preflight ' +
+          'allows Authorization and Content-Type. Default: none (browsers on other origins are refused).',
+      }),
+    ),
     SCHEMA_DIR: Type.Optional(
       Type.String({
         minLength: 1,
@@ -104,6 +161,50 @@ export const EnvSchema = Type.Object(
       default: true,
       description: 'Serve Swagger UI at `/docs` and the OpenAPI document at `/docs/json` and `/docs/yaml`.',
     }),
+    RATE_LIMIT: Type.Boolean({
+      default: true,
+      description:
+        'Per-address and per-user request limits on/off (off when a gateway in front already limits). Default: true.',
+    }),
+    RATE_LIMIT_WINDOW_MS: Type.Integer({
+      minimum: 1_000,
+      // Retry-After is capped at 300 s (plugins/errors.ts): a longer window would send callers back too early.
+      maximum: 300_000,
+      default: 60_000,
+      description: 'The window the limits count requests in. Default: 60000 (a minute).',
+    }),
+    RATE_LIMIT_IP_MAX: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 1_200,
+      description:
+        'Requests per window from one client address (IPv6: one /64), counted before authentication, on every ' +
+        'route but /health, /ready and /metrics. Behind a proxy set TRUST_PROXY, or every client is the proxy. Default: 1200.',
+    }),
+    RATE_LIMIT_USER_MAX: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 60,
+      description:
+        "Requests per window for one token's user on /api/user/* (sign-in, sync, plan, version), from any address. " +
+        'At most RATE_LIMIT_IP_MAX. Default: 60.',
+    }),
+    RATE_LIMIT_CACHE: Type.Integer({
+      minimum: 100,
+      maximum: 1_000_000,
+      default: 10_000,
+      description:
+        'Most keys (addresses, users) each limit remembers; past it the least recently seen is forgotten, so memory ' +
+        'stays bounded. Default: 10000.',
+    }),
+    TRUST_PROXY: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Which proxies' X-Forwarded-For to believe for the client address (rate limits, logs): true (any), a hop " +
+          'count, or comma-separated addresses/CIDRs. Default: unset (the socket address; headers ignored).',
+      }),
+    ),
     METRICS: Type.Boolean({
       default: true,
       description: 'Serve Prometheus metrics at `GET /metrics` and count them (docs/service.md).',

@@ -19,7 +19,26 @@ interface JwtClaimsConfig {
 }
 export type JwtConfig =
   | (JwtClaimsConfig & { readonly mode: 'secret'; readonly secret: string; readonly ephemeral: boolean })
-  | (JwtClaimsConfig & { readonly mode: 'public-key'; readonly publicKey: string });
+  | (JwtClaimsConfig & { readonly mode: 'public-key'; readonly publicKey: string })
+  | (JwtClaimsConfig & { readonly mode: 'jwks'; readonly jwks: JwksConfig });
+
+/** JWT_JWKS_*: where the identity provider publishes its keys, and how long they are trusted. */
+export interface JwksConfig {
+  readonly url: string;
+  readonly maxAgeMs: number;
+  readonly cooldownMs: number;
+  readonly timeoutMs: number;
+}
+
+/** Where a verified token names its user and whether it may act for any user (providers differ). */
+export interface PrincipalClaimsConfig {
+  /** JWT_USER_CLAIM (default `sub`). */
+  readonly userClaim: string;
+  /** JWT_ADMIN_CLAIM (default `scope`): a space-separated string or an array of strings. */
+  readonly adminClaim: string;
+  /** JWT_ADMIN_VALUE (default `schema:admin`): what the admin claim must contain. */
+  readonly adminValue: string;
+}
 
 export interface AppConfig {
   readonly nodeEnv: string;
@@ -28,6 +47,13 @@ export interface AppConfig {
   /** Absolute. */
   readonly dataDir: string;
   readonly jwt: JwtConfig;
+  readonly claims: PrincipalClaimsConfig;
+  /** Request limits per client address (before authentication) and per token user (/api/user/*); null: off. */
+  readonly rateLimit: RateLimitConfig | null;
+  /** Fastify's `trustProxy`: whose X-Forwarded-For names the client. */
+  readonly trustProxy: boolean | number | string;
+  /** Browser origins allowed to call the API (CORS); empty: none. */
+  readonly corsOrigins: readonly string[];
   readonly schemaDir: string | undefined;
   readonly dbProvider: 'local' | 'turso';
   readonly logLevel: LogLevelName;
@@ -45,6 +71,14 @@ export interface AppConfig {
   readonly syncThreads: { readonly count: number; readonly minBytes: number };
   /** Set when DB_PROVIDER=turso. */
   readonly turso: TursoConfig | null;
+}
+
+export interface RateLimitConfig {
+  readonly windowMs: number;
+  readonly ipMax: number;
+  readonly userMax: number;
+  /** Keys each limit remembers at most (LRU). */
+  readonly cacheSize: number;
 }
 
 export interface TursoConfig {
@@ -77,6 +111,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: parsed.HOST,
     dataDir: resolve(parsed.DATA_DIR),
     jwt: jwtConfig(parsed),
+    corsOrigins: corsOrigins(parsed.CORS_ORIGINS),
+    rateLimit: rateLimitConfig(parsed),
+    trustProxy: trustProxy(parsed.TRUST_PROXY),
+    claims: {
+      userClaim: parsed.JWT_USER_CLAIM,
+      adminClaim: parsed.JWT_ADMIN_CLAIM,
+      adminValue: parsed.JWT_ADMIN_VALUE,
+    },
     schemaDir: parsed.SCHEMA_DIR === undefined ? undefined : resolve(parsed.SCHEMA_DIR),
     dbProvider: parsed.DB_PROVIDER,
     logLevel: parsed.LOG_LEVEL,
@@ -96,6 +138,61 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,
   };
+}
+
+function rateLimitConfig(env: Env): RateLimitConfig | null {
+  if (!env.RATE_LIMIT) return null;
+  // A user's requests come from addresses too: a user limit above the address limit could never be reached.
+  if (env.RATE_LIMIT_USER_MAX > env.RATE_LIMIT_IP_MAX) {
+    throw new ConfigError(
+      `invalid configuration: RATE_LIMIT_USER_MAX (${env.RATE_LIMIT_USER_MAX}) must not exceed RATE_LIMIT_IP_MAX (${env.RATE_LIMIT_IP_MAX})`,
+    );
+  }
+  return {
+    windowMs: env.RATE_LIMIT_WINDOW_MS,
+    ipMax: env.RATE_LIMIT_IP_MAX,
+    userMax: env.RATE_LIMIT_USER_MAX,
+    cacheSize: env.RATE_LIMIT_CACHE,
+  };
+}
+
+/** TRUST_PROXY as Fastify takes it: true/false, a hop count, or addresses/CIDRs (proxy-addr checks them at start-up). */
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((item) => item.trim());
+  for (const entry of entries) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry)) {
+      throw new ConfigError(
+        `invalid configuration: TRUST_PROXY: ${JSON.stringify(entry)} is not true, false, a hop count, an address or a CIDR`,
+      );
+    }
+  }
+  return entries.join(',');
+}
+
+/** CORS_ORIGINS as exact origins: a browser sends `Origin: https://app.example.com`, never a path or a wildcard. */
+function corsOrigins(list: string | undefined): string[] {
+  if (list === undefined) return [];
+  const origins = list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (parsed === null || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(
+        `invalid configuration: CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path, no trailing slash, no wildcard)`,
+      );
+    }
+  }
+  return [...new Set(origins)];
 }
 
 function tursoConfig(env: Env): TursoConfig {
@@ -125,8 +222,11 @@ function tursoConfig(env: Env): TursoConfig {
 
 function jwtConfig(env: Env): JwtConfig {
   const claims = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
-  if (env.JWT_SECRET !== undefined && env.JWT_PUBLIC_KEY !== undefined) {
-    throw new ConfigError('invalid configuration: set JWT_SECRET or JWT_PUBLIC_KEY, not both');
+  const keys = (['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL'] as const).filter((key) => env[key] !== undefined);
+  if (keys.length > 1) {
+    throw new ConfigError(
+      `invalid configuration: set one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL, not both ${keys.join(' and ')}`,
+    );
   }
   if (env.JWT_SECRET !== undefined) return { mode: 'secret', secret: env.JWT_SECRET, ephemeral: false, ...claims };
   if (env.JWT_PUBLIC_KEY !== undefined) {
@@ -139,11 +239,41 @@ function jwtConfig(env: Env): JwtConfig {
     }
     return { mode: 'public-key', publicKey, ...claims };
   }
+  if (env.JWT_JWKS_URL !== undefined) return { mode: 'jwks', jwks: jwksConfig(env, env.JWT_JWKS_URL), ...claims };
   if (env.NODE_ENV === 'production') {
     throw new ConfigError(
-      'refusing to start: NODE_ENV=production needs JWT_SECRET (at least 32 characters) or JWT_PUBLIC_KEY (PEM). ' +
+      'refusing to start: NODE_ENV=production needs JWT_SECRET (at least 32 characters) or JWT_PUBLIC_KEY (PEM), ' +
+        "or JWT_JWKS_URL (your identity provider's JWKS). " +
         'Without one the service would invent a secret that changes on every restart and differs between replicas.',
     );
   }
   return { mode: 'secret', secret: randomBytes(32).toString('base64url'), ephemeral: true, ...claims };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function jwksConfig(env: Env, url: string): JwksConfig {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`invalid configuration: JWT_JWKS_URL is not a URL: ${url}`);
+  }
+  // Whoever can change the keys in transit can sign any token: plain http only to this machine.
+  if (env.NODE_ENV === 'production' && parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+    throw new ConfigError(
+      'invalid configuration: JWT_JWKS_URL must be https in production (http only to a loopback host)',
+    );
+  }
+  if (env.JWT_JWKS_COOLDOWN_MS > env.JWT_JWKS_MAX_AGE_MS) {
+    throw new ConfigError(
+      `invalid configuration: JWT_JWKS_COOLDOWN_MS (${env.JWT_JWKS_COOLDOWN_MS}) must not exceed JWT_JWKS_MAX_AGE_MS (${env.JWT_JWKS_MAX_AGE_MS})`,
+    );
+  }
+  return {
+    url: parsed.href,
+    maxAgeMs: env.JWT_JWKS_MAX_AGE_MS,
+    cooldownMs: env.JWT_JWKS_COOLDOWN_MS,
+    timeoutMs: env.JWT_JWKS_TIMEOUT_MS,
+  };
 }

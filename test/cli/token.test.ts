@@ -157,6 +157,10 @@ t.test('refuses, naming why, when it cannot sign a token the service accepts', a
   t.equal(asJson.code, 1);
   t.match(JSON.parse(asJson.stdout), { outcome: 'refused', code: 'NO_SIGNING_SECRET' });
 
+  const jwks = await inProcess(['--sub', 'user_1'], { JWT_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json' });
+  t.equal(jwks.code, 1);
+  t.match(jwks.stderr, /refusing to sign: JWT_JWKS_URL is configured.*identity provider/);
+
   const nothing = await inProcess(['--sub', 'user_1'], {});
   t.equal(nothing.code, 1);
   t.match(nothing.stderr, /refusing to sign: no JWT_SECRET is set/);

@@ -10,6 +10,7 @@ import t, { type Test } from 'tap';
 import { ContractOracle } from './_openapi.js';
 import { recordNewerVersion, startServer, tempDir, type RunningServer } from './_server.js';
 import { startPlatform, tursoEnv } from '../support/turso-app.js';
+import { ecKey, signJwt, startJwksServer } from '../support/jwks-server.js';
 
 const oracle = await ContractOracle.load();
 
@@ -378,6 +379,61 @@ t.test('DB_PROVIDER=turso with a Platform API that refuses the service: 503 PROV
     'PROVIDER_UNAVAILABLE',
   );
   expectError(t, 'planUserSchema', await api.GET('/api/user/schema-plan/{user_id}', path), 503, 'PROVIDER_UNAVAILABLE');
+});
+
+t.test(
+  'JWT_JWKS_URL with the identity provider unreachable: 503 JWKS_UNAVAILABLE, then 200 when it is back',
+  async (t) => {
+    const key = ecKey('contract-ec');
+    const jwks = await startJwksServer(t, [key]);
+    const server = await startServer(t, {
+      env: { JWT_SECRET: '', JWT_JWKS_URL: jwks.url, JWT_JWKS_COOLDOWN_MS: '200' },
+    });
+    const token = signJwt(key, { sub: 'ada', exp: Math.floor(Date.now() / 1000) + 300 });
+    const api = server.client(token);
+    const path = { params: { path: { user_id: 'ada' } } };
+    await jwks.down();
+    const calls: [string, () => Promise<SdkResult>][] = [
+      ['listSchemaVersions', () => api.GET('/api/schema/versions')],
+      [
+        'initializeUser',
+        () => api.POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: 'ada' } }),
+      ],
+      ['syncUserSchema', () => api.POST('/api/user/sync-schema/{user_id}', path)],
+      ['getUserSchemaVersion', () => api.GET('/api/user/schema-version/{user_id}', path)],
+      ['planUserSchema', () => api.GET('/api/user/schema-plan/{user_id}', path)],
+    ];
+    for (const [operationId, call] of calls) {
+      const result = await call();
+      expectError(t, operationId, result, 503, 'JWKS_UNAVAILABLE');
+      t.match(result.response.headers.get('retry-after'), /^[1-9]\d*$/, `${operationId}: Retry-After`);
+    }
+    await jwks.up();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expectContract(t, 'listSchemaVersions', await api.GET('/api/schema/versions'), 200);
+  },
+);
+
+t.test('rate limits: 429 RATE_LIMITED with Retry-After on every operation but the probes', async (t) => {
+  const server = await startServer(t, { env: { RATE_LIMIT_IP_MAX: '1', RATE_LIMIT_USER_MAX: '1' } });
+  const api = server.client(server.token('ada'));
+  const path = { params: { path: { user_id: 'ada' } } };
+  expectContract(t, 'listSchemaVersions', await api.GET('/api/schema/versions'), 200);
+  const calls: [string, () => Promise<SdkResult>][] = [
+    ['listSchemaVersions', () => api.GET('/api/schema/versions')],
+    ['initializeUser', () => api.POST('/api/user/initialize', { body: { email: 'ada@example.com', user_id: 'ada' } })],
+    ['syncUserSchema', () => api.POST('/api/user/sync-schema/{user_id}', path)],
+    ['getUserSchemaVersion', () => api.GET('/api/user/schema-version/{user_id}', path)],
+    ['planUserSchema', () => api.GET('/api/user/schema-plan/{user_id}', path)],
+  ];
+  for (const [operationId, call] of calls) {
+    const result = await call();
+    expectError(t, operationId, result, 429, 'RATE_LIMITED');
+    t.match(result.response.headers.get('retry-after'), /^[1-9]\d*$/, `${operationId}: Retry-After`);
+  }
+  const anon = server.client();
+  expectContract(t, 'health', await anon.GET('/health'), 200);
+  expectContract(t, 'ready', await anon.GET('/ready'), 200);
 });
 
 t.test('every response openapi.yaml declares was exercised and validated', async (t) => {

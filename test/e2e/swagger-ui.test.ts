@@ -2,42 +2,26 @@
  * Swagger UI in a real browser, as a person would use it: open /docs, click Authorize, paste a
  * bearer token, expand sync-schema, "Try it out" → Execute for a user that exists, and see the
  * 200 response and its JSON on the page. playwright-core drives Debian's chromium
- * (/usr/bin/chromium; `.ci/run` installs it when missing). Off CI without chromium the test skips;
- * in CI (CI=true) a missing chromium is a failure.
+ * (test/support/chromium.ts; `.ci/run` installs it when missing). Off CI without chromium the test
+ * skips; in CI (CI=true) a missing chromium is a failure.
  *
  * The screenshot goes to test-results/swagger-ui-sync-schema.png (git-ignored).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import t from 'tap';
 import { ROOT } from '../contract/_openapi.js';
 import { startServer, tempDir } from '../contract/_server.js';
+import { chromiumMissing, keepOnLoopback, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const IN_CI = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase());
-// As root, in a sandbox with no network but loopback: no sandbox, no GPU, and none of Chromium's
-// own background traffic (its connections would be refused many at a time).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 export const SCREENSHOT = join(ROOT, 'test-results', 'swagger-ui-sync-schema.png');
 const TIMEOUT_MS = 20_000;
 const NOTES_V1 = '-- description: Notes\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n';
 const NOTES_V2 =
   '-- description: Pinned notes\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, pinned INTEGER NOT NULL DEFAULT 0);\n';
 
-const missing = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the Swagger UI browser test`;
-if (missing && IN_CI) t.fail(`CI is set but ${missing}; .ci/run installs it when absent`);
+const missing = chromiumMissing(t, 'the Swagger UI browser test');
 
 t.test('Swagger UI: authorize with a bearer token and run sync-schema', { skip: missing }, async (t) => {
   // The user signed in under release 1.0.0; this release (2.0.0) adds a column, so the sync
@@ -62,17 +46,10 @@ t.test('Swagger UI: authorize with a bearer token and run sync-schema', { skip: 
   const server = await startServer(t, { env: { SCHEMA_DIR: v2 }, dataDir: previous.dataDir });
   const token = server.token(userId);
 
-  const context = await chromium.launchPersistentContext(tempDir(t, 'schema-sync-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 1400 },
-    timeout: TIMEOUT_MS,
-  });
-  t.teardown(() => context.close());
+  const context = await launchChromium(t, { timeoutMs: TIMEOUT_MS, viewport: { width: 1280, height: 1400 } });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(TIMEOUT_MS);
-  const offline = await keepOnLoopback(context, server.baseUrl);
+  const offline = await keepOnLoopback(context, [server.baseUrl]);
   const syncRequests: { status: number; authorization: string | undefined }[] = [];
   page.on('response', (response) => {
     if (new URL(response.url()).pathname.startsWith('/api/user/sync-schema/')) {
@@ -132,20 +109,6 @@ t.test('Swagger UI: authorize with a bearer token and run sync-schema', { skip: 
     throw error;
   }
 });
-
-/** Lets the page reach only the service under test; records anything else it tried. */
-async function keepOnLoopback(context: BrowserContext, baseUrl: string): Promise<{ blocked: string[] }> {
-  const blocked: string[] = [];
-  await context.route('**/*', async (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${baseUrl}/`) || url.startsWith('data:')) await route.continue();
-    else {
-      blocked.push(url);
-      await route.abort();
-    }
-  });
-  return { blocked };
-}
 
 async function screenshot(page: Page): Promise<void> {
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });

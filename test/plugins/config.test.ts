@@ -121,3 +121,139 @@ t.test('a bad registry stops start-up, naming the file', async (t) => {
     message: /1\.1\.0\.sql/,
   });
 });
+
+t.test('JWT_JWKS_URL alone is a complete key configuration, also in production', async (t) => {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    JWT_JWKS_URL: 'https://example.eu.auth0.com/.well-known/jwks.json',
+  });
+  t.same(config.jwt, {
+    mode: 'jwks',
+    jwks: {
+      url: 'https://example.eu.auth0.com/.well-known/jwks.json',
+      maxAgeMs: 60_000,
+      cooldownMs: 10_000,
+      timeoutMs: 3_000,
+    },
+    issuer: undefined,
+    audience: undefined,
+  });
+  t.same(config.claims, { userClaim: 'sub', adminClaim: 'scope', adminValue: 'schema:admin' });
+  const tuned = loadConfig({
+    JWT_JWKS_URL: 'http://127.0.0.1:8080/jwks',
+    JWT_JWKS_MAX_AGE_MS: '30000',
+    JWT_JWKS_COOLDOWN_MS: '5000',
+    JWT_JWKS_TIMEOUT_MS: '1000',
+    JWT_USER_CLAIM: 'user_id',
+    JWT_ADMIN_CLAIM: 'permissions',
+    JWT_ADMIN_VALUE: 'admin:all',
+  });
+  t.same(tuned.jwt, {
+    mode: 'jwks',
+    jwks: { url: 'http://127.0.0.1:8080/jwks', maxAgeMs: 30_000, cooldownMs: 5_000, timeoutMs: 1_000 },
+    issuer: undefined,
+    audience: undefined,
+  });
+  t.same(tuned.claims, { userClaim: 'user_id', adminClaim: 'permissions', adminValue: 'admin:all' });
+  t.match(loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'http://127.0.0.1:9000/jwks' }).jwt, { mode: 'jwks' });
+});
+
+t.test('bad JWKS settings are refused', async (t) => {
+  const url = 'https://idp.example.com/.well-known/jwks.json';
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['not http(s)', { JWT_JWKS_URL: 'ftp://idp.example.com/jwks' }, /JWT_JWKS_URL/],
+    [
+      'plain http to another host in production',
+      { NODE_ENV: 'production', JWT_JWKS_URL: 'http://idp.example.com/jwks' },
+      /must be https in production/,
+    ],
+    [
+      'with JWT_SECRET',
+      { JWT_JWKS_URL: url, JWT_SECRET: 's'.repeat(32) },
+      /one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL/,
+    ],
+    [
+      'with JWT_PUBLIC_KEY',
+      { JWT_JWKS_URL: url, JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----' },
+      /JWT_PUBLIC_KEY and JWT_JWKS_URL/,
+    ],
+    [
+      'cool-down longer than the cache',
+      { JWT_JWKS_URL: url, JWT_JWKS_MAX_AGE_MS: '5000', JWT_JWKS_COOLDOWN_MS: '6000' },
+      /JWT_JWKS_COOLDOWN_MS \(6000\) must not exceed JWT_JWKS_MAX_AGE_MS \(5000\)/,
+    ],
+    ['cache under a second', { JWT_JWKS_URL: url, JWT_JWKS_MAX_AGE_MS: '10' }, /JWT_JWKS_MAX_AGE_MS/],
+    ['cool-down under 100 ms', { JWT_JWKS_URL: url, JWT_JWKS_COOLDOWN_MS: '0' }, /JWT_JWKS_COOLDOWN_MS/],
+    ['timeout not a number', { JWT_JWKS_URL: url, JWT_JWKS_TIMEOUT_MS: 'soon' }, /JWT_JWKS_TIMEOUT_MS/],
+  ];
+  for (const [label, env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, label);
+  t.throws(
+    () => loadConfig({ NODE_ENV: 'production' }),
+    { message: /JWT_JWKS_URL/ },
+    'the production refusal names it',
+  );
+});
+
+t.test('CORS_ORIGINS: none by default, a list of exact origins, anything else refused', async (t) => {
+  t.same(loadConfig({}).corsOrigins, [], 'no browser origin is allowed unless listed');
+  t.same(
+    loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://127.0.0.1:5173,https://app.example.com,' }).corsOrigins,
+    ['https://app.example.com', 'http://127.0.0.1:5173'],
+    'trimmed, deduplicated',
+  );
+  for (const bad of [
+    '*',
+    'app.example.com',
+    'https://app.example.com/',
+    'https://app.example.com/path',
+    'ftp://x.example.com',
+  ]) {
+    t.throws(
+      () => loadConfig({ CORS_ORIGINS: `https://ok.example.com,${bad}` }),
+      { name: 'ConfigError', message: /CORS_ORIGINS: .* is not an origin/ },
+      bad,
+    );
+  }
+});
+
+t.test('rate limits: on by default with their defaults, tunable, off with RATE_LIMIT=false', async (t) => {
+  const config = loadConfig({});
+  t.same(config.rateLimit, { windowMs: 60_000, ipMax: 1_200, userMax: 60, cacheSize: 10_000 });
+  t.equal(config.trustProxy, false);
+  t.same(
+    loadConfig({
+      RATE_LIMIT_WINDOW_MS: '10000',
+      RATE_LIMIT_IP_MAX: '100',
+      RATE_LIMIT_USER_MAX: '10',
+      RATE_LIMIT_CACHE: '500',
+    }).rateLimit,
+    { windowMs: 10_000, ipMax: 100, userMax: 10, cacheSize: 500 },
+  );
+  t.equal(loadConfig({ RATE_LIMIT: 'false' }).rateLimit, null);
+  t.equal(loadConfig({ RATE_LIMIT: 'false', RATE_LIMIT_USER_MAX: '5000' }).rateLimit, null, 'off: maxima not compared');
+  const trust: [string, boolean | number | string][] = [
+    ['true', true],
+    ['false', false],
+    ['2', 2],
+    ['10.0.0.0/8, 127.0.0.1', '10.0.0.0/8,127.0.0.1'],
+    ['loopback', 'loopback'],
+  ];
+  for (const [value, expected] of trust) t.same(loadConfig({ TRUST_PROXY: value }).trustProxy, expected, value);
+});
+
+t.test('bad rate-limit settings are refused', async (t) => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    [
+      'user limit above the address limit',
+      { RATE_LIMIT_IP_MAX: '10', RATE_LIMIT_USER_MAX: '11' },
+      /RATE_LIMIT_USER_MAX \(11\) must not exceed RATE_LIMIT_IP_MAX \(10\)/,
+    ],
+    ['zero requests', { RATE_LIMIT_IP_MAX: '0' }, /RATE_LIMIT_IP_MAX/],
+    ['window under a second', { RATE_LIMIT_WINDOW_MS: '500' }, /RATE_LIMIT_WINDOW_MS/],
+    ['window over five minutes', { RATE_LIMIT_WINDOW_MS: '600000' }, /RATE_LIMIT_WINDOW_MS/],
+    ['tiny cache', { RATE_LIMIT_CACHE: '10' }, /RATE_LIMIT_CACHE/],
+    ['not a boolean', { RATE_LIMIT: 'sometimes' }, /RATE_LIMIT/],
+    ['proxy not an address', { TRUST_PROXY: 'my-proxy.internal' }, /TRUST_PROXY: "my-proxy.internal"/],
+  ];
+  for (const [label, env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, label);
+});

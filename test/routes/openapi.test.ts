@@ -26,12 +26,13 @@ t.test('every route is a documented operation', async (t) => {
   t.ok(spec.components.schemas['ErrorResponse'], 'the error envelope is a named component');
 
   const expected: Record<string, [string, string, number[]]> = {
-    // 503 PROVIDER_UNAVAILABLE on every route that acts on a user's database.
-    'POST /api/user/initialize': ['initializeUser', 'user', [400, 401, 403, 413, 415, 500, 503]],
-    'POST /api/user/sync-schema/{user_id}': ['syncUserSchema', 'user', [400, 401, 403, 404, 409, 500, 503]],
-    'GET /api/user/schema-version/{user_id}': ['getUserSchemaVersion', 'user', [400, 401, 403, 404, 503]],
-    'GET /api/user/schema-plan/{user_id}': ['planUserSchema', 'user', [400, 401, 403, 404, 409, 503]],
-    'GET /api/schema/versions': ['listSchemaVersions', 'schema', [401]],
+    // 503: PROVIDER_UNAVAILABLE where a route acts on a user's database, JWKS_UNAVAILABLE where it checks a token;
+    // 429 RATE_LIMITED everywhere but the probes.
+    'POST /api/user/initialize': ['initializeUser', 'user', [400, 401, 403, 413, 415, 429, 500, 503]],
+    'POST /api/user/sync-schema/{user_id}': ['syncUserSchema', 'user', [400, 401, 403, 404, 409, 429, 500, 503]],
+    'GET /api/user/schema-version/{user_id}': ['getUserSchemaVersion', 'user', [400, 401, 403, 404, 429, 503]],
+    'GET /api/user/schema-plan/{user_id}': ['planUserSchema', 'user', [400, 401, 403, 404, 409, 429, 503]],
+    'GET /api/schema/versions': ['listSchemaVersions', 'schema', [401, 429, 503]],
     'GET /health': ['health', 'ops', []],
     'GET /ready': ['ready', 'ops', [503]],
   };

@@ -11,7 +11,7 @@
  *    forward and the registry is fixed for the life of the process, so an entry never goes stale
  *    (unless a database is deleted behind the service's back); a hit costs no database read.
  *
- * Local (file:) databases migrate on worker threads (lib/sync-executor.ts): @libsql/client runs
+ * Big local (file:) databases migrate on worker threads (lib/worker-pool.ts running lib/sync-worker.ts): @libsql/client runs
  * an embedded database on the calling thread, and a big rebuild would stall the event loop. The
  * version check that settles most sign-ins stays on the pooled client here.
  */

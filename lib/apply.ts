@@ -84,7 +84,22 @@ function schemaTextAssertion(expected: string): InStatement {
   };
 }
 
+/**
+ * Fails the batch unless the database holds nothing but SQLite's and the engine's own tables
+ * (`_schema_sync_*`, which introspection ignores too), and no version row: the state a plan from
+ * the empty schema was made for.
+ */
+const EMPTY_ASSERTION: InStatement = `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_schema\\_sync\\_%' ESCAPE '\\') THEN 1 ELSE json('not an empty database') END`;
+
 function proofPreamble(audit: AuditRecord, proof: PlanProof, statements: number): Preamble {
+  if (proof.from === null) {
+    // The audit table's CREATE is the race guard: a second applier fails on it.
+    return {
+      statements: [EMPTY_ASSERTION, ...auditWrites(audit, { tableExists: false, latestId: 0 }, statements)],
+      cookieAt: null,
+      proof: true,
+    };
+  }
   return {
     statements: [
       provenAuditWrite(audit, proof.from, statements),

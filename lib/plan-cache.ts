@@ -18,18 +18,25 @@ export function planKeyOf(recorded: RecordedVersion | null, fingerprint: string)
   return `${recorded?.version ?? '-'}|${recorded?.checksum ?? '-'}|${fingerprint}`;
 }
 
-/** What a blind apply must prove before it runs a plan: the database is where the plan was made from. */
-export interface PlanProof {
+/** A database at a recorded version, with the schema its plan was made from. */
+export interface ProofOfState {
   readonly from: { readonly version: string; readonly checksum: string };
   /** sqlite_schema as SCHEMA_TEXT_SQL renders it. */
   readonly schemaText: string;
 }
 
+/**
+ * What a blind apply must prove before it runs a plan: the database is where the plan was made
+ * from — at a recorded version with a known schema, or (`from: null`) empty: no version row and
+ * no objects but the engine's own bookkeeping (a database its caller has just created).
+ */
+export type PlanProof = ProofOfState | { readonly from: null };
+
 /** The plan to try blind, and the proof it needs. */
 export interface Speculation {
   readonly planKey: string;
   readonly plan: Plan;
-  readonly proof: PlanProof;
+  readonly proof: ProofOfState;
 }
 
 export class PlanCache {

@@ -14,8 +14,8 @@ import type { Client } from '@libsql/client';
 import { readVersionState, type AuditRecord, type RecordedVersion, type VersionState } from './audit.js';
 import { applyPlan, applyProven, ApplyError } from './apply.js';
 import { elapsedSince } from './duration.js';
-import type { DatabaseSchema } from './model.js';
-import { planKeyOf, type PlanCache } from './plan-cache.js';
+import { emptySchema, type DatabaseSchema } from './model.js';
+import { planKeyOf, type PlanCache, type PlanProof } from './plan-cache.js';
 import { planMigration, type Plan, type PlanOptions } from './plan/planner.js';
 import { readSchemaFingerprint, readSchemaSnapshot, type SchemaSnapshot } from './snapshot.js';
 
@@ -59,6 +59,11 @@ export interface SyncOptions {
   readonly dryRun?: boolean;
   /** Share plans across databases of one schema (fleet rollouts); see lib/plan-cache.ts. */
   readonly planCache?: PlanCache;
+  /**
+   * The caller has just created this database: try the plan from the empty schema blind, in one
+   * request that proves the database is still empty (a new user's sign-in); the full path if not.
+   */
+  readonly fresh?: boolean;
   /** Called right before each apply (a fleet worker whose rollout was abandoned stops here). */
   readonly beforeApply?: () => void;
   readonly now?: () => Date;
@@ -183,34 +188,29 @@ async function planFor(
 }
 
 /**
- * One request for a database of a group that already has a plan: the plan cache's speculation
- * applied blind, proven inside its batch (lib/apply.ts `applyProven`). The outcome, or null when
- * the proof failed (nothing changed: take the long way).
+ * A plan applied blind, in one request whose batch first proves the database is where the plan
+ * was made from (lib/apply.ts `applyProven`). The outcome, or null when the proof failed: nothing
+ * changed, take the long way.
  */
 async function applyBlind(
   client: Client,
   target: SyncTarget,
+  guess: { readonly plan: Plan; readonly planKey: string | null; readonly proof: PlanProof },
   options: SyncOptions,
   started: number,
 ): Promise<SyncOutcome | null> {
-  const cache = options.planCache;
-  const speculation = cache?.speculation() ?? null;
-  if (cache === undefined || speculation === null || options.dryRun === true) return null;
-  const { plan, planKey, proof } = speculation;
+  const { plan, planKey, proof } = guess;
+  const from = proof.from?.version ?? null;
   const appliedAt = (options.now?.() ?? new Date()).toISOString();
-  const audit = target.audit(proof.from.version, appliedAt);
+  const audit = target.audit(from, appliedAt);
   if (audit === null) return null;
   options.beforeApply?.();
-  const base = { from: proof.from.version, recorded: null, racesLost: 0 };
+  const base = { from, recorded: null, racesLost: 0 };
   try {
     await applyProven(client, plan, audit, proof);
   } catch (error) {
     if (!(error instanceof ApplyError)) throw error;
-    if (error.failure !== 'failed') {
-      cache.guessed(false);
-      return null;
-    }
-    cache.guessed(true);
+    if (error.failure !== 'failed') return null;
     return {
       ...base,
       kind: 'failed',
@@ -223,8 +223,30 @@ async function applyBlind(
       durationMs: elapsedSince(started),
     };
   }
-  cache.guessed(true);
   return { ...base, kind: 'applied', plan, appliedAt, planKey, durationMs: elapsedSince(started) };
+}
+
+/** The first request's guess, when there is one: an empty database's plan, or the plan cache's. */
+async function guessFirst(
+  client: Client,
+  target: SyncTarget,
+  options: SyncOptions,
+  started: number,
+): Promise<SyncOutcome | null> {
+  if (target.version === null || options.dryRun === true) return null;
+  if (options.fresh === true) {
+    const plan = planMigration(emptySchema, target.desired, {
+      ...target.planOptions(null, emptySchema),
+      allowDestructive: options.allowDestructive === true,
+    });
+    return applyBlind(client, target, { plan, planKey: null, proof: { from: null } }, options, started);
+  }
+  const cache = options.planCache;
+  const speculation = cache?.speculation() ?? null;
+  if (cache === undefined || speculation === null) return null;
+  const outcome = await applyBlind(client, target, speculation, options, started);
+  cache.guessed(outcome !== null);
+  return outcome;
 }
 
 export async function runSync(client: Client, target: SyncTarget, options: SyncOptions = {}): Promise<SyncOutcome> {
@@ -234,10 +256,8 @@ export async function runSync(client: Client, target: SyncTarget, options: SyncO
   const versioned = target.version !== null;
   let lastConflict = 'another connection changed the schema after the plan was made';
   let lastRead: Pick<OutcomeBase, 'from' | 'recorded'> = { from: null, recorded: null };
-  if (versioned) {
-    const blind = await applyBlind(client, target, options, started);
-    if (blind !== null) return blind;
-  }
+  const guessed = await guessFirst(client, target, options, started);
+  if (guessed !== null) return guessed;
   // A lost race is planned afresh: the winner usually applied the very same version.
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const racesLost = attempt - 1;

@@ -167,8 +167,10 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
    * The sync loop, on a thread for a big local file; an up-to-date sign-in is settled here by one
    * read, and a small file (a new user's, say) migrates here in milliseconds.
    */
-  async function runSync(db: UserDatabase, verify: boolean): Promise<SyncResult> {
-    if (pool === null || !(await big(db))) return withClient(db, (client) => syncDatabase(client, target, { verify }));
+  async function runSync(db: UserDatabase, verify: boolean, fresh: boolean): Promise<SyncResult> {
+    // A database created for this sign-in is empty: one request creates its schema (see SyncOptions.fresh).
+    if (pool === null || fresh || !(await big(db)))
+      return withClient(db, (client) => syncDatabase(client, target, { verify, fresh }));
     if (!verify) {
       const startedAt = performance.now();
       const recorded = await withClient(db, readRecordedVersion);
@@ -200,7 +202,12 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
    * logs nothing): every attempt logs from/to version, statements, duration and outcome. Throws
    * what the engine throws.
    */
-  async function attempt(db: UserDatabase, log: FastifyBaseLogger, trigger: SyncTrigger): Promise<SyncResult> {
+  async function attempt(
+    db: UserDatabase,
+    log: FastifyBaseLogger,
+    trigger: SyncTrigger,
+    created = false,
+  ): Promise<SyncResult> {
     const userLog = log.child({ user_id: db.userId, database: db.name });
     // A sign-in trusts the version row; an explicit sync compares the live schema too.
     const verify = trigger === 'manual';
@@ -216,7 +223,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
         ...(code === undefined ? {} : { code }),
       });
     try {
-      const result = await runSync(db, verify);
+      const result = await runSync(db, verify, created);
       record(result.outcome, result.outcome === 'applied' ? result.statements : 0);
       const fields = {
         from_version: result.fromVersion,
@@ -279,7 +286,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       return singleFlight(`initialize:${db.name}`, async (): Promise<InitializeOutcome> => {
         const { created } = await provider.ensure(db);
         try {
-          const result = await attempt(db, log, 'sign_in');
+          const result = await attempt(db, log, 'sign_in', created);
           return { synced: true, created, result, version: result.toVersion };
         } catch (error) {
           if (isServiceError(error)) throw error; // e.g. the provider is unavailable: not a sync outcome

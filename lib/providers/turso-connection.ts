@@ -34,6 +34,11 @@ export interface OwnerState {
   owner: string | null;
   verified: boolean;
   mismatch: DatabaseOwnerMismatchError | null;
+  /**
+   * This process created the database (the Platform API answered "created" to it): nothing of
+   * anyone's can be in it yet, so the claim may ride along on a first request that writes.
+   */
+  createdHere: boolean;
 }
 
 interface HranaValue {
@@ -178,7 +183,7 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
     if (!owner.verified && body !== undefined && /\/pipeline$/.test(incoming.pathname)) {
       const parsed = JSON.parse(body) as { baton?: string | null; requests: HranaRequest[] };
       // A new stream (the client omits the baton) whose requests only read.
-      if ((parsed.baton === undefined || parsed.baton === null) && readOnly(parsed.requests)) {
+      if ((parsed.baton === undefined || parsed.baton === null) && (readOnly(parsed.requests) || owner.createdHere)) {
         const claim = CLAIM_STATEMENTS(options.userId);
         claimed = claim.length;
         body = JSON.stringify({ ...parsed, requests: [...claim, ...parsed.requests] });

@@ -116,7 +116,7 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
   const ownerOf = (name: string): OwnerState => {
     let state = owners.get(name);
     if (state === undefined) {
-      state = { owner: null, verified: false, mismatch: null };
+      state = { owner: null, verified: false, mismatch: null, createdHere: false };
       owners.set(name, state);
     }
     return state;
@@ -163,6 +163,7 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
       const answer = await api.createDatabase(db.name, options.group);
       if ('created' in answer) {
         remember(answer.created);
+        ownerOf(db.name).createdHere = true;
         return { created: true };
       }
       // Another replica (or process) created it first: success. Its hostname comes from the API,

@@ -32,9 +32,31 @@ export const EnvSchema = Type.Object(
     METRICS: Type.Boolean({ default: true }),
     // Optional bearer token for GET /metrics; 16+ characters so it cannot be guessed.
     METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
-    // Default: 5 s in production (time for a load balancer to see /ready fail), 0 elsewhere.
-    DRAIN_DELAY_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
-    SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+    DRAIN_DELAY_MS: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 600_000,
+        description:
+          'On SIGTERM, how long /ready answers 503 while connections are still accepted and served, so the ' +
+          'load balancer stops routing here. Default: 5000 in production, 0 elsewhere.',
+      }),
+    ),
+    DRAIN_IDLE_GRACE_MS: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 1_000,
+      description:
+        'Once the listener has closed, how long a kept-alive connection without a request in progress may ' +
+        'still send one (answered with Connection: close) before it is closed.',
+    }),
+    SHUTDOWN_TIMEOUT_MS: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10_000,
+      description:
+        'After DRAIN_DELAY_MS, how long closing (requests in flight, syncs, database clients) may take ' +
+        'before the process exits 1 anyway.',
+    }),
     // Threads for local (file:) syncs, off the event loop; 0 runs them on it. Default: cores, at most 4.
     SYNC_THREADS: Type.Optional(Type.Integer({ minimum: 0, maximum: 64 })),
     // Smaller database files migrate on the event loop in milliseconds; a thread costs more than that.

@@ -41,6 +41,9 @@ export interface AppOptions {
 export { DOCS_PATH } from './plugins/swagger.js';
 
 const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, createClient }) => {
+  // The API takes JSON bodies only: without Fastify's default text/plain parser, a text body gets
+  // the 415 UNSUPPORTED_MEDIA_TYPE the contract promises for every non-JSON body.
+  fastify.removeContentTypeParser('text/plain');
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
   await fastify.register(drainPlugin);

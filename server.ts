@@ -4,10 +4,13 @@
  * production, an ephemeral JWT secret with a ready admin token printed below the Swagger UI URL.
  *
  * Shutdown (SIGTERM, as an orchestrator sends it): /ready turns 503 SHUTTING_DOWN at once and
- * requests keep being served for DRAIN_DELAY_MS, long enough for the load balancer to see it and
- * stop routing here; then the server stops listening, answers what is in flight, waits for
- * running syncs, closes every database client and exits 0 (plugins/drain.ts). If that takes longer than SHUTDOWN_TIMEOUT_MS
- * the process exits 1 anyway. SIGINT (Ctrl-C at a terminal) skips the delay.
+ * connections keep being accepted and served for DRAIN_DELAY_MS, long enough for the load balancer
+ * to see it and stop routing here; then the server stops listening once the accept queue is empty,
+ * answers what is in flight (idle kept-alive connections get DRAIN_IDLE_GRACE_MS to send a
+ * request), waits for running syncs, closes every database client and exits 0 (plugins/drain.ts).
+ * If that takes longer than SHUTDOWN_TIMEOUT_MS the process exits 1 anyway: the exit comes at most
+ * DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS after the signal is handled. SIGINT (Ctrl-C at a terminal)
+ * skips the delay.
  */
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
+        /**
+         * Liveness
+         * @description Answers 200 while the process runs, also while it drains for a shutdown. Needs no token.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -30,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description 503 NOT_READY when the database provider cannot be used (e.g. DATA_DIR is not writable); 503 SHUTTING_DOWN from SIGTERM on, while the process drains.
+         * @description 503 NOT_READY when the database provider cannot be used (e.g. DATA_DIR is not writable); 503 SHUTTING_DOWN from SIGTERM on, while the process drains. Needs no token.
          */
         get: operations["ready"];
         put?: never;
@@ -92,7 +95,7 @@ export interface paths {
         put?: never;
         /**
          * Bring the user's database to the current schema version
-         * @description Compares the user's database with the current schema version and applies the difference in one atomic batch. 404 when the user has no database, 409 when the database records a newer version than this application, 500 with code APPLY_FAILED (and the failing statement) when applying fails; the database is then unchanged. Takes no body.
+         * @description Compares the user's database with the current schema version and applies the difference in one atomic batch. 404 when the user has no database, 409 when the database records a newer version than this application, 500 with code APPLY_FAILED (and the failing statement) when applying fails; the database is then unchanged. Takes no body: one sent is ignored.
          */
         post: operations["syncUserSchema"];
         delete?: never;
@@ -586,6 +589,7 @@ export interface operations {
              * @description Bad input; nothing was read or written.
              *
              *     - `INVALID_USER_ID`: the user id is empty, longer than 128 characters, or has a space, a control or non-ASCII character, `/` or `\`, or is `.` or `..`
+             *     - `INVALID_REQUEST`: the path is not valid percent-encoding: a `%` without two hex digits after it (`%`, `%zz`), or escapes that do not decode as UTF-8 (`%E9`)
              */
             400: {
                 headers: {
@@ -740,6 +744,7 @@ export interface operations {
              * @description Bad input; nothing was read or written.
              *
              *     - `INVALID_USER_ID`: the user id is empty, longer than 128 characters, or has a space, a control or non-ASCII character, `/` or `\`, or is `.` or `..`
+             *     - `INVALID_REQUEST`: the path is not valid percent-encoding: a `%` without two hex digits after it (`%`, `%zz`), or escapes that do not decode as UTF-8 (`%E9`)
              */
             400: {
                 headers: {
@@ -905,7 +910,8 @@ export interface operations {
              * @description Bad input; nothing was read or written.
              *
              *     - `INVALID_USER_ID`: the user id is empty, longer than 128 characters, or has a space, a control or non-ASCII character, `/` or `\`, or is `.` or `..`
-             *     - `INVALID_REQUEST`: the body or query string does not match the schema (a missing or extra field, a bad email)
+             *     - `INVALID_REQUEST`: the query string has a parameter other than `allow_destructive`, or that is not `true` or `false`
+             *     - `INVALID_REQUEST`: the path is not valid percent-encoding: a `%` without two hex digits after it (`%`, `%zz`), or escapes that do not decode as UTF-8 (`%E9`)
              */
             400: {
                 headers: {

@@ -34,7 +34,9 @@ const healthRoutes: FastifyPluginAsync = async (fastify) => {
       schema: {
         operationId: 'health',
         summary: 'Liveness',
+        description: 'Answers 200 while the process runs, also while it drains for a shutdown. Needs no token.',
         tags: ['ops'],
+        security: [],
         response: { 200: HealthResponse },
       },
     },
@@ -50,8 +52,9 @@ const healthRoutes: FastifyPluginAsync = async (fastify) => {
         summary: 'Readiness',
         description:
           '503 NOT_READY when the database provider cannot be used (e.g. DATA_DIR is not writable); ' +
-          '503 SHUTTING_DOWN from SIGTERM on, while the process drains.',
+          '503 SHUTTING_DOWN from SIGTERM on, while the process drains. Needs no token.',
         tags: ['ops'],
+        security: [],
         response: { 200: ReadyResponse, ...errorResponses(503) },
       },
     },

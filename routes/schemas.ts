@@ -49,11 +49,6 @@ function impliedCodes(status: number): ErrorCode[] {
   return ERROR_CODES.filter((code) => entryOf(code).status === status && entryOf(code).impliedByStatus === true);
 }
 
-function exampleBody(code: ErrorCode): ErrorBody {
-  const entry = entryOf(code);
-  return errorBody(code, entry.example, entry.exampleDetails ?? {});
-}
-
 /** @fastify/swagger writes each header's schema as the header's `schema`, its description beside it. */
 const RETRY_AFTER_HEADER = {
   'Retry-After': Type.Integer({
@@ -75,42 +70,89 @@ export interface ErrorResponseSchema {
 }
 
 /**
- * Response schemas for a route's errors, all the one envelope `{ statusCode, error, message, code }`.
- * Give a status for its usual codes (401 → TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED) or the exact
- * codes a route answers (`'INVALID_REQUEST'`), which are grouped under their status.
+ * One code as a route answers it, where the catalogue's wording and example would not fit (the
+ * catalogue's INVALID_REQUEST is about bodies): its own `when` and example message.
  */
-export function errorResponses(...items: readonly (number | ErrorCode)[]): Record<number, ErrorResponseSchema> {
-  const byStatus = new Map<number, ErrorCode[]>();
+export interface RouteErrorCase {
+  readonly code: ErrorCode;
+  /** The example's name in the document; the code unless a status holds two cases of one code. */
+  readonly name?: string;
+  readonly when: string;
+  readonly example: string;
+}
+
+/**
+ * A path holding a user id that is not valid percent-encoding: the router refuses the URL before
+ * the route runs (FST_ERR_BAD_URL in plugins/errors.ts). `path` is the route's path with one.
+ */
+export const badPathEncoding = (path: string): RouteErrorCase => ({
+  code: 'INVALID_REQUEST',
+  name: 'INVALID_REQUEST_PATH_ENCODING',
+  when: 'the path is not valid percent-encoding: a `%` without two hex digits after it (`%`, `%zz`), or escapes that do not decode as UTF-8 (`%E9`)',
+  example: `'${path}' is not a valid url component`,
+});
+
+interface Case {
+  readonly code: ErrorCode;
+  readonly name: string;
+  readonly when: string;
+  readonly body: ErrorBody;
+}
+
+function caseOf(item: ErrorCode | RouteErrorCase): Case {
+  if (typeof item === 'string') {
+    const entry = entryOf(item);
+    return {
+      code: item,
+      name: item,
+      when: entry.when,
+      body: errorBody(item, entry.example, entry.exampleDetails ?? {}),
+    };
+  }
+  return { code: item.code, name: item.name ?? item.code, when: item.when, body: errorBody(item.code, item.example) };
+}
+
+/**
+ * Response schemas for a route's errors, all the one envelope `{ statusCode, error, message, code }`.
+ * Give a status for its usual codes (401 → TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED), the exact
+ * codes a route answers (`'INVALID_REQUEST'`), or a route's own case of a code; they are grouped
+ * under their status, each with its `when` and an example.
+ */
+export function errorResponses(
+  ...items: readonly (number | ErrorCode | RouteErrorCase)[]
+): Record<number, ErrorResponseSchema> {
+  const byStatus = new Map<number, Case[]>();
   // A route that authorizes per user (403) acts on that user's database, which the provider may fail to reach;
   // one that checks a token (401) may fail to fetch the identity provider's keys (JWT_JWKS_URL) and, like
   // every route but the probes, is rate-limited.
-  const all: (number | ErrorCode)[] = [...items];
+  const all: (number | ErrorCode | RouteErrorCase)[] = [...items];
   if (items.includes(401)) all.push('RATE_LIMITED', 'JWKS_UNAVAILABLE');
   if (items.includes(403)) all.push('PROVIDER_UNAVAILABLE');
   for (const item of all) {
     const codes = typeof item === 'number' ? impliedCodes(item) : [item];
-    if (codes.length === 0) throw new Error(`no error code is implied by status ${item}`);
-    for (const code of codes) {
-      const { status } = entryOf(code);
-      const list = byStatus.get(status) ?? [];
-      if (!list.includes(code)) list.push(code);
-      byStatus.set(status, list);
+    if (codes.length === 0) throw new Error(`no error code is implied by status ${String(item)}`);
+    for (const one of codes.map(caseOf)) {
+      const list = byStatus.get(one.body.statusCode) ?? [];
+      if (!list.some((known) => known.name === one.name)) list.push(one);
+      byStatus.set(one.body.statusCode, list);
     }
   }
   return Object.fromEntries(
-    [...byStatus].map(([status, codes]) => [
+    [...byStatus].map(([status, cases]) => [
       status,
       {
         description: [
           STATUS_SUMMARIES[status] ?? 'Error.',
           '',
-          ...codes.map((code) => `- \`${code}\`: ${entryOf(code).when}`),
+          ...cases.map(({ code, when }) => `- \`${code}\`: ${when}`),
         ].join('\n'),
-        ...(codes.some((code) => entryOf(code).retryAfterSeconds !== undefined) ? { headers: RETRY_AFTER_HEADER } : {}),
+        ...(cases.some(({ code }) => entryOf(code).retryAfterSeconds !== undefined)
+          ? { headers: RETRY_AFTER_HEADER }
+          : {}),
         content: {
           'application/json': {
             schema: Type.Ref(ErrorResponse),
-            examples: Object.fromEntries(codes.map((code) => [code, { summary: code, value: exampleBody(code) }])),
+            examples: Object.fromEntries(cases.map(({ name, code, body }) => [name, { summary: code, value: body }])),
           },
         },
       },

@@ -223,6 +223,14 @@ export const EnvSchema = Type.Object(
         description: 'On SIGTERM, keep serving this long with `/ready` answering 503 before closing.',
       }),
     ),
+    DRAIN_IDLE_GRACE_MS: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 1_000,
+      description:
+        'Once the listener has closed, how long a kept-alive connection without a request in progress may ' +
+        'still send one (answered with Connection: close) before it is closed.',
+    }),
     SHUTDOWN_TIMEOUT_MS: Type.Integer({
       minimum: 100,
       maximum: 600_000,

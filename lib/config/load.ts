@@ -65,8 +65,11 @@ export interface AppConfig {
   readonly docs: boolean;
   /** GET /metrics on or off, and the bearer token it requires (none: open, like /health). */
   readonly metrics: { readonly enabled: boolean; readonly token: string | undefined };
-  /** On SIGTERM: keep serving (with /ready 503) this long, then close; exit after `timeoutMs` more at most. */
-  readonly shutdown: { readonly drainDelayMs: number; readonly timeoutMs: number };
+  /**
+   * On SIGTERM: keep serving (with /ready 503) `drainDelayMs`, then close, giving idle kept-alive
+   * connections `idleGraceMs` to send a request; exit after `timeoutMs` more at most.
+   */
+  readonly shutdown: { readonly drainDelayMs: number; readonly idleGraceMs: number; readonly timeoutMs: number };
   /** Worker threads running local syncs of files of at least `minBytes`; 0 threads = all on the event loop. */
   readonly syncThreads: { readonly count: number; readonly minBytes: number };
   /** Set when DB_PROVIDER=turso. */
@@ -134,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdown: {
       drainDelayMs: parsed.DRAIN_DELAY_MS ?? (parsed.NODE_ENV === 'production' ? PRODUCTION_DRAIN_DELAY_MS : 0),
+      idleGraceMs: parsed.DRAIN_IDLE_GRACE_MS,
       timeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     },
     turso: parsed.DB_PROVIDER === 'turso' ? tursoConfig(parsed) : null,

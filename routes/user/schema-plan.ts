@@ -3,7 +3,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
+import { badPathEncoding, bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
 
 const PlanQuery = Type.Object(
   {
@@ -94,7 +94,19 @@ const schemaPlanRoute: FastifyPluginAsyncTypebox = async (fastify) => {
         querystring: PlanQuery,
         response: {
           200: SchemaPlanResponse,
-          ...errorResponses('INVALID_USER_ID', 'INVALID_REQUEST', 401, 403, 404, 409),
+          ...errorResponses(
+            'INVALID_USER_ID',
+            {
+              code: 'INVALID_REQUEST',
+              when: 'the query string has a parameter other than `allow_destructive`, or that is not `true` or `false`',
+              example: "querystring has an unexpected field 'dry_run'",
+            },
+            badPathEncoding('/api/user/schema-plan/%zz'),
+            401,
+            403,
+            404,
+            409,
+          ),
         },
       },
     },

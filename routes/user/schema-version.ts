@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
+import { badPathEncoding, bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -48,7 +48,10 @@ const schemaVersionRoute: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['user'],
         security: bearerAuth(),
         params: UserIdParams,
-        response: { 200: SchemaVersionResponse, ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: SchemaVersionResponse,
+          ...errorResponses(400, badPathEncoding('/api/user/schema-version/%zz'), 401, 403, 404),
+        },
       },
     },
     async (request) => {

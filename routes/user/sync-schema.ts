@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
+import { badPathEncoding, bearerAuth, errorResponses, UserIdParams } from '../schemas.js';
 
 export const SyncSchemaResponse = Type.Object(
   {
@@ -31,6 +31,10 @@ export const SyncSchemaResponse = Type.Object(
 );
 
 const syncSchemaRoute: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Takes no body. Whatever a client sends is not parsed (Node discards it once the call is
+  // answered), so no body, content type or size can turn this call into a 400, 413 or 415.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));
   fastify.post(
     '/api/user/sync-schema/:user_id',
     {
@@ -42,11 +46,14 @@ const syncSchemaRoute: FastifyPluginAsyncTypebox = async (fastify) => {
           "Compares the user's database with the current schema version and applies the difference in one atomic " +
           'batch. 404 when the user has no database, 409 when the database records a newer version than this ' +
           'application, 500 with code APPLY_FAILED (and the failing statement) when applying fails; the database is ' +
-          'then unchanged. Takes no body.',
+          'then unchanged. Takes no body: one sent is ignored.',
         tags: ['user'],
         security: bearerAuth(),
         params: UserIdParams,
-        response: { 200: SyncSchemaResponse, ...errorResponses(400, 401, 403, 404, 409, 500) },
+        response: {
+          200: SyncSchemaResponse,
+          ...errorResponses(400, badPathEncoding('/api/user/sync-schema/%zz'), 401, 403, 404, 409, 500),
+        },
       },
     },
     async (request) => {

@@ -113,6 +113,17 @@ export class ContractOracle {
     );
   }
 
+  /** The error codes (operationId, status) has an example of: what the document says it answers. */
+  documentedCodes(operationId: string, status: number): string[] {
+    const operation = this.operations.find((op) => op.operation.operationId === operationId)?.operation;
+    const media = operation?.responses?.[String(status)]?.content?.['application/json'];
+    return [media?.example, ...Object.values(media?.examples ?? {}).map((example) => example.value)].flatMap((value) =>
+      typeof value === 'object' && value !== null && typeof (value as { code?: unknown }).code === 'string'
+        ? [(value as { code: string }).code]
+        : [],
+    );
+  }
+
   /** Checks `body` against the schema for (operationId, status); records the pair as exercised. */
   check(operationId: string, status: number, body: unknown): ResponseCheck {
     const key = `${operationId} ${status}`;

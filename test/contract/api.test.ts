@@ -41,6 +41,10 @@ function expectError(
 ): Record<string, unknown> {
   const body = expectContract(t, operationId, result, status);
   t.match(body, { statusCode: status, code, error: String, message: String }, `${operationId} ${status} ${code}`);
+  t.ok(
+    oracle.documentedCodes(operationId, status).includes(code),
+    `openapi.yaml lists ${code} under ${operationId} ${status}, with an example`,
+  );
   return body;
 }
 
@@ -54,6 +58,28 @@ const VERSION_KEYS = [
   'user_schema_description',
   'user_schema_version',
 ];
+
+/** A call the SDK would not make (a literal path, a body where none is taken), shaped like its results. */
+async function rawCall(
+  server: RunningServer,
+  method: 'GET' | 'POST',
+  path: string,
+  options: { token?: string; body?: string; contentType?: string } = {},
+): Promise<SdkResult> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.contentType !== undefined) headers['content-type'] = options.contentType;
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: options.body }),
+  });
+  const body: unknown = await response.json();
+  return response.ok ? { data: body, response } : { error: body, response };
+}
+
+/** Paths whose user id is not valid percent-encoding (fetch sends them as written). */
+const BAD_PATH_ENCODINGS = ['%', '%zz', 'a%', '%E9'];
 
 async function initialize(server: RunningServer, userId: string): Promise<void> {
   const result = await server
@@ -177,6 +203,12 @@ t.test('initializeUser', async (t) => {
       headers: { 'content-type': 'application/xml' },
     });
     expectError(t, 'initializeUser', xml, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const text = await rawCall(server, 'POST', '/api/user/initialize', {
+      token: server.token(userId),
+      body: JSON.stringify(body),
+      contentType: 'text/plain',
+    });
+    expectError(t, 'initializeUser', text, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 });
 
@@ -212,6 +244,26 @@ t.test('syncUserSchema', async (t) => {
   );
   const badId = await admin.POST('/api/user/sync-schema/{user_id}', { params: { path: { user_id: 'x'.repeat(129) } } });
   expectError(t, 'syncUserSchema', badId, 400, 'INVALID_USER_ID');
+  for (const segment of BAD_PATH_ENCODINGS) {
+    const badPath = await rawCall(server, 'POST', `/api/user/sync-schema/${segment}`, { token: server.adminToken() });
+    expectError(t, 'syncUserSchema', badPath, 400, 'INVALID_REQUEST');
+  }
+
+  // It takes no body: any body is ignored, whatever its type or size.
+  const bodies: [string, string][] = [
+    ['application/json', '{"user_id":"someone-else"}'],
+    ['application/json', '{"email": '],
+    ['text/plain', 'hello'],
+    ['application/octet-stream', 'x'.repeat(64 * 1024)],
+  ];
+  for (const [contentType, body] of bodies) {
+    const result = await rawCall(server, 'POST', `/api/user/sync-schema/${userId}`, {
+      token: server.token(userId),
+      body,
+      contentType,
+    });
+    t.match(expectContract(t, 'syncUserSchema', result, 200), { success: true }, `${contentType} body ignored`);
+  }
 
   await recordNewerVersion(server.openDb(userId));
   const ahead = expectError(
@@ -256,6 +308,10 @@ t.test('getUserSchemaVersion', async (t) => {
   );
   const badId = await admin.GET('/api/user/schema-version/{user_id}', { params: { path: { user_id: 'tab\there' } } });
   expectError(t, 'getUserSchemaVersion', badId, 400, 'INVALID_USER_ID');
+  for (const segment of BAD_PATH_ENCODINGS) {
+    const badPath = await rawCall(server, 'GET', `/api/user/schema-version/${segment}`, { token: server.adminToken() });
+    expectError(t, 'getUserSchemaVersion', badPath, 400, 'INVALID_REQUEST');
+  }
 });
 
 t.test('planUserSchema', async (t) => {
@@ -290,6 +346,14 @@ t.test('planUserSchema', async (t) => {
     params: { ...params, query: { allow_destructive: 'yes' as 'true' } },
   });
   expectError(t, 'planUserSchema', badQuery, 400, 'INVALID_REQUEST');
+  const unknownQuery = await rawCall(server, 'GET', `/api/user/schema-plan/${encodeURIComponent(userId)}?dry_run=1`, {
+    token: server.token(userId),
+  });
+  expectError(t, 'planUserSchema', unknownQuery, 400, 'INVALID_REQUEST');
+  for (const segment of BAD_PATH_ENCODINGS) {
+    const badPath = await rawCall(server, 'GET', `/api/user/schema-plan/${segment}`, { token: server.adminToken() });
+    expectError(t, 'planUserSchema', badPath, 400, 'INVALID_REQUEST');
+  }
 
   await recordNewerVersion(server.openDb(userId));
   expectError(t, 'planUserSchema', await api.GET('/api/user/schema-plan/{user_id}', { params }), 409, 'DATABASE_AHEAD');

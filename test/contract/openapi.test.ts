@@ -42,6 +42,13 @@ t.test('validates as OpenAPI 3.x', async (t) => {
   );
 });
 
+t.test('an absolute server URL (generated clients need one) and a license', async (t) => {
+  const servers = (doc as { servers?: { url: string }[] }).servers ?? [];
+  t.ok(servers.length > 0, 'servers is not empty');
+  for (const { url } of servers) t.match(new URL(url).protocol, /^https?:$/, `${url} is an absolute http(s) URL`);
+  t.match((doc.info as { license?: unknown }).license, { name: 'MIT', identifier: 'MIT' });
+});
+
 t.test('a bearer JWT security scheme', async (t) => {
   t.match(doc.components?.securitySchemes?.['bearerAuth'], { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
 });
@@ -68,7 +75,7 @@ t.test('every operation is fully described', async (t) => {
 
       const needsToken = !PUBLIC_OPERATIONS.has(operation.operationId ?? '');
       if (needsToken) t.same(operation.security, [{ bearerAuth: [] }], 'requires the bearer token');
-      else t.notOk(operation.security ?? doc.security, 'is public');
+      else t.same(operation.security, [], 'is public, and says so (security: [])');
 
       const responses = operation.responses ?? {};
       const success = responses['200'];
@@ -136,6 +143,12 @@ t.test('the oracle rejects bodies that break the contract', async (t) => {
     'an unknown code fails',
   );
   t.notOk(oracle.check('syncUserSchema', 418, {}).ok, 'an undocumented status fails');
+  t.same(
+    oracle.documentedCodes('syncUserSchema', 400).sort(),
+    ['INVALID_REQUEST', 'INVALID_USER_ID'],
+    'the codes a status documents are its examples',
+  );
+  t.same(oracle.documentedCodes('listSchemaVersions', 403), [], 'none for a status it does not document');
 });
 
 t.test('the three original endpoints keep their response shapes exactly', async (t) => {

@@ -78,6 +78,18 @@ t.test('production refuses to start without a key, and says what to set', async 
   t.match(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) }).jwt, { mode: 'secret', ephemeral: false });
 });
 
+t.test('shutdown: drain delay (5 s in production), idle grace and timeout', async (t) => {
+  t.same(loadConfig({}).shutdown, { drainDelayMs: 0, idleGraceMs: 1_000, timeoutMs: 10_000 });
+  t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) }).shutdown.drainDelayMs, 5_000);
+  t.same(loadConfig({ DRAIN_DELAY_MS: '250', DRAIN_IDLE_GRACE_MS: '0', SHUTDOWN_TIMEOUT_MS: '3000' }).shutdown, {
+    drainDelayMs: 250,
+    idleGraceMs: 0,
+    timeoutMs: 3_000,
+  });
+  for (const value of ['-1', '60001', 'soon'])
+    t.throws(() => loadConfig({ DRAIN_IDLE_GRACE_MS: value }), { name: 'ConfigError', message: /DRAIN_IDLE_GRACE_MS/ });
+});
+
 t.test('bad values are refused with a message naming the variable', async (t) => {
   const cases: [string, Record<string, string>, RegExp][] = [
     ['port not a number', { PORT: 'eighty' }, /PORT/],

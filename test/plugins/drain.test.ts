@@ -7,18 +7,17 @@
  * bound, and every database it touched is whole: at the current version, integrity ok, no hot
  * journal left behind (no transaction cut off, every client closed).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createClient } from '@libsql/client';
 import t from 'tap';
 import { databaseNameFor } from '../../lib/naming.js';
 import { TEST_SECRET } from '../helpers/app.js';
+import { startServerProcess, tokenSigner } from '../helpers/server-process.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const WORKERS = 12;
 let sigtermAt = 0;
 const DRAIN_DELAY_MS = 600;
@@ -97,47 +96,21 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
-/** HS256 token for `sub` with the test secret (what the server is configured with). */
-async function tokenFor(sub: string): Promise<string> {
-  const { createHmac } = await import('node:crypto');
-  const b64 = (value: string): string => Buffer.from(value).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const input = `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64(JSON.stringify({ sub, iat: now, exp: now + 600 }))}`;
-  return `${input}.${createHmac('sha256', TEST_SECRET).update(input).digest('base64url')}`;
-}
-
 t.test('SIGTERM during a burst of sign-ins: every request sent gets a response, then a clean exit', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'schema-sync-drain-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const dataDir = join(dir, 'data');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      JWT_SECRET: TEST_SECRET,
-      DOCS: 'false',
-      LOG_LEVEL: 'info',
-      DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startServerProcess({
+    DATA_DIR: dataDir,
+    JWT_SECRET: TEST_SECRET,
+    DOCS: 'false',
+    LOG_LEVEL: 'info',
+    DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
   });
+  const { child, port, exited } = server;
   t.teardown(() => void child.kill('SIGKILL'));
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  let port = 0;
-  while (port === 0) {
-    const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
-    if (match) port = Number(match[1]);
-    else if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${stdout}`);
-    else await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const tokenFor = await tokenSigner(TEST_SECRET);
 
   // Keep-alive connections, as a real client or proxy holds them.
   const agent = new Agent({ keepAlive: true, maxSockets: WORKERS });
@@ -155,7 +128,7 @@ t.test('SIGTERM during a burst of sign-ins: every request sent gets a response, 
         agent,
         port,
         '/api/user/initialize',
-        await tokenFor(userId),
+        tokenFor(userId),
         { email: 'ada@example.com', user_id: userId },
         afterSigterm,
       );
@@ -196,18 +169,19 @@ t.test('SIGTERM during a burst of sign-ins: every request sent gets a response, 
   t.equal(answers.length, sent);
   t.ok(answers.filter((a) => a.afterSigterm).length > 0, 'requests were still answered after SIGTERM');
   const bad = answers.filter(
-    (a) => !(a.status === 200 || (a.status === 503 && JSON.parse(a.body).code === 'SHUTTING_DOWN')),
+    (a) =>
+      !(a.status === 200 || (a.status === 503 && (JSON.parse(a.body) as { code: string }).code === 'SHUTTING_DOWN')),
   );
   t.same(bad, [], 'every answer is 200 or 503 SHUTTING_DOWN');
 
   t.equal(ready.status, 503, '/ready turns 503 at once');
-  t.equal(JSON.parse(ready.body).code, 'SHUTTING_DOWN');
+  t.equal((JSON.parse(ready.body) as { code: string }).code, 'SHUTTING_DOWN');
   t.equal(ready.retryAfter, '1', 'with Retry-After: send it elsewhere, or try again in a second');
   t.equal(health.status, 200, '/health stays up while draining');
 
   t.equal(code, 0, 'graceful exit');
   t.ok(exitMs < DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS, `exited within its bound (${exitMs} ms)`);
-  t.match(stdout, /closed: requests answered, syncs finished, database clients closed/);
+  t.match(server.output(), /closed: requests answered, syncs finished, database clients closed/);
 
   // Every database the server touched is whole and at the current version; no hot journal.
   const files = readdirSync(dataDir);

@@ -142,6 +142,13 @@ const BODY_CASES: Case[] = [
     code: 'UNSUPPORTED_MEDIA_TYPE',
   },
   {
+    label: 'JSON sent as text/plain',
+    payload: JSON.stringify(good),
+    contentType: 'text/plain',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
     label: 'oversize body',
     body: { ...good, email: `${'a'.repeat(20_000)}@example.com` },
     status: 413,

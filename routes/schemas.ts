@@ -130,7 +130,7 @@ export function errorResponses(
   if (items.includes(403)) all.push('PROVIDER_UNAVAILABLE');
   for (const item of all) {
     const codes = typeof item === 'number' ? impliedCodes(item) : [item];
-    if (codes.length === 0) throw new Error(`no error code is implied by status ${String(item)}`);
+    if (codes.length === 0) throw new Error(`no error code is implied by status ${JSON.stringify(item)}`);
     for (const one of codes.map(caseOf)) {
       const list = byStatus.get(one.body.statusCode) ?? [];
       if (!list.some((known) => known.name === one.name)) list.push(one);

@@ -7,7 +7,7 @@
  * → assertions (foreign keys really off, row counts unchanged, no new foreign-key violations)
  * → data steps.
  */
-import type { DatabaseSchema } from '../model.js';
+import type { DatabaseSchema, Table } from '../model.js';
 import { findByName, foldName } from '../model.js';
 import { definitionKey } from './compare.js';
 import { quoteIdentifier as q } from '../sql/tokens.js';
@@ -162,13 +162,14 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE
   // would cascade into their rows; with them off, it could leave those rows pointing at nothing.
   // Counts are taken before the first drop, since a drop is what could change them.
-  const orphaning = droppedTables.some((table) =>
+  /** Does a table that survives this plan reference the dropped table? */
+  const isReferencedBySurvivor = (table: Table): boolean =>
     actual.tables.some(
       (other) =>
         !droppedTableNames.has(foldName(other.name)) &&
         other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name)),
-    ),
-  );
+    );
+  const orphaning = droppedTables.some(isReferencedBySurvivor);
   const guarded =
     rebuilt.length > 0 || orphaning ? rebuildGuards(rebuilt, actual, droppedTableNames) : { before: [], after: [] };
   if (droppedTables.length > 0) steps.push(...guarded.before);
@@ -182,13 +183,7 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
         true,
       ),
     );
-    if (
-      actual.tables.some(
-        (other) =>
-          !droppedTableNames.has(foldName(other.name)) &&
-          other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name)),
-      )
-    ) {
+    if (isReferencedBySurvivor(table)) {
       warnings.push(`dropped table ${table.name} is still referenced by a foreign key`);
     }
   }

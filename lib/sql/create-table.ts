@@ -9,6 +9,8 @@ import { memoByText } from './memo.js';
 
 export interface ParsedColumn {
   readonly name: string;
+  /** Offset into the text of the column's name (where its definition starts). */
+  readonly start: number;
   readonly definitionSql: string;
   readonly collate: string | null;
   readonly generated: Column['generated'];
@@ -125,6 +127,7 @@ function parseColumn(sql: string, tokens: readonly Token[], from: number, to: nu
   }
   return {
     name,
+    start: (tokens[from] as Token).start,
     definitionSql: textBetween(sql, tokens, from, to - 1),
     collate,
     generated,

@@ -12,7 +12,7 @@ import { findByName, foldName } from '../model.js';
 import { definitionKey } from './compare.js';
 import { quoteIdentifier as q } from '../sql/tokens.js';
 import { applyRenames } from './renames.js';
-import type { Plan, Skipped, Step } from './steps.js';
+import type { Plan, Skipped, Step, StepSource } from './steps.js';
 import { folded, step } from './common.js';
 import { allowanceAfterRenames, isAllowed, type PlanOptions } from './options.js';
 import { foreignKeyOrder, viewOrder } from './order.js';
@@ -27,7 +27,7 @@ import {
   type ObjectContext,
 } from './objects.js';
 
-export type { ObjectKind, Plan, Skipped, Step, StepKind } from './steps.js';
+export type { DropCause, ObjectKind, Plan, Skipped, Step, StepKind, StepSource } from './steps.js';
 export type { DataStep, DropAllowance, PlanOptions } from './options.js';
 export { ASSERT_TABLE, COUNTS_TABLE } from './common.js';
 
@@ -136,6 +136,22 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   skipped.push(...views.skipped, ...triggers.skipped, ...indexes.skipped);
 
   // ---- assemble, in dependency order
+  const dropSource = (kind: 'index' | 'view' | 'trigger', name: string, why: DropWhy): StepSource =>
+    why === 'recreated' || why === 'changed'
+      ? { kind, name, change: 'recreate' }
+      : {
+          kind,
+          name,
+          change: 'drop',
+          cause:
+            why === 'unwanted' ? { kind: 'allowed' } : { kind: 'name taken', by: nameTakenBy(desired, name, kind) },
+        };
+  /** A create of an object the database has under that name (same kind) is a recreate. */
+  const createSource = (
+    kind: 'index' | 'view' | 'trigger',
+    name: string,
+    existing: readonly { readonly name: string }[],
+  ): StepSource => ({ kind, name, change: findByName(existing, name) === undefined ? 'create' : 'recreate' });
   const steps: Step[] = [...renameSteps];
   for (const { item: trigger, why } of triggers.drops) {
     steps.push(
@@ -144,6 +160,7 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
         trigger.name,
         `DROP TRIGGER ${q(trigger.name)}`,
         DROP_REASONS.trigger[why],
+        dropSource('trigger', trigger.name, why),
         why === 'unwanted',
       ),
     );
@@ -151,11 +168,27 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   const viewDrops = new Map(views.drops.map((drop) => [drop.item, drop.why]));
   for (const view of viewOrder([...viewDrops.keys()]).reverse()) {
     const why = viewDrops.get(view) as DropWhy;
-    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, DROP_REASONS.view[why], why === 'unwanted'));
+    steps.push(
+      step(
+        'drop_view',
+        view.name,
+        `DROP VIEW ${q(view.name)}`,
+        DROP_REASONS.view[why],
+        dropSource('view', view.name, why),
+        why === 'unwanted',
+      ),
+    );
   }
   for (const { item: index, why } of indexes.drops) {
     steps.push(
-      step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, DROP_REASONS.index[why], why === 'unwanted'),
+      step(
+        'drop_index',
+        index.name,
+        `DROP INDEX ${q(index.name)}`,
+        DROP_REASONS.index[why],
+        dropSource('index', index.name, why),
+        why === 'unwanted',
+      ),
     );
   }
   // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
@@ -180,6 +213,7 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
         table.name,
         `DROP TABLE ${q(table.name)}`,
         'not in the desired schema (drop allowed): its rows are deleted',
+        { kind: 'table', table: table.name, change: 'drop', cause: { kind: 'allowed' } },
         true,
       ),
     );
@@ -188,7 +222,9 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
     }
   }
   for (const table of foreignKeyOrder(createdTables)) {
-    steps.push(step('create_table', table.name, table.sql, 'new table'));
+    steps.push(
+      step('create_table', table.name, table.sql, 'new table', { kind: 'table', table: table.name, change: 'create' }),
+    );
   }
   for (const change of altered) {
     for (const column of change.added) {
@@ -198,6 +234,7 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
           `${change.desired.name}.${column.name}`,
           `ALTER TABLE ${q(change.desired.name)} ADD COLUMN ${column.definitionSql}`,
           'new column',
+          { kind: 'column', table: change.desired.name, column: column.name, change: 'add' },
         ),
       );
     }
@@ -205,6 +242,7 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   const steppedRebuilds = rebuilt.flatMap((change) => rebuildSteps(change, [actual, desired]));
   if (droppedTables.length === 0) steps.push(...guarded.before);
   steps.push(...steppedRebuilds);
+  const namedIndexes = actual.indexes.filter((index) => index.origin === 'c');
   for (const { item: index, from } of indexes.creates) {
     steps.push(
       step(
@@ -212,6 +250,7 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
         index.name,
         index.sql ?? '',
         from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild',
+        createSource('index', index.name, namedIndexes),
       ),
     );
   }
@@ -224,6 +263,7 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
         view.name,
         view.sql,
         from === 'desired' ? 'new, changed or dependent view' : 'kept view recreated after the change',
+        createSource('view', view.name, actual.views),
       ),
     );
   }
@@ -234,12 +274,28 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
         trigger.name,
         trigger.sql,
         from === 'desired' ? 'new, changed or dependent trigger' : 'kept trigger recreated after the change',
+        createSource('trigger', trigger.name, actual.triggers),
       ),
     );
   }
   steps.push(...guarded.after);
   for (const data of options.dataSteps ?? []) {
-    steps.push(step('data', `version ${data.version}`, data.sql, `data step of version ${data.version}`));
+    steps.push(
+      step('data', `version ${data.version}`, data.sql, `data step of version ${data.version}`, {
+        kind: 'data',
+        version: data.version,
+      }),
+    );
   }
   return { steps, skipped, warnings };
+}
+
+/** Which kind of desired object takes the name of a view or index that changes kind. */
+function nameTakenBy(
+  desired: DatabaseSchema,
+  name: string,
+  kind: 'index' | 'view' | 'trigger',
+): 'table' | 'view' | 'index' {
+  if (findByName(desired.tables, name) !== undefined) return 'table';
+  return kind === 'view' ? 'index' : 'view';
 }

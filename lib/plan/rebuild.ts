@@ -7,7 +7,7 @@ import type { Column, DatabaseSchema, Table } from '../model.js';
 import { findByName, foldName } from '../model.js';
 import { columnDefinitionParts, parseCreateTable } from '../sql/create-table.js';
 import { closingParen, quoteIdentifier as q, quoteString, tokenize, isWord } from '../sql/tokens.js';
-import type { Step } from './steps.js';
+import type { Step, StepSource } from './steps.js';
 import {
   ASSERT_TABLE,
   checkColumns,
@@ -134,6 +134,14 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
   const name = desired.name;
   const temporaryName = `${REBUILD_PREFIX}${name}`;
   const reason = `rebuild: ${change.rebuildCauses.map(describeCause).join('; ')}`;
+  const source: StepSource = {
+    kind: 'table',
+    table: name,
+    change: 'rebuild',
+    causes: change.rebuildCauses,
+    droppedColumns: change.dropped.map((column) => column.name),
+  };
+  const guard: StepSource = { kind: 'guard', table: name };
   const target = [...desired.columns, ...kept];
   const copied = target.filter(
     (column) =>
@@ -179,6 +187,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
         name,
         `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`null key:${name}.${alias}`)} FROM main.${q(actual.name)} WHERE ${q(alias)} IS NULL`,
         `${name}.${alias} becomes INTEGER PRIMARY KEY (the rowid): rows whose ${alias} is NULL would get new numbers, so the apply stops until they hold keys`,
+        guard,
       ),
     );
   }
@@ -188,18 +197,21 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
       name,
       rebuildCreateSql(change, temporaryName, schemas),
       `${reason} (1/4: create the new table)`,
+      source,
     ),
     step(
       'rebuild_table',
       name,
       `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${selectList} FROM ${q(actual.name)}`,
       `${reason} (2/4: copy every row)`,
+      source,
     ),
     step(
       'rebuild_table',
       name,
       `DROP TABLE ${q(actual.name)}`,
       `${reason} (3/4: drop the old table)`,
+      source,
       change.dropped.length > 0,
     ),
     step(
@@ -207,6 +219,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
       name,
       `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`,
       `${reason} (4/4: rename the new table)`,
+      source,
     ),
   );
   // A STRICT table's ANY column stores values as they are; ANY in a table that is not STRICT has
@@ -226,6 +239,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
           name,
           `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`values kept:${name}.${column.name}`)} FROM (SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(actual.name)} EXCEPT SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(temporaryName)})`,
           `${name}.${column.name} is ANY in a table that stops being STRICT, where ANY converts numeric text ('12' to 12): the apply stops if a stored value would change`,
+          guard,
         ),
       ),
     );
@@ -240,6 +254,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
         name,
         `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${quoteString(`seq:${name}`)}, seq FROM main.sqlite_sequence WHERE name = ${quoteString(actual.name)}`,
         `${reason} (remember the AUTOINCREMENT sequence)`,
+        source,
       ),
     );
     steps.push(
@@ -248,6 +263,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
         name,
         `UPDATE main.sqlite_sequence SET seq = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)}) WHERE name = ${quoteString(name)} AND seq < (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)})`,
         `${reason} (restore the AUTOINCREMENT sequence)`,
+        source,
       ),
     );
   }
@@ -260,6 +276,8 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
  * insert violating the CHECK on the temp table) unless foreign keys are off and the row counts of
  * every rebuilt table and every table referencing it are unchanged, with no new FK violations.
  */
+const BATCH_GUARD: StepSource = { kind: 'guard', table: null };
+
 export function rebuildGuards(
   rebuilt: readonly TableChange[],
   actual: DatabaseSchema,
@@ -281,18 +299,21 @@ export function rebuildGuards(
       'batch',
       `CREATE TABLE IF NOT EXISTS ${ASSERT_TABLE} (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`,
       'assertion table',
+      BATCH_GUARD,
     ),
     step(
       'assert',
       'batch',
       `CREATE TABLE IF NOT EXISTS ${COUNTS_TABLE} (name TEXT PRIMARY KEY, n INTEGER)`,
       'row-count table',
+      BATCH_GUARD,
     ),
     step(
       'assert',
       'foreign_keys',
       `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT foreign_keys = 0, 'foreign keys are off' FROM pragma_foreign_keys`,
       'foreign keys must be off, or dropping a table could cascade into child rows',
+      BATCH_GUARD,
     ),
   ];
   const after: Step[] = [];
@@ -308,6 +329,7 @@ export function rebuildGuards(
         table.name,
         `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${rows}, count(*) FROM main.${q(table.name)} UNION ALL SELECT ${perParent('parent')}, count(*) FROM pragma_foreign_key_check(${name}) GROUP BY lower(parent)`,
         'count rows and foreign-key violations before the rebuild',
+        { kind: 'guard', table: table.name },
       ),
     );
     after.push(
@@ -316,6 +338,7 @@ export function rebuildGuards(
         table.name,
         `INSERT INTO ${ASSERT_TABLE} (ok, what) VALUES ((SELECT count(*) FROM main.${q(table.name)}) = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${rows}), ${rows})`,
         `row count of ${table.name} must be unchanged by the rebuild`,
+        { kind: 'guard', table: table.name },
       ),
     );
     after.push(
@@ -324,10 +347,11 @@ export function rebuildGuards(
         table.name,
         `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) <= coalesce((SELECT n FROM ${COUNTS_TABLE} WHERE name = ${perParent('v.parent')}), 0), ${perParent('v.parent')} FROM pragma_foreign_key_check(${name}) AS v GROUP BY lower(v.parent)`,
         `the rebuild must not add foreign-key violations in ${table.name} (PRAGMA foreign_key_check)`,
+        { kind: 'guard', table: table.name },
       ),
     );
   }
-  after.push(step('assert', 'batch', `DROP TABLE ${ASSERT_TABLE}`, 'clean up'));
-  after.push(step('assert', 'batch', `DROP TABLE ${COUNTS_TABLE}`, 'clean up'));
+  after.push(step('assert', 'batch', `DROP TABLE ${ASSERT_TABLE}`, 'clean up', BATCH_GUARD));
+  after.push(step('assert', 'batch', `DROP TABLE ${COUNTS_TABLE}`, 'clean up', BATCH_GUARD));
   return { before, after };
 }

@@ -254,6 +254,7 @@ export function applyRenames(
       sql: `ALTER TABLE ${q(from)} RENAME TO ${q(to)}`,
       destructive: false,
       reason: `renamed from ${from}`,
+      source: { kind: 'rename', object: 'table', table: to, from, to },
     });
     schema = renameTable(schema, from, to);
     tables.set(foldName(from), to);
@@ -275,6 +276,7 @@ export function applyRenames(
         sql: `ALTER TABLE ${q(table.name)} RENAME COLUMN ${q(from)} TO ${q(to)}`,
         destructive: false,
         reason: `renamed from ${from}`,
+        source: { kind: 'rename', object: 'column', table: table.name, from, to },
       });
       schema = renameColumn(schema, tableName, from, to);
     }

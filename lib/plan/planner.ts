@@ -7,12 +7,13 @@
  * → assertions (foreign keys really off, row counts unchanged, no new foreign-key violations)
  * → data steps.
  */
-import type { DatabaseSchema, Table } from '../model.js';
+import type { DatabaseSchema, Index, Table, View } from '../model.js';
 import { findByName, foldName } from '../model.js';
 import { definitionKey } from './compare.js';
 import { quoteIdentifier as q } from '../sql/tokens.js';
 import { applyRenames } from './renames.js';
-import type { Plan, Skipped, Step, StepSource } from './steps.js';
+import type { Plan, Skipped, Step } from './steps.js';
+import { createStep, dropStep } from './object-steps.js';
 import { folded, step } from './common.js';
 import { allowanceAfterRenames, isAllowed, type PlanOptions } from './options.js';
 import { foreignKeyOrder, viewOrder } from './order.js';
@@ -24,34 +25,13 @@ import {
   decideViews,
   namesChangingKind,
   type DropWhy,
+  type Recreate,
   type ObjectContext,
 } from './objects.js';
 
 export type { DropCause, ObjectKind, Plan, Skipped, Step, StepKind, StepSource } from './steps.js';
 export type { DataStep, DropAllowance, PlanOptions } from './options.js';
 export { ASSERT_TABLE, COUNTS_TABLE } from './common.js';
-
-/** How each kind of drop is worded in the plan; only an unwanted object's drop is destructive. */
-const DROP_REASONS: Readonly<Record<'trigger' | 'view' | 'index', Readonly<Record<DropWhy, string>>>> = {
-  trigger: {
-    unwanted: 'not in the desired schema (drop allowed)',
-    recreated: 'recreated after the change',
-    changed: 'recreated after the change',
-    'changes kind': 'recreated after the change',
-  },
-  view: {
-    unwanted: 'not in the desired schema (drop allowed)',
-    recreated: 'recreated after the change',
-    changed: 'recreated after the change',
-    'changes kind': 'the desired schema gives its name to a table or index (a view holds no data)',
-  },
-  index: {
-    unwanted: 'not in the desired schema (drop allowed)',
-    recreated: 'definition changed',
-    changed: 'definition changed',
-    'changes kind': 'the desired schema gives its name to a table or view (an index holds no data)',
-  },
-};
 
 export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSchema, options: PlanOptions = {}): Plan {
   const allowAll = options.allowDestructive === true;
@@ -111,9 +91,10 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   }
   const rebuiltNames = folded(rebuilt.map((change) => change.desired.name));
   const droppedTableNames = folded(droppedTables.map((table) => table.name));
-  const droppedColumnNames = new Map(
-    rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]),
+  const droppedColumns = new Map(
+    rebuilt.map((change) => [foldName(change.desired.name), change.dropped.map((column) => column.name)]),
   );
+  const renamedIndexes = indexRenames(actual, desired, options.renames?.indexes ?? {});
 
   // ---- names that change kind, views, triggers, indexes
   const changingKind = namesChangingKind(actual, desired);
@@ -129,68 +110,27 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
       );
     }
   }
-  const context: ObjectContext = { actual, desired, options, rebuiltNames, droppedTableNames, droppedColumnNames };
+  const context: ObjectContext = {
+    actual,
+    desired,
+    options,
+    rebuiltNames,
+    droppedTableNames,
+    droppedColumns,
+    renamedIndexes,
+  };
   const views = decideViews(context, changingKind.views, changingKind.indexes);
   const triggers = decideTriggers(context, views.broken);
   const indexes = decideIndexes(context, changingKind.indexes);
   skipped.push(...views.skipped, ...triggers.skipped, ...indexes.skipped);
 
   // ---- assemble, in dependency order
-  const dropSource = (kind: 'index' | 'view' | 'trigger', name: string, why: DropWhy): StepSource =>
-    why === 'recreated' || why === 'changed'
-      ? { kind, name, change: 'recreate' }
-      : {
-          kind,
-          name,
-          change: 'drop',
-          cause:
-            why === 'unwanted' ? { kind: 'allowed' } : { kind: 'name taken', by: nameTakenBy(desired, name, kind) },
-        };
-  /** A create of an object the database has under that name (same kind) is a recreate. */
-  const createSource = (
-    kind: 'index' | 'view' | 'trigger',
-    name: string,
-    existing: readonly { readonly name: string }[],
-  ): StepSource => ({ kind, name, change: findByName(existing, name) === undefined ? 'create' : 'recreate' });
   const steps: Step[] = [...renameSteps];
-  for (const { item: trigger, why } of triggers.drops) {
-    steps.push(
-      step(
-        'drop_trigger',
-        trigger.name,
-        `DROP TRIGGER ${q(trigger.name)}`,
-        DROP_REASONS.trigger[why],
-        dropSource('trigger', trigger.name, why),
-        why === 'unwanted',
-      ),
-    );
-  }
+  for (const { item: trigger, why } of triggers.drops) steps.push(dropStep('trigger', trigger, why));
   const viewDrops = new Map(views.drops.map((drop) => [drop.item, drop.why]));
-  for (const view of viewOrder([...viewDrops.keys()]).reverse()) {
-    const why = viewDrops.get(view) as DropWhy;
-    steps.push(
-      step(
-        'drop_view',
-        view.name,
-        `DROP VIEW ${q(view.name)}`,
-        DROP_REASONS.view[why],
-        dropSource('view', view.name, why),
-        why === 'unwanted',
-      ),
-    );
-  }
-  for (const { item: index, why } of indexes.drops) {
-    steps.push(
-      step(
-        'drop_index',
-        index.name,
-        `DROP INDEX ${q(index.name)}`,
-        DROP_REASONS.index[why],
-        dropSource('index', index.name, why),
-        why === 'unwanted',
-      ),
-    );
-  }
+  for (const view of viewOrder([...viewDrops.keys()]).reverse())
+    steps.push(dropStep('view', view, viewDrops.get(view) as DropWhy));
+  for (const { item: index, why } of indexes.drops) steps.push(dropStep('index', index, why));
   // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
   // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE
   // would cascade into their rows; with them off, it could leave those rows pointing at nothing.
@@ -243,41 +183,14 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   if (droppedTables.length === 0) steps.push(...guarded.before);
   steps.push(...steppedRebuilds);
   const namedIndexes = actual.indexes.filter((index) => index.origin === 'c');
-  for (const { item: index, from } of indexes.creates) {
-    steps.push(
-      step(
-        'create_index',
-        index.name,
-        index.sql ?? '',
-        from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild',
-        createSource('index', index.name, namedIndexes),
-      ),
-    );
+  for (const create of indexes.creates) {
+    const renamedFrom = renamedIndexes.get(foldName(create.item.name));
+    steps.push(createStep('index', create, namedIndexes, create.from === 'desired' ? renamedFrom?.name : undefined));
   }
-  const viewCreates = new Map(views.creates.map((create) => [create.item, create.from]));
-  for (const view of viewOrder([...viewCreates.keys()])) {
-    const from = viewCreates.get(view);
-    steps.push(
-      step(
-        'create_view',
-        view.name,
-        view.sql,
-        from === 'desired' ? 'new, changed or dependent view' : 'kept view recreated after the change',
-        createSource('view', view.name, actual.views),
-      ),
-    );
-  }
-  for (const { item: trigger, from } of triggers.creates) {
-    steps.push(
-      step(
-        'create_trigger',
-        trigger.name,
-        trigger.sql,
-        from === 'desired' ? 'new, changed or dependent trigger' : 'kept trigger recreated after the change',
-        createSource('trigger', trigger.name, actual.triggers),
-      ),
-    );
-  }
+  const viewCreates = new Map(views.creates.map((create) => [create.item, create]));
+  for (const view of viewOrder([...viewCreates.keys()]))
+    steps.push(createStep('view', viewCreates.get(view) as Recreate<View>, actual.views));
+  for (const create of triggers.creates) steps.push(createStep('trigger', create, actual.triggers));
   steps.push(...guarded.after);
   for (const data of options.dataSteps ?? []) {
     steps.push(
@@ -290,12 +203,27 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   return { steps, skipped, warnings };
 }
 
-/** Which kind of desired object takes the name of a view or index that changes kind. */
-function nameTakenBy(
+/**
+ * The index renames that apply to this database (new name, folded → the index renamed): its old
+ * name is a named index here, its new name is free here and a named index of the desired schema.
+ * A database already renamed (only the new name exists) needs none, so a re-run changes nothing.
+ */
+function indexRenames(
+  actual: DatabaseSchema,
   desired: DatabaseSchema,
-  name: string,
-  kind: 'index' | 'view' | 'trigger',
-): 'table' | 'view' | 'index' {
-  if (findByName(desired.tables, name) !== undefined) return 'table';
-  return kind === 'view' ? 'index' : 'view';
+  renames: Readonly<Record<string, string>>,
+): ReadonlyMap<string, Index> {
+  const named = (schema: DatabaseSchema): Index[] => schema.indexes.filter((index) => index.origin === 'c');
+  const out = new Map<string, Index>();
+  for (const [to, from] of Object.entries(renames)) {
+    const old = findByName(named(actual), from);
+    if (
+      old !== undefined &&
+      findByName(actual.indexes, to) === undefined &&
+      findByName(named(desired), to) !== undefined &&
+      findByName(desired.indexes, from) === undefined
+    )
+      out.set(foldName(to), old);
+  }
+  return out;
 }

@@ -12,8 +12,9 @@ import { createLocalClient } from './libsql.js';
 import type { DatabaseSchema } from './model.js';
 import { foldName } from './model.js';
 import { introspect, isInternalName } from './introspect.js';
+import { createHead, type CreateType } from './sql/create-head.js';
 import { splitScript, type Statement } from './sql/statements.js';
-import { canonicalTokens, identifierOf, isWord, SqlSyntaxError, type Token } from './sql/tokens.js';
+import { canonicalTokens, isWord, SqlSyntaxError, type Token } from './sql/tokens.js';
 
 export class DesiredSchemaError extends Error {
   constructor(
@@ -94,7 +95,7 @@ export function decodeSchemaText(bytes: Uint8Array, options: DesiredSchemaOption
   }
 }
 
-type ObjectType = 'table' | 'index' | 'view' | 'trigger';
+type ObjectType = CreateType;
 
 interface CreateStatement {
   readonly type: ObjectType;
@@ -144,32 +145,19 @@ function readCreate(statement: Statement, origin: string | undefined): CreateSta
   const { tokens, line } = statement;
   const refuse = (problem: string): DesiredSchemaError => schemaProblem(origin, line, problem, statement.text);
   if (isDumpFraming(tokens)) return null;
-  let i = 0;
-  if (!isWord(tokens[i++], 'CREATE'))
-    throw refuse(`${excerpt(statement)} is not a schema statement; ${ALLOWED}. Nothing was run.`);
-  if (isWord(tokens[i], 'TEMP', 'TEMPORARY'))
+  if (isWord(tokens[0], 'CREATE') && isWord(tokens[1], 'TEMP', 'TEMPORARY'))
     throw refuse(`${excerpt(statement)}: a TEMP object is not part of a database's schema`);
-  const virtual = isWord(tokens[i], 'VIRTUAL');
-  if (virtual || isWord(tokens[i], 'UNIQUE')) i++;
-  const kind = tokens[i++];
-  if (!isWord(kind, 'TABLE', 'INDEX', 'VIEW', 'TRIGGER') || (virtual && !isWord(kind, 'TABLE'))) {
+  const head = createHead(tokens);
+  if (head === null || (head.virtual && head.type !== 'table'))
     throw refuse(`${excerpt(statement)} is not a schema statement; ${ALLOWED}. Nothing was run.`);
-  }
-  const type = (kind as Token).text.toLowerCase() as ObjectType;
-  const ifNotExists = isWord(tokens[i], 'IF');
-  if (ifNotExists) i += 3;
-  let name = identifierOf(tokens[i]);
-  if (tokens[i + 1]?.text === '.') {
-    if (name === undefined || foldName(name) !== 'main') {
-      throw refuse(
-        `${excerpt(statement)}: only the main schema can be described${name !== undefined && foldName(name) === 'temp' ? ' (TEMP objects are not part of it)' : ''}`,
-      );
-    }
-    i += 2;
-    name = identifierOf(tokens[i]);
+  const { type, virtual, ifNotExists, schema, name } = head;
+  if (schema !== undefined && foldName(schema) !== 'main') {
+    throw refuse(
+      `${excerpt(statement)}: only the main schema can be described${foldName(schema) === 'temp' ? ' (TEMP objects are not part of it)' : ''}`,
+    );
   }
   if (name === undefined) throw refuse(`${excerpt(statement)}: expected the ${type}'s name`);
-  if (type === 'table' && !virtual && isWord(tokens[i + 1], 'AS')) {
+  if (type === 'table' && !virtual && isWord(tokens[head.nameAt + 1], 'AS')) {
     throw refuse(`${excerpt(statement)}: CREATE TABLE … AS SELECT copies rows; write the table's columns out`);
   }
   if (/^sqlite_/i.test(name)) {
@@ -239,12 +227,12 @@ async function checkExisting(
   if (row === undefined) return false;
   const at = statement.tokens.findIndex((token) => isWord(token, 'IF'));
   const withoutIfNotExists = statement.tokens.filter((_, i) => i < at || i > at + 2);
-  const existing = splitScript(String(row['sql'] ?? '')).statements[0]?.tokens ?? [];
+  const existing = splitScript(typeof row['sql'] === 'string' ? row['sql'] : '').statements[0]?.tokens ?? [];
   if (canonicalTokens(existing) === canonicalTokens(withoutIfNotExists)) return true;
   throw schemaProblem(
     origin,
     statement.line,
-    `a second definition of "${create.name}": an earlier statement already created ${String(row['type'])} ` +
+    `a second definition of "${create.name}": an earlier statement already created ${row['type'] as string} ` +
       `"${create.name}" differently`,
     statement.text,
   );

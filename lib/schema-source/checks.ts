@@ -19,6 +19,13 @@ const objectsOf = (schema: DatabaseSchema, kind: DropKind): ReadonlyArray<{ read
         ? schema.views
         : schema.triggers;
 
+/** Which kind of object of this schema holds the name (tables, views and indexes share one namespace). */
+function relationNamed(schema: DatabaseSchema, name: string): 'table' | 'view' | 'index' | undefined {
+  if (findByName(schema.tables, name) !== undefined) return 'table';
+  if (findByName(schema.views, name) !== undefined) return 'view';
+  return findByName(schema.indexes, name) === undefined ? undefined : 'index';
+}
+
 function problemAt(origin: string | undefined, declaration: Declaration, problem: string): DesiredSchemaError {
   return schemaProblem(origin, declaration.line, `${declaration.label}: ${problem}`);
 }
@@ -66,6 +73,14 @@ export function checkDeclarations(
           `rc:${foldName(declaration.table)}.${foldName(declaration.from)}`,
           `a rename from column ${declaration.table}.${declaration.from}`,
         );
+        break;
+      }
+      case 'rename_index': {
+        if (findByName(objectsOf(desired, 'index'), declaration.index) === undefined)
+          throw fail(`this schema has no index ${declaration.index}`);
+        const holder = relationNamed(desired, declaration.from);
+        if (holder !== undefined) throw fail(`this schema still defines ${holder} ${declaration.from}`);
+        once(`ri:${foldName(declaration.from)}`, `a rename from index ${declaration.from}`);
         break;
       }
       case 'allow_drop': {
@@ -116,6 +131,12 @@ export function checkAgainstPrevious(
           throw fail(`${at} already has a column ${tableName}.${declaration.column}`);
         break;
       }
+      case 'rename_index':
+        if (findByName(objectsOf(before, 'index'), declaration.from) === undefined)
+          throw fail(`${at} has no index ${declaration.from}`);
+        if (findByName(objectsOf(before, 'index'), declaration.index) !== undefined)
+          throw fail(`${at} already has an index ${declaration.index}`);
+        break;
       case 'allow_drop':
         if (findByName(objectsOf(before, declaration.object), declaration.name) === undefined)
           throw fail(`${at} has no ${declaration.object} ${declaration.name}`);
@@ -166,6 +187,21 @@ export function planOptionsAgainst(
         throw fail(
           declaration,
           `the database has no table ${declaration.from} to rename (nor a table ${declaration.table}); remove the annotation`,
+        );
+      }
+    } else if (declaration.kind === 'rename_index') {
+      const named = objectsOf(actual, 'index');
+      const [from, to] = [findByName(named, declaration.from), findByName(named, declaration.index)];
+      if (from !== undefined && to !== undefined) {
+        throw fail(
+          declaration,
+          `the database has both index ${declaration.from} and index ${declaration.index}; drop one or remove the annotation`,
+        );
+      }
+      if (from === undefined && to === undefined) {
+        throw fail(
+          declaration,
+          `the database has no index ${declaration.from} to rename (nor an index ${declaration.index}); remove the annotation`,
         );
       }
     } else if (declaration.kind === 'rename_column') {

@@ -25,6 +25,13 @@ export type Declaration =
       readonly label: string;
     }
   | {
+      readonly kind: 'rename_index';
+      readonly index: string;
+      readonly from: string;
+      readonly line: number | null;
+      readonly label: string;
+    }
+  | {
       readonly kind: 'allow_drop';
       readonly object: DropKind;
       readonly name: string;
@@ -43,18 +50,21 @@ export type Declaration =
 export function declared(declarations: readonly Declaration[]): { renames: Renames; allowDrops: DropAllowance } {
   const tables: Record<string, string> = {};
   const columns: Record<string, Record<string, string>> = {};
+  const indexes: Record<string, string> = {};
   const drops: Record<DropKind, string[]> = { table: [], index: [], view: [], trigger: [] };
   const dropColumns: Record<string, string[]> = {};
   for (const declaration of declarations) {
     if (declaration.kind === 'rename_table') tables[declaration.table] = declaration.from;
     else if (declaration.kind === 'rename_column')
       columns[declaration.table] = { ...columns[declaration.table], [declaration.column]: declaration.from };
+    else if (declaration.kind === 'rename_index') indexes[declaration.index] = declaration.from;
     else if (declaration.kind === 'allow_drop') drops[declaration.object].push(declaration.name);
     else dropColumns[declaration.table] = [...(dropColumns[declaration.table] ?? []), declaration.column];
   }
   const renames: Renames = {
     ...(Object.keys(tables).length > 0 ? { tables } : {}),
     ...(Object.keys(columns).length > 0 ? { columns } : {}),
+    ...(Object.keys(indexes).length > 0 ? { indexes } : {}),
   };
   const allowDrops: DropAllowance = {
     ...(drops.table.length > 0 ? { tables: drops.table } : {}),
@@ -84,6 +94,9 @@ export function declarationsOf(renames: Renames, allowDrops: DropAllowance): Dec
         label: `renames.columns[${key(table)}][${key(column)}]`,
       });
     }
+  }
+  for (const [index, from] of Object.entries(renames.indexes ?? {})) {
+    out.push({ kind: 'rename_index', index, from, line: null, label: `renames.indexes[${key(index)}]` });
   }
   const lists: Array<[DropKind, readonly string[] | undefined, string]> = [
     ['table', allowDrops.tables, 'tables'],

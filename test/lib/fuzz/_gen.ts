@@ -669,6 +669,12 @@ export interface Spelling {
   /** `VARCHAR ( 10 )`, `DOUBLE   PRECISION`: spaces inside a type name. */
   readonly typeSpacing: boolean;
   readonly identifierCase: 'as is' | 'swapped';
+  /**
+   * `@renamed from=<name>_before` after every table's, column's and index's name, as a line comment
+   * or a block comment: the database never had those names (it is already "renamed"), so the
+   * annotations must change nothing.
+   */
+  readonly renameNotes: 'none' | 'line' | 'block';
 }
 
 export const PLAIN: Spelling = {
@@ -691,6 +697,7 @@ export const PLAIN: Spelling = {
   typeCase: 'upper',
   identifierCase: 'as is',
   typeSpacing: false,
+  renameNotes: 'none',
 };
 
 export const spellingArb: fc.Arbitrary<Spelling> = fc.record({
@@ -713,6 +720,7 @@ export const spellingArb: fc.Arbitrary<Spelling> = fc.record({
   typeCase: fc.constantFrom<Spelling['typeCase']>('upper', 'lower'),
   identifierCase: fc.constantFrom<Spelling['identifierCase']>('as is', 'swapped'),
   typeSpacing: fc.boolean(),
+  renameNotes: fc.constantFrom<Spelling['renameNotes']>('none', 'line', 'block'),
 });
 
 const SQL_KEYWORDS = new Set(['select', 'order', 'desc', 'table', 'index', 'key', 'default', 'check', 'group', 'from']);
@@ -746,6 +754,14 @@ class Writer {
       default:
         return `"${spelled.replaceAll('"', '""')}"`;
     }
+  }
+
+  /** The name where an object is defined, with its `@renamed` note when the spelling asks for one. */
+  defined(name: string): string {
+    const from = `from="${name.replaceAll('"', '""')}_before"`;
+    if (this.s.renameNotes === 'line') return `${this.id(name)} -- @renamed ${from}\n`;
+    if (this.s.renameNotes === 'block') return `${this.id(name)} /* @renamed ${from} */`;
+    return this.id(name);
   }
 
   /** Joins tokens with the chosen spacing. */
@@ -878,7 +894,7 @@ function createTableSql(w: Writer, table: TableSpec, tables: readonly TableSpec[
     const type = typeSql(w, column.type);
     const [first, ...rest] = ordered;
     return w.join([
-      w.id(column.name),
+      w.defined(column.name),
       type === '' ? (first ?? '') : `${type}${first === undefined ? '' : ` ${first}`}`,
       ...rest,
     ]);
@@ -913,7 +929,7 @@ function createTableSql(w: Writer, table: TableSpec, tables: readonly TableSpec[
   return w.join([
     w.kw('CREATE TABLE'),
     w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '',
-    w.id(table.name),
+    w.defined(table.name),
     `(${w.list([...columnDefs, ...orderedConstraints])})`,
     orderedOptions.join(', '),
   ]);
@@ -943,7 +959,7 @@ function indexSql(w: Writer, index: IndexSpec, schema: SchemaSpec): string {
   return w.join([
     w.kw(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX`),
     w.s.ifNotExists ? w.kw('IF NOT EXISTS') : '',
-    w.id(index.name),
+    w.defined(index.name),
     w.kw('ON'),
     `${w.id(index.table)} (${terms.join(', ')})`,
     where,

@@ -78,14 +78,15 @@ export function dropStep(
 }
 
 /**
- * The CREATE of an index, view or trigger: new, created again (it exists under that name now), or
- * an index's new name (`renamedFrom`: the name it had).
+ * The CREATE of an index, view or trigger: new, created again (it exists under that name now), an
+ * index's new name (`renamedFrom`: the name it had), or one that cannot be created because a kept
+ * table holds its name (`heldBy`: the apply fails on it, changing nothing; the reason says why).
  */
 export function createStep(
   type: ObjectType,
   { item, from }: Recreate<{ readonly name: string; readonly sql: string | null; readonly table?: string }>,
   existing: readonly { readonly name: string }[],
-  renamedFrom?: string,
+  { renamedFrom, heldBy }: { readonly renamedFrom?: string | undefined; readonly heldBy?: string | undefined } = {},
 ): Step {
   const sql = item.sql ?? '';
   if (renamedFrom !== undefined) {
@@ -98,14 +99,16 @@ export function createStep(
     };
     return step(CREATE_KIND[type], item.name, sql, `renamed from ${renamedFrom}`, source);
   }
-  const reason =
-    from === 'desired'
-      ? type === 'index'
-        ? 'new or changed index'
-        : `new, changed or dependent ${type}`
-      : type === 'index'
-        ? 'kept index recreated after the rebuild'
-        : `kept ${type} recreated after the change`;
   const change = findByName(existing, item.name) === undefined ? 'create' : 'recreate';
+  const reason =
+    heldBy !== undefined
+      ? `new ${type}, which cannot be created: table ${heldBy} holds the name, kept with its rows because dropping it needs an explicit allowance; allow dropping table ${heldBy} or give the ${type} another name`
+      : from === 'desired'
+        ? type === 'index'
+          ? 'new or changed index'
+          : `new, changed or dependent ${type}`
+        : type === 'index'
+          ? 'kept index recreated after the rebuild'
+          : `kept ${type} recreated after the change`;
   return step(CREATE_KIND[type], item.name, sql, reason, { kind: type, name: item.name, change });
 }

@@ -100,15 +100,21 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   const changingKind = namesChangingKind(actual, desired);
   const desiredViewNames = folded(desired.views.map((view) => view.name));
   const desiredIndexNames = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
+  // A kept table holds its name: a desired view or index of that name cannot be created, and the
+  // apply fails on its CREATE (database unchanged). The plan says so, naming the table and the way out.
+  const heldByKeptTable = new Map<string, string>();
   for (const table of unwantedTables) {
-    if (
-      !droppedTables.includes(table) &&
-      (desiredViewNames.has(foldName(table.name)) || desiredIndexNames.has(foldName(table.name)))
-    ) {
-      warnings.push(
-        `table ${table.name} is kept with its rows, so the desired ${desiredViewNames.has(foldName(table.name)) ? 'view' : 'index'} of that name cannot be created (dropping the table needs an explicit allowance)`,
-      );
-    }
+    const kind = desiredViewNames.has(foldName(table.name))
+      ? 'view'
+      : desiredIndexNames.has(foldName(table.name))
+        ? 'index'
+        : null;
+    if (droppedTables.includes(table) || kind === null) continue;
+    heldByKeptTable.set(foldName(table.name), table.name);
+    warnings.push(
+      `table ${table.name} is kept with its rows, so the desired ${kind} of that name cannot be created (dropping the table needs an explicit allowance): ` +
+        `the apply will fail and change nothing; allow dropping table ${table.name} (-- @allow-drop table ${table.name}, allowDrops.tables or --allow-destructive) or give the ${kind} another name`,
+    );
   }
   const context: ObjectContext = {
     actual,
@@ -185,11 +191,20 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   const namedIndexes = actual.indexes.filter((index) => index.origin === 'c');
   for (const create of indexes.creates) {
     const renamedFrom = renamedIndexes.get(foldName(create.item.name));
-    steps.push(createStep('index', create, namedIndexes, create.from === 'desired' ? renamedFrom?.name : undefined));
+    steps.push(
+      createStep('index', create, namedIndexes, {
+        renamedFrom: create.from === 'desired' ? renamedFrom?.name : undefined,
+        heldBy: heldByKeptTable.get(foldName(create.item.name)),
+      }),
+    );
   }
   const viewCreates = new Map(views.creates.map((create) => [create.item, create]));
   for (const view of viewOrder([...viewCreates.keys()]))
-    steps.push(createStep('view', viewCreates.get(view) as Recreate<View>, actual.views));
+    steps.push(
+      createStep('view', viewCreates.get(view) as Recreate<View>, actual.views, {
+        heldBy: heldByKeptTable.get(foldName(view.name)),
+      }),
+    );
   for (const create of triggers.creates) steps.push(createStep('trigger', create, actual.triggers));
   steps.push(...guarded.after);
   for (const data of options.dataSteps ?? []) {

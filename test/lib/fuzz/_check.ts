@@ -861,7 +861,11 @@ const LEGITIMATE: ReadonlyArray<[string, RegExp]> = [
   ['not null', /NOT NULL constraint failed|Cannot add a NOT NULL column/i],
   ['type', /cannot store|datatype mismatch|type mismatch on DEFAULT/i],
   ['foreign key', /foreign-key violations|FOREIGN KEY constraint failed|fk:/i],
-  ['name taken by a kept table', /already exists|already an? (index|table) named/i],
+  // the plan's reason names the kept table and the allowance (issue 15)
+  [
+    'name taken by a kept table',
+    /(already exists|already an? (index|table) named \S+) at step \d+ \(create_\w+ .*holds the name/i,
+  ],
 ];
 
 export function describeCase(c: FuzzCase, extra = ''): string {

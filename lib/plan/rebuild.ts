@@ -129,6 +129,19 @@ function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: r
   return body + clauses + desired.sql.slice(close);
 }
 
+/**
+ * What the copy reads from an old column: the value a SELECT of it returns. A VIRTUAL generated
+ * column with REAL affinity is the exception to the plain name: SQLite computes it and applies the
+ * affinity's integer-to-real step only when the value is read out, which INSERT … SELECT skips for
+ * a bare column (it copied integer 2 where SELECT shows 2.0). Read through an expression, which
+ * sees the real, the copy stores what the caller saw; other values pass unchanged.
+ */
+function copiedValue(name: string, old: Column): string {
+  const column = q(name);
+  if (old.generated?.storage !== 'VIRTUAL') return column;
+  return `CASE WHEN typeof(${column}) = 'real' THEN CAST(${column} AS REAL) ELSE ${column} END`;
+}
+
 export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSchema[]): Step[] {
   const { actual, desired, kept } = change;
   const name = desired.name;
@@ -159,7 +172,10 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
     !reservedRowid &&
     !actual.columns.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
   let columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
-  let selectList = columnList;
+  let selectList = [
+    ...(copyRowid ? ['rowid'] : []),
+    ...copied.map((column) => copiedValue(column.name, findByName(actual.columns, column.name) as Column)),
+  ].join(', ');
   if (columnList === '') {
     // No column in common: every old row still becomes a row, with the defaults of the new table.
     // As INSERT … DEFAULT VALUES would: the rowid alias gets a new number (its default is ignored).

@@ -181,6 +181,11 @@ for (const [label, written, respelled] of explicit) {
 t.test('still a change: spellings that do mean something else', async (t) => {
   const changes: ReadonlyArray<readonly [string, string]> = [
     ['CREATE TABLE t (a INT DEFAULT 1)', 'CREATE TABLE t (a INT DEFAULT 1.0)'],
+    [
+      'CREATE TABLE t (a); CREATE VIEW v AS SELECT a x FROM t',
+      'CREATE TABLE t (a); CREATE VIEW v AS SELECT a AS y FROM t',
+    ],
+    ['CREATE TABLE t (a); CREATE VIEW v AS SELECT a x FROM t', 'CREATE TABLE t (a); CREATE VIEW v AS SELECT a FROM t'],
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (a DESC)'],
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (a COLLATE NOCASE)'],
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (a) WHERE b > 0'],

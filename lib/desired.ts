@@ -22,6 +22,8 @@ export class DesiredSchemaError extends Error {
     readonly statement: string | null,
     /** 1-based line in the schema text, when the problem has one. */
     readonly line: number | null = null,
+    /** 1-based column on that line, when known (where SQLite stopped reading). */
+    readonly column: number | null = null,
   ) {
     super(message);
     this.name = 'DesiredSchemaError';
@@ -35,17 +37,55 @@ export interface DesiredSchemaOptions {
   readonly requireTables?: boolean;
 }
 
-/** `<origin>, line N: problem` (either part only when known). */
+/** `<origin>, line N[, column C]: problem` (each part only when known). */
 export function schemaProblem(
   origin: string | undefined,
   line: number | null,
   problem: string,
   statement: string | null = null,
+  column: number | null = null,
 ): DesiredSchemaError {
-  const where = [origin, line === null ? undefined : `line ${line}`]
+  const where = [
+    origin,
+    line === null ? undefined : `line ${line}`,
+    line === null || column === null ? undefined : `column ${column}`,
+  ]
     .filter((part) => part !== undefined && part !== '')
     .join(', ');
-  return new DesiredSchemaError(where === '' ? problem : `${where}: ${problem}`, statement, line);
+  return new DesiredSchemaError(where === '' ? problem : `${where}: ${problem}`, statement, line, column);
+}
+
+/** Line and column (1-based) of an offset into a text whose first character is at `line`, `column`. */
+function positionIn(text: string, offset: number, line: number, column: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lastBreak = before.lastIndexOf('\n');
+  return {
+    line: line + before.split('\n').length - 1,
+    column: lastBreak < 0 ? column + offset : offset - lastBreak,
+  };
+}
+
+/**
+ * Where in a statement SQLite stopped reading, for its syntax errors: the token its message names
+ * (`near "X"`, `unrecognized token: "X"`), found by preparing the statement up to each place that
+ * token is written (EXPLAIN compiles and runs nothing) until SQLite fails there with the same
+ * words; `incomplete input` is the statement's end. An offset into the statement's text, or null.
+ */
+async function syntaxErrorOffset(client: Client, statement: Statement, message: string): Promise<number | null> {
+  if (/^incomplete input$/.test(message)) return statement.text.length;
+  const named = /^(?:near "(.*)": syntax error|unrecognized token: "(.*)")$/s.exec(message);
+  const token = named?.[1] ?? named?.[2];
+  if (token === undefined) return null;
+  for (const candidate of statement.tokens) {
+    if (candidate.text !== token) continue;
+    const end = candidate.end - statement.start;
+    try {
+      await client.execute(`EXPLAIN ${statement.text.slice(0, end)}`);
+    } catch (error) {
+      if (sqliteMessage(error) === message) return candidate.start - statement.start;
+    }
+  }
+  return null;
 }
 
 /** Offset of the first byte that does not start a well-formed UTF-8 sequence, or -1. */
@@ -251,11 +291,16 @@ export async function loadDesiredStatements(
       try {
         await client.execute(statement.text);
       } catch (error) {
+        // A syntax error names the line (and column) SQLite stopped at, not the statement's first.
+        const message = sqliteMessage(error);
+        const offset = await syntaxErrorOffset(client, statement, message);
+        const at = offset === null ? null : positionIn(statement.text, offset, statement.line, statement.column);
         throw schemaProblem(
           options.origin,
-          statement.line,
-          `${sqliteMessage(error)} in: ${statement.text}`,
+          at?.line ?? statement.line,
+          `${message} in: ${statement.text}`,
           statement.text,
+          at?.column ?? null,
         );
       }
     }
@@ -287,8 +332,8 @@ export function readScript(sql: string, options: DesiredSchemaOptions = {}): Ret
     return splitScript(sql);
   } catch (error) {
     if (!(error instanceof SqlSyntaxError)) throw error;
-    const line = sql.slice(0, error.offset).split('\n').length;
-    throw schemaProblem(options.origin, line, `cannot read the SQL: ${error.message}`);
+    const at = positionIn(sql, error.offset, 1, 1);
+    throw schemaProblem(options.origin, at.line, `cannot read the SQL: ${error.message}`, null, at.column);
   }
 }
 

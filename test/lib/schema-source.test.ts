@@ -21,7 +21,7 @@ async function refused(t: Test, sql: string, line: number | null, problem: RegEx
     t.equal((error as DesiredSchemaError).line, line, `${what}: line ${line}`);
     t.match(
       (error as Error).message,
-      line === null ? /^schema file s\.sql: / : new RegExp(`^schema file s\\.sql, line ${line}: `),
+      line === null ? /^schema file s\.sql: / : new RegExp(`^schema file s\\.sql, line ${line}(, column \\d+)?: `),
       `${what}: says where`,
     );
     t.match((error as Error).message, problem, `${what}: ${(error as Error).message}`);

@@ -127,13 +127,16 @@ export function batchStatements(plan: Plan, audit: AuditRecord | null, state: Au
   return [...preamble(audit, state, plan.steps.length).statements, ...plan.steps.map((step) => step.sql)];
 }
 
+/** A rebuild's temporary table under the name the caller knows it by. */
+const withRealNames = (text: string): string => text.replaceAll(REBUILD_PREFIX, '');
+
 /**
  * SQLite's words without what only the engine knows: the driver repeats the code
  * (`SQLITE_CONSTRAINT: SQLITE_CONSTRAINT: …`) and a rebuild's constraint failures name the
  * temporary table (`_schema_sync_new_notes.body`) where the caller knows `notes.body`.
  */
 function sqliteMessage(error: LibsqlError): string {
-  return error.message.replace(/^(SQLITE_[A-Z_]+): \1: /, '$1: ').replaceAll(REBUILD_PREFIX, '');
+  return withRealNames(error.message.replace(/^(SQLITE_[A-Z_]+): \1: /, '$1: '));
 }
 
 export async function applyPlan(
@@ -228,6 +231,13 @@ async function runGuarded(
     const stepIndex = index === null ? null : index - guards.length;
     const step = stepIndex === null ? null : (plan.steps[stepIndex] ?? null);
     const where = step === null ? '' : ` at step ${(stepIndex ?? 0) + 1} (${step.kind} ${step.object}: ${step.reason})`;
-    throw new ApplyError(`${sqliteMessage(error)}${where}`, 'failed', step?.sql ?? null, stepIndex, step, error.code);
+    throw new ApplyError(
+      `${sqliteMessage(error)}${where}`,
+      'failed',
+      step === null ? null : withRealNames(step.sql),
+      stepIndex,
+      step,
+      error.code,
+    );
   }
 }

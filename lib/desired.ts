@@ -12,8 +12,9 @@ import { columnText, createLocalClient } from './libsql.js';
 import type { DatabaseSchema } from './model.js';
 import { foldName } from './model.js';
 import { introspect, isInternalName } from './introspect.js';
+import { createHead, type CreateType } from './sql/create-head.js';
 import { splitScript, type Statement } from './sql/statements.js';
-import { canonicalTokens, identifierOf, isWord, SqlSyntaxError, type Token } from './sql/tokens.js';
+import { canonicalTokens, isWord, SqlSyntaxError, type Token } from './sql/tokens.js';
 
 export class DesiredSchemaError extends Error {
   constructor(
@@ -21,6 +22,8 @@ export class DesiredSchemaError extends Error {
     readonly statement: string | null,
     /** 1-based line in the schema text, when the problem has one. */
     readonly line: number | null = null,
+    /** 1-based column on that line, when known (where SQLite stopped reading). */
+    readonly column: number | null = null,
   ) {
     super(message);
     this.name = 'DesiredSchemaError';
@@ -34,17 +37,55 @@ export interface DesiredSchemaOptions {
   readonly requireTables?: boolean;
 }
 
-/** `<origin>, line N: problem` (either part only when known). */
+/** `<origin>, line N[, column C]: problem` (each part only when known). */
 export function schemaProblem(
   origin: string | undefined,
   line: number | null,
   problem: string,
   statement: string | null = null,
+  column: number | null = null,
 ): DesiredSchemaError {
-  const where = [origin, line === null ? undefined : `line ${line}`]
+  const where = [
+    origin,
+    line === null ? undefined : `line ${line}`,
+    line === null || column === null ? undefined : `column ${column}`,
+  ]
     .filter((part) => part !== undefined && part !== '')
     .join(', ');
-  return new DesiredSchemaError(where === '' ? problem : `${where}: ${problem}`, statement, line);
+  return new DesiredSchemaError(where === '' ? problem : `${where}: ${problem}`, statement, line, column);
+}
+
+/** Line and column (1-based) of an offset into a text whose first character is at `line`, `column`. */
+function positionIn(text: string, offset: number, line: number, column: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lastBreak = before.lastIndexOf('\n');
+  return {
+    line: line + before.split('\n').length - 1,
+    column: lastBreak < 0 ? column + offset : offset - lastBreak,
+  };
+}
+
+/**
+ * Where in a statement SQLite stopped reading, for its syntax errors: the token its message names
+ * (`near "X"`, `unrecognized token: "X"`), found by preparing the statement up to each place that
+ * token is written (EXPLAIN compiles and runs nothing) until SQLite fails there with the same
+ * words; `incomplete input` is the statement's end. An offset into the statement's text, or null.
+ */
+async function syntaxErrorOffset(client: Client, statement: Statement, message: string): Promise<number | null> {
+  if (/^incomplete input$/.test(message)) return statement.text.length;
+  const named = /^(?:near "(.*)": syntax error|unrecognized token: "(.*)")$/s.exec(message);
+  const token = named?.[1] ?? named?.[2];
+  if (token === undefined) return null;
+  for (const candidate of statement.tokens) {
+    if (candidate.text !== token) continue;
+    const end = candidate.end - statement.start;
+    try {
+      await client.execute(`EXPLAIN ${statement.text.slice(0, end)}`);
+    } catch (error) {
+      if (sqliteMessage(error) === message) return candidate.start - statement.start;
+    }
+  }
+  return null;
 }
 
 /** Offset of the first byte that does not start a well-formed UTF-8 sequence, or -1. */
@@ -94,7 +135,7 @@ export function decodeSchemaText(bytes: Uint8Array, options: DesiredSchemaOption
   }
 }
 
-type ObjectType = 'table' | 'index' | 'view' | 'trigger';
+type ObjectType = CreateType;
 
 interface CreateStatement {
   readonly type: ObjectType;
@@ -144,32 +185,19 @@ function readCreate(statement: Statement, origin: string | undefined): CreateSta
   const { tokens, line } = statement;
   const refuse = (problem: string): DesiredSchemaError => schemaProblem(origin, line, problem, statement.text);
   if (isDumpFraming(tokens)) return null;
-  let i = 0;
-  if (!isWord(tokens[i++], 'CREATE'))
-    throw refuse(`${excerpt(statement)} is not a schema statement; ${ALLOWED}. Nothing was run.`);
-  if (isWord(tokens[i], 'TEMP', 'TEMPORARY'))
+  if (isWord(tokens[0], 'CREATE') && isWord(tokens[1], 'TEMP', 'TEMPORARY'))
     throw refuse(`${excerpt(statement)}: a TEMP object is not part of a database's schema`);
-  const virtual = isWord(tokens[i], 'VIRTUAL');
-  if (virtual || isWord(tokens[i], 'UNIQUE')) i++;
-  const kind = tokens[i++];
-  if (!isWord(kind, 'TABLE', 'INDEX', 'VIEW', 'TRIGGER') || (virtual && !isWord(kind, 'TABLE'))) {
+  const head = createHead(tokens);
+  if (head === null || (head.virtual && head.type !== 'table'))
     throw refuse(`${excerpt(statement)} is not a schema statement; ${ALLOWED}. Nothing was run.`);
-  }
-  const type = (kind as Token).text.toLowerCase() as ObjectType;
-  const ifNotExists = isWord(tokens[i], 'IF');
-  if (ifNotExists) i += 3;
-  let name = identifierOf(tokens[i]);
-  if (tokens[i + 1]?.text === '.') {
-    if (name === undefined || foldName(name) !== 'main') {
-      throw refuse(
-        `${excerpt(statement)}: only the main schema can be described${name !== undefined && foldName(name) === 'temp' ? ' (TEMP objects are not part of it)' : ''}`,
-      );
-    }
-    i += 2;
-    name = identifierOf(tokens[i]);
+  const { type, virtual, ifNotExists, schema, name } = head;
+  if (schema !== undefined && foldName(schema) !== 'main') {
+    throw refuse(
+      `${excerpt(statement)}: only the main schema can be described${foldName(schema) === 'temp' ? ' (TEMP objects are not part of it)' : ''}`,
+    );
   }
   if (name === undefined) throw refuse(`${excerpt(statement)}: expected the ${type}'s name`);
-  if (type === 'table' && !virtual && isWord(tokens[i + 1], 'AS')) {
+  if (type === 'table' && !virtual && isWord(tokens[head.nameAt + 1], 'AS')) {
     throw refuse(`${excerpt(statement)}: CREATE TABLE … AS SELECT copies rows; write the table's columns out`);
   }
   if (/^sqlite_/i.test(name)) {
@@ -263,11 +291,16 @@ export async function loadDesiredStatements(
       try {
         await client.execute(statement.text);
       } catch (error) {
+        // A syntax error names the line (and column) SQLite stopped at, not the statement's first.
+        const message = sqliteMessage(error);
+        const offset = await syntaxErrorOffset(client, statement, message);
+        const at = offset === null ? null : positionIn(statement.text, offset, statement.line, statement.column);
         throw schemaProblem(
           options.origin,
-          statement.line,
-          `${sqliteMessage(error)} in: ${statement.text}`,
+          at?.line ?? statement.line,
+          `${message} in: ${statement.text}`,
           statement.text,
+          at?.column ?? null,
         );
       }
     }
@@ -299,8 +332,8 @@ export function readScript(sql: string, options: DesiredSchemaOptions = {}): Ret
     return splitScript(sql);
   } catch (error) {
     if (!(error instanceof SqlSyntaxError)) throw error;
-    const line = sql.slice(0, error.offset).split('\n').length;
-    throw schemaProblem(options.origin, line, `cannot read the SQL: ${error.message}`);
+    const at = positionIn(sql, error.offset, 1, 1);
+    throw schemaProblem(options.origin, at.line, `cannot read the SQL: ${error.message}`, null, at.column);
   }
 }
 

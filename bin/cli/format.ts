@@ -135,21 +135,65 @@ export interface PlanSummary {
 
 type Category = 'created' | 'added' | 'rebuilt' | 'recreated' | 'renamed' | 'dropped' | 'dataSteps';
 
-/** Steps grouped by the object they act on, in plan order; assertions left out. */
-function stepsByObject(plan: Plan): Step[][] {
-  const groups = new Map<string, Step[]>();
-  for (const step of plan.steps) {
+/** The change a step belongs to, as a grouping key and a category (from its source). */
+function changeOf(step: Step, index: number): { key: string; category: Category } | null {
+  const source = step.source;
+  if (source === undefined) return null;
+  switch (source.kind) {
+    case 'guard':
+      return null;
+    case 'data':
+      return { key: `data#${index}`, category: 'dataSteps' };
+    case 'rename':
+      return {
+        key: `rename:${source.object}:${foldName(source.table)}:${foldName(source.to)}`,
+        category: 'renamed',
+      };
+    case 'column':
+      return { key: `column:${foldName(source.table)}.${foldName(source.column)}`, category: 'added' };
+    case 'table':
+      return {
+        key: `table:${foldName(source.table)}`,
+        category: source.change === 'create' ? 'created' : source.change === 'drop' ? 'dropped' : 'rebuilt',
+      };
+    default:
+      return {
+        key: `${source.kind}:${foldName(source.name)}`,
+        category: source.change === 'create' ? 'created' : source.change === 'drop' ? 'dropped' : 'recreated',
+      };
+  }
+}
+
+/** Steps grouped by the change they belong to, in plan order; assertions left out. */
+function stepsByObject(plan: Plan): Array<{ steps: Step[]; category: Category | null }> {
+  const groups = new Map<string, { steps: Step[]; category: Category | null }>();
+  for (const [index, step] of plan.steps.entries()) {
     if (step.kind === 'assert') continue;
-    // create_view v and drop_view v are one change to "view:v"; each data step is its own.
-    const family =
-      step.kind === 'data' ? `data#${groups.size}` : step.kind.replace(/^(create|drop|rebuild|rename|add)_/, '');
-    const key = `${family}:${foldName(step.object)}`;
-    groups.set(key, [...(groups.get(key) ?? []), step]);
+    const change = changeOf(step, index);
+    // Without a source: create_view v and drop_view v are one change to "view:v"; each data step is its own.
+    const family = step.kind === 'data' ? `data#${index}` : step.kind.replace(/^(create|drop|rebuild|rename|add)_/, '');
+    const key = change?.key ?? `${family}:${foldName(step.object)}`;
+    const group = groups.get(key) ?? { steps: [], category: null };
+    group.steps.push(step);
+    // A group's most telling category wins: rebuilt over recreated over created over dropped.
+    if (change !== null && (group.category === null || RANK[change.category] > RANK[group.category]))
+      group.category = change.category;
+    groups.set(key, group);
   }
   return [...groups.values()];
 }
 
-/** A group's category; a create the planner explains as "kept …" restores an object (recreated). */
+const RANK: Readonly<Record<Category, number>> = {
+  dropped: 0,
+  created: 1,
+  recreated: 2,
+  added: 3,
+  dataSteps: 3,
+  renamed: 4,
+  rebuilt: 5,
+};
+
+/** A group's category from its kinds (steps without a source); a "kept …" create restores an object. */
 function categoryOf(steps: readonly Step[]): Category {
   const has = (pattern: RegExp): boolean => steps.some((step) => pattern.test(step.kind));
   if (has(/^rebuild_/)) return 'rebuilt';
@@ -163,8 +207,8 @@ function categoryOf(steps: readonly Step[]): Category {
 }
 
 export function summarizePlan(plan: Plan): PlanSummary {
-  const groups = stepsByObject(plan).map((steps) => ({
-    category: categoryOf(steps),
+  const groups = stepsByObject(plan).map(({ steps, category }) => ({
+    category: category ?? categoryOf(steps),
     destructive: steps.some((step) => step.destructive),
   }));
   const count = (category: Category): number => groups.filter((group) => group.category === category).length;

@@ -4,15 +4,22 @@ import { findByName, foldName } from '../model.js';
 import { columnDefinitionParts } from '../sql/create-table.js';
 import { memoByObject } from '../sql/memo.js';
 import { isWord, tokenize } from '../sql/tokens.js';
-import type { Step, StepKind } from './steps.js';
+import type { Step, StepKind, StepSource } from './steps.js';
 
 /** Temporary objects the plan uses; the applier never leaves them behind. */
 export const ASSERT_TABLE = 'temp._schema_sync_assert';
 export const COUNTS_TABLE = 'temp._schema_sync_counts';
 export const REBUILD_PREFIX = '_schema_sync_new_';
 
-export function step(kind: StepKind, object: string, sql: string, reason: string, destructive = false): Step {
-  return { kind, object, sql, destructive, reason };
+export function step(
+  kind: StepKind,
+  object: string,
+  sql: string,
+  reason: string,
+  source: StepSource,
+  destructive = false,
+): Step {
+  return { kind, object, sql, destructive, reason, source };
 }
 
 export function folded(names: Iterable<string>): Set<string> {

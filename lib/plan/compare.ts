@@ -5,7 +5,16 @@
 import type { Column, ForeignKey, Index, IndexColumn, Table } from '../model.js';
 import { foldName } from '../model.js';
 import { memoByObject, memoByText } from '../sql/memo.js';
-import { canonicalExpression, canonicalTokens, closingParen, isWord, quoteString, tokenize } from '../sql/tokens.js';
+import {
+  canonicalExpression,
+  canonicalTokens,
+  closingParen,
+  isKeyword,
+  isWord,
+  quoteString,
+  tokenize,
+  type Token,
+} from '../sql/tokens.js';
 
 /**
  * A default by its value: in a default nothing can name a column, so `"x"` is the string 'x'
@@ -106,7 +115,8 @@ function definitionKeyText(sql: string): string {
         for (const k of [i, i + 1, i + 2]) drop.add(k);
     });
   }
-  const kept = tokens.filter((_, i) => !drop.has(i));
+  let kept = tokens.filter((_, i) => !drop.has(i));
+  if (isWord(tokens[kind], 'VIEW', 'TRIGGER')) kept = withImpliedAs(kept);
   // A trigger without BEFORE / AFTER / INSTEAD OF fires BEFORE.
   const timing = tokens[at + (tokens[at + 1]?.text === '.' ? 3 : 1)];
   if (isWord(tokens[kind], 'TRIGGER') && timing !== undefined && isWord(timing, 'INSERT', 'UPDATE', 'DELETE')) {
@@ -119,6 +129,29 @@ function definitionKeyText(sql: string): string {
     });
   }
   return canonicalTokens(kept);
+}
+
+/** Ends an operand: a name, a literal, a parameter or a closing parenthesis. */
+function endsOperand(token: Token | undefined): boolean {
+  if (token === undefined) return false;
+  if (token.kind === 'word') return !isKeyword(token.text);
+  return token.kind !== 'punct' || token.text === ')';
+}
+
+/**
+ * `AS` where SQLite lets it out: an alias written right after a result column or a table
+ * (`SELECT a x FROM t u`) is `a AS x … t AS u`. Nowhere else in SQL does a name directly follow an
+ * operand, so a name there is an alias and both spellings read the same.
+ */
+function withImpliedAs(tokens: readonly Token[]): Token[] {
+  const out: Token[] = [];
+  tokens.forEach((token, i) => {
+    const isName = token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text));
+    if (isName && endsOperand(tokens[i - 1]))
+      out.push({ kind: 'word', text: 'AS', value: 'AS', start: token.start, end: token.start });
+    out.push(token);
+  });
+  return out;
 }
 
 /** Does this SQL mention any of the (folded) names as an identifier? */

@@ -7,12 +7,13 @@
  * → assertions (foreign keys really off, row counts unchanged, no new foreign-key violations)
  * → data steps.
  */
-import type { DatabaseSchema } from '../model.js';
+import type { DatabaseSchema, Index, Table, View } from '../model.js';
 import { findByName, foldName } from '../model.js';
 import { definitionKey } from './compare.js';
 import { quoteIdentifier as q } from '../sql/tokens.js';
 import { applyRenames } from './renames.js';
 import type { Plan, Skipped, Step } from './steps.js';
+import { createStep, dropStep } from './object-steps.js';
 import { folded, step } from './common.js';
 import { allowanceAfterRenames, isAllowed, type PlanOptions } from './options.js';
 import { foreignKeyOrder, viewOrder } from './order.js';
@@ -24,34 +25,13 @@ import {
   decideViews,
   namesChangingKind,
   type DropWhy,
+  type Recreate,
   type ObjectContext,
 } from './objects.js';
 
-export type { ObjectKind, Plan, Skipped, Step, StepKind } from './steps.js';
+export type { DropCause, ObjectKind, Plan, Skipped, Step, StepKind, StepSource } from './steps.js';
 export type { DataStep, DropAllowance, PlanOptions } from './options.js';
 export { ASSERT_TABLE, COUNTS_TABLE } from './common.js';
-
-/** How each kind of drop is worded in the plan; only an unwanted object's drop is destructive. */
-const DROP_REASONS: Readonly<Record<'trigger' | 'view' | 'index', Readonly<Record<DropWhy, string>>>> = {
-  trigger: {
-    unwanted: 'not in the desired schema (drop allowed)',
-    recreated: 'recreated after the change',
-    changed: 'recreated after the change',
-    'changes kind': 'recreated after the change',
-  },
-  view: {
-    unwanted: 'not in the desired schema (drop allowed)',
-    recreated: 'recreated after the change',
-    changed: 'recreated after the change',
-    'changes kind': 'the desired schema gives its name to a table or index (a view holds no data)',
-  },
-  index: {
-    unwanted: 'not in the desired schema (drop allowed)',
-    recreated: 'definition changed',
-    changed: 'definition changed',
-    'changes kind': 'the desired schema gives its name to a table or view (an index holds no data)',
-  },
-};
 
 export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSchema, options: PlanOptions = {}): Plan {
   const allowAll = options.allowDestructive === true;
@@ -111,25 +91,40 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   }
   const rebuiltNames = folded(rebuilt.map((change) => change.desired.name));
   const droppedTableNames = folded(droppedTables.map((table) => table.name));
-  const droppedColumnNames = new Map(
-    rebuilt.map((change) => [foldName(change.desired.name), folded(change.dropped.map((c) => c.name))]),
+  const droppedColumns = new Map(
+    rebuilt.map((change) => [foldName(change.desired.name), change.dropped.map((column) => column.name)]),
   );
+  const renamedIndexes = indexRenames(actual, desired, options.renames?.indexes ?? {});
 
   // ---- names that change kind, views, triggers, indexes
   const changingKind = namesChangingKind(actual, desired);
   const desiredViewNames = folded(desired.views.map((view) => view.name));
   const desiredIndexNames = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
+  // A kept table holds its name: a desired view or index of that name cannot be created, and the
+  // apply fails on its CREATE (database unchanged). The plan says so, naming the table and the way out.
+  const heldByKeptTable = new Map<string, string>();
   for (const table of unwantedTables) {
-    if (
-      !droppedTables.includes(table) &&
-      (desiredViewNames.has(foldName(table.name)) || desiredIndexNames.has(foldName(table.name)))
-    ) {
-      warnings.push(
-        `table ${table.name} is kept with its rows, so the desired ${desiredViewNames.has(foldName(table.name)) ? 'view' : 'index'} of that name cannot be created (dropping the table needs an explicit allowance)`,
-      );
-    }
+    const kind = desiredViewNames.has(foldName(table.name))
+      ? 'view'
+      : desiredIndexNames.has(foldName(table.name))
+        ? 'index'
+        : null;
+    if (droppedTables.includes(table) || kind === null) continue;
+    heldByKeptTable.set(foldName(table.name), table.name);
+    warnings.push(
+      `table ${table.name} is kept with its rows, so the desired ${kind} of that name cannot be created (dropping the table needs an explicit allowance): ` +
+        `the apply will fail and change nothing; allow dropping table ${table.name} (-- @allow-drop table ${table.name}, allowDrops.tables or --allow-destructive) or give the ${kind} another name`,
+    );
   }
-  const context: ObjectContext = { actual, desired, options, rebuiltNames, droppedTableNames, droppedColumnNames };
+  const context: ObjectContext = {
+    actual,
+    desired,
+    options,
+    rebuiltNames,
+    droppedTableNames,
+    droppedColumns,
+    renamedIndexes,
+  };
   const views = decideViews(context, changingKind.views, changingKind.indexes);
   const triggers = decideTriggers(context, views.broken);
   const indexes = decideIndexes(context, changingKind.indexes);
@@ -137,38 +132,23 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
 
   // ---- assemble, in dependency order
   const steps: Step[] = [...renameSteps];
-  for (const { item: trigger, why } of triggers.drops) {
-    steps.push(
-      step(
-        'drop_trigger',
-        trigger.name,
-        `DROP TRIGGER ${q(trigger.name)}`,
-        DROP_REASONS.trigger[why],
-        why === 'unwanted',
-      ),
-    );
-  }
+  for (const { item: trigger, why } of triggers.drops) steps.push(dropStep('trigger', trigger, why));
   const viewDrops = new Map(views.drops.map((drop) => [drop.item, drop.why]));
-  for (const view of viewOrder([...viewDrops.keys()]).reverse()) {
-    const why = viewDrops.get(view) as DropWhy;
-    steps.push(step('drop_view', view.name, `DROP VIEW ${q(view.name)}`, DROP_REASONS.view[why], why === 'unwanted'));
-  }
-  for (const { item: index, why } of indexes.drops) {
-    steps.push(
-      step('drop_index', index.name, `DROP INDEX ${q(index.name)}`, DROP_REASONS.index[why], why === 'unwanted'),
-    );
-  }
+  for (const view of viewOrder([...viewDrops.keys()]).reverse())
+    steps.push(dropStep('view', view, viewDrops.get(view) as DropWhy));
+  for (const { item: index, why } of indexes.drops) steps.push(dropStep('index', index, why));
   // Guards (foreign keys off, row counts and foreign-key violations unchanged) wrap every rebuild,
   // and every drop of a table that surviving tables reference: with foreign keys on, DROP TABLE
   // would cascade into their rows; with them off, it could leave those rows pointing at nothing.
   // Counts are taken before the first drop, since a drop is what could change them.
-  const orphaning = droppedTables.some((table) =>
+  /** Does a table that survives this plan reference the dropped table? */
+  const isReferencedBySurvivor = (table: Table): boolean =>
     actual.tables.some(
       (other) =>
         !droppedTableNames.has(foldName(other.name)) &&
         other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name)),
-    ),
-  );
+    );
+  const orphaning = droppedTables.some(isReferencedBySurvivor);
   const guarded =
     rebuilt.length > 0 || orphaning ? rebuildGuards(rebuilt, actual, droppedTableNames) : { before: [], after: [] };
   if (droppedTables.length > 0) steps.push(...guarded.before);
@@ -179,21 +159,18 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
         table.name,
         `DROP TABLE ${q(table.name)}`,
         'not in the desired schema (drop allowed): its rows are deleted',
+        { kind: 'table', table: table.name, change: 'drop', cause: { kind: 'allowed' } },
         true,
       ),
     );
-    if (
-      actual.tables.some(
-        (other) =>
-          !droppedTableNames.has(foldName(other.name)) &&
-          other.foreignKeys.some((fk) => foldName(fk.targetTable) === foldName(table.name)),
-      )
-    ) {
+    if (isReferencedBySurvivor(table)) {
       warnings.push(`dropped table ${table.name} is still referenced by a foreign key`);
     }
   }
   for (const table of foreignKeyOrder(createdTables)) {
-    steps.push(step('create_table', table.name, table.sql, 'new table'));
+    steps.push(
+      step('create_table', table.name, table.sql, 'new table', { kind: 'table', table: table.name, change: 'create' }),
+    );
   }
   for (const change of altered) {
     for (const column of change.added) {
@@ -203,6 +180,7 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
           `${change.desired.name}.${column.name}`,
           `ALTER TABLE ${q(change.desired.name)} ADD COLUMN ${column.definitionSql}`,
           'new column',
+          { kind: 'column', table: change.desired.name, column: column.name, change: 'add' },
         ),
       );
     }
@@ -210,41 +188,57 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   const steppedRebuilds = rebuilt.flatMap((change) => rebuildSteps(change, [actual, desired]));
   if (droppedTables.length === 0) steps.push(...guarded.before);
   steps.push(...steppedRebuilds);
-  for (const { item: index, from } of indexes.creates) {
+  const namedIndexes = actual.indexes.filter((index) => index.origin === 'c');
+  for (const create of indexes.creates) {
+    const renamedFrom = renamedIndexes.get(foldName(create.item.name));
     steps.push(
-      step(
-        'create_index',
-        index.name,
-        index.sql ?? '',
-        from === 'desired' ? 'new or changed index' : 'kept index recreated after the rebuild',
-      ),
+      createStep('index', create, namedIndexes, {
+        renamedFrom: create.from === 'desired' ? renamedFrom?.name : undefined,
+        heldBy: heldByKeptTable.get(foldName(create.item.name)),
+      }),
     );
   }
-  const viewCreates = new Map(views.creates.map((create) => [create.item, create.from]));
-  for (const view of viewOrder([...viewCreates.keys()])) {
-    const from = viewCreates.get(view);
+  const viewCreates = new Map(views.creates.map((create) => [create.item, create]));
+  for (const view of viewOrder([...viewCreates.keys()]))
     steps.push(
-      step(
-        'create_view',
-        view.name,
-        view.sql,
-        from === 'desired' ? 'new, changed or dependent view' : 'kept view recreated after the change',
-      ),
+      createStep('view', viewCreates.get(view) as Recreate<View>, actual.views, {
+        heldBy: heldByKeptTable.get(foldName(view.name)),
+      }),
     );
-  }
-  for (const { item: trigger, from } of triggers.creates) {
-    steps.push(
-      step(
-        'create_trigger',
-        trigger.name,
-        trigger.sql,
-        from === 'desired' ? 'new, changed or dependent trigger' : 'kept trigger recreated after the change',
-      ),
-    );
-  }
+  for (const create of triggers.creates) steps.push(createStep('trigger', create, actual.triggers));
   steps.push(...guarded.after);
   for (const data of options.dataSteps ?? []) {
-    steps.push(step('data', `version ${data.version}`, data.sql, `data step of version ${data.version}`));
+    steps.push(
+      step('data', `version ${data.version}`, data.sql, `data step of version ${data.version}`, {
+        kind: 'data',
+        version: data.version,
+      }),
+    );
   }
   return { steps, skipped, warnings };
+}
+
+/**
+ * The index renames that apply to this database (new name, folded → the index renamed): its old
+ * name is a named index here, its new name is free here and a named index of the desired schema.
+ * A database already renamed (only the new name exists) needs none, so a re-run changes nothing.
+ */
+function indexRenames(
+  actual: DatabaseSchema,
+  desired: DatabaseSchema,
+  renames: Readonly<Record<string, string>>,
+): ReadonlyMap<string, Index> {
+  const named = (schema: DatabaseSchema): Index[] => schema.indexes.filter((index) => index.origin === 'c');
+  const out = new Map<string, Index>();
+  for (const [to, from] of Object.entries(renames)) {
+    const old = findByName(named(actual), from);
+    if (
+      old !== undefined &&
+      findByName(actual.indexes, to) === undefined &&
+      findByName(named(desired), to) !== undefined &&
+      findByName(desired.indexes, from) === undefined
+    )
+      out.set(foldName(to), old);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import type { Column, DatabaseSchema, Table } from '../model.js';
 import { findByName, foldName } from '../model.js';
 import { columnDefinitionParts, parseCreateTable } from '../sql/create-table.js';
 import { closingParen, quoteIdentifier as q, quoteString, tokenize, isWord } from '../sql/tokens.js';
-import type { Step } from './steps.js';
+import type { Step, StepSource } from './steps.js';
 import {
   ASSERT_TABLE,
   checkColumns,
@@ -129,11 +129,32 @@ function rebuildCreateSql(change: TableChange, temporaryName: string, schemas: r
   return body + clauses + desired.sql.slice(close);
 }
 
+/**
+ * What the copy reads from an old column: the value a SELECT of it returns. A VIRTUAL generated
+ * column with REAL affinity is the exception to the plain name: SQLite computes it and applies the
+ * affinity's integer-to-real step only when the value is read out, which INSERT … SELECT skips for
+ * a bare column (it copied integer 2 where SELECT shows 2.0). Read through an expression, which
+ * sees the real, the copy stores what the caller saw; other values pass unchanged.
+ */
+function copiedValue(name: string, old: Column): string {
+  const column = q(name);
+  if (old.generated?.storage !== 'VIRTUAL') return column;
+  return `CASE WHEN typeof(${column}) = 'real' THEN CAST(${column} AS REAL) ELSE ${column} END`;
+}
+
 export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSchema[]): Step[] {
   const { actual, desired, kept } = change;
   const name = desired.name;
   const temporaryName = `${REBUILD_PREFIX}${name}`;
   const reason = `rebuild: ${change.rebuildCauses.map(describeCause).join('; ')}`;
+  const source: StepSource = {
+    kind: 'table',
+    table: name,
+    change: 'rebuild',
+    causes: change.rebuildCauses,
+    droppedColumns: change.dropped.map((column) => column.name),
+  };
+  const guard: StepSource = { kind: 'guard', table: name };
   const target = [...desired.columns, ...kept];
   const copied = target.filter(
     (column) =>
@@ -151,15 +172,19 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
     !reservedRowid &&
     !actual.columns.some((column) => ['rowid', 'oid', '_rowid_'].includes(foldName(column.name)));
   let columnList = [...(copyRowid ? ['rowid'] : []), ...copied.map((column) => q(column.name))].join(', ');
-  let selectList = columnList;
+  let selectList = [
+    ...(copyRowid ? ['rowid'] : []),
+    ...copied.map((column) => copiedValue(column.name, findByName(actual.columns, column.name) as Column)),
+  ].join(', ');
   if (columnList === '') {
     // No column in common: every old row still becomes a row, with the defaults of the new table.
     // As INSERT … DEFAULT VALUES would: the rowid alias gets a new number (its default is ignored).
     const alias = rowidAlias(desired);
     const stored = target.filter((column) => column.generated === null);
     const first =
-      stored.find((column) => alias === undefined || foldName(column.name) !== foldName(alias)) ??
-      (stored[0] as Column);
+      stored.find((column) => alias === undefined || foldName(column.name) !== foldName(alias)) ?? stored[0];
+    // SQLite refuses a table whose every column is generated.
+    if (first === undefined) throw new Error(`table ${desired.name} has no stored column`);
     columnList = q(first.name);
     selectList =
       alias !== undefined && foldName(first.name) === foldName(alias) ? 'NULL' : (first.defaultSql ?? 'NULL');
@@ -179,6 +204,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
         name,
         `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`null key:${name}.${alias}`)} FROM main.${q(actual.name)} WHERE ${q(alias)} IS NULL`,
         `${name}.${alias} becomes INTEGER PRIMARY KEY (the rowid): rows whose ${alias} is NULL would get new numbers, so the apply stops until they hold keys`,
+        guard,
       ),
     );
   }
@@ -188,18 +214,21 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
       name,
       rebuildCreateSql(change, temporaryName, schemas),
       `${reason} (1/4: create the new table)`,
+      source,
     ),
     step(
       'rebuild_table',
       name,
       `INSERT INTO ${q(temporaryName)} (${columnList}) SELECT ${selectList} FROM ${q(actual.name)}`,
       `${reason} (2/4: copy every row)`,
+      source,
     ),
     step(
       'rebuild_table',
       name,
       `DROP TABLE ${q(actual.name)}`,
       `${reason} (3/4: drop the old table)`,
+      source,
       change.dropped.length > 0,
     ),
     step(
@@ -207,6 +236,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
       name,
       `ALTER TABLE ${q(temporaryName)} RENAME TO ${q(name)}`,
       `${reason} (4/4: rename the new table)`,
+      source,
     ),
   );
   // A STRICT table's ANY column stores values as they are; ANY in a table that is not STRICT has
@@ -226,6 +256,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
           name,
           `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) = 0, ${quoteString(`values kept:${name}.${column.name}`)} FROM (SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(actual.name)} EXCEPT SELECT ${q(column.name)}, typeof(${q(column.name)}) FROM main.${q(temporaryName)})`,
           `${name}.${column.name} is ANY in a table that stops being STRICT, where ANY converts numeric text ('12' to 12): the apply stops if a stored value would change`,
+          guard,
         ),
       ),
     );
@@ -240,6 +271,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
         name,
         `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${quoteString(`seq:${name}`)}, seq FROM main.sqlite_sequence WHERE name = ${quoteString(actual.name)}`,
         `${reason} (remember the AUTOINCREMENT sequence)`,
+        source,
       ),
     );
     steps.push(
@@ -248,6 +280,7 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
         name,
         `UPDATE main.sqlite_sequence SET seq = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)}) WHERE name = ${quoteString(name)} AND seq < (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${quoteString(`seq:${name}`)})`,
         `${reason} (restore the AUTOINCREMENT sequence)`,
+        source,
       ),
     );
   }
@@ -260,6 +293,8 @@ export function rebuildSteps(change: TableChange, schemas: readonly DatabaseSche
  * insert violating the CHECK on the temp table) unless foreign keys are off and the row counts of
  * every rebuilt table and every table referencing it are unchanged, with no new FK violations.
  */
+const BATCH_GUARD: StepSource = { kind: 'guard', table: null };
+
 export function rebuildGuards(
   rebuilt: readonly TableChange[],
   actual: DatabaseSchema,
@@ -281,18 +316,21 @@ export function rebuildGuards(
       'batch',
       `CREATE TABLE IF NOT EXISTS ${ASSERT_TABLE} (ok INTEGER NOT NULL CHECK (ok = 1), what TEXT)`,
       'assertion table',
+      BATCH_GUARD,
     ),
     step(
       'assert',
       'batch',
       `CREATE TABLE IF NOT EXISTS ${COUNTS_TABLE} (name TEXT PRIMARY KEY, n INTEGER)`,
       'row-count table',
+      BATCH_GUARD,
     ),
     step(
       'assert',
       'foreign_keys',
       `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT foreign_keys = 0, 'foreign keys are off' FROM pragma_foreign_keys`,
       'foreign keys must be off, or dropping a table could cascade into child rows',
+      BATCH_GUARD,
     ),
   ];
   const after: Step[] = [];
@@ -308,6 +346,7 @@ export function rebuildGuards(
         table.name,
         `INSERT INTO ${COUNTS_TABLE} (name, n) SELECT ${rows}, count(*) FROM main.${q(table.name)} UNION ALL SELECT ${perParent('parent')}, count(*) FROM pragma_foreign_key_check(${name}) GROUP BY lower(parent)`,
         'count rows and foreign-key violations before the rebuild',
+        { kind: 'guard', table: table.name },
       ),
     );
     after.push(
@@ -316,6 +355,7 @@ export function rebuildGuards(
         table.name,
         `INSERT INTO ${ASSERT_TABLE} (ok, what) VALUES ((SELECT count(*) FROM main.${q(table.name)}) = (SELECT n FROM ${COUNTS_TABLE} WHERE name = ${rows}), ${rows})`,
         `row count of ${table.name} must be unchanged by the rebuild`,
+        { kind: 'guard', table: table.name },
       ),
     );
     after.push(
@@ -324,10 +364,11 @@ export function rebuildGuards(
         table.name,
         `INSERT INTO ${ASSERT_TABLE} (ok, what) SELECT count(*) <= coalesce((SELECT n FROM ${COUNTS_TABLE} WHERE name = ${perParent('v.parent')}), 0), ${perParent('v.parent')} FROM pragma_foreign_key_check(${name}) AS v GROUP BY lower(v.parent)`,
         `the rebuild must not add foreign-key violations in ${table.name} (PRAGMA foreign_key_check)`,
+        { kind: 'guard', table: table.name },
       ),
     );
   }
-  after.push(step('assert', 'batch', `DROP TABLE ${ASSERT_TABLE}`, 'clean up'));
-  after.push(step('assert', 'batch', `DROP TABLE ${COUNTS_TABLE}`, 'clean up'));
+  after.push(step('assert', 'batch', `DROP TABLE ${ASSERT_TABLE}`, 'clean up', BATCH_GUARD));
+  after.push(step('assert', 'batch', `DROP TABLE ${COUNTS_TABLE}`, 'clean up', BATCH_GUARD));
   return { before, after };
 }

@@ -18,6 +18,7 @@ interface Renamed {
 /** Each version's hints in ascending version order → one set of hints from the first to the last. */
 export function composeRenames(versions: readonly Renames[]): Renames {
   const tables = new Map<string, Renamed>();
+  const indexes = new Map<string, Renamed>();
   /** By the table's current (folded) name: its columns' renames. */
   const columns = new Map<string, { table: string; renamed: Map<string, Renamed> }>();
   for (const renames of versions) {
@@ -30,6 +31,11 @@ export function composeRenames(versions: readonly Renames[]): Renames {
         columns.delete(foldName(from));
         columns.set(foldName(to), { table: to, renamed: own.renamed });
       }
+    }
+    for (const [to, from] of Object.entries(renames.indexes ?? {})) {
+      const earlier = indexes.get(foldName(from));
+      indexes.delete(foldName(from));
+      indexes.set(foldName(to), { name: to, origin: earlier?.origin ?? from });
     }
     for (const [table, renamed] of Object.entries(renames.columns ?? {})) {
       const own = columns.get(foldName(table)) ?? { table, renamed: new Map<string, Renamed>() };
@@ -50,5 +56,12 @@ export function composeRenames(versions: readonly Renames[]): Renames {
     const hints = Object.fromEntries([...renamed.values()].filter(changed).map((entry) => [entry.name, entry.origin]));
     if (Object.keys(hints).length > 0) columnHints[table] = hints;
   }
-  return { tables: tableHints, columns: columnHints };
+  const indexHints = Object.fromEntries(
+    [...indexes.values()].filter(changed).map((entry) => [entry.name, entry.origin]),
+  );
+  return {
+    tables: tableHints,
+    columns: columnHints,
+    ...(Object.keys(indexHints).length > 0 ? { indexes: indexHints } : {}),
+  };
 }

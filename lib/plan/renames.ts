@@ -22,6 +22,11 @@ export interface Renames {
   readonly tables?: Readonly<Record<string, string>>;
   /** Table (new name) → new column name → the name it had before. */
   readonly columns?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * New index name → the name it had before. An index holds no data: SQLite has no RENAME for it,
+   * so the plan drops the old one and creates the new one, and reports the pair as a rename.
+   */
+  readonly indexes?: Readonly<Record<string, string>>;
 }
 
 const rename = (name: string, from: string, to: string): string => (sameName(name, from) ? to : name);
@@ -254,6 +259,7 @@ export function applyRenames(
       sql: `ALTER TABLE ${q(from)} RENAME TO ${q(to)}`,
       destructive: false,
       reason: `renamed from ${from}`,
+      source: { kind: 'rename', object: 'table', table: to, from, to },
     });
     schema = renameTable(schema, from, to);
     tables.set(foldName(from), to);
@@ -275,6 +281,7 @@ export function applyRenames(
         sql: `ALTER TABLE ${q(table.name)} RENAME COLUMN ${q(from)} TO ${q(to)}`,
         destructive: false,
         reason: `renamed from ${from}`,
+        source: { kind: 'rename', object: 'column', table: table.name, from, to },
       });
       schema = renameColumn(schema, tableName, from, to);
     }

@@ -9,7 +9,7 @@ import { constraintClauses } from '../sql/constraint-clauses.js';
 import { parseCreateTable } from '../sql/create-table.js';
 import { isWord, tokenize } from '../sql/tokens.js';
 import { isUnsafeAddColumnDefault } from './add-column.js';
-import { checkColumns, folded, resolvedForeignKey, rowidAlias } from './common.js';
+import { checkColumns, folded, onlyKeptNames, resolvedForeignKey, rowidAlias } from './common.js';
 import type { AddColumnObstacle, ConstraintChange, RebuildCause } from './causes.js';
 import { isAllowed, type PlanOptions } from './options.js';
 
@@ -148,8 +148,7 @@ export function compareTable(
   // definitions verbatim, so it could never remove them (every plan would rebuild again).
   const addedNames = folded(added.map((column) => column.name));
   const keptNames = folded(kept.map((column) => column.name));
-  const onlyKept = (names: readonly (string | null)[]): boolean =>
-    names.length > 0 && names.every((name) => name !== null && keptNames.has(foldName(name)));
+  const onlyKept = (names: readonly (string | null)[]): boolean => onlyKeptNames(names, keptNames);
   // CHECKs are one set per table, however written: inline on a column or after the columns. The
   // inline CHECKs of added columns come with ADD COLUMN; those of kept columns stay with them.
   const checks = (table: Table, addedChecks: readonly string[]): string[] => [

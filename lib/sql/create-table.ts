@@ -5,10 +5,13 @@
  */
 import { closingParen, identifierOf, isKeyword, isWord, SqlSyntaxError, tokenize, type Token } from './tokens.js';
 import type { Column } from '../model.js';
+import { createHead } from './create-head.js';
 import { memoByText } from './memo.js';
 
 export interface ParsedColumn {
   readonly name: string;
+  /** Offset into the text of the column's name (where its definition starts). */
+  readonly start: number;
   readonly definitionSql: string;
   readonly collate: string | null;
   readonly generated: Column['generated'];
@@ -28,6 +31,8 @@ export interface ParsedTableConstraint {
   readonly columns: readonly string[];
   /** The clause's text, `CONSTRAINT name` included. */
   readonly sql: string;
+  /** Offset of the clause into the CREATE TABLE text. */
+  readonly start: number;
 }
 
 export interface ParsedCreateTable {
@@ -40,6 +45,9 @@ export interface ParsedCreateTable {
   readonly nameStart: number;
   readonly nameEnd: number;
   readonly columnsEnd: number;
+  /** Offsets of the parentheses around the definitions (-1 without them: a virtual table, AS SELECT). */
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
 }
 
 const COLUMN_CONSTRAINT_STARTS = [
@@ -125,6 +133,7 @@ function parseColumn(sql: string, tokens: readonly Token[], from: number, to: nu
   }
   return {
     name,
+    start: (tokens[from] as Token).start,
     definitionSql: textBetween(sql, tokens, from, to - 1),
     collate,
     generated,
@@ -138,20 +147,25 @@ export const parseCreateTable: (sql: string) => ParsedCreateTable = memoByText(p
 
 function parseCreateTableText(sql: string): ParsedCreateTable {
   const tokens = tokenize(sql);
-  let i = 0;
-  if (!isWord(tokens[i++], 'CREATE')) throw new SqlSyntaxError('expected CREATE', 0);
-  if (isWord(tokens[i], 'TEMP', 'TEMPORARY')) i++;
-  const virtual = isWord(tokens[i], 'VIRTUAL');
-  if (virtual) i++;
-  if (!isWord(tokens[i++], 'TABLE')) throw new SqlSyntaxError('expected TABLE', tokens[i - 1]?.start ?? 0);
-  if (isWord(tokens[i], 'IF')) i += 3;
-  if (tokens[i + 1]?.text === '.') i += 2;
+  const head = createHead(tokens);
+  if (head === null || head.type !== 'table') throw new SqlSyntaxError('expected CREATE TABLE', 0);
+  const { virtual } = head;
+  const i = head.nameAt;
   const nameToken = tokens[i];
   const name = identifierOf(nameToken);
   if (nameToken === undefined || name === undefined) throw new SqlSyntaxError('expected a table name', 0);
   const base = { name, nameStart: nameToken.start, nameEnd: nameToken.end };
   if (virtual || tokens[i + 1]?.text !== '(') {
-    return { ...base, virtual, columns: [], checks: [], tableConstraints: [], columnsEnd: nameToken.end };
+    return {
+      ...base,
+      virtual,
+      columns: [],
+      checks: [],
+      tableConstraints: [],
+      columnsEnd: nameToken.end,
+      bodyStart: -1,
+      bodyEnd: -1,
+    };
   }
   const open = i + 1;
   const close = closingParen(tokens, open);
@@ -182,7 +196,16 @@ function parseCreateTableText(sql: string): ParsedCreateTable {
     const constraint = tableConstraint(sql, tokens, from, to);
     if (constraint !== null) tableConstraints.push(constraint);
   }
-  return { ...base, virtual, columns, checks, tableConstraints, columnsEnd };
+  return {
+    ...base,
+    virtual,
+    columns,
+    checks,
+    tableConstraints,
+    columnsEnd,
+    bodyStart: (tokens[open] as Token).start,
+    bodyEnd: (tokens[close] as Token).start,
+  };
 }
 
 function tableConstraint(
@@ -200,7 +223,7 @@ function tableConstraint(
       .slice(i + 2, close < 0 ? to : close)
       .filter((token) => token.kind === 'quoted' || (token.kind === 'word' && !isKeyword(token.text)))
       .map((token) => token.value);
-    return { kind: 'check', columns, sql: text };
+    return { kind: 'check', columns, sql: text, start: (tokens[from] as Token).start };
   }
   const kind: TableConstraintKind | null = isWord(tokens[i], 'PRIMARY')
     ? 'primary key'
@@ -216,7 +239,7 @@ function tableConstraint(
   const columns = splitTopLevel(tokens, open + 1, close < 0 ? to : close)
     .map(([a]) => identifierOf(tokens[a]))
     .filter((name): name is string => name !== undefined);
-  return { kind, columns, sql: text };
+  return { kind, columns, sql: text, start: (tokens[from] as Token).start };
 }
 
 export type ColumnConstraintKind =

@@ -15,6 +15,8 @@ export interface Statement {
   readonly end: number;
   /** 1-based line of its first token. */
   readonly line: number;
+  /** 1-based column of its first token on that line. */
+  readonly column: number;
 }
 
 export interface Comment {
@@ -112,6 +114,7 @@ export function splitScript(sql: string): Script {
       start: head.start,
       end: tail.end,
       line: lineAt(head.start),
+      column: head.start - sql.lastIndexOf('\n', head.start - 1),
     });
     first = undefined;
   };

@@ -171,8 +171,8 @@ t.test(
     t.equal(output['code'], 'APPLY_FAILED');
     t.match(
       String(output['statement']),
-      /^INSERT INTO "_schema_sync_new_u"/,
-      'the JSON names the copy as the failing statement',
+      /^INSERT INTO "u" \("id", "email"\) SELECT/,
+      "the JSON names the copy as the failing statement, by the table's real name",
     );
 
     const check = createClient({ url });

@@ -347,25 +347,26 @@ t.test('human plan output: one summary line, assertions in one line, destructive
   const steps = json['steps'] as Array<{ kind: string; destructive: boolean; sql: string }>;
   const summaries = human.stdout.split('\n').filter((line) => /^-- \d+ changes?: /.test(line));
   t.equal(summaries.length, 1, 'one summary line');
-  // t rebuilt (dropping legacy, and its index with the old table), u created, view v dropped.
+  // t rebuilt (dropping legacy), u created, view v and index t_a dropped (t_a by name: every
+  // object the apply removes is listed, not left to go with the rebuild's old table).
   t.equal(
     summaries[0],
-    `-- 3 changes: 1 created, 0 added, 1 rebuilt, 1 dropped, 0 skipped (2 destructive); ${steps.length} statements`,
+    `-- 4 changes: 1 created, 0 added, 1 rebuilt, 2 dropped, 0 skipped (3 destructive); ${steps.length} statements`,
     'counting changes by object',
   );
   t.same(
     json['summary'],
     {
-      changes: 3,
+      changes: 4,
       statements: steps.length,
       created: 1,
       added: 0,
       rebuilt: 1,
       recreated: 0,
       renamed: 0,
-      dropped: 1,
+      dropped: 2,
       dataSteps: 0,
-      destructive: 2,
+      destructive: 3,
       skipped: 0,
       assertions: steps.filter((step) => step.kind === 'assert').length,
     },
@@ -382,6 +383,11 @@ t.test('human plan output: one summary line, assertions in one line, destructive
   for (const step of steps.filter((candidate) => candidate.kind !== 'assert'))
     t.ok(human.stdout.includes(`${step.sql};`), `printed: ${step.sql.slice(0, 50)}…`);
   t.match(human.stdout, /^-- \d+\. DESTRUCTIVE drop_view v: /m, 'a drop is marked DESTRUCTIVE');
+  t.match(
+    human.stdout,
+    /^-- \d+\. DESTRUCTIVE drop_index t_a: not in the desired schema \(drop allowed\)$/m,
+    'the index of the rebuilt table is dropped by name, not silently with the old table',
+  );
   t.match(
     human.stdout,
     /^-- \d+\. DESTRUCTIVE rebuild_table t: rebuild: .*dropping column\(s\) legacy$/m,

@@ -95,7 +95,7 @@ t.test('atomicity: a CHECK that existing rows violate (rebuild)', async (t) => {
     ['1.0.0', V1],
     ['1.1.0', 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER CHECK (age >= 18));'],
   );
-  await expectUnchangedFailure(t, db, registry, /^INSERT INTO "_schema_sync_new_users"/, /CHECK constraint failed/);
+  await expectUnchangedFailure(t, db, registry, /^INSERT INTO "users" /, /CHECK constraint failed/);
 });
 
 t.test('atomicity: a table CHECK added by ADD COLUMN that rows violate', async (t) => {

@@ -28,7 +28,7 @@ async function refused(
     t.equal(e.line, line, `${what}: line ${line}`);
     t.match(
       e.message,
-      line === null ? /^schema file s\.sql: / : new RegExp(`^schema file s\\.sql, line ${line}: `),
+      line === null ? /^schema file s\.sql: / : new RegExp(`^schema file s\\.sql, line ${line}(, column \\d+)?: `),
       `${what}: says where (${e.message})`,
     );
     t.match(e.message, problem, `${what}: says what`);

@@ -250,9 +250,11 @@ t.test('dropping a table drops its views when allowed and keeps views that are n
   t.same(
     made.steps.map((s) => [s.kind, s.object]),
     [
+      ['drop_trigger', 'trg_gone'],
       ['drop_view', 'v_gone'],
       ['drop_table', 'gone'],
     ],
+    'the table, and by name what goes with it',
   );
   t.same(
     (await introspect(db.client)).tables.map((x) => x.name),

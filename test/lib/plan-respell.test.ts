@@ -102,6 +102,16 @@ const explicit: ReadonlyArray<readonly [string, string, string]> = [
   ],
   ['comments', 'CREATE TABLE t (a /* c */ INT -- x\n, b)', 'CREATE TABLE t (a INT, b)'],
   [
+    'view column and table aliases with and without AS',
+    'CREATE TABLE t (a, b); CREATE VIEW v AS SELECT a AS x, b y, count(*) AS n FROM t AS u GROUP BY a, b',
+    'CREATE TABLE t (a, b); CREATE VIEW v AS SELECT a x, b AS "y", count(*) n FROM t u GROUP BY a, b',
+  ],
+  [
+    'aliases without AS in a trigger body',
+    'CREATE TABLE t (a, b); CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT x.a AS k FROM t AS x WHERE x.b = new.b; END',
+    'CREATE TABLE t (a, b); CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT x.a k FROM t x WHERE x.b = new.b; END',
+  ],
+  [
     'operators in a partial index',
     'CREATE TABLE t (a, b); CREATE INDEX i ON t (a) WHERE b <> 0',
     'CREATE TABLE t (a, b); CREATE INDEX i ON t (a) WHERE b != 0',
@@ -171,6 +181,11 @@ for (const [label, written, respelled] of explicit) {
 t.test('still a change: spellings that do mean something else', async (t) => {
   const changes: ReadonlyArray<readonly [string, string]> = [
     ['CREATE TABLE t (a INT DEFAULT 1)', 'CREATE TABLE t (a INT DEFAULT 1.0)'],
+    [
+      'CREATE TABLE t (a); CREATE VIEW v AS SELECT a x FROM t',
+      'CREATE TABLE t (a); CREATE VIEW v AS SELECT a AS y FROM t',
+    ],
+    ['CREATE TABLE t (a); CREATE VIEW v AS SELECT a x FROM t', 'CREATE TABLE t (a); CREATE VIEW v AS SELECT a FROM t'],
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (a DESC)'],
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (a COLLATE NOCASE)'],
     ['CREATE TABLE t (a, b); CREATE INDEX i ON t (a)', 'CREATE TABLE t (a, b); CREATE INDEX i ON t (a) WHERE b > 0'],
@@ -483,7 +498,7 @@ function renderTable(s: Speller, table: TableSpec, tables: readonly TableSpec[])
   const first = table.columns[0] as ColumnSpec;
   if (table.view) {
     statements.push(
-      `${s.kw('CREATE VIEW')}${s.flip() ? ` ${s.kw('IF NOT EXISTS')}` : ''} ${s.id(`v ${table.name}`)} ${s.kw('AS SELECT')} id, ${s.id(first.name)} ${s.kw('FROM')} ${name()} ${s.kw('WHERE')} id ${s.pick(['<>', '!='])} 0 ${s.kw('ORDER BY')} id${s.pick(['', ` ${s.kw('ASC')}`])}`,
+      `${s.kw('CREATE VIEW')}${s.flip() ? ` ${s.kw('IF NOT EXISTS')}` : ''} ${s.id(`v ${table.name}`)} ${s.kw('AS SELECT')} id${s.pick([` ${s.kw('AS')} `, ' '])}${s.id('key')}, ${s.id(first.name)} ${s.kw('FROM')} ${name()}${s.pick([` ${s.kw('AS')} `, ' '])}src ${s.kw('WHERE')} id ${s.pick(['<>', '!='])} 0 ${s.kw('ORDER BY')} id${s.pick(['', ` ${s.kw('ASC')}`])}`,
     );
   }
   if (table.trigger !== 'none') {

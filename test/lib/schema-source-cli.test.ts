@@ -129,3 +129,39 @@ CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES members (
     );
   },
 );
+
+t.test('a syntax error names the line and column of the error, not of its statement', async (t) => {
+  const dbPath = join(work, 'syntax.db');
+  const seed = createClient({ url: pathToFileURL(dbPath).href });
+  await seed.execute('CREATE TABLE a (x)');
+  seed.close();
+  const cases: Array<[string, string, number, number, RegExp]> = [
+    [
+      'trailing-comma.sql',
+      'CREATE TABLE a (x);\n\nCREATE TABLE b (\n  y INT,\n  z TEXT,\n);\n',
+      6,
+      1,
+      /near "\)": syntax error/,
+    ],
+    [
+      'third-literal.sql',
+      "CREATE TABLE a (x);\nCREATE TABLE c (\n  p TEXT DEFAULT 'x',\n  q TEXT DEFAULT 'x' 'x'\n);\n",
+      4,
+      22,
+      /near "'x'": syntax error/,
+    ],
+    ['unfinished.sql', 'CREATE TABLE a (x);\nCREATE TABLE d (\n  e INT', 3, 8, /incomplete input/],
+    ['stray.sql', 'CREATE TABLE a (x);\nCREATE TABLE f (\n  g INT DEFAULT #\n);\n', 3, 17, /unrecognized token: "#"/],
+  ];
+  for (const [name, sql, line, column, problem] of cases) {
+    const schema = file(name, sql);
+    const planned = await cli(['plan', '--db', `file:${dbPath}`, '--schema', schema], builtIn);
+    t.equal(planned.code, 1, `${name}: exit 1`);
+    t.match(
+      planned.stderr,
+      new RegExp(`^schema-sync: schema file ${schema.replaceAll('.', '\\.')}, line ${line}, column ${column}: `),
+      `${name}: line ${line}, column ${column} (${planned.stderr.trim().split('\n')[0] ?? ''})`,
+    );
+    t.match(planned.stderr, problem, `${name}: SQLite's words`);
+  }
+});

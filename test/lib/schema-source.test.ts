@@ -21,7 +21,7 @@ async function refused(t: Test, sql: string, line: number | null, problem: RegEx
     t.equal((error as DesiredSchemaError).line, line, `${what}: line ${line}`);
     t.match(
       (error as Error).message,
-      line === null ? /^schema file s\.sql: / : new RegExp(`^schema file s\\.sql, line ${line}: `),
+      line === null ? /^schema file s\.sql: / : new RegExp(`^schema file s\\.sql, line ${line}(, column \\d+)?: `),
       `${what}: says where`,
     );
     t.match((error as Error).message, problem, `${what}: ${(error as Error).message}`);
@@ -115,19 +115,26 @@ t.test('a malformed or misplaced annotation is an error with its line', async (t
   );
   await refused(
     t,
-    'CREATE TABLE a (x);\nCREATE INDEX i ON a (x); -- @renamed from=j',
+    'CREATE TABLE a (x);\nCREATE VIEW v AS SELECT x FROM a; -- @renamed from=w',
     2,
-    /only tables and columns are renamed/,
-    'an index',
+    /only tables, columns and indexes are renamed/,
+    'a view',
   );
   await refused(t, 'CREATE TABLE a ( -- @renamed from\n x);', 1, /expected from=<old name>/, 'from without a name');
   await refused(t, 'CREATE TABLE a ( -- @renamed from=old-name\n x);', 1, /quote a name/, 'a name that needs quotes');
   await refused(
     t,
-    'CREATE TABLE a ( /* @renamed from=b */\n x);',
+    'CREATE TABLE a (x);\n/* @renamed from=b */\nCREATE VIEW v AS SELECT 1;',
+    2,
+    /must stand in the CREATE TABLE before its columns \(the table\), after a column's name/,
+    'a block comment @renamed outside a table or index',
+  );
+  await refused(
+    t,
+    '/* @allow-drop table b */\nCREATE TABLE a (x);',
     1,
-    /annotations are line comments/,
-    'a block comment',
+    /is a line comment \(-- @allow-drop …, -- @data\)/,
+    'a block comment @allow-drop',
   );
   await refused(
     t,

@@ -6,7 +6,19 @@ import fc from 'fast-check';
 import type { Test } from 'tap';
 import { dirFor } from '../_support.js';
 import { describeCase, FuzzFailure, runCase, type FuzzCase, type Outcome } from './_check.js';
-import { desiredArb, openFindings, rowsArb, schemaArb, spellingArb, withoutOpenPairs, type GenConfig } from './_gen.js';
+import {
+  desiredArb,
+  openFindings,
+  rowsArb,
+  sanitize,
+  schemaArb,
+  spellingArb,
+  withoutOpenPairs,
+  type ColumnSpec,
+  type GenConfig,
+  type GeneratedKind,
+  type TableSpec,
+} from './_gen.js';
 
 /** Current schema, desired schema (edited or drawn anew), rows, mode and a respelling. */
 export function caseArb(config: GenConfig, maxRows = 6): fc.Arbitrary<FuzzCase> {
@@ -38,6 +50,47 @@ export function respellArb(config: GenConfig, maxRows = 6): fc.Arbitrary<FuzzCas
       desiredSpelling: spellingArb,
     })
     .map((c) => ({ ...c, desired: c.current }));
+}
+
+/**
+ * A generated column (VIRTUAL or STORED, of any type) that becomes a plain column of any type, in a
+ * drawn schema: the rebuild's copy must store what a SELECT of the old column showed, as the new
+ * column stores it (fuzz finding F12: a VIRTUAL REAL column was copied as its raw integer).
+ */
+export function generatedToPlainArb(config: GenConfig, maxRows = 6): fc.Arbitrary<FuzzCase> {
+  return fc
+    .record({
+      current: schemaArb(config),
+      kind: fc.constantFrom<GeneratedKind>('len', 'mul', 'cat'),
+      stored: fc.boolean(),
+      oldType: fc.constantFrom(...config.types),
+      newType: fc.constantFrom(...config.types),
+      rows: rowsArb(maxRows),
+      destructive: fc.boolean(),
+      spelling: spellingArb,
+    })
+    .map(({ current, kind, stored, oldType, newType, ...rest }) => {
+      const [first, ...others] = current.tables as [TableSpec, ...TableSpec[]];
+      const column: ColumnSpec = {
+        name: 'gen',
+        type: oldType,
+        notNull: false,
+        defaultSql: null,
+        unique: false,
+        check: null,
+        collate: null,
+        generated: { kind, stored },
+      };
+      const withColumn = (spec: ColumnSpec): typeof current => ({
+        ...current,
+        tables: [{ ...first, columns: [...first.columns, spec] }, ...others],
+      });
+      return {
+        ...rest,
+        current: sanitize(withColumn(column)),
+        desired: sanitize(withColumn({ ...column, type: newType, generated: null })),
+      };
+    });
 }
 
 export interface Tally {

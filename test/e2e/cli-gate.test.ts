@@ -403,7 +403,7 @@ t.test('schema file errors say "schema file <path>, line N"', async (t) => {
     const result = await cli(args);
     t.equal(result.code, 1, `${args[0]}: exit 1`);
     t.equal(result.stderr.replace(/^applying to .*\n/, '').split('\n').length, 2, 'one line');
-    t.match(result.stderr, `schema file ${broken}, line 4: `, 'naming the file and the line');
+    t.match(result.stderr, `schema file ${broken}, line 4, column 40: `, 'naming the file, the line and the column');
   }
   const json = parseJson(await cli(['apply', '--db', url, '--schema', broken, '--json']));
   t.equal(json['code'], 'SCHEMA_INVALID', 'the JSON code says the schema is invalid');

@@ -10,7 +10,18 @@
  * and CPU from /usr/bin/time. Requests are counted at the stand-ins, per database.
  */
 import { fork, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +54,12 @@ export interface FleetRemoteOptions {
   readonly concurrencies: readonly number[];
   /** `built`: node dist/bin/schema-sync.js (build it first); `source`: bin/schema-sync.ts through tsx. */
   readonly cli: 'built' | 'source';
+  /**
+   * Where the fleets' files go (default: /dev/shm when writable, else the temp directory). On
+   * tmpfs the stand-ins' commits cost no fsync: what Turso's servers spend on disk is not what
+   * this bench measures, and a shared disk's fsyncs would swamp the clients' differences.
+   */
+  readonly filesDir?: string;
   /** PRAGMA integrity_check and foreign_key_check on every k-th database (default 100; 1: all). */
   readonly integrityEvery?: number;
   readonly log?: (line: string) => void;
@@ -61,6 +78,8 @@ export interface Phase {
   readonly apiRequests: Readonly<Record<string, number>>;
   /** Hrana streams left open when the process had exited. */
   readonly openStreamsAfter: number;
+  /** CPU time of the stand-in process meanwhile (what the stand-ins cost), s. */
+  readonly standInCpuS: number;
   readonly loadAverage: number;
 }
 
@@ -97,6 +116,8 @@ export interface FleetRemoteResult {
   readonly cores: number;
   readonly loadAverageAtStart: number;
   readonly cli: string;
+  /** Where the database files were. */
+  readonly filesDir: string;
   readonly from: string;
   readonly to: string;
   /** The plan sync-all applies, in-batch checks included; the floor sends the rest. */
@@ -209,6 +230,7 @@ function phaseOf(run: Timed, counts: StandInCounts): Phase {
     },
     apiRequests: counts.api,
     openStreamsAfter: counts.openStreams,
+    standInCpuS: counts.cpuMs / 1000,
     loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
   };
 }
@@ -227,6 +249,7 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const integrityEvery = options.integrityEvery ?? 100;
   const work = mkdtempSync(join(tmpdir(), 'schema-sync-bench-fleet-remote-'));
+  const filesDir = mkdtempSync(join(options.filesDir ?? defaultFilesDir(), 'schema-sync-bench-fleet-remote-'));
   const cliArgv =
     options.cli === 'built'
       ? [join(repo, 'dist', 'bin', 'schema-sync.js')]
@@ -246,6 +269,7 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
       cores: availableParallelism(),
       loadAverageAtStart,
       cli: options.cli === 'built' ? 'node dist/bin/schema-sync.js' : 'tsx bin/schema-sync.ts',
+      filesDir: options.filesDir ?? defaultFilesDir(),
       from: reference.fromVersion,
       to: reference.version,
       planStatements: reference.planStatements,
@@ -255,10 +279,11 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
+    rmSync(filesDir, { recursive: true, force: true });
   }
 
   async function atCount(count: number, reference: Reference): Promise<AtCount> {
-    const dir = join(work, `fleet-${count}`);
+    const dir = join(filesDir, `fleet-${count}`);
     mkdirSync(dir, { recursive: true });
     const standIn = new StandIn();
     try {
@@ -336,7 +361,7 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
           `  N=${count} c=${concurrency} ${label.padEnd(13)} ${phase.wallS.toFixed(2).padStart(7)} s` +
             (floor === undefined ? '' : ` (${ratio(phase.wallS, floor.wallS).toFixed(2)}× floor)`) +
             `, ${phase.perDatabase.mean} req/db (max ${phase.perDatabase.max}), API ${JSON.stringify(phase.apiRequests)}, ` +
-            `peak RSS ${phase.peakRssMb ?? '?'} MB, cpu ${phase.cpuS ?? '?'} s, load ${phase.loadAverage}`,
+            `peak RSS ${phase.peakRssMb ?? '?'} MB, cpu ${phase.cpuS ?? '?'} s (stand-ins ${phase.standInCpuS} s), load ${phase.loadAverage}`,
         );
 
       const idealS = (count * options.latencyMs) / concurrency / 1000;
@@ -367,6 +392,15 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
         noopVsFloor: ratio(cliNoop.wallS, floorNoop.wallS),
       };
     }
+  }
+}
+
+function defaultFilesDir(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
   }
 }
 

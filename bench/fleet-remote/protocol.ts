@@ -45,6 +45,8 @@ export interface StandInCounts {
   readonly api: Readonly<Record<string, number>>;
   /** Hrana streams still open (a client that left streams behind). */
   readonly openStreams: number;
+  /** CPU time the stand-in process spent serving them (user + system), ms. */
+  readonly cpuMs: number;
 }
 
 export interface StandInMemory {

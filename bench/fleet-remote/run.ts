@@ -5,6 +5,7 @@
  *   FLEET_REMOTE_CONCURRENCY  concurrencies, comma-separated, the same for CLI and floor (default 2,16,64)
  *   FLEET_REMOTE_TSX=1        run the CLI from source through tsx instead of building dist/ first
  *   FLEET_REMOTE_INTEGRITY    integrity and foreign-key check on every k-th database (default 100)
+ *   FLEET_REMOTE_FILES_DIR    where the database files go (default /dev/shm when writable: see bench.ts)
  * Writes bench/results/fleet-remote.json (FLEET_REMOTE_OUT to put it elsewhere).
  */
 import { execFileSync } from 'node:child_process';
@@ -28,6 +29,7 @@ const [latencyMs] = numbers('FLEET_REMOTE_LATENCY_MS', '25');
 const concurrencies = numbers('FLEET_REMOTE_CONCURRENCY', '2,16,64');
 const [integrityEvery] = numbers('FLEET_REMOTE_INTEGRITY', '100');
 const fromSource = process.env['FLEET_REMOTE_TSX'] === '1';
+const filesDir = process.env['FLEET_REMOTE_FILES_DIR'];
 if (!fromSource)
   execFileSync(
     process.execPath,
@@ -41,12 +43,13 @@ const result = await runFleetRemote({
   concurrencies,
   cli: fromSource ? 'source' : 'built',
   integrityEvery: Math.max(1, integrityEvery ?? 100),
+  ...(filesDir === undefined || filesDir === '' ? {} : { filesDir }),
 });
 
 /** The table docs/benchmarks-fleet-remote.md shows. */
 function table(r: FleetRemoteResult): string {
   const lines = [
-    `latency ${r.latencyMs} ms, ${r.cores} cores, load ${r.loadAverageAtStart} at start; ${r.from} → ${r.to} (${r.planStatements} statements, the floor sends ${r.floorStatements} + the audit row)`,
+    `latency ${r.latencyMs} ms, ${r.cores} cores, load ${r.loadAverageAtStart} at start, files in ${r.filesDir}; ${r.from} → ${r.to} (${r.planStatements} statements, the floor sends ${r.floorStatements} + the audit row)`,
     '| N | c | ideal s | floor migrate s | sync-all migrate s | ratio | req/db (floor, sync-all) | floor no-op s | sync-all no-op s | ratio | req/db | sync-all API requests | sync-all peak RSS MB (migrate, no-op) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];

@@ -18,6 +18,7 @@ let platform: TursoPlatform | null = null;
 let template = '';
 let names: string[] = [];
 let apiMark = 0;
+let cpuMark = process.cpuUsage();
 
 const databaseName = (i: number): string => `bench-${String(i).padStart(6, '0')}`;
 
@@ -40,6 +41,7 @@ function dbs(p: TursoPlatform) {
 
 function resetCounters(p: TursoPlatform): void {
   apiMark = p.requests.length;
+  cpuMark = process.cpuUsage();
   for (const db of p.databases.values()) db.hrana.resetServed();
 }
 
@@ -98,7 +100,9 @@ function counts(): StandInCounts {
     const key = `${r.method} ${r.path.replace(/^databases\/[^/]+/, 'databases/{name}')}`;
     api[key] = (api[key] ?? 0) + 1;
   }
+  const cpu = process.cpuUsage(cpuMark);
   const answer = {
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     hrana: all.map((db) => db.hrana.served()),
     api,
     openStreams: all.reduce((sum, db) => sum + db.hrana.openStreams(), 0),

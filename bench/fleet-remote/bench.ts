@@ -60,6 +60,11 @@ export interface FleetRemoteOptions {
    * this bench measures, and a shared disk's fsyncs would swamp the clients' differences.
    */
   readonly filesDir?: string;
+  /**
+   * Rounds per concurrency (default 1), each floor then CLI, alternating; the fastest round of each
+   * phase is the headline (on a shared machine the slower ones measure the neighbours).
+   */
+  readonly repeat?: number;
   /** PRAGMA integrity_check and foreign_key_check on every k-th database (default 100; 1: all). */
   readonly integrityEvery?: number;
   readonly log?: (line: string) => void;
@@ -99,9 +104,25 @@ export interface AtConcurrency {
   readonly idealS: number;
   readonly floor: { readonly migrate: Phase & { readonly verified: Verified }; readonly noop: Phase };
   readonly cli: { readonly migrate: CliPhase & { readonly verified: Verified }; readonly noop: CliPhase };
-  /** CLI wall time ÷ floor wall time. */
+  /** CLI wall time ÷ floor wall time (the fastest round of each). */
   readonly migrateVsFloor: number;
   readonly noopVsFloor: number;
+  /** Every round's wall time, s. */
+  readonly wallSamples: Readonly<Record<keyof Samples, readonly number[]>>;
+}
+
+interface Samples {
+  readonly floorMigrate: (Phase & { readonly verified: Verified })[];
+  readonly floorNoop: Phase[];
+  readonly cliMigrate: (CliPhase & { readonly verified: Verified })[];
+  readonly cliNoop: CliPhase[];
+}
+
+/** The round least disturbed by the machine's other work: the shortest. */
+function fastest<T extends Phase>(phases: readonly T[]): T {
+  const [first, ...rest] = phases;
+  if (first === undefined) throw new Error('no round was run');
+  return rest.reduce((best, phase) => (phase.wallS < best.wallS ? phase : best), first);
 }
 
 export interface AtCount {
@@ -113,6 +134,7 @@ export interface AtCount {
 
 export interface FleetRemoteResult {
   readonly latencyMs: number;
+  readonly repeat: number;
   readonly cores: number;
   readonly loadAverageAtStart: number;
   readonly cli: string;
@@ -248,6 +270,7 @@ const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 export async function runFleetRemote(options: FleetRemoteOptions): Promise<FleetRemoteResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const integrityEvery = options.integrityEvery ?? 100;
+  const repeat = Math.max(1, options.repeat ?? 1);
   const work = mkdtempSync(join(tmpdir(), 'schema-sync-bench-fleet-remote-'));
   const filesDir = mkdtempSync(join(options.filesDir ?? defaultFilesDir(), 'schema-sync-bench-fleet-remote-'));
   const cliArgv =
@@ -266,6 +289,7 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
     }
     return {
       latencyMs: options.latencyMs,
+      repeat,
       cores: availableParallelism(),
       loadAverageAtStart,
       cli: options.cli === 'built' ? 'node dist/bin/schema-sync.js' : 'tsx bin/schema-sync.ts',
@@ -366,30 +390,44 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
 
       const idealS = (count * options.latencyMs) / concurrency / 1000;
       log(`  N=${count} c=${concurrency} ideal (N × latency ÷ c): ${idealS.toFixed(2)} s`);
-      await standIn.call({ kind: 'reset' }, 'reset');
-      const floorMigrate = await floorRun('migrate');
-      const floorMigrated = verify('the floor');
-      show('floor migrate', floorMigrate);
-      const floorNoop = await floorRun('noop');
-      show('floor no-op', floorNoop);
+      const samples: Samples = { floorMigrate: [], floorNoop: [], cliMigrate: [], cliNoop: [] };
+      for (let round = 0; round < repeat; round++) {
+        await standIn.call({ kind: 'reset' }, 'reset');
+        const floorMigrate = await floorRun('migrate');
+        samples.floorMigrate.push({ ...floorMigrate, verified: verify('the floor') });
+        show('floor migrate', floorMigrate);
+        const floorNoop = await floorRun('noop');
+        samples.floorNoop.push(floorNoop);
+        show('floor no-op', floorNoop);
 
-      await standIn.call({ kind: 'reset' }, 'reset');
-      const cliMigrate = await cliRun('migrate');
-      const cliMigrated = verify('sync-all');
-      if (cliMigrate.summary.outcomes['applied'] !== count)
-        throw new Error(`sync-all applied ${cliMigrate.summary.outcomes['applied']} of ${count}`);
-      show('cli migrate', cliMigrate, floorMigrate);
-      const cliNoop = await cliRun('noop');
-      if (cliNoop.summary.outcomes['up_to_date'] !== count)
-        throw new Error(`the no-op sync-all found ${cliNoop.summary.outcomes['up_to_date']} of ${count} up to date`);
-      show('cli no-op', cliNoop, floorNoop);
+        await standIn.call({ kind: 'reset' }, 'reset');
+        const cliMigrate = await cliRun('migrate');
+        const verified = verify('sync-all');
+        if (cliMigrate.summary.outcomes['applied'] !== count)
+          throw new Error(`sync-all applied ${cliMigrate.summary.outcomes['applied']} of ${count}`);
+        samples.cliMigrate.push({ ...cliMigrate, verified });
+        show('cli migrate', cliMigrate, floorMigrate);
+        const cliNoop = await cliRun('noop');
+        if (cliNoop.summary.outcomes['up_to_date'] !== count)
+          throw new Error(`the no-op sync-all found ${cliNoop.summary.outcomes['up_to_date']} of ${count} up to date`);
+        samples.cliNoop.push(cliNoop);
+        show('cli no-op', cliNoop, floorNoop);
+      }
+      const floor = { migrate: fastest(samples.floorMigrate), noop: fastest(samples.floorNoop) };
+      const cli = { migrate: fastest(samples.cliMigrate), noop: fastest(samples.cliNoop) };
       return {
         concurrency,
         idealS: Math.round(idealS * 1000) / 1000,
-        floor: { migrate: { ...floorMigrate, verified: floorMigrated }, noop: floorNoop },
-        cli: { migrate: { ...cliMigrate, verified: cliMigrated }, noop: cliNoop },
-        migrateVsFloor: ratio(cliMigrate.wallS, floorMigrate.wallS),
-        noopVsFloor: ratio(cliNoop.wallS, floorNoop.wallS),
+        floor,
+        cli,
+        migrateVsFloor: ratio(cli.migrate.wallS, floor.migrate.wallS),
+        noopVsFloor: ratio(cli.noop.wallS, floor.noop.wallS),
+        wallSamples: {
+          floorMigrate: samples.floorMigrate.map((p) => p.wallS),
+          floorNoop: samples.floorNoop.map((p) => p.wallS),
+          cliMigrate: samples.cliMigrate.map((p) => p.wallS),
+          cliNoop: samples.cliNoop.map((p) => p.wallS),
+        },
       };
     }
   }

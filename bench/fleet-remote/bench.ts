@@ -374,8 +374,8 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
           },
         };
       };
-      const verify = (label: string): Verified => {
-        const verified = verifyDatabases(files, reference, integrityEvery);
+      const verify = async (label: string): Promise<Verified> => {
+        const verified = await verifyDatabases(files, reference, integrityEvery);
         if (!converged(verified))
           throw new Error(`${label} did not converge every database: ${JSON.stringify(verified)}`);
         return verified;
@@ -394,7 +394,7 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
       for (let round = 0; round < repeat; round++) {
         await standIn.call({ kind: 'reset' }, 'reset');
         const floorMigrate = await floorRun('migrate');
-        samples.floorMigrate.push({ ...floorMigrate, verified: verify('the floor') });
+        samples.floorMigrate.push({ ...floorMigrate, verified: await verify('the floor') });
         show('floor migrate', floorMigrate);
         const floorNoop = await floorRun('noop');
         samples.floorNoop.push(floorNoop);
@@ -402,7 +402,7 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
 
         await standIn.call({ kind: 'reset' }, 'reset');
         const cliMigrate = await cliRun('migrate');
-        const verified = verify('sync-all');
+        const verified = await verify('sync-all');
         if (cliMigrate.summary.outcomes['applied'] !== count)
           throw new Error(`sync-all applied ${cliMigrate.summary.outcomes['applied']} of ${count}`);
         samples.cliMigrate.push({ ...cliMigrate, verified });

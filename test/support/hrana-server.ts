@@ -13,6 +13,10 @@
  *
  * `ignoreForeignKeysOff`: `PRAGMA foreign_keys = off` answers success and does nothing, like some
  * libSQL servers and Cloudflare D1 did.
+ *
+ * For benchmarks (bench/fleet-remote): `latencyMs` holds every HTTP request that long before it is
+ * handled (a network round trip), `served()` counts requests whether or not they are logged, and
+ * `keepLog: false` keeps neither `requests` nor `statements` (a long run would hold every SQL text).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -65,6 +69,10 @@ export interface HranaServerOptions {
   readonly authorize: (token: string | null) => boolean;
   readonly streamTtlMs?: number;
   readonly ignoreForeignKeysOff?: boolean;
+  /** Delay before each HTTP request is handled, in ms (default 0: handled at once). */
+  readonly latencyMs?: number;
+  /** false: keep neither `requests` nor `statements` (default true). */
+  readonly keepLog?: boolean;
 }
 
 export interface HranaServer {
@@ -76,6 +84,11 @@ export interface HranaServer {
   /** Statements executed, in order (for tests that need to see what ran). */
   readonly statements: string[];
   ignoreForeignKeysOff: boolean;
+  /** Delay before each HTTP request is handled, in ms. */
+  latencyMs: number;
+  /** HTTP requests received since the server started or since resetServed(), logged or not. */
+  served(): number;
+  resetServed(): void;
   openStreams(): number;
   close(): Promise<void>;
 }
@@ -134,7 +147,13 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
   const ttl = options.streamTtlMs ?? 10_000;
   const requests: string[] = [];
   const statements: string[] = [];
-  const state = { ignoreForeignKeysOff: options.ignoreForeignKeysOff ?? false };
+  const state = {
+    ignoreForeignKeysOff: options.ignoreForeignKeysOff ?? false,
+    latencyMs: options.latencyMs ?? 0,
+    served: 0,
+    closed: false,
+  };
+  const keepLog = options.keepLog ?? true;
 
   const closeStream = (stream: Stream): void => {
     clearTimeout(stream.timer);
@@ -173,7 +192,7 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
 
   const execute = (stream: Stream, stmt: ProtoStmt): object => {
     const sql = sqlOf(stream, stmt);
-    statements.push(sql);
+    if (keepLog) statements.push(sql);
     if (state.ignoreForeignKeysOff && FK_OFF.test(sql)) {
       return { cols: [], rows: [], affected_row_count: 0, last_insert_rowid: null };
     }
@@ -256,7 +275,7 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
         return { response: { type: 'batch', result: batch(stream, request.batch?.steps ?? []) }, closed: false };
       case 'sequence': {
         const sql = sqlOf(stream, request);
-        statements.push(sql);
+        if (keepLog) statements.push(sql);
         stream.conn.exec(sql);
         return { response: { type: 'sequence' }, closed: false };
       }
@@ -331,9 +350,11 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    const answer = (): void => {
+      // A request held by latencyMs past close() must not reopen (or recreate) the file.
+      if (state.closed) return void res.destroy();
       const path = new URL(req.url ?? '/', 'http://x').pathname;
-      requests.push(`${req.method} ${path}`);
+      if (keepLog) requests.push(`${req.method} ${path}`);
       try {
         const auth = req.headers.authorization;
         const token = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : null;
@@ -358,6 +379,11 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
         const status = error instanceof RequestError ? error.status : 500;
         send(res, status, errorOf(error));
       }
+    };
+    req.on('end', () => {
+      state.served++;
+      if (state.latencyMs > 0) setTimeout(answer, state.latencyMs);
+      else answer();
     });
   });
   server.keepAliveTimeout = 1_000;
@@ -376,8 +402,19 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
     set ignoreForeignKeysOff(value: boolean) {
       state.ignoreForeignKeysOff = value;
     },
+    get latencyMs() {
+      return state.latencyMs;
+    },
+    set latencyMs(value: number) {
+      state.latencyMs = value;
+    },
+    served: () => state.served,
+    resetServed: () => {
+      state.served = 0;
+    },
     openStreams: () => streams.size,
     async close() {
+      state.closed = true;
       for (const stream of [...streams.values()]) closeStream(stream);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,12 +12,17 @@
  * Knobs: `faults` (answer a status, with `Retry-After`, or drop the connection, N times, for
  * matching requests), `createDelayMs`, `ignoreForeignKeysOff` for new databases, and a log of
  * every request.
+ *
+ * For benchmarks (bench/fleet-remote): `latencyMs` holds every request to the API and to every
+ * database that long before it is handled, `hranaKeepLog: false` turns the databases' logs off
+ * (their `served()` counts still run), and `register` adds a database whose file is already in
+ * `dir` (a copied template) without the create endpoint, so thousands are made in seconds.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { startHranaServer, type HranaServer } from './hrana-server.js';
 
 export interface Fault {
@@ -56,6 +61,10 @@ export interface TursoPlatformOptions {
   readonly apiToken?: string;
   readonly ignoreForeignKeysOff?: boolean;
   readonly streamTtlMs?: number;
+  /** Delay before each request (API and databases) is handled, in ms (default 0). */
+  readonly latencyMs?: number;
+  /** Passed to every database's Hrana server as `keepLog` (default true). */
+  readonly hranaKeepLog?: boolean;
 }
 
 export interface TursoPlatform {
@@ -67,6 +76,13 @@ export interface TursoPlatform {
   readonly faults: Fault[];
   createDelayMs: number;
   ignoreForeignKeysOff: boolean;
+  /** Delay before each request is handled, in ms; setting it reaches every database's server. */
+  latencyMs: number;
+  /**
+   * Adds a database whose libSQL file is already at `<dir>/<name>.db`, as if created in `group`
+   * (default: the first group), without an API request.
+   */
+  register(name: string, group?: string): Promise<FakeDatabase>;
   /** Requests matching method and a path pattern (relative to `/v1/organizations/{org}/`). */
   count(method: string, pattern: RegExp): number;
   /** Every Hrana request to every database, in order of the databases' creation. */
@@ -96,7 +112,13 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
   const creating = new Map<string, Promise<FakeDatabase>>();
   const requests: LoggedRequest[] = [];
   const faults: Fault[] = [];
-  const knobs = { createDelayMs: 0, ignoreForeignKeysOff: options.ignoreForeignKeysOff ?? false };
+  const knobs = {
+    createDelayMs: 0,
+    ignoreForeignKeysOff: options.ignoreForeignKeysOff ?? false,
+    latencyMs: options.latencyMs ?? 0,
+  };
+  // The list endpoint's order, sorted once per change of the set of databases rather than per page.
+  let sorted: FakeDatabase[] | null = null;
 
   const sign = (claims: Record<string, unknown>): string => {
     const input = `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64(JSON.stringify(claims))}`;
@@ -144,6 +166,8 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
     const hrana = await startHranaServer({
       file,
       ignoreForeignKeysOff: knobs.ignoreForeignKeysOff,
+      latencyMs: knobs.latencyMs,
+      ...(options.hranaKeepLog === undefined ? {} : { keepLog: options.hranaKeepLog }),
       ...(options.streamTtlMs === undefined ? {} : { streamTtlMs: options.streamTtlMs }),
       authorize: (token) => {
         const claims = verify(token);
@@ -152,6 +176,7 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
     });
     const db: FakeDatabase = { DbId, Name: name, Hostname: hrana.host, group, file, hrana };
     databases.set(name, db);
+    sorted = null;
     return db;
   };
 
@@ -168,9 +193,9 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
     if (rest[0] === 'databases' && rest.length === 1 && method === 'GET') {
       const group = query.get('group');
       const limit = Math.min(Math.max(Number(query.get('limit') ?? '50') || 50, 1), 1000);
-      const all = [...databases.values()]
-        .filter((db) => group === null || db.group === group)
-        .sort((a, b) => a.Name.localeCompare(b.Name));
+      if (sorted === null || sorted.length !== databases.size)
+        sorted = [...databases.values()].sort((a, b) => a.Name.localeCompare(b.Name));
+      const all = group === null ? sorted : sorted.filter((db) => db.group === group);
       const cursor = query.get('cursor');
       const start =
         cursor === null ? 0 : all.findIndex((db) => db.Name > Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -206,6 +231,7 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
     if (rest[0] === 'databases' && rest.length === 2 && method === 'DELETE') {
       if (db === undefined) return [404, { error: `database ${rest[1]} not found` }];
       databases.delete(db.Name);
+      sorted = null;
       await db.hrana.close();
       rmSync(db.file, { force: true });
       return [200, { database: db.Name }];
@@ -233,7 +259,7 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    const answer = (): void => {
       const url = new URL(req.url ?? '/', 'http://x');
       const method = req.method ?? 'GET';
       const path = url.pathname;
@@ -280,6 +306,10 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
           send(res, 500, { error: (error as Error).message });
         },
       );
+    };
+    req.on('end', () => {
+      if (knobs.latencyMs > 0) setTimeout(answer, knobs.latencyMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -304,6 +334,20 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
     set ignoreForeignKeysOff(value: boolean) {
       knobs.ignoreForeignKeysOff = value;
       for (const db of databases.values()) db.hrana.ignoreForeignKeysOff = value;
+    },
+    get latencyMs() {
+      return knobs.latencyMs;
+    },
+    set latencyMs(value: number) {
+      knobs.latencyMs = value;
+      for (const db of databases.values()) db.hrana.latencyMs = value;
+    },
+    register: async (name, group) => {
+      const into = group ?? [...groups][0] ?? 'default';
+      if (!groups.has(into)) throw new Error(`group ${into} not found`);
+      if (databases.has(name) || creating.has(name)) throw new Error(`database ${name} already exists`);
+      if (!existsSync(join(options.dir, `${name}.db`))) throw new Error(`no file ${name}.db in ${options.dir}`);
+      return create(name, into);
     },
     count: (method, pattern) => requests.filter((r) => r.method === method && pattern.test(r.path)).length,
     hranaRequests: () => [...databases.values()].reduce((sum, db) => sum + db.hrana.requests.length, 0),

@@ -17,6 +17,7 @@ import type { AppConfig } from './lib/config/load.js';
 import drainPlugin from './plugins/drain.js';
 import errorsPlugin, { toErrorBody } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
+import requestLogPlugin, { requestLogOptions } from './plugins/request-log.js';
 import schemaRegistryPlugin from './plugins/schema-registry.js';
 import swaggerPlugin from './plugins/swagger.js';
 import databasesPlugin from './plugins/databases.js';
@@ -41,6 +42,7 @@ export { DOCS_PATH } from './plugins/swagger.js';
 const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, createClient }) => {
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
+  await fastify.register(requestLogPlugin);
   await fastify.register(drainPlugin);
   await fastify.register(swaggerPlugin, { docs: config.docs });
 
@@ -76,6 +78,8 @@ export function serverOptions(
 ): FastifyServerOptions {
   return {
     logger,
+    // One line per request, at completion; cache-answered sign-ins sampled (plugins/request-log.ts).
+    ...requestLogOptions(config.logCachedSignInEvery),
     bodyLimit: config.bodyLimit,
     // The only path parameter is a user id: 128 characters, up to 3× that percent-encoded
     // (Fastify's default of 100 would turn valid ids into 414s).

@@ -23,6 +23,9 @@ export const EnvSchema = Type.Object(
       LOG_LEVELS.map((level) => Type.Literal(level)),
       { default: 'info' },
     ),
+    // Request log of sign-ins the cache answered (no sync, no read): every Nth is written (1: all, 0: none).
+    // Every other request (errors, 4xx/5xx, syncs, first sign-ins) is always logged. See plugins/request-log.ts.
+    LOG_CACHED_SIGN_IN_EVERY: Type.Integer({ minimum: 0, default: 100 }),
     DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100_000, default: 64 }),
     DB_POOL_IDLE_MS: Type.Integer({ minimum: 0, default: 60_000 }),
     DB_BUSY_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 5_000 }),

@@ -9,15 +9,18 @@
  *
  * Servers:
  *   floor         bench/signin/floor-server.ts: a separate minimal Fastify server doing @fastify/jwt
- *                 verify (the service's options) + one read of the version row; Fastify defaults,
- *                 so no request logging
- *   floor-logged  the same with Fastify's logger at info (its two request lines per request)
+ *                 verify (the service's options) + one read of the version row (the service's
+ *                 query); Fastify defaults, so no request logging
+ *   floor-min     the same reading only the version column: the stricter floor
+ *   floor-logged  floor with Fastify's logger at info (its two request lines per request)
  *   app           the service as `npm start` runs it: `node dist/server.js`, NODE_ENV=production,
  *                 every other setting at its default (LOG_LEVEL=info, METRICS and DOCS on, sign-in
  *                 cache on)
  *   app-nocache   the same with VERSION_CACHE_SIZE=0: every no-op sign-in reads the version row
  * Each server's stdout (its log) goes to a file, as `npm start > app.log` would; the bench reports
- * log bytes per request. Modes are interleaved over rounds (the order rotates) so drift on the
+ * log bytes per request, and CPU time per request for each server (from /proc: far less sensitive
+ * than req/s to other load on a shared machine) and for the load generator, which shares the
+ * machine and so caps every req/s ratio. Modes are interleaved over rounds (the order rotates) so drift on the
  * machine hits them alike. Writes bench/results/signin.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -43,7 +46,7 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const USERS = Number(process.env['BENCH_USERS'] ?? 48);
-const MODES = ['floor', 'floor-logged', 'app', 'app-nocache'] as const;
+const MODES = ['floor', 'floor-min', 'floor-logged', 'app', 'app-nocache'] as const;
 type Mode = (typeof MODES)[number];
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -54,10 +57,14 @@ const secret = randomBytes(32).toString('base64url');
 const baseEnv = { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, JWT_SECRET: secret };
 
 function command(mode: Mode): { args: string[]; env: Record<string, string> } {
-  if (mode === 'floor' || mode === 'floor-logged') {
+  if (mode.startsWith('floor')) {
     return {
       args: ['--import', 'tsx', join(here, 'floor-server.ts')],
-      env: { ...baseEnv, ...(mode === 'floor-logged' ? { FLOOR_LOGGER: 'info' } : {}) },
+      env: {
+        ...baseEnv,
+        ...(mode === 'floor-min' ? { FLOOR_READ: 'version' } : {}),
+        ...(mode === 'floor-logged' ? { FLOOR_LOGGER: 'info' } : {}),
+      },
     };
   }
   return {
@@ -152,6 +159,8 @@ interface Sample {
   log_bytes_per_request: number;
   /** CPU time (user + system) the server used per request during the measurement: less sensitive than req/s to other load on the machine. */
   cpu_us_per_request: number;
+  /** The same for the load generator (autocannon, in this process). */
+  client_cpu_us_per_request: number;
   load_average_1m: number;
 }
 
@@ -183,8 +192,10 @@ try {
       const server = await startServer(mode);
       const warm = await load(server.url, 1); // warm-up: JIT, pool, cache
       const cpuBefore = cpuSeconds(server.child);
+      const clientBefore = process.cpuUsage();
       const result = await load(server.url, SECONDS);
       const cpuUsed = cpuSeconds(server.child) - cpuBefore;
+      const clientUsed = process.cpuUsage(clientBefore);
       await stopServer(server);
       if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
         throw new Error(`${mode}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
@@ -197,6 +208,7 @@ try {
         p99_ms: result.latency.p99,
         log_bytes_per_request: Math.round(logBytes / (warm.requests.total + result.requests.total)),
         cpu_us_per_request: Math.round((cpuUsed * 1e6) / result.requests.total),
+        client_cpu_us_per_request: Math.round((clientUsed.user + clientUsed.system) / result.requests.total),
         load_average_1m: Math.round(load1 * 100) / 100,
       };
       samples[mode].push(sample);
@@ -207,10 +219,21 @@ try {
   }
 
   const mean = (xs: number[]): number => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
-  const reqPerS = Object.fromEntries(
-    MODES.map((mode) => [mode, mean(samples[mode].map((s) => s.req_per_s))]),
-  ) as Record<Mode, number>;
-  const ratio = (mode: Mode, floor: Mode): number => Math.round((reqPerS[mode] / reqPerS[floor]) * 100) / 100;
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const per = <T>(f: (mode: Mode) => T): Record<Mode, T> =>
+    Object.fromEntries(MODES.map((mode) => [mode, f(mode)])) as Record<Mode, T>;
+  const reqPerS = per((mode) => mean(samples[mode].map((s) => s.req_per_s)));
+  const cpuPerRequest = per((mode) => median(samples[mode].map((s) => s.cpu_us_per_request)));
+  const round2 = (x: number): number => Math.round(x * 100) / 100;
+  const FLOORS = ['floor', 'floor-min', 'floor-logged'] as const;
+  /** How many times the floor's cost the app's is cheaper: by req/s (mean) and by server CPU per request (median). */
+  const ratios = (mode: Mode): Record<string, { req_per_s: number; cpu: number }> =>
+    Object.fromEntries(
+      FLOORS.map((floor) => [
+        floor,
+        { req_per_s: round2(reqPerS[mode] / reqPerS[floor]), cpu: round2(cpuPerRequest[floor] / cpuPerRequest[mode]) },
+      ]),
+    );
   const summary = {
     date: new Date().toISOString(),
     machine: {
@@ -221,18 +244,28 @@ try {
     },
     settings: { seconds: SECONDS, connections: CONNECTIONS, rounds: ROUNDS, users: USERS },
     req_per_s: reqPerS,
-    ratio_to_floor: { app: ratio('app', 'floor'), 'app-nocache': ratio('app-nocache', 'floor') },
-    ratio_to_floor_logged: { app: ratio('app', 'floor-logged'), 'app-nocache': ratio('app-nocache', 'floor-logged') },
+    cpu_us_per_request: cpuPerRequest,
+    client_cpu_us_per_request: median(MODES.flatMap((mode) => samples[mode].map((s) => s.client_cpu_us_per_request))),
+    ratio: { app: ratios('app'), 'app-nocache': ratios('app-nocache') },
     samples,
   };
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results', 'signin.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const line = (label: string, mode: Mode): string => {
+    const vs = mode.startsWith('floor')
+      ? ''
+      : `  ${FLOORS.map((floor) => `${summary.ratio[mode as 'app'][floor]?.req_per_s}× ${floor}`).join(', ')}` +
+        `  (CPU: ${FLOORS.map((floor) => `${summary.ratio[mode as 'app'][floor]?.cpu}×`).join(', ')})`;
+    return `  ${label.padEnd(44)} ${reqPerS[mode].toString().padStart(6)} req/s  ${cpuPerRequest[mode].toString().padStart(4)} µs CPU${vs}\n`;
+  };
   process.stdout.write(
-    `\nno-op sign-in, ${CONNECTIONS} connections, ${SECONDS}s × ${ROUNDS} rounds (mean req/s), each server its own process:\n` +
-      `  floor: minimal Fastify, JWT verify + 1 read, no logger   ${reqPerS.floor}\n` +
-      `  floor-logged: the same, Fastify logger at info          ${reqPerS['floor-logged']}\n` +
-      `  app (npm start, production defaults), cache on           ${reqPerS.app}  (${summary.ratio_to_floor.app}× floor, ${summary.ratio_to_floor_logged.app}× floor-logged)\n` +
-      `  app, VERSION_CACHE_SIZE=0 (1 read)                        ${reqPerS['app-nocache']}  (${summary.ratio_to_floor['app-nocache']}× floor, ${summary.ratio_to_floor_logged['app-nocache']}× floor-logged)\n` +
+    `\nno-op sign-in, ${CONNECTIONS} connections, ${SECONDS}s × ${ROUNDS} rounds (mean req/s, median CPU per request), each server its own process:\n` +
+      line('floor: JWT verify + the version row', 'floor') +
+      line('floor-min: JWT verify + the version column', 'floor-min') +
+      line('floor-logged: floor + Fastify logger at info', 'floor-logged') +
+      line('app (npm start, production), cache on', 'app') +
+      line('app, VERSION_CACHE_SIZE=0 (1 read)', 'app-nocache') +
+      `  load generator: ${summary.client_cpu_us_per_request} µs CPU per request\n` +
       `  load average: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${summary.machine.load_average_after.map((l) => l.toFixed(2)).join(' ')} after\n`,
   );
 } finally {

@@ -19,6 +19,7 @@ import drainPlugin from './plugins/drain.js';
 import errorsPlugin, { toErrorBody } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
+import requestLogPlugin, { requestLogOptions } from './plugins/request-log.js';
 import schemaRegistryPlugin from './plugins/schema-registry.js';
 import swaggerPlugin from './plugins/swagger.js';
 import databasesPlugin from './plugins/databases.js';
@@ -46,6 +47,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, { config, provider, 
   fastify.removeContentTypeParser('text/plain');
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
+  await fastify.register(requestLogPlugin);
   await fastify.register(drainPlugin);
   await fastify.register(corsPlugin);
   await fastify.register(swaggerPlugin, { docs: config.docs });
@@ -83,6 +85,8 @@ export function serverOptions(
 ): FastifyServerOptions {
   return {
     logger,
+    // One line per request, at completion; cache-answered sign-ins sampled (plugins/request-log.ts).
+    ...requestLogOptions(config.logCachedSignInEvery),
     bodyLimit: config.bodyLimit,
     // Whose X-Forwarded-For names the client (request.ip, which the per-address rate limit counts by).
     trustProxy:

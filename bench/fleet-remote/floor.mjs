@@ -8,7 +8,6 @@
 //            and the stream closed — all in the one request.
 //   noop:    the newest version row, and the stream closed.
 // Plain JavaScript, so it starts like the built CLI does. argv: <job.json>; prints a JSON summary.
-/* global process, performance, fetch */
 import { readFileSync } from 'node:fs';
 
 const jobFile = process.argv[2];

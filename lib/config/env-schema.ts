@@ -130,6 +130,13 @@ export const EnvSchema = Type.Object(
       LOG_LEVELS.map((level) => Type.Literal(level)),
       { default: 'info', description: 'pino log level.' },
     ),
+    LOG_CACHED_SIGN_IN_EVERY: Type.Integer({
+      minimum: 0,
+      default: 100,
+      description:
+        'Request log of sign-ins the cache answered (no sync, no read): every Nth is written (`1`: all, `0`: none). ' +
+        'Every other request (errors, 4xx/5xx, syncs, first sign-ins) is always logged (plugins/request-log.ts).',
+    }),
     DB_POOL_SIZE: Type.Integer({
       minimum: 1,
       maximum: 100_000,

@@ -14,6 +14,9 @@ export interface JwksVerification {
   readonly extractToken: (request: FastifyRequest) => string;
 }
 
+/** Verified tokens remembered (one small entry each). */
+export const VERIFY_CACHE_SIZE = 1_000;
+
 /**
  * @fastify/jwt options for a JWT config. Algorithms are pinned per key type: `none` and HMAC-with-a-public-key
  * confusion are refused by the verifier itself.
@@ -29,6 +32,10 @@ export function jwtOptions(jwt: JwtConfig, jwks?: JwksVerification): FastifyJWTO
     ],
     ...(jwt.issuer === undefined ? {} : { allowedIss: jwt.issuer }),
     ...(jwt.audience === undefined ? {} : { allowedAud: jwt.audience }),
+    // fast-jwt remembers the last VERIFY_CACHE_SIZE verified tokens (keyed by a hash of the token), so a
+    // client signing in again with the same token skips the signature check; an entry is never used past
+    // the token's exp or before its nbf, and refusals are not remembered.
+    cache: VERIFY_CACHE_SIZE,
   };
   if (jwt.mode === 'public-key') return { secret: { public: jwt.publicKey }, verify };
   if (jwt.mode === 'jwks') {

@@ -57,6 +57,8 @@ export interface AppConfig {
   readonly schemaDir: string | undefined;
   readonly dbProvider: 'local' | 'turso';
   readonly logLevel: LogLevelName;
+  /** Request-log sampling of cache-answered sign-ins: every Nth line is written (1: all, 0: none). */
+  readonly logCachedSignInEvery: number;
   readonly pool: { readonly size: number; readonly idleMs: number };
   readonly busyTimeoutMs: number;
   /** Users remembered as being at the current version; 0 turns the sign-in cache off. */
@@ -125,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     schemaDir: parsed.SCHEMA_DIR === undefined ? undefined : resolve(parsed.SCHEMA_DIR),
     dbProvider: parsed.DB_PROVIDER,
     logLevel: parsed.LOG_LEVEL,
+    logCachedSignInEvery: parsed.LOG_CACHED_SIGN_IN_EVERY,
     pool: { size: parsed.DB_POOL_SIZE, idleMs: parsed.DB_POOL_IDLE_MS },
     busyTimeoutMs: parsed.DB_BUSY_TIMEOUT_MS,
     versionCacheSize: parsed.VERSION_CACHE_SIZE,

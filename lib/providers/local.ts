@@ -3,7 +3,7 @@
  */
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '@libsql/client';
 import { databaseNameFor, userIdForDatabaseName } from '../naming.js';
@@ -37,7 +37,10 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     if (dirname(path) !== dataDir) throw new Error(`database name ${JSON.stringify(db.name)} escapes DATA_DIR`);
     return path;
   };
-  const urlOf = (db: DatabaseRef): string => pathToFileURL(pathOf(db)).href;
+  // A file name is [a-z0-9_-] + '.db', which a URL spells as is: the directory's URL is computed once,
+  // not the whole path's on every sign-in.
+  const dataDirUrl = pathToFileURL(join(dataDir, '/')).href;
+  const urlOf = (db: DatabaseRef): string => dataDirUrl + basename(pathOf(db));
 
   return {
     kind: 'local',

@@ -98,6 +98,8 @@ const initializeRoute: FastifyPluginAsyncTypebox = async (fastify) => {
       const { user_id: userId } = request.body;
       fastify.assertMayActFor(request, userId);
       const outcome = await fastify.userSync.initialize(userId, request.log);
+      // The cache answered: nothing happened worth a log line each time (plugins/request-log.ts samples these).
+      if (outcome.synced && outcome.result === null) request.cachedSignIn = true;
       const provider = fastify.databases.provider;
       const credentials = await provider.credentials(provider.locate(userId));
       const reply: InitializeReply = {

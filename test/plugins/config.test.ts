@@ -15,6 +15,7 @@ t.test('nothing set: local files under ./data, port 3000 on loopback, an ephemer
     dataDir: resolve('./data'),
     dbProvider: 'local',
     logLevel: 'info',
+    logCachedSignInEvery: 100,
     schemaDir: undefined,
     docs: true,
     bodyLimit: 16_384,
@@ -39,6 +40,7 @@ t.test('values are read, typed and resolved', async (t) => {
     JWT_AUDIENCE: 'schema-sync',
     SCHEMA_DIR: 'versions',
     LOG_LEVEL: 'debug',
+    LOG_CACHED_SIGN_IN_EVERY: '1',
     DB_POOL_SIZE: '8',
     DB_POOL_IDLE_MS: '1000',
     VERSION_CACHE_SIZE: '0',
@@ -50,6 +52,7 @@ t.test('values are read, typed and resolved', async (t) => {
     dataDir: '/tmp/data',
     schemaDir: resolve('versions'),
     logLevel: 'debug',
+    logCachedSignInEvery: 1,
     pool: { size: 8, idleMs: 1000 },
     versionCacheSize: 0,
     docs: false,
@@ -100,6 +103,8 @@ t.test('bad values are refused with a message naming the variable', async (t) =>
     ['unknown provider', { DB_PROVIDER: 'postgres' }, /DB_PROVIDER/],
     ['unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     ['pool of zero', { DB_POOL_SIZE: '0' }, /DB_POOL_SIZE/],
+    ['negative log sampling', { LOG_CACHED_SIGN_IN_EVERY: '-1' }, /LOG_CACHED_SIGN_IN_EVERY/],
+    ['fractional log sampling', { LOG_CACHED_SIGN_IN_EVERY: '0.5' }, /LOG_CACHED_SIGN_IN_EVERY/],
   ];
   for (const [label, env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, label);
   t.ok(new ConfigError('x') instanceof Error);

@@ -4,7 +4,8 @@
  * DB_PROVIDER=turso from its environment variables (the provider itself: test/turso/).
  */
 import { readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import t from 'tap';
 import { isValidUserId } from '../../lib/naming.js';
@@ -45,6 +46,21 @@ t.test('local provider: every valid id maps to its own file directly inside DATA
     { numRuns: 2000 },
   );
   t.throws(() => provider.locate('../../etc/passwd'), { name: 'InvalidUserIdError' });
+});
+
+t.test('local provider: a database URL is the file URL of its path, whatever DATA_DIR is called', async (t) => {
+  for (const dataDir of [tempDir(t), join(tempDir(t), 'a dir #1 ?x=%41 été'), '/']) {
+    const provider = createLocalProvider({ dataDir, busyTimeoutMs: 1000 });
+    const urlOf = async (id: string): Promise<string> => (await provider.credentials(provider.locate(id))).url;
+    t.equal(await urlOf('auth0|5f7c8ec7'), pathToFileURL(provider.pathOf(provider.locate('auth0|5f7c8ec7'))).href);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 128 }).filter(isValidUserId),
+        async (id) => (await urlOf(id)) === pathToFileURL(provider.pathOf(provider.locate(id))).href,
+      ),
+      { numRuns: 200 },
+    );
+  }
 });
 
 t.test('local provider: exists() never creates; ensure() creates once, even when raced', async (t) => {

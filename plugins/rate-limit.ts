@@ -24,6 +24,12 @@ import { METRICS_PATH } from './metrics.js';
 export const RATE_LIMIT_EXEMPT: ReadonlySet<string> = new Set(['/health', '/ready', METRICS_PATH]);
 /** Routes limited per token user as well. */
 export const USER_ROUTE_PREFIX = '/api/user/';
+const INITIALIZE_PATH = '/api/user/initialize';
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+function isLoopback(address: string): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
+}
 
 export type LimitName = 'ip' | 'user';
 
@@ -148,13 +154,21 @@ const rateLimitPlugin: FastifyPluginAsync<{ limits: RateLimitConfig | null }> = 
   const perAddress = enforce(ip);
   fastify.addHook('onRequest', async (request, reply) => {
     if (RATE_LIMIT_EXEMPT.has(request.routeOptions.url ?? '')) return;
+    if (limits.exemptLoopback && isLoopback(request.ip)) return;
     await perAddress(request, reply);
   });
   const perUser = enforce(user);
+  // A sign-in the cache answers touches no database (plugins/user-sync.ts): what the limit guards
+  // is not spent, so it is not counted.
+  const countedForUser = async (request: FastifyRequest, reply: FastifyReply) => {
+    const signIn = request.routeOptions.url === INITIALIZE_PATH ? (request.body as { user_id?: unknown } | null) : null;
+    if (typeof signIn?.user_id === 'string' && request.server.userSync.answersFromCache(signIn.user_id)) return;
+    await perUser(request, reply);
+  };
   fastify.addHook('onRoute', (route) => {
     if (!route.url.startsWith(USER_ROUTE_PREFIX)) return;
     const own = route.preHandler === undefined ? [] : [route.preHandler].flat();
-    route.preHandler = [perUser, ...own];
+    route.preHandler = [countedForUser, ...own];
   });
 };
 

@@ -79,6 +79,8 @@ export interface UserSync {
   ): Promise<{ recorded: RecordedVersion | null; plan: Plan }>;
   /** How many users the sign-in cache holds. */
   cachedUsers(): number;
+  /** Whether a sign-in of `userId` would be answered by the cache, touching no database. */
+  answersFromCache(userId: string): boolean;
 }
 
 declare module 'fastify' {
@@ -329,6 +331,13 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
     },
 
     cachedUsers: () => atCurrent.size,
+    answersFromCache(userId) {
+      try {
+        return atCurrent.has(provider.locate(userId).name);
+      } catch {
+        return false; // not a valid user id: the route refuses it
+      }
+    },
   };
 
   fastify.decorate('userSync', userSync);

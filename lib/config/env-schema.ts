@@ -204,6 +204,12 @@ export const EnvSchema = Type.Object(
         'Most keys (addresses, users) each limit remembers; past it the least recently seen is forgotten, so memory ' +
         'stays bounded. Default: 10000.',
     }),
+    RATE_LIMIT_EXEMPT_LOOPBACK: Type.Boolean({
+      default: true,
+      description:
+        'Clients on this machine (127.0.0.0/8, ::1: sidecars, probes, load tests) are not counted by the per-address ' +
+        'limit. Behind a proxy on the same host set TRUST_PROXY, so that the client address is the forwarded one.',
+    }),
     TRUST_PROXY: Type.Optional(
       Type.String({
         minLength: 1,

@@ -84,6 +84,8 @@ export interface RateLimitConfig {
   readonly userMax: number;
   /** Keys each limit remembers at most (LRU). */
   readonly cacheSize: number;
+  /** Whether a client on this machine (127.0.0.0/8, ::1) is exempt from the per-address limit. */
+  readonly exemptLoopback: boolean;
 }
 
 export interface TursoConfig {
@@ -160,6 +162,7 @@ function rateLimitConfig(env: Env): RateLimitConfig | null {
     ipMax: env.RATE_LIMIT_IP_MAX,
     userMax: env.RATE_LIMIT_USER_MAX,
     cacheSize: env.RATE_LIMIT_CACHE,
+    exemptLoopback: env.RATE_LIMIT_EXEMPT_LOOPBACK,
   };
 }
 

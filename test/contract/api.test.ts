@@ -479,7 +479,10 @@ t.test(
 );
 
 t.test('rate limits: 429 RATE_LIMITED with Retry-After on every operation but the probes', async (t) => {
-  const server = await startServer(t, { env: { RATE_LIMIT_IP_MAX: '1', RATE_LIMIT_USER_MAX: '1' } });
+  // The test client is on this machine: count it like any other address.
+  const server = await startServer(t, {
+    env: { RATE_LIMIT_IP_MAX: '1', RATE_LIMIT_USER_MAX: '1', RATE_LIMIT_EXEMPT_LOOPBACK: 'false' },
+  });
   const api = server.client(server.token('ada'));
   const path = { params: { path: { user_id: 'ada' } } };
   expectContract(t, 'listSchemaVersions', await api.GET('/api/schema/versions'), 200);

@@ -235,7 +235,7 @@ t.test('CORS_ORIGINS: none by default, a list of exact origins, anything else re
 
 t.test('rate limits: on by default with their defaults, tunable, off with RATE_LIMIT=false', async (t) => {
   const config = loadConfig({});
-  t.same(config.rateLimit, { windowMs: 60_000, ipMax: 1_200, userMax: 60, cacheSize: 10_000 });
+  t.same(config.rateLimit, { windowMs: 60_000, ipMax: 1_200, userMax: 60, cacheSize: 10_000, exemptLoopback: true });
   t.equal(config.trustProxy, false);
   t.same(
     loadConfig({
@@ -243,8 +243,9 @@ t.test('rate limits: on by default with their defaults, tunable, off with RATE_L
       RATE_LIMIT_IP_MAX: '100',
       RATE_LIMIT_USER_MAX: '10',
       RATE_LIMIT_CACHE: '500',
+      RATE_LIMIT_EXEMPT_LOOPBACK: 'false',
     }).rateLimit,
-    { windowMs: 10_000, ipMax: 100, userMax: 10, cacheSize: 500 },
+    { windowMs: 10_000, ipMax: 100, userMax: 10, cacheSize: 500, exemptLoopback: false },
   );
   t.equal(loadConfig({ RATE_LIMIT: 'false' }).rateLimit, null);
   t.equal(loadConfig({ RATE_LIMIT: 'false', RATE_LIMIT_USER_MAX: '5000' }).rateLimit, null, 'off: maxima not compared');

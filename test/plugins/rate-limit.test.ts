@@ -98,14 +98,14 @@ t.test('per token user on /api/user/*, from any address; refused before any data
   t.ok(Number(fourth.headers['retry-after']) >= 1);
   t.equal(h.roundTrips.length, roundTrips, 'no database round trip for the refused calls');
 
-  const newUser = await h.app.inject({
+  const cachedSignIn = await h.app.inject({
     method: 'POST',
     url: '/api/user/initialize',
     headers: { authorization: `Bearer ${h.token('ada')}` },
     payload: { email: 'ada@example.com', user_id: 'ada' },
     ...from('198.51.100.5'),
   });
-  t.equal(newUser.statusCode, 429);
+  t.equal(cachedSignIn.statusCode, 200, 'a sign-in the cache answers touches no database: not limited');
   t.equal((await call('bob', '198.51.100.4')).statusCode, 404, 'another user from the same address is not limited');
   t.equal(
     (await h.call({ method: 'GET', url: '/api/schema/versions', token: h.token('ada') })).statusCode,
@@ -121,7 +121,7 @@ t.test('per token user on /api/user/*, from any address; refused before any data
   });
   t.equal(victim.statusCode, 429);
   t.notOk(existsSync(h.dbPath('never-created')), 'no database created');
-  t.equal(metric(await scrape(h), 'schema_sync_rate_limited_total', 'user'), 3);
+  t.equal(metric(await scrape(h), 'schema_sync_rate_limited_total', 'user'), 2);
 });
 
 t.test('the window passes and the count starts again', async (t) => {
@@ -181,7 +181,11 @@ t.test('memory stays bounded under many distinct keys', async (t) => {
 t.test('TRUST_PROXY decides whether X-Forwarded-For names the client', async (t) => {
   const forwarded = (h: TestApp, client: string) =>
     h.app.inject({ method: 'GET', url: '/nope', headers: { 'x-forwarded-for': client }, ...from('127.0.0.1') });
-  const direct = await buildTestApp(t, limits({ RATE_LIMIT_IP_MAX: '2', RATE_LIMIT_USER_MAX: '1' }));
+  // The proxy is on this machine: count it like any other address.
+  const direct = await buildTestApp(
+    t,
+    limits({ RATE_LIMIT_IP_MAX: '2', RATE_LIMIT_USER_MAX: '1', RATE_LIMIT_EXEMPT_LOOPBACK: 'false' }),
+  );
   await forwarded(direct, '192.0.2.10');
   await forwarded(direct, '192.0.2.11');
   t.equal(
@@ -192,7 +196,12 @@ t.test('TRUST_PROXY decides whether X-Forwarded-For names the client', async (t)
 
   const proxied = await buildTestApp(
     t,
-    limits({ RATE_LIMIT_IP_MAX: '2', RATE_LIMIT_USER_MAX: '1', TRUST_PROXY: '127.0.0.1' }),
+    limits({
+      RATE_LIMIT_IP_MAX: '2',
+      RATE_LIMIT_USER_MAX: '1',
+      TRUST_PROXY: '127.0.0.1',
+      RATE_LIMIT_EXEMPT_LOOPBACK: 'false',
+    }),
   );
   for (let i = 0; i < 5; i++) t.equal((await forwarded(proxied, `192.0.2.${20 + i}`)).statusCode, 404);
   await forwarded(proxied, '192.0.2.99');
@@ -211,3 +220,59 @@ t.test('RATE_LIMIT=false turns both limits off', async (t) => {
   t.equal(h.app.rateLimitKeys(), null);
   t.notMatch(await scrape(h), /schema_sync_rate_limited_total/);
 });
+
+t.test('a sign-in the cache answers is not counted for its user; one that reaches the database is', async (t) => {
+  const h = await buildTestApp(t, limits({ RATE_LIMIT_IP_MAX: '1000', RATE_LIMIT_USER_MAX: '2' }));
+  const signIn = (address: string) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/api/user/initialize',
+      headers: { authorization: `Bearer ${h.token('ada')}` },
+      payload: { email: 'ada@example.com', user_id: 'ada' },
+      ...from(address),
+    });
+  t.equal((await signIn('198.51.100.9')).statusCode, 200, 'the first sign-in creates the database: counted (1 of 2)');
+  const roundTrips = h.roundTrips.length;
+  for (let i = 0; i < 10; i++) t.equal((await signIn('198.51.100.9')).statusCode, 200, `cached sign-in ${i + 1}: 200`);
+  t.equal(h.roundTrips.length, roundTrips, 'the cached sign-ins touched no database');
+  const version = () =>
+    h.app.inject({
+      method: 'GET',
+      url: '/api/user/schema-version/ada',
+      headers: { authorization: `Bearer ${h.token('ada')}` },
+      ...from('198.51.100.9'),
+    });
+  t.equal((await version()).statusCode, 200, 'a version read is counted (2 of 2)');
+  t.equal((await version()).statusCode, 429, 'the next one is over the limit: the cached sign-ins did not count');
+});
+
+t.test(
+  'clients on this machine are exempt from the per-address limit unless RATE_LIMIT_EXEMPT_LOOPBACK=false',
+  async (t) => {
+    const exempt = await buildTestApp(t, limits({ RATE_LIMIT_IP_MAX: '2', RATE_LIMIT_USER_MAX: '2' }));
+    for (const address of ['127.0.0.1', '127.8.9.1', '::1', '::ffff:127.0.0.1']) {
+      const codes = [];
+      for (let i = 0; i < 4; i++)
+        codes.push(
+          (await exempt.app.inject({ method: 'GET', url: '/api/schema/versions', ...from(address) })).statusCode,
+        );
+      t.same(codes, [401, 401, 401, 401], `${address}: not limited`);
+    }
+    const codes = [];
+    for (let i = 0; i < 3; i++)
+      codes.push(
+        (await exempt.app.inject({ method: 'GET', url: '/api/schema/versions', ...from('192.0.2.1') })).statusCode,
+      );
+    t.same(codes, [401, 401, 429], 'another address is limited');
+    const counted = await buildTestApp(
+      t,
+      limits({ RATE_LIMIT_IP_MAX: '2', RATE_LIMIT_USER_MAX: '2', RATE_LIMIT_EXEMPT_LOOPBACK: 'false' }),
+    );
+    const local = [];
+    for (let i = 0; i < 3; i++)
+      local.push(
+        (await counted.app.inject({ method: 'GET', url: '/api/schema/versions', ...from('127.0.0.1') })).statusCode,
+      );
+    t.same(local, [401, 401, 429], 'RATE_LIMIT_EXEMPT_LOOPBACK=false: this machine is counted too');
+  },
+);

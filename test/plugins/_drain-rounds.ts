@@ -137,7 +137,9 @@ async function startRoundServer(t: Test): Promise<ServerProcess> {
       JWT_SECRET: TEST_SECRET,
       DOCS: 'false',
       METRICS: 'false',
-      LOG_LEVEL: 'info',
+      // The test reads the "incoming request" lines to know which requests the server read; they
+      // are logged at debug (plugins/request-log.ts).
+      LOG_LEVEL: 'debug',
       DRAIN_DELAY_MS: '0',
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     },

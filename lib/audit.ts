@@ -2,7 +2,7 @@
  * The `schema_version` table: each database's audit trail of applied versions. Its name, its DDL,
  * how the newest row is read and how the guarded row is written live here and nowhere else.
  */
-import type { Client, InStatement, ResultSet } from '@libsql/client';
+import type { Client, InStatement, InValue, ResultSet } from '@libsql/client';
 import { columnText, LibsqlError } from './libsql.js';
 
 export const SCHEMA_VERSION_TABLE = 'schema_version';
@@ -81,6 +81,21 @@ export async function readRecordedVersion(client: Client): Promise<RecordedVersi
   return (await readVersionState(client)).recorded;
 }
 
+const INSERT_ROW = `INSERT INTO ${SCHEMA_VERSION_TABLE} (id, version, description, created_at, applied_at, checksum, statements, previous_version)`;
+
+/** A row's values after its id, in INSERT_ROW's order. */
+function rowValues(record: AuditRecord, statements: number): InValue[] {
+  return [
+    record.version,
+    record.description,
+    record.createdAt,
+    record.appliedAt,
+    record.checksum,
+    statements,
+    record.previousVersion,
+  ];
+}
+
 /**
  * The statements that write `record` as the row after `state`'s newest: the table first when it
  * does not exist yet. A second applier that planned against the same state fails on the row's
@@ -92,18 +107,8 @@ export function auditWrites(
   statements: number,
 ): InStatement[] {
   const insert: InStatement = {
-    sql: `INSERT INTO ${SCHEMA_VERSION_TABLE} (id, version, description, created_at, applied_at, checksum, statements, previous_version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [
-      state.latestId + 1,
-      record.version,
-      record.description,
-      record.createdAt,
-      record.appliedAt,
-      record.checksum,
-      statements,
-      record.previousVersion,
-    ],
+    sql: `${INSERT_ROW} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [state.latestId + 1, ...rowValues(record, statements)],
   };
   return state.tableExists ? [insert] : [SCHEMA_VERSION_DDL, insert];
 }
@@ -120,19 +125,9 @@ export function provenAuditWrite(
   statements: number,
 ): InStatement {
   return {
-    sql: `INSERT INTO ${SCHEMA_VERSION_TABLE} (id, version, description, created_at, applied_at, checksum, statements, previous_version)
+    sql: `${INSERT_ROW}
 SELECT id + 1, ?, ?, ?, ?, ?, ?, ? FROM ${SCHEMA_VERSION_TABLE}
 WHERE id = (SELECT max(id) FROM ${SCHEMA_VERSION_TABLE}) AND version = ? AND checksum = ?`,
-    args: [
-      record.version,
-      record.description,
-      record.createdAt,
-      record.appliedAt,
-      record.checksum,
-      statements,
-      record.previousVersion,
-      from.version,
-      from.checksum,
-    ],
+    args: [...rowValues(record, statements), from.version, from.checksum],
   };
 }

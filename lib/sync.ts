@@ -187,6 +187,27 @@ async function planFor(
   return plan === null ? null : { plan, schemaCookie, planKey, schemaText };
 }
 
+/** The outcome of an apply whose statement failed (the database is unchanged). */
+function applyFailed(
+  base: Omit<OutcomeBase, 'durationMs'>,
+  error: ApplyError,
+  plan: Plan,
+  planKey: string | null,
+  durationMs: number,
+): SyncOutcome {
+  return {
+    ...base,
+    kind: 'failed',
+    code: 'APPLY_FAILED',
+    message: `schema sync failed, database unchanged: ${error.message}`,
+    statement: error.statement,
+    statementIndex: error.stepIndex,
+    statements: plan.steps.length,
+    planKey,
+    durationMs,
+  };
+}
+
 /**
  * A plan applied blind, in one request whose batch first proves the database is where the plan
  * was made from (lib/apply.ts `applyProven`). The outcome, or null when the proof failed: nothing
@@ -211,17 +232,7 @@ async function applyBlind(
   } catch (error) {
     if (!(error instanceof ApplyError)) throw error;
     if (error.failure !== 'failed') return null;
-    return {
-      ...base,
-      kind: 'failed',
-      code: 'APPLY_FAILED',
-      message: `schema sync failed, database unchanged: ${error.message}`,
-      statement: error.statement,
-      statementIndex: error.stepIndex,
-      statements: plan.steps.length,
-      planKey,
-      durationMs: elapsedSince(started),
-    };
+    return applyFailed(base, error, plan, planKey, elapsedSince(started));
   }
   return { ...base, kind: 'applied', plan, appliedAt, planKey, durationMs: elapsedSince(started) };
 }
@@ -292,17 +303,7 @@ export async function runSync(client: Client, target: SyncTarget, options: SyncO
         lastConflict = error.message;
         continue;
       }
-      return {
-        ...base,
-        kind: 'failed',
-        code: 'APPLY_FAILED',
-        message: `schema sync failed, database unchanged: ${error.message}`,
-        statement: error.statement,
-        statementIndex: error.stepIndex,
-        statements: plan.steps.length,
-        planKey,
-        durationMs: durationMs(),
-      };
+      return applyFailed(base, error, plan, planKey, durationMs());
     }
     // The next database of this group can likely be migrated blind, in one request.
     if (planKey !== null && schemaText !== null && state.recorded !== null) {

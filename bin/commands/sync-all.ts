@@ -12,6 +12,7 @@ import { formatPlan } from '../cli/format.js';
 import {
   groupPlans,
   problemLines,
+  resultFields,
   reportDocument,
   summarize,
   type PlanGroup,
@@ -186,19 +187,7 @@ function jsonLines(io: Io): Progress {
   return {
     start: () => undefined,
     result: (r) => {
-      io.stdout(
-        `${JSON.stringify({
-          database: r.name,
-          from: r.from,
-          to: r.to,
-          outcome: r.outcome,
-          statements: r.statements,
-          duration_ms: r.durationMs,
-          ...(r.raced === true ? { raced: true } : {}),
-          ...(r.fromState === true ? { from_state: true } : {}),
-          ...(r.error === undefined ? {} : { error: r.error }),
-        })}\n`,
-      );
+      io.stdout(`${JSON.stringify({ database: r.name, ...resultFields(r) })}\n`);
     },
     stop: () => undefined,
   };

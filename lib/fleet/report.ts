@@ -107,20 +107,24 @@ export function groupPlans(rollout: RolloutResult): PlanGroup[] {
     .sort((a, b) => b.databases - a.databases || (a.fingerprint < b.fingerprint ? -1 : 1));
 }
 
+/** One database's result as the JSON lines and the --report file write it, after its name. */
+export function resultFields(r: DatabaseResult): object {
+  return {
+    from: r.from,
+    to: r.to,
+    outcome: r.outcome,
+    statements: r.statements,
+    duration_ms: r.durationMs,
+    ...(r.raced === true ? { raced: true } : {}),
+    ...(r.fromState === true ? { from_state: true } : {}),
+    ...(r.error === undefined ? {} : { error: r.error }),
+  };
+}
+
 /** The --report file: per database from → to, statements, duration, outcome, error. */
 export function reportDocument(summary: RolloutSummary, rollout: RolloutResult): object {
   return {
     summary,
-    databases: rollout.results.map((r) => ({
-      name: r.name,
-      from: r.from,
-      to: r.to,
-      outcome: r.outcome,
-      statements: r.statements,
-      duration_ms: r.durationMs,
-      ...(r.raced === true ? { raced: true } : {}),
-      ...(r.fromState === true ? { from_state: true } : {}),
-      ...(r.error === undefined ? {} : { error: r.error }),
-    })),
+    databases: rollout.results.map((r) => ({ name: r.name, ...resultFields(r) })),
   };
 }

@@ -174,36 +174,39 @@ export function planOptionsAgainst(
     );
   }
   const tableNow = (name: string): Table | undefined => findByName(actual.tables, name);
+  /** A rename of a table or an index needs exactly one of its two names in the database. */
+  const renameEnds = (
+    declaration: Declaration,
+    kind: 'table' | 'index',
+    from: string,
+    to: string,
+    has: (name: string) => boolean,
+  ): void => {
+    if (has(from) && has(to))
+      throw fail(
+        declaration,
+        `the database has both ${kind} ${from} and ${kind} ${to}; drop one or remove the annotation`,
+      );
+    if (!has(from) && !has(to)) {
+      const article = kind === 'index' ? 'an' : 'a';
+      throw fail(
+        declaration,
+        `the database has no ${kind} ${from} to rename (nor ${article} ${kind} ${to}); remove the annotation`,
+      );
+    }
+  };
   for (const declaration of source.declarations) {
     if (declaration.kind === 'rename_table') {
-      const [from, to] = [tableNow(declaration.from), tableNow(declaration.table)];
-      if (from !== undefined && to !== undefined) {
-        throw fail(
-          declaration,
-          `the database has both table ${declaration.from} and table ${declaration.table}; drop one or remove the annotation`,
-        );
-      }
-      if (from === undefined && to === undefined) {
-        throw fail(
-          declaration,
-          `the database has no table ${declaration.from} to rename (nor a table ${declaration.table}); remove the annotation`,
-        );
-      }
+      renameEnds(declaration, 'table', declaration.from, declaration.table, (name) => tableNow(name) !== undefined);
     } else if (declaration.kind === 'rename_index') {
       const named = objectsOf(actual, 'index');
-      const [from, to] = [findByName(named, declaration.from), findByName(named, declaration.index)];
-      if (from !== undefined && to !== undefined) {
-        throw fail(
-          declaration,
-          `the database has both index ${declaration.from} and index ${declaration.index}; drop one or remove the annotation`,
-        );
-      }
-      if (from === undefined && to === undefined) {
-        throw fail(
-          declaration,
-          `the database has no index ${declaration.from} to rename (nor an index ${declaration.index}); remove the annotation`,
-        );
-      }
+      renameEnds(
+        declaration,
+        'index',
+        declaration.from,
+        declaration.index,
+        (name) => findByName(named, name) !== undefined,
+      );
     } else if (declaration.kind === 'rename_column') {
       const table = tableNow(previousTableName(source.declarations, declaration.table)) ?? tableNow(declaration.table);
       if (table === undefined) {

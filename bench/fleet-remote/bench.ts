@@ -9,19 +9,9 @@
  * fleet size) and the one under measurement (the CLI or the floor), timed whole, with its peak RSS
  * and CPU from /usr/bin/time. Requests are counted at the stand-ins, per database.
  */
-import { fork, spawn } from 'node:child_process';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { timedNode, type Timed } from '../timed-process.js';
+import { fork } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +34,6 @@ import type {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const GROUP = 'users';
 
 export interface FleetRemoteOptions {
@@ -199,44 +188,9 @@ class StandIn {
   }
 }
 
-interface Timed {
-  readonly wallS: number;
-  readonly cpuS: number | null;
-  readonly peakRssMb: number | null;
-  readonly code: number | null;
-  readonly out: string;
-  readonly err: string;
-}
-
 /** Runs a whole process: wall time around it, peak RSS and CPU from /usr/bin/time. */
-function timed(args: readonly string[], env: NodeJS.ProcessEnv, outFile: string): Promise<Timed> {
-  const rssFile = `${outFile}.time`;
-  const errFile = `${outFile}.err`;
-  const command = TIME === null ? process.execPath : TIME;
-  const argv = TIME === null ? [...args] : ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args];
-  const out = openSync(outFile, 'w');
-  const err = openSync(errFile, 'w');
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { cwd: repo, stdio: ['ignore', out, err], env });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallS = (performance.now() - started) / 1000;
-      closeSync(out);
-      closeSync(err);
-      const [rssKb, user, system] =
-        TIME === null ? [] : (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
-      resolve({
-        wallS: Math.round(wallS * 1000) / 1000,
-        cpuS: user === undefined || system === undefined ? null : Math.round((user + system) * 100) / 100,
-        peakRssMb: rssKb === undefined || Number.isNaN(rssKb) ? null : Math.round(rssKb / 1024),
-        code,
-        out: readFileSync(outFile, 'utf8'),
-        err: readFileSync(errFile, 'utf8'),
-      });
-    });
-  });
-}
+const timed = (args: readonly string[], env: NodeJS.ProcessEnv, outFile: string): Promise<Timed> =>
+  timedNode(args, { cwd: repo, env, outFile, captureStderr: true });
 
 function phaseOf(run: Timed, counts: StandInCounts): Phase {
   const total = counts.hrana.reduce((sum, n) => sum + n, 0);
@@ -361,7 +315,7 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
           cliEnv,
           join(work, `cli-${label}.out`),
         );
-        if (run.code !== 0) throw new Error(`sync-all (${label}) exited ${run.code}: ${run.err.slice(-2000)}`);
+        if (run.code !== 0) throw new Error(`sync-all (${label}) exited ${run.code}: ${(run.err ?? '').slice(-2000)}`);
         const summary = (JSON.parse(run.out.trim().split('\n').at(-1) as string) as { summary: CliPhase['summary'] })
           .summary;
         return {

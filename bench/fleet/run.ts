@@ -9,9 +9,10 @@
  *                                   FLEET_BENCH_LANES=1 also times --lanes threads and --lanes async)
  * Writes bench/results/fleet.json.
  */
+import { timedNode, type Timed } from '../timed-process.js';
 import { columnText } from '../../lib/libsql.js';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,50 +28,15 @@ const COUNT = Number(process.env['FLEET_BENCH_COUNT'] ?? 2000);
 const SCALE = 10; // accounts per database: 10 accounts, portfolios and watchlists, 30 positions and trades
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..', '..');
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const work = mkdtempSync(join(tmpdir(), 'schema-sync-bench-fleet-'));
 const registry = await loadRegistry();
 const from = registry.versions.find((v) => v.version === '1.0.0');
 if (from === undefined) throw new Error('the built-in registry lacks 1.0.0');
 
-interface Timed {
-  readonly wallS: number;
-  readonly cpuS: number | null;
-  readonly peakRssMb: number | null;
-  readonly code: number | null;
-  readonly out: string;
-}
-
 /** Runs a whole process; wall time around it, peak RSS from /usr/bin/time. */
-function timed(args: readonly string[], outFile: string): Promise<Timed> {
-  const rssFile = `${outFile}.rss`;
-  const command = TIME === null ? process.execPath : TIME;
-  const argv = TIME === null ? [...args] : ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args];
-  const out = openSync(outFile, 'w');
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, {
-      cwd: repo,
-      stdio: ['ignore', out, 'inherit'],
-      env: { ...process.env, SCHEMA_DIR: '' },
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallS = (performance.now() - started) / 1000;
-      closeSync(out);
-      const [rssKb, user, system] =
-        TIME === null ? [] : (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
-      resolve({
-        wallS: Math.round(wallS * 1000) / 1000,
-        cpuS: user === undefined || system === undefined ? null : Math.round((user + system) * 100) / 100,
-        peakRssMb: rssKb === undefined ? null : Math.round(rssKb / 1024),
-        code,
-        out: readFileSync(outFile, 'utf8'),
-      });
-    });
-  });
-}
+const timed = (args: readonly string[], outFile: string): Promise<Timed> =>
+  timedNode(args, { cwd: repo, env: { ...process.env, SCHEMA_DIR: '' }, outFile, captureStderr: false });
 
 async function fleet(name: string): Promise<string> {
   const dir = join(work, name);

@@ -17,6 +17,8 @@ export interface UserDatabases {
   readonly withClient: <R>(db: UserDatabase, fn: (client: Client) => Promise<R>) => Promise<R>;
   /** Open clients right now (for tests and metrics). */
   readonly openClients: () => number;
+  /** Settles when the provider's background warm-up has ended: how many databases it learnt (0: none ran or it failed). */
+  readonly warmedUp: Promise<number>;
 }
 
 declare module 'fastify' {
@@ -41,6 +43,20 @@ const databasesPlugin: FastifyPluginAsync<DatabasesPluginOptions> = async (fasti
     await provider.start();
     await provider.check().catch((error: unknown) => fastify.log.error({ err: error }, 'database provider not ready'));
   }
+  // In the background: sign-ins are served meanwhile, on demand, as without it.
+  const warmedUp =
+    options.config.turso?.warmHostnames === true && provider.warmUp !== undefined
+      ? provider.warmUp().then(
+          (learnt) => {
+            fastify.log.info({ databases: learnt }, 'learnt database hostnames from the provider listing');
+            return learnt;
+          },
+          (error: unknown) => {
+            fastify.log.warn({ err: error }, 'reading the provider listing failed; hostnames are looked up on demand');
+            return 0;
+          },
+        )
+      : Promise.resolve(0);
   const pool = new ClientPool<Client>({
     max: options.config.pool.size,
     idleMs: options.config.pool.idleMs,
@@ -53,6 +69,7 @@ const databasesPlugin: FastifyPluginAsync<DatabasesPluginOptions> = async (fasti
     withClient: <R>(db: UserDatabase, fn: (client: Client) => Promise<R>) =>
       pool.use(db.name, () => open(provider.clientConfig(db)), fn),
     openClients: () => pool.size,
+    warmedUp,
   } satisfies UserDatabases);
 
   fastify.addHook('onClose', async () => {

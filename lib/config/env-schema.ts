@@ -304,6 +304,11 @@ export const EnvSchema = Type.Object(
       default: '7d',
       description: 'Lifetime of the database tokens users get (`12h`, `2w1d`, `never`).',
     }),
+    TURSO_WARM_HOSTNAMES: Type.Boolean({
+      default: true,
+      description:
+        "After a start, read the group's database listing in the background (one Platform API call per 100 databases, up to 100,000) so a returning user's first sign-in needs no create or lookup call.",
+    }),
   },
   { additionalProperties: true },
 );

@@ -96,6 +96,8 @@ export interface TursoConfig {
   readonly tls: boolean;
   readonly groupToken: string | undefined;
   readonly tokenExpiration: string;
+  /** Read the group's listing in the background after a start to learn hostnames. */
+  readonly warmHostnames: boolean;
 }
 
 export class ConfigError extends Error {
@@ -227,6 +229,7 @@ function tursoConfig(env: Env): TursoConfig {
     tls: env.TURSO_TLS,
     groupToken: env.TURSO_GROUP_TOKEN,
     tokenExpiration: env.TURSO_TOKEN_EXPIRATION,
+    warmHostnames: env.TURSO_WARM_HOSTNAMES,
   };
 }
 

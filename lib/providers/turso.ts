@@ -3,8 +3,10 @@
  *
  * - Names: a readable prefix plus a long hash of the id (lib/naming.ts); each database records its
  *   owner and a mismatch is refused (./turso-connection.ts).
- * - Hostnames come from the API (the create answer or a lookup) and are cached; absence never is:
- *   a database another replica created is seen on the next lookup.
+ * - Hostnames come from the API (the create answer, a lookup or the group's listing) and are cached;
+ *   absence never is: a database another replica created is seen on the next lookup. `warmUp`
+ *   reads the listing in the background after a start, so a returning user's first sign-in needs
+ *   neither the create ("already exists") nor the lookup.
  * - The service connects with the group token (`TURSO_GROUP_TOKEN`, or minted and renewed); users
  *   get a token for their database alone, minted at most once per database per process until the
  *   last quarter of its life.
@@ -45,6 +47,11 @@ export interface TursoProvider extends DatabaseProvider {
   start(): Promise<void>;
   /** Token mints this process made (database and group). */
   readonly tokenMints: () => number;
+  /**
+   * Learns the group's hostnames from its listing, page by page, until the cache is full or the
+   * provider is closed. Resolves to the number learnt; a failed page ends it early (rejects).
+   */
+  warmUp(): Promise<number>;
 }
 
 const GROUP_KEY = 'group';
@@ -74,6 +81,7 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
   const hostnames = new BoundedMap<string, string>(CACHE_MAX);
   const owners = new BoundedMap<string, OwnerState>(CACHE_MAX);
   let groupFailure: Error | null = null;
+  let closed = false;
 
   const groupToken = (): Promise<string> =>
     tokens
@@ -202,6 +210,17 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
       return { url: `${handedScheme}://${hostname}`, token };
     },
 
+    async warmUp(): Promise<number> {
+      let learnt = 0;
+      for await (const database of api.listDatabases({ group: options.group, limit: 100 })) {
+        remember(database);
+        learnt++;
+        // Past the bound, every further entry would evict one learnt on demand since.
+        if (closed || learnt >= CACHE_MAX) break;
+      }
+      return learnt;
+    },
+
     async *listDatabases(): AsyncGenerator<ListedDatabase> {
       for await (const database of api.listDatabases({ group: options.group, limit: 100 })) {
         remember(database);
@@ -219,7 +238,9 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
       );
     },
 
-    async close(): Promise<void> {},
+    async close(): Promise<void> {
+      closed = true;
+    },
   };
 }
 

@@ -48,6 +48,11 @@ export interface DatabaseProvider {
   listDatabases(): AsyncIterable<ListedDatabase>;
   /** Optional start-up work (Turso: mint the group token); must not throw for an unavailable provider. */
   start?(): Promise<void>;
+  /**
+   * Optional background work after a start (Turso: learn hostnames from the listing). Resolves to
+   * how many databases it learnt; rejects when the provider could not be read.
+   */
+  warmUp?(): Promise<number>;
   /** Throws when the provider cannot serve requests (readiness probe). */
   check(): Promise<void>;
   close(): Promise<void>;

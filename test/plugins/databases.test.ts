@@ -113,6 +113,7 @@ t.test('DB_PROVIDER=turso: the variables, their defaults, and refusals naming th
     tls: true,
     groupToken: undefined,
     tokenExpiration: '7d',
+    warmHostnames: true,
   });
   t.match(
     loadConfig({

@@ -75,6 +75,8 @@ export async function buildTursoApp(
   const app = await buildApp({ config, provider, logger: { level: 'info', stream } });
   t.teardown(() => app.close());
   await app.ready();
+  // Deterministic request counts: the background listing (TURSO_WARM_HOSTNAMES) is over.
+  await app.databases.warmedUp;
   const token = (sub: string, claims: Record<string, unknown> = {}): string => app.jwt.sign({ sub, ...claims });
   return {
     app,

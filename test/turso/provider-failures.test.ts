@@ -71,8 +71,9 @@ t.test(
     const first = await buildTursoApp(t, platform);
     t.equal((await initialize(first, 'ada')).statusCode, 200);
     const db = [...platform.databases.values()][0];
-    // Point the API at a port nothing listens on, as if the database's server were gone.
-    const gone = await buildTursoApp(t, platform);
+    // Point the API at a port nothing listens on, as if the database's server were gone (and the
+    // replica looks it up on demand rather than from its start's listing).
+    const gone = await buildTursoApp(t, platform, { env: { TURSO_WARM_HOSTNAMES: 'false' } });
     const original = db?.Hostname as string;
     (db as { Hostname: string }).Hostname = '127.0.0.1:9';
     const res = await initialize(gone, 'ada');

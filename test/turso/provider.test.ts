@@ -122,8 +122,10 @@ t.test('"already exists" is success; the hostname then comes from a lookup; abse
   t.equal(await a.provider.exists(db), false);
   t.same(await b.provider.ensure(db), { created: true }, 'replica b creates it');
   t.equal(await a.provider.exists(db), true, 'replica a sees it: absence was not cached');
-  // A replica creating after b: the 409 is success and the hostname is looked up.
-  const c = await buildTursoApp(t, platform);
+  // A replica creating after b (and not warmed up from the listing): the 409 is success and the
+  // hostname is looked up.
+  const onDemand = { env: { TURSO_WARM_HOSTNAMES: 'false' } };
+  const c = await buildTursoApp(t, platform, onDemand);
   const before = platform.requests.length;
   t.same(await c.provider.ensure(db), { created: false });
   t.same(
@@ -131,7 +133,7 @@ t.test('"already exists" is success; the hostname then comes from a lookup; abse
     ['POST 409', 'GET 200'],
   );
   // Still being created when c looks (the API does not list it yet): c looks again.
-  const d = await buildTursoApp(t, platform);
+  const d = await buildTursoApp(t, platform, onDemand);
   platform.faults.push({ match: (r) => r.method === 'GET' && r.path.startsWith('databases/'), status: 404, times: 2 });
   const mid = platform.requests.length;
   t.same(await d.provider.ensure(db), { created: false });

@@ -2,8 +2,9 @@
  * Round trips to a remote database, counted at the transport (HTTP requests the local servers
  * received): a new user's database 1 (its owner claimed and its schema created in one proven batch);
  * version check 1, introspection 1, apply 1 whatever the number of tables; an
- * up-to-date user's sign-in after a restart costs 1 database request and 1 token mint (plus the
- * create that answers "already exists" and the lookup of the hostname).
+ * up-to-date user's sign-in after a restart costs 1 database request and 1 token mint: the start
+ * learnt the hostname from the group's listing (without it: a create that answers "already exists"
+ * and a lookup of the hostname too).
  */
 import t from 'tap';
 import { tursoDatabaseNameFor } from '../../lib/naming.js';
@@ -103,7 +104,10 @@ t.test('after a restart an up-to-date sign-in is 1 database request and 1 token 
   const platform = await startPlatform(t);
   const first = await buildTursoApp(t, platform);
   t.equal((await initialize(first, 'auth0|5f7c8ec7')).statusCode, 200);
+  const startedAt = platform.requests.length;
   const h = await buildTursoApp(t, platform, { env: { TURSO_GROUP_TOKEN: platform.sign({ a: 'rw', gid: 'users' }) } });
+  t.same(apiCallsSince(platform, startedAt), ['GET databases'], "the start read the group's listing (one page)");
+  t.equal(await h.app.databases.warmedUp, 1, 'and learnt the one database');
   const fromApi = platform.requests.length;
   const fromDb = hranaOf(platform, 'auth0|5f7c8ec7').length;
   const res = await initialize(h, 'auth0|5f7c8ec7');
@@ -115,8 +119,8 @@ t.test('after a restart an up-to-date sign-in is 1 database request and 1 token 
   );
   t.same(
     apiCallsSince(platform, fromApi),
-    ['POST databases', 'GET databases/{name}', 'POST databases/{name}/auth/tokens'],
-    'create says "already exists", one lookup for the hostname, one token mint',
+    ['POST databases/{name}/auth/tokens'],
+    'no create, no lookup: the hostname came from the listing; one token mint',
   );
   const again = platform.requests.length;
   const dbAgain = hranaOf(platform, 'auth0|5f7c8ec7').length;
@@ -130,4 +134,68 @@ t.test('after a restart an up-to-date sign-in is 1 database request and 1 token 
   });
   t.equal(version.statusCode, 200);
   t.equal(hranaOf(platform, 'auth0|5f7c8ec7').length - dbAgain, 1, 'schema-version reads once');
+});
+
+t.test('without the warm-up (TURSO_WARM_HOSTNAMES=false) a restart costs a create and a lookup too', async (t) => {
+  const platform = await startPlatform(t);
+  const first = await buildTursoApp(t, platform);
+  t.equal((await initialize(first, 'ada')).statusCode, 200);
+  const startedAt = platform.requests.length;
+  const h = await buildTursoApp(t, platform, {
+    env: { TURSO_GROUP_TOKEN: platform.sign({ a: 'rw', gid: 'users' }), TURSO_WARM_HOSTNAMES: 'false' },
+  });
+  t.same(apiCallsSince(platform, startedAt), [], 'nothing read at start');
+  t.equal(await h.app.databases.warmedUp, 0);
+  const fromDb = hranaOf(platform, 'ada').length;
+  t.match((await initialize(h, 'ada')).json(), { schema_synced: true, message: /up to date/ });
+  t.equal(hranaOf(platform, 'ada').length - fromDb, 1, 'one database request');
+  t.same(
+    apiCallsSince(platform, startedAt),
+    ['POST databases', 'GET databases/{name}', 'POST databases/{name}/auth/tokens'],
+    'create says "already exists", one lookup for the hostname, one token mint',
+  );
+});
+
+t.test('the warm-up follows every listing page and serves a returning user without create or lookup', async (t) => {
+  const platform = await startPlatform(t);
+  const first = await buildTursoApp(t, platform);
+  const users = Array.from({ length: 205 }, (_, i) => `user-${i}`);
+  for (const user of users) await first.provider.ensure(first.provider.locate(user));
+  const startedAt = platform.requests.length;
+  const h = await buildTursoApp(t, platform, { env: { TURSO_GROUP_TOKEN: platform.sign({ a: 'rw', gid: 'users' }) } });
+  t.same(apiCallsSince(platform, startedAt), ['GET databases', 'GET databases', 'GET databases'], 'three pages of 100');
+  t.equal(await h.app.databases.warmedUp, 205);
+  t.ok(
+    h.logs.some((line) => line.msg === 'learnt database hostnames from the provider listing'),
+    'the operator is told',
+  );
+  const fromApi = platform.requests.length;
+  t.match((await initialize(h, 'user-204')).json(), { schema_synced: true, schema_version: '1.1.0' });
+  t.same(apiCallsSince(platform, fromApi), ['POST databases/{name}/auth/tokens'], 'the last page was learnt too');
+});
+
+t.test('a failed listing is logged and sign-ins fall back to create and lookup', async (t) => {
+  const platform = await startPlatform(t);
+  const first = await buildTursoApp(t, platform);
+  t.equal((await initialize(first, 'ada')).statusCode, 200);
+  const listing = {
+    status: 500,
+    times: Number.POSITIVE_INFINITY,
+    match: ({ method, path }: { method: string; path: string }) => method === 'GET' && path === 'databases',
+  };
+  platform.faults.push(listing);
+  const h = await buildTursoApp(t, platform, {
+    env: { TURSO_GROUP_TOKEN: platform.sign({ a: 'rw', gid: 'users' }) },
+    api: { maxAttempts: 2, baseDelayMs: 1 },
+  });
+  listing.times = 0;
+  t.equal(await h.app.databases.warmedUp, 0);
+  t.ok(h.logs.some((line) => line.level === 40 && /provider listing failed/.test(String(line.msg))));
+  const fromApi = platform.requests.length;
+  t.match((await initialize(h, 'ada')).json(), { schema_synced: true });
+  t.same(apiCallsSince(platform, fromApi), [
+    'POST databases',
+    'GET databases/{name}',
+    'POST databases/{name}/auth/tokens',
+  ]);
 });

@@ -170,15 +170,19 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
    * read, and a small file (a new user's, say) migrates here in milliseconds.
    */
   async function runSync(db: UserDatabase, verify: boolean, fresh: boolean): Promise<SyncResult> {
-    // A database created for this sign-in is empty: one request creates its schema (see SyncOptions.fresh).
-    if (pool === null || fresh || !(await big(db)))
-      return withClient(db, (client) => syncDatabase(client, target, { verify, fresh }));
+    // A database created for this sign-in is empty: one request creates its schema (see
+    // SyncOptions.fresh). Without threads (always for remote databases) the loop reads the version
+    // row itself, so an up-to-date sign-in stays one request.
+    if (pool === null || fresh) return withClient(db, (client) => syncDatabase(client, target, { verify, fresh }));
+    // With threads, a sign-in settles on the version row first: most are up to date, and only a
+    // migration needs the file's size.
     if (!verify) {
       const startedAt = performance.now();
       const recorded = await withClient(db, readRecordedVersion);
       const settled = settleByVersion(target, recorded, { durationMs: elapsedSince(startedAt), racesLost: 0 });
       if (settled !== null) return resultOf(settled, target.version);
     }
+    if (!(await big(db))) return withClient(db, (client) => syncDatabase(client, target, { verify, fresh }));
     const { url } = provider.clientConfig(db);
     const job = await pool.run({ db: { name: db.name, url }, verify });
     if ('thrown' in job) throw new Error(job.thrown.message);

@@ -291,6 +291,8 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       }
       return singleFlight(`initialize:${db.name}`, async (): Promise<InitializeOutcome> => {
         const { created } = await provider.ensure(db);
+        // The route hands out credentials next: on Turso their token mint overlaps the sync.
+        provider.prepareCredentials?.(db);
         try {
           const result = await attempt(db, log, 'sign_in', created);
           return { synced: true, created, result, version: result.toVersion };

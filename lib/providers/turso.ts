@@ -130,6 +130,12 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
     return state;
   };
 
+  const userToken = (db: UserDatabase): Promise<string> =>
+    tokens.get(`db:${db.name}`, async () => ({
+      token: await api.mintDatabaseToken(db.name, options.tokenExpiration, 'full-access'),
+      lifetimeMs: userTokenLifetime,
+    }));
+
   const fetchOptions = (db: DatabaseRef) => ({
     database: db.name,
     userId: db.userId,
@@ -203,11 +209,12 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
       if (hostname === null) throw new Error(`database ${db.name} does not exist`);
       // Never hand out a database before it is known to be this user's.
       await verifyOwner(fetchOptions(db));
-      const token = await tokens.get(`db:${db.name}`, async () => ({
-        token: await api.mintDatabaseToken(db.name, options.tokenExpiration, 'full-access'),
-        lifetimeMs: userTokenLifetime,
-      }));
-      return { url: `${handedScheme}://${hostname}`, token };
+      return { url: `${handedScheme}://${hostname}`, token: await userToken(db) };
+    },
+
+    prepareCredentials(db: UserDatabase): void {
+      // Minting before the owner is verified is safe: the token is handed out only by credentials().
+      userToken(db).catch(() => undefined);
     },
 
     async warmUp(): Promise<number> {

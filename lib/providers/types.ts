@@ -42,6 +42,11 @@ export interface DatabaseProvider {
   /** What the user's application is handed on sign-in. */
   credentials(db: UserDatabase): Promise<DatabaseCredentials>;
   /**
+   * Optional: starts getting what `credentials` will need (Turso: the token mint) so it overlaps
+   * the sync instead of following it. Never throws; `credentials` meets any failure again.
+   */
+  prepareCredentials?(db: UserDatabase): void;
+  /**
    * Every user database the provider holds, page by page (local: the files in DATA_DIR; Turso: the
    * databases of TURSO_GROUP, following the API's pagination). For fleet runners.
    */

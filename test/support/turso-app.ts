@@ -53,7 +53,12 @@ export interface TursoTestApp {
 export async function buildTursoApp(
   t: Test,
   platform: TursoPlatform,
-  options: { env?: Record<string, string>; api?: TursoProviderOptions['api'] } = {},
+  options: {
+    env?: Record<string, string>;
+    api?: TursoProviderOptions['api'];
+    /** The provider's transport for the API and the databases (tests watch it). */
+    fetch?: typeof fetch;
+  } = {},
 ): Promise<TursoTestApp> {
   const config = loadConfig({
     JWT_SECRET: TEST_SECRET,
@@ -64,7 +69,11 @@ export async function buildTursoApp(
   const turso = config.turso;
   if (turso === null) throw new Error('no turso config');
   // Built exactly as lib/providers/create.ts builds it, plus the test's retry budget.
-  const provider = createTursoProvider({ ...turso, ...(options.api === undefined ? {} : { api: options.api }) });
+  const provider = createTursoProvider({
+    ...turso,
+    ...(options.api === undefined ? {} : { api: options.api }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  });
   const logs: LogLine[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -15,6 +15,7 @@ import {
   initialize,
   startPlatform,
   userClient,
+  type TursoTestApp,
   assertIntact,
 } from '../support/turso-app.js';
 import type { TursoPlatform } from '../support/turso-platform.js';
@@ -198,4 +199,34 @@ t.test('a failed listing is logged and sign-ins fall back to create and lookup',
     'GET databases/{name}',
     'POST databases/{name}/auth/tokens',
   ]);
+});
+
+t.test('the token mint overlaps the sync: it starts before the database request is answered', async (t) => {
+  const platform = await startPlatform(t);
+  const events: string[] = [];
+  const transport: typeof fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const what = url.pathname.endsWith('/auth/tokens') ? 'mint' : url.pathname.endsWith('/v2/pipeline') ? 'db' : null;
+    if (what !== null) events.push(`${what} sent`);
+    const response = await fetch(input, init);
+    if (what !== null) events.push(`${what} answered`);
+    return response;
+  };
+  const h = await buildTursoApp(t, platform, { fetch: transport });
+  const signIn = async (replica: TursoTestApp, user: string): Promise<void> => {
+    events.length = 0;
+    t.match((await initialize(replica, user)).json(), { schema_synced: true });
+    t.ok(
+      events.indexOf('mint sent') < events.indexOf('db answered'),
+      `${user}: the mint was sent before the database answered (${events.join(', ')})`,
+    );
+    t.equal(events.filter((e) => e === 'db sent').length, 1, `${user}: one database request`);
+    t.equal(events.filter((e) => e === 'mint sent').length, 1, `${user}: one mint`);
+  };
+  await signIn(h, 'ada'); // new: created, then the fresh batch and the mint at once
+  const restarted = await buildTursoApp(t, platform, {
+    fetch: transport,
+    env: { TURSO_GROUP_TOKEN: platform.sign({ a: 'rw', gid: 'users' }) },
+  });
+  await signIn(restarted, 'ada'); // a restarted replica: the version check and the mint at once
 });

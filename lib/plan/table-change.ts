@@ -154,7 +154,9 @@ export function compareTable(
   // Without kept columns no CHECK names only kept ones: its columns need not be read.
   const checks = (table: Table, addedChecks: readonly string[]): string[] => [
     ...table.checks.filter((check) => keptNames.size === 0 || !onlyKept(checkColumns(check, table))),
-    ...table.columns.filter((column) => !keptNames.has(foldName(column.name))).flatMap((column) => column.checks),
+    ...table.columns
+      .filter((column) => keptNames.size === 0 || !keptNames.has(foldName(column.name)))
+      .flatMap((column) => column.checks),
     ...addedChecks,
   ];
   const comparable = (table: Table, schema: DatabaseSchema, addedChecks: readonly string[]): Table => ({

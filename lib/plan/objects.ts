@@ -9,7 +9,7 @@ import { definitionKey, indexKey, mentionsAny } from './compare.js';
 import { memoByObject } from '../sql/memo.js';
 import { isKeyword, tokenize } from '../sql/tokens.js';
 import type { DropCause, Skipped } from './steps.js';
-import { folded, namedIndexes } from './common.js';
+import { namedIndexes } from './common.js';
 import { isAllowed, type PlanOptions } from './options.js';
 
 /**
@@ -61,19 +61,23 @@ export function namesChangingKind(
   actual: DatabaseSchema,
   desired: DatabaseSchema,
 ): { views: Set<string>; indexes: Set<string> } {
-  // Looked up by name in the desired lists (their lookup maps outlive this plan), not collected into
-  // sets of every desired name: on a 500-table schema that was a tenth of a plan's time.
-  const isTable = (name: string): boolean => findByName(desired.tables, name) !== undefined;
-  const isView = (name: string): boolean => findByName(desired.views, name) !== undefined;
-  const isIndex = (name: string): boolean => findByName(namedIndexes(desired.indexes), name) !== undefined;
-  return {
-    views: folded(actual.views.map((view) => view.name).filter((name) => isTable(name) || isIndex(name))),
-    indexes: folded(
-      namedIndexes(actual.indexes)
-        .map((index) => index.name)
-        .filter((name) => isTable(name) || isView(name)),
-    ),
-  };
+  // Each name looked up in the desired lists (their lookup maps outlive this plan), in plain loops:
+  // collecting every desired name into sets first, and chains of callbacks per name, made this a
+  // tenth of a 500-table plan's time.
+  const views = new Set<string>();
+  for (const view of actual.views) {
+    if (
+      findByName(desired.tables, view.name) !== undefined ||
+      findByName(namedIndexes(desired.indexes), view.name) !== undefined
+    )
+      views.add(foldName(view.name));
+  }
+  const indexes = new Set<string>();
+  for (const index of namedIndexes(actual.indexes)) {
+    if (findByName(desired.tables, index.name) !== undefined || findByName(desired.views, index.name) !== undefined)
+      indexes.add(foldName(index.name));
+  }
+  return { views, indexes };
 }
 
 const allowAll = (options: PlanOptions): boolean => options.allowDestructive === true;

@@ -115,6 +115,7 @@ const nameIndexes = new WeakMap<readonly { readonly name: string }[], Map<string
 
 /** Finds an item by name as SQLite would (ASCII case-insensitively). Lists must not be mutated. */
 export function findByName<T extends { readonly name: string }>(items: readonly T[], name: string): T | undefined {
+  if (items.length === 0) return undefined;
   let index = nameIndexes.get(items);
   if (index === undefined) {
     index = new Map();
@@ -124,7 +125,12 @@ export function findByName<T extends { readonly name: string }>(items: readonly 
     }
     nameIndexes.set(items, index);
   }
-  return index.get(foldName(name)) as T | undefined;
+  // The keys are folded, so a name found as it is was folded already (most names are written in
+  // lower case): the planner's thousands of lookups per plan mostly skip folding.
+  const found = index.get(name);
+  if (found !== undefined) return found as T;
+  const key = foldName(name);
+  return key === name ? undefined : (index.get(key) as T | undefined);
 }
 
 export const emptySchema: DatabaseSchema = { tables: [], indexes: [], triggers: [], views: [] };

@@ -1,5 +1,5 @@
 /** Small facts and helpers that deciding and rendering share. */
-import type { DatabaseSchema, ForeignKey, Table } from '../model.js';
+import type { DatabaseSchema, ForeignKey, Index, Table } from '../model.js';
 import { findByName, foldName } from '../model.js';
 import { columnDefinitionParts } from '../sql/create-table.js';
 import { memoByObject } from '../sql/memo.js';
@@ -23,8 +23,19 @@ export function step(
 }
 
 export function folded(names: Iterable<string>): Set<string> {
-  return new Set([...names].map(foldName));
+  const out = new Set<string>();
+  for (const name of names) out.add(foldName(name));
+  return out;
 }
+
+/**
+ * A schema's named indexes (CREATE INDEX; autoindexes belong to their table's constraints), one
+ * list per index list: a model list is immutable, so findByName's lookup map over it is built once
+ * for every plan made from that schema, not once per use.
+ */
+export const namedIndexes: (indexes: readonly Index[]) => readonly Index[] = memoByObject((indexes) =>
+  indexes.filter((index) => index.origin === 'c'),
+);
 
 /** The only column types a STRICT table accepts. */
 export const STRICT_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);

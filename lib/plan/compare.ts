@@ -49,7 +49,10 @@ function columnKeyOf(column: Column): string {
   ]);
 }
 
-export function foreignKeyKey(foreignKey: ForeignKey): string {
+/** Memoised by object: a rebuilt table's keys are compared several times per plan, and again in every later plan. */
+export const foreignKeyKey: (foreignKey: ForeignKey) => string = memoByObject(foreignKeyKeyOf);
+
+function foreignKeyKeyOf(foreignKey: ForeignKey): string {
   return JSON.stringify([
     foreignKey.columns.map(foldName),
     foldName(foreignKey.targetTable),
@@ -59,7 +62,9 @@ export function foreignKeyKey(foreignKey: ForeignKey): string {
   ]);
 }
 
-export function indexColumnsKey(columns: readonly IndexColumn[]): string {
+export const indexColumnsKey: (columns: readonly IndexColumn[]) => string = memoByObject(indexColumnsKeyOf);
+
+function indexColumnsKeyOf(columns: readonly IndexColumn[]): string {
   return JSON.stringify(
     columns.map((column) => [
       column.name === null ? null : foldName(column.name),

@@ -14,7 +14,7 @@ import { quoteIdentifier as q } from '../sql/tokens.js';
 import { applyRenames } from './renames.js';
 import type { Plan, Skipped, Step } from './steps.js';
 import { createStep, dropStep } from './object-steps.js';
-import { folded, step } from './common.js';
+import { folded, namedIndexes, step } from './common.js';
 import { allowanceAfterRenames, isAllowed, type PlanOptions } from './options.js';
 import { foreignKeyOrder, viewOrder } from './order.js';
 import { rebuildGuards, rebuildSteps } from './rebuild.js';
@@ -98,17 +98,16 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
 
   // ---- names that change kind, views, triggers, indexes
   const changingKind = namesChangingKind(actual, desired);
-  const desiredViewNames = folded(desired.views.map((view) => view.name));
-  const desiredIndexNames = folded(desired.indexes.filter((index) => index.origin === 'c').map((index) => index.name));
   // A kept table holds its name: a desired view or index of that name cannot be created, and the
   // apply fails on its CREATE (database unchanged). The plan says so, naming the table and the way out.
   const heldByKeptTable = new Map<string, string>();
   for (const table of unwantedTables) {
-    const kind = desiredViewNames.has(foldName(table.name))
-      ? 'view'
-      : desiredIndexNames.has(foldName(table.name))
-        ? 'index'
-        : null;
+    const kind =
+      findByName(desired.views, table.name) !== undefined
+        ? 'view'
+        : findByName(namedIndexes(desired.indexes), table.name) !== undefined
+          ? 'index'
+          : null;
     if (droppedTables.includes(table) || kind === null) continue;
     heldByKeptTable.set(foldName(table.name), table.name);
     warnings.push(
@@ -188,11 +187,10 @@ export function planMigration(actualSchema: DatabaseSchema, desired: DatabaseSch
   const steppedRebuilds = rebuilt.flatMap((change) => rebuildSteps(change, [actual, desired]));
   if (droppedTables.length === 0) steps.push(...guarded.before);
   steps.push(...steppedRebuilds);
-  const namedIndexes = actual.indexes.filter((index) => index.origin === 'c');
   for (const create of indexes.creates) {
     const renamedFrom = renamedIndexes.get(foldName(create.item.name));
     steps.push(
-      createStep('index', create, namedIndexes, {
+      createStep('index', create, namedIndexes(actual.indexes), {
         renamedFrom: create.from === 'desired' ? renamedFrom?.name : undefined,
         heldBy: heldByKeptTable.get(foldName(create.item.name)),
       }),
@@ -228,7 +226,7 @@ function indexRenames(
   desired: DatabaseSchema,
   renames: Readonly<Record<string, string>>,
 ): ReadonlyMap<string, Index> {
-  const named = (schema: DatabaseSchema): Index[] => schema.indexes.filter((index) => index.origin === 'c');
+  const named = (schema: DatabaseSchema): readonly Index[] => namedIndexes(schema.indexes);
   const out = new Map<string, Index>();
   for (const [to, from] of Object.entries(renames)) {
     const old = findByName(named(actual), from);

@@ -151,9 +151,12 @@ export function compareTable(
   const onlyKept = (names: readonly (string | null)[]): boolean => onlyKeptNames(names, keptNames);
   // CHECKs are one set per table, however written: inline on a column or after the columns. The
   // inline CHECKs of added columns come with ADD COLUMN; those of kept columns stay with them.
+  // Without kept columns no CHECK names only kept ones: its columns need not be read.
   const checks = (table: Table, addedChecks: readonly string[]): string[] => [
-    ...table.checks.filter((check) => !onlyKept(checkColumns(check, table))),
-    ...table.columns.filter((column) => !keptNames.has(foldName(column.name))).flatMap((column) => column.checks),
+    ...table.checks.filter((check) => keptNames.size === 0 || !onlyKept(checkColumns(check, table))),
+    ...table.columns
+      .filter((column) => keptNames.size === 0 || !keptNames.has(foldName(column.name)))
+      .flatMap((column) => column.checks),
     ...addedChecks,
   ];
   const comparable = (table: Table, schema: DatabaseSchema, addedChecks: readonly string[]): Table => ({

@@ -14,6 +14,9 @@ import { targetFromVersions } from '../target.js';
 
 export type LaneMode = 'processes' | 'threads' | 'async';
 
+/** How many databases a streamed listing reads ahead of the lanes at least (see runRollout). */
+const LISTED_AHEAD = 256;
+
 /** Fewer databases than this run on the main thread even with worker lanes. */
 export const WORKER_MIN = 32;
 
@@ -127,20 +130,39 @@ export async function runRollout(source: RolloutDatabases, options: RolloutOptio
   const settledEarly = listed.map((db) => (db === null ? null : settledByState(db)));
   const toSync = streamed ? Infinity : settledEarly.filter((result) => result === null).length;
   // Below WORKER_MIN databases starting workers costs more than it saves.
-  const laneSet: LaneSet =
-    options.mode !== 'async' && toSync >= WORKER_MIN
-      ? workerLanes(settings, lanesWanted, options.mode === 'processes' ? 'process' : 'thread')
-      : asyncLanes(settings, lanesWanted);
+  const onWorkers = options.mode !== 'async' && toSync >= WORKER_MIN;
+  const laneSet: LaneSet = onWorkers
+    ? workerLanes(settings, lanesWanted, options.mode === 'processes' ? 'process' : 'thread')
+    : asyncLanes(settings, lanesWanted);
+  // Async lanes share one plan cache: the first database goes alone, so that when it is behind,
+  // the plan it applies is the one the others try blind, in one request each, instead of every
+  // lane taking the full path at once before any plan has been applied (see lib/plan-cache.ts).
+  let pilotDone = (): void => undefined;
+  const pilot = onWorkers ? null : new Promise<void>((resolve) => (pilotDone = resolve));
   let failures = 0;
   let plansComputed = 0;
   let stopped: StopReason | null = null;
   let next = 0;
+  // The listing stays at most this far ahead of the lanes (a few pages): a database listed holds
+  // its client configuration until it is started, so a listing read to its end at once would
+  // hold the whole fleet's. Once the lanes are done (the end, or a stop) it reads on unthrottled.
+  const ahead = Math.max(LISTED_AHEAD, 4 * laneSet.lanes.length);
+  let throttled = true;
+  let feedWaiting: (() => void) | null = null;
+  const resumeFeed = (): void => {
+    const resume = feedWaiting;
+    feedWaiting = null;
+    resume?.();
+  };
 
   /** The next database's index below `to`, waiting for the listing when it has none yet; null when done. */
   const take = async (to: number): Promise<number | null> => {
     for (;;) {
       if (stopped !== null || fatal !== null || next >= to) return null;
-      if (next < listed.length) return next++;
+      if (next < listed.length) {
+        resumeFeed();
+        return next++;
+      }
       if (listingDone) return null;
       await new Promise<void>((resolve) => waiting.push(resolve));
     }
@@ -153,6 +175,8 @@ export async function runRollout(source: RolloutDatabases, options: RolloutOptio
         if (fatal !== null) break;
         admit(db);
         wake();
+        while (throttled && listed.length - next >= ahead)
+          await new Promise<void>((resolve) => (feedWaiting = resolve));
       }
     } catch (error) {
       fatal ??= { error };
@@ -165,6 +189,11 @@ export async function runRollout(source: RolloutDatabases, options: RolloutOptio
   const runPhase = async (to: number, stopOnAnyFailure: boolean): Promise<void> => {
     const lane = async (syncOn: Lane): Promise<void> => {
       for (let index = await take(to); index !== null; index = await take(to)) {
+        if (index > 0 && pilot !== null) {
+          await pilot;
+          // Stopped meanwhile: this one stays not_attempted.
+          if (stopped !== null || fatal !== null) break;
+        }
         const db = listed[index] as FleetDatabase;
         let result: DatabaseResult;
         try {
@@ -202,6 +231,7 @@ export async function runRollout(source: RolloutDatabases, options: RolloutOptio
           };
         }
         results[index] = result;
+        if (index === 0) pilotDone();
         listed[index] = null;
         try {
           options.onResult?.(result);
@@ -227,6 +257,8 @@ export async function runRollout(source: RolloutDatabases, options: RolloutOptio
     if (stopped === null && options.maxFailures !== undefined && failures >= options.maxFailures)
       stopped = 'max_failures';
     if (stopped === null) await runPhase(Infinity, false);
+    throttled = false;
+    resumeFeed();
     await feeding;
   } finally {
     await laneSet.close();

@@ -172,3 +172,38 @@ t.test('a stream: canary first by arrival, results by name, not_attempted after 
   );
   for (const i of [0, 1, 2, 4]) t.equal((await stateOf(fleet.paths[i] as string, fleet.registry)).version, '1.0.0');
 });
+
+t.test('a stream is read only a bounded distance ahead of the lanes', async (t) => {
+  const root = dirFor(t);
+  const schema = writeSchemaDir(join(root, 'schema'));
+  const { registry } = await fleetAt(root, schema, 1);
+  let yielded = 0;
+  let done = 0;
+  let most = 0;
+  // Databases that cannot be opened (no such directory): each fails at once, and only the
+  // distance between what was listed and what has finished is looked at.
+  async function* many(): AsyncGenerator<FleetDatabase> {
+    for (let i = 0; i < 1000; i++) {
+      most = Math.max(most, yielded - done);
+      yielded++;
+      yield { name: `db-${String(i).padStart(4, '0')}`, url: pathToFileURL(join(root, 'missing', `${i}.db`)).href };
+    }
+  }
+  const rollout = await runRollout(many(), {
+    versions: registry.versions,
+    to: registry.current.version,
+    allowDestructive: false,
+    dryRun: false,
+    busyTimeoutMs: 5000,
+    concurrency: 2,
+    mode: 'async',
+    onResult: () => done++,
+  });
+  t.equal(rollout.results.length, 1000);
+  t.ok(
+    rollout.results.every((r) => r.outcome === 'failed'),
+    'each failed',
+  );
+  t.ok(most <= 256 + 2, `at most 256 listed beyond those in hand (${most})`);
+  t.ok(most >= 200, `and the listing did run ahead (${most})`);
+});

@@ -191,9 +191,19 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
 
     let claimed = 0;
     if (!owner.verified && body !== undefined && /\/pipeline$/.test(incoming.pathname)) {
-      const parsed = JSON.parse(body) as { baton?: string | null; requests: HranaRequest[] };
+      // A batch never only reads: unless the claim may ride on writes, such a pipeline (a
+      // rollout's blind apply, a whole migration) is not parsed just to find that out. A false
+      // match (the words inside some SQL) only takes the conservative path below.
+      const parsed =
+        owner.createdHere || !body.includes('"type":"batch"')
+          ? (JSON.parse(body) as { baton?: string | null; requests: HranaRequest[] })
+          : null;
       // A new stream (the client omits the baton) whose requests only read.
-      if ((parsed.baton === undefined || parsed.baton === null) && (readOnly(parsed.requests) || owner.createdHere)) {
+      if (
+        parsed !== null &&
+        (parsed.baton === undefined || parsed.baton === null) &&
+        (readOnly(parsed.requests) || owner.createdHere)
+      ) {
         const claim = CLAIM_STATEMENTS(options.userId);
         claimed = claim.length;
         body = JSON.stringify({ ...parsed, requests: [...claim, ...parsed.requests] });

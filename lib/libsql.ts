@@ -24,9 +24,14 @@ export function createLocalClient(config: Config): Client {
 /** Any database's client: embedded ones without loading the remote client, remote ones with it. */
 export async function openClient(config: Config): Promise<Client> {
   if (isEmbeddedUrl(config.url)) return createEmbeddedClient(config);
-  const { createClient } = await import('@libsql/client');
+  // Loaded once: a dynamic import goes through the module loader on every call (a fleet opens
+  // thousands of remote clients).
+  remoteClient ??= import('@libsql/client');
+  const { createClient } = await remoteClient;
   return createClient(config);
 }
+
+let remoteClient: Promise<typeof import('@libsql/client')> | undefined;
 
 /**
  * A column value read as text, as SQLite's CAST(x AS TEXT) would give it: text as is, numbers in

@@ -56,6 +56,8 @@ export interface FleetRemoteOptions {
   readonly repeat?: number;
   /** PRAGMA integrity_check and foreign_key_check on every k-th database (default 100; 1: all). */
   readonly integrityEvery?: number;
+  /** Node options for the timed CLI runs only (profiling: `--cpu-prof --cpu-prof-dir=<dir>`). */
+  readonly cliNodeArgs?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -311,7 +313,7 @@ export async function runFleetRemote(options: FleetRemoteOptions): Promise<Fleet
       });
       const cliRun = async (label: string): Promise<CliPhase> => {
         const run = await timed(
-          [...cliArgv, 'sync-all', '--json', '--concurrency', String(concurrency)],
+          [...(options.cliNodeArgs ?? []), ...cliArgv, 'sync-all', '--json', '--concurrency', String(concurrency)],
           cliEnv,
           join(work, `cli-${label}.out`),
         );

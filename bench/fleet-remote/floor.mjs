@@ -1,6 +1,7 @@
 // The floor of bench/fleet-remote: a minimal client sending exactly ONE Hrana request per database
 // (POST /v2/pipeline, the protocol @libsql/client speaks to these servers), `concurrency` of them
-// in flight, over the same fetch the CLI uses. It knows the hostnames and holds a group token
+// in flight, over the same transport the CLI uses (an undici Client per database, see
+// lib/providers/http-connection.ts). It knows the hostnames and holds a group token
 // already (given by the bench), so it makes no Platform API request. Nothing is read, planned or
 // checked before writing: the bench verifies every database afterwards.
 //   migrate: PRAGMA foreign_keys = OFF, then one transaction (BEGIN IMMEDIATE, the migration's
@@ -9,6 +10,7 @@
 //   noop:    the newest version row, and the stream closed.
 // Plain JavaScript, so it starts like the built CLI does. argv: <job.json>; prints a JSON summary.
 import { readFileSync } from 'node:fs';
+import { Client } from 'undici';
 
 const jobFile = process.argv[2];
 if (jobFile === undefined) throw new Error('usage: floor.mjs <job.json>');
@@ -72,17 +74,22 @@ let next = 0;
 const lane = async () => {
   while (next < job.hosts.length) {
     const host = job.hosts[next++];
+    const client = new Client(`http://${host}`);
     try {
-      const response = await fetch(`http://${host}/v2/pipeline`, {
+      const response = await client.request({
+        path: '/v2/pipeline',
         method: 'POST',
         headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/json' },
         body: migrate === null ? readBody : migrate.body,
       });
-      const text = await response.text();
-      const problem = response.ok ? problemOf(JSON.parse(text)) : `HTTP ${response.status} ${text.slice(0, 200)}`;
+      const text = await response.body.text();
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      const problem = ok ? problemOf(JSON.parse(text)) : `HTTP ${response.statusCode} ${text.slice(0, 200)}`;
       if (problem !== null) failures.push({ host, problem });
     } catch (error) {
       failures.push({ host, problem: String(error) });
+    } finally {
+      void client.close();
     }
   }
 };

@@ -7,6 +7,7 @@
  *   FLEET_REMOTE_REPEAT       rounds per concurrency, floor and CLI alternating; the fastest of each counts (default 1)
  *   FLEET_REMOTE_INTEGRITY    integrity and foreign-key check on every k-th database (default 100)
  *   FLEET_REMOTE_FILES_DIR    where the database files go (default /dev/shm when writable: see bench.ts)
+ *   FLEET_REMOTE_CLI_NODE_ARGS node options for the timed sync-all runs, space-separated (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
  * Writes bench/results/fleet-remote.json (FLEET_REMOTE_OUT to put it elsewhere).
  */
 import { execFileSync } from 'node:child_process';
@@ -32,6 +33,7 @@ const [integrityEvery] = numbers('FLEET_REMOTE_INTEGRITY', '100');
 const [repeat] = numbers('FLEET_REMOTE_REPEAT', '1');
 const fromSource = process.env['FLEET_REMOTE_TSX'] === '1';
 const filesDir = process.env['FLEET_REMOTE_FILES_DIR'];
+const cliNodeArgs = (process.env['FLEET_REMOTE_CLI_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
 if (!fromSource)
   execFileSync(
     process.execPath,
@@ -46,6 +48,7 @@ const result = await runFleetRemote({
   cli: fromSource ? 'source' : 'built',
   integrityEvery: Math.max(1, integrityEvery ?? 100),
   repeat: Math.max(1, repeat ?? 1),
+  cliNodeArgs,
   ...(filesDir === undefined || filesDir === '' ? {} : { filesDir }),
 });
 

@@ -19,8 +19,8 @@ import {
   type RolloutSummary,
 } from '../../lib/fleet/report.js';
 import { FleetState, StateFileError } from '../../lib/fleet/file-state.js';
-import { defaultMode, runRollout, type LaneMode } from '../../lib/fleet/runner.js';
-import { inShard, parseShard, type Shard } from '../../lib/fleet/shard.js';
+import { defaultMode, runRollout, type LaneMode, type RolloutDatabases } from '../../lib/fleet/runner.js';
+import { inShard, onlyShard, parseShard, type Shard } from '../../lib/fleet/shard.js';
 import { listAll, localDirectorySource, providerSource, type DatabaseSource } from '../../lib/fleet/source.js';
 import type { DatabaseResult } from '../../lib/fleet/sync-one.js';
 import { resolveTarget } from '../../lib/fleet/resolve-to.js';
@@ -178,18 +178,33 @@ function readOptions(values: OptionValues, io: Io): SyncAllOptions {
 
 /** One line per database as it finishes; on a terminal, a progress bar instead. */
 interface Progress {
-  start(total: number): void;
+  start(): void;
+  /** How many databases are listed so far (a provider's listing grows while databases sync). */
+  listed(count: number): void;
   result(result: DatabaseResult): void;
   stop(): void;
 }
 
+/**
+ * The lines of the databases that finish within one turn of the event loop go out in one write
+ * (a write each cost a fleet run a system call per database).
+ */
 function jsonLines(io: Io): Progress {
+  let pending = '';
+  const flush = (): void => {
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    io.stdout(text);
+  };
   return {
     start: () => undefined,
+    listed: () => undefined,
     result: (r) => {
-      io.stdout(`${JSON.stringify({ database: r.name, ...resultFields(r) })}\n`);
+      if (pending === '') setImmediate(flush);
+      pending += `${JSON.stringify({ database: r.name, ...resultFields(r) })}\n`;
     },
-    stop: () => undefined,
+    stop: flush,
   };
 }
 
@@ -208,10 +223,15 @@ async function progressBar(): Promise<Progress> {
   let started = 0;
   let done = 0;
   let failures = 0;
+  let total = 0;
   return {
-    start: (total) => {
+    start: () => {
       started = performance.now();
       bar.start(total, 0, { rate: '0', failures: 0 });
+    },
+    listed: (count) => {
+      total = count;
+      if (started > 0) bar.setTotal(count);
     },
     result: (r) => {
       done++;
@@ -260,7 +280,7 @@ function onTerminal(): boolean {
 async function databaseSource(
   options: SyncAllOptions,
   io: Io,
-): Promise<{ source: DatabaseSource; close: () => Promise<void> }> {
+): Promise<{ source: DatabaseSource; close: () => Promise<void>; local: boolean }> {
   if (options.dataDir !== undefined) {
     const dir = await stat(options.dataDir).catch(() => null);
     if (dir === null) throw new UsageError(`--data-dir: no directory at ${options.dataDir}`, false);
@@ -268,7 +288,7 @@ async function databaseSource(
       const what = dir.isFile() ? 'a file, not a directory' : 'not a directory';
       throw new UsageError(`--data-dir: ${options.dataDir} is ${what}`, false);
     }
-    return { source: localDirectorySource(options.dataDir), close: () => Promise.resolve() };
+    return { source: localDirectorySource(options.dataDir), close: () => Promise.resolve(), local: true };
   }
   if (options.lanes === 'threads' || options.lanes === 'processes') {
     throw new UsageError(`--lanes ${options.lanes} is for file: databases; Turso databases sync on async lanes`, false);
@@ -289,7 +309,7 @@ async function databaseSource(
   const provider = createProvider(config);
   await provider.start?.();
   await provider.check();
-  return { source: providerSource(provider), close: () => provider.close() };
+  return { source: providerSource(provider), close: () => provider.close(), local: false };
 }
 
 async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
@@ -303,22 +323,23 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
     if (error instanceof TargetError) throw new UsageError(error.message, false);
     throw error;
   }
-  const { source, close } = await databaseSource(options, io);
-  let all;
-  try {
-    all = await listAll(source);
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  const databases = options.shard === undefined ? all : all.filter((db) => inShard(db.name, options.shard as Shard));
-
-  const state = options.dataDir === undefined ? undefined : loadState(options.stateFile, io);
+  const { source, close, local } = await databaseSource(options, io);
+  const shard = options.shard;
+  const state = local ? loadState(options.stateFile, io) : undefined;
   const machine = options.json || !onTerminal();
   const progress = machine ? jsonLines(io) : await progressBar();
-  progress.start(databases.length);
   let rollout;
   try {
+    // Local files are listed in full before any is opened (see lib/fleet/runner.ts); a provider's
+    // listing is streamed, so its first databases sync while later pages are fetched.
+    let databases: RolloutDatabases;
+    if (local) {
+      const all = await listAll(source);
+      databases = shard === undefined ? all : all.filter((db) => inShard(db.name, shard));
+    } else {
+      databases = shard === undefined ? source.list() : onlyShard(source.list(), shard);
+    }
+    progress.start();
     rollout = await runRollout(databases, {
       versions: registry.versions,
       to: target.version,
@@ -326,10 +347,11 @@ async function runSyncAll(options: SyncAllOptions, io: Io): Promise<number> {
       dryRun: options.dryRun,
       busyTimeoutMs: 5000,
       concurrency: options.concurrency,
-      mode: options.lanes ?? defaultMode(databases),
+      mode: options.lanes ?? (Array.isArray(databases) ? defaultMode(databases) : 'async'),
       canary: options.canary,
       maxFailures: options.maxFailures,
       state,
+      onListed: (count) => progress.listed(count),
       onResult: (result) => progress.result(result),
     });
   } finally {

@@ -27,3 +27,11 @@ export function shardOf(name: string, count: number): number {
 export function inShard(name: string, shard: Shard): boolean {
   return shardOf(name, shard.count) === shard.index;
 }
+
+/** The databases of a stream that belong to `shard`, as they arrive. */
+export async function* onlyShard<T extends { readonly name: string }>(
+  databases: AsyncIterable<T>,
+  shard: Shard,
+): AsyncGenerator<T> {
+  for await (const db of databases) if (inShard(db.name, shard)) yield db;
+}

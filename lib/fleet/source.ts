@@ -55,15 +55,12 @@ export function providerSource(provider: DatabaseProvider): DatabaseSource {
   };
 }
 
-/** Drains a source into an array sorted by name, refusing duplicate names (shards rely on them). */
+/**
+ * Drains a source into an array sorted by name (local files: every one known before any is opened;
+ * see runner.ts). Duplicate names are refused by the rollout, as they arrive.
+ */
 export async function listAll(source: DatabaseSource): Promise<FleetDatabase[]> {
   const out: FleetDatabase[] = [];
   for await (const db of source.list()) out.push(db);
-  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (let i = 1; i < out.length; i++) {
-    if ((out[i] as FleetDatabase).name === (out[i - 1] as FleetDatabase).name) {
-      throw new Error(`database name "${(out[i] as FleetDatabase).name}" is listed twice`);
-    }
-  }
-  return out;
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

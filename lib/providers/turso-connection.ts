@@ -14,6 +14,7 @@
  */
 
 import { ProviderUnavailableError } from './errors.js';
+import { BufferedResponse, connectionFetch, type ConnectionFetch } from './http-connection.js';
 
 /** Where the owner is recorded; ignored by introspection (`_schema_sync_*`). */
 export const OWNER_TABLE = '_schema_sync_owner';
@@ -101,14 +102,20 @@ export interface DatabaseFetchOptions {
   readonly timeoutMs: number;
   /** Called when the database cannot be reached (the provider then looks its hostname up again). */
   readonly onUnreachable?: () => void;
-  readonly fetch?: typeof fetch;
+  /** The transport (tests); by default one HTTP connection of this database's own (./http-connection.ts). */
+  readonly fetch?: ConnectionFetch;
 }
 
 export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
-  const send = options.fetch ?? globalThis.fetch;
+  const send = options.fetch ?? connectionFetch();
   const { owner } = options;
 
-  const post = async (url: URL, headers: Headers, body: string | undefined, method: string): Promise<Response> => {
+  const post = async (
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+    method: string,
+  ): Promise<Response> => {
     try {
       return await send(url, {
         method,
@@ -150,7 +157,7 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
     owner.verified = true;
   };
 
-  const claimAlone = async (origin: string, headers: Headers): Promise<void> => {
+  const claimAlone = async (origin: string, headers: Record<string, string>): Promise<void> => {
     const response = await post(
       new URL('v2/pipeline', `${origin}/`),
       headers,
@@ -175,15 +182,28 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
     const { origin, token } = await options.target();
     const incoming = new URL(request.url);
     const url = new URL(`${incoming.pathname.replace(/^\/+/, '')}${incoming.search}`, `${origin}/`);
-    const headers = new Headers(request.headers);
-    headers.set('authorization', `Bearer ${token}`);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    headers['authorization'] = `Bearer ${token}`;
     let body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.text();
 
     let claimed = 0;
     if (!owner.verified && body !== undefined && /\/pipeline$/.test(incoming.pathname)) {
-      const parsed = JSON.parse(body) as { baton?: string | null; requests: HranaRequest[] };
+      // A batch never only reads: unless the claim may ride on writes, such a pipeline (a
+      // rollout's blind apply, a whole migration) is not parsed just to find that out. A false
+      // match (the words inside some SQL) only takes the conservative path below.
+      const parsed =
+        owner.createdHere || !body.includes('"type":"batch"')
+          ? (JSON.parse(body) as { baton?: string | null; requests: HranaRequest[] })
+          : null;
       // A new stream (the client omits the baton) whose requests only read.
-      if ((parsed.baton === undefined || parsed.baton === null) && (readOnly(parsed.requests) || owner.createdHere)) {
+      if (
+        parsed !== null &&
+        (parsed.baton === undefined || parsed.baton === null) &&
+        (readOnly(parsed.requests) || owner.createdHere)
+      ) {
         const claim = CLAIM_STATEMENTS(options.userId);
         claimed = claim.length;
         body = JSON.stringify({ ...parsed, requests: [...claim, ...parsed.requests] });
@@ -200,10 +220,7 @@ export function databaseFetch(options: DatabaseFetchOptions): typeof fetch {
     if (claimed === 0 || !response.ok) return response;
     const answer = (await response.json()) as { results: HranaResult[] };
     settle(answer.results.splice(0, claimed));
-    return new Response(JSON.stringify(answer), {
-      status: response.status,
-      headers: { 'content-type': 'application/json' },
-    });
+    return new BufferedResponse({ json: answer }, { status: response.status, headers: response.headers });
   };
 }
 

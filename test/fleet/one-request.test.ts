@@ -125,3 +125,31 @@ t.test('behind databases of one group: one request each once the group has a pla
     );
   }
 });
+
+t.test('with many lanes the first database goes alone, so the others still cost one request each', async (t) => {
+  const platform = await startPlatform(t);
+  const v1 = schemaDir(t, { '1.0.0.sql': V1 });
+  const v2 = schemaDir(t, { '1.0.0.sql': V1, '2.0.0.sql': V2 });
+  const old = await buildTursoApp(t, platform, { env: { SCHEMA_DIR: v1 } });
+  for (const user of USERS) t.equal((await initialize(old, user)).statusCode, 200);
+  const files = [...platform.databases.values()].sort((a, b) => (a.Name < b.Name ? -1 : 1));
+  const before = requestsOf(platform);
+  const run = await runSyncAll(['--json', '--concurrency', '8'], tursoEnv(platform, { SCHEMA_DIR: v2 }));
+  t.equal(run.code, 0, run.err);
+  t.match(run.lines.at(-1)?.['summary'], { outcomes: { applied: USERS.length } });
+  const spent = files.map((db) => (requestsOf(platform).get(db.Name) ?? 0) - (before.get(db.Name) ?? 0));
+  t.ok((spent[0] ?? 0) >= 3, `the first takes the full path (${spent[0]} requests)`);
+  t.same(spent.slice(1), new Array<number>(USERS.length - 1).fill(1), 'every other one request');
+  for (const db of files)
+    await withFile(db.file, async (client) => {
+      t.same(
+        (await client.execute('SELECT version FROM schema_version ORDER BY id')).rows.map((r) => r[0]),
+        ['1.0.0', '2.0.0'],
+      );
+      t.same(
+        (await client.execute('PRAGMA integrity_check')).rows.map((r) => r[0]),
+        ['ok'],
+      );
+      t.same((await client.execute('PRAGMA foreign_key_check')).rows, []);
+    });
+});

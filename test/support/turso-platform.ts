@@ -9,8 +9,8 @@
  * group tokens (`?expiration=&authorization=` → `{"jwt"}`). Errors are `{"error": "…"}`; a wrong
  * API token is 401. Tokens are HS256 JWTs the Hrana servers check (`id` = database, `gid` = group).
  *
- * Knobs: `faults` (answer a status, with `Retry-After`, or drop the connection, N times, for
- * matching requests), `createDelayMs`, `ignoreForeignKeysOff` for new databases, and a log of
+ * Knobs: `faults` (answer a status, with `Retry-After`, drop the connection, or hold the request
+ * until a promise settles, N times, for matching requests), `maxPageSize`, `createDelayMs`, `ignoreForeignKeysOff` for new databases, and a log of
  * every request.
  *
  * For benchmarks (bench/fleet-remote): `latencyMs` holds every request to the API and to every
@@ -34,6 +34,8 @@ export interface Fault {
   readonly body?: string;
   /** Never answer (the client's timeout must fire). */
   readonly hang?: boolean;
+  /** Hold the request until this settles, then answer it as usual (a slow listing page, say). */
+  readonly until?: Promise<unknown>;
   /** How many requests it hits (Infinity: until removed). */
   times: number;
 }
@@ -65,6 +67,8 @@ export interface TursoPlatformOptions {
   readonly latencyMs?: number;
   /** Passed to every database's Hrana server as `keepLog` (default true). */
   readonly hranaKeepLog?: boolean;
+  /** The most databases one listing page holds, whatever `limit` asks (default 1000). */
+  readonly maxPageSize?: number;
 }
 
 export interface TursoPlatform {
@@ -192,7 +196,7 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
 
     if (rest[0] === 'databases' && rest.length === 1 && method === 'GET') {
       const group = query.get('group');
-      const limit = Math.min(Math.max(Number(query.get('limit') ?? '50') || 50, 1), 1000);
+      const limit = Math.min(Math.max(Number(query.get('limit') ?? '50') || 50, 1), options.maxPageSize ?? 1000);
       if (sorted === null || sorted.length !== databases.size)
         sorted = [...databases.values()].sort((a, b) => a.Name.localeCompare(b.Name));
       const all = group === null ? sorted : sorted.filter((db) => db.group === group);
@@ -259,7 +263,7 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const answer = (): void => {
+    const answer = (held = false): void => {
       const url = new URL(req.url ?? '/', 'http://x');
       const method = req.method ?? 'GET';
       const path = url.pathname;
@@ -269,13 +273,17 @@ export async function startTursoPlatform(options: TursoPlatformOptions): Promise
         query: Object.fromEntries(url.searchParams),
         status: null,
       };
-      requests.push(logged);
-      const fault = faults.find(
-        (f) => f.times > 0 && (f.match === undefined || f.match({ method, path: logged.path })),
-      );
+      if (!held) requests.push(logged);
+      const fault = held
+        ? undefined
+        : faults.find((f) => f.times > 0 && (f.match === undefined || f.match({ method, path: logged.path })));
       if (fault !== undefined) {
         fault.times--;
         if (fault.hang === true) return;
+        if (fault.until !== undefined) {
+          const release = (): void => answer(true);
+          return void fault.until.then(release, release);
+        }
         if (fault.status === undefined) return void req.socket.destroy();
         logged.status = fault.status;
         return void send(

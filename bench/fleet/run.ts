@@ -5,14 +5,18 @@
  * client.migrate() batch per database, sequentially (bench/fleet/floor.mjs). Then a no-op re-run.
  * The CLI is the built one (dist/bin/schema-sync.js, built first), as installed; FLEET_BENCH_TSX=1
  * runs it from source through tsx instead. Peak RSS and CPU time by /usr/bin/time when present.
- *   npm run bench:fleet            (FLEET_BENCH_COUNT=500 for a quick run;
- *                                   FLEET_BENCH_LANES=1 also times --lanes threads and --lanes async)
+ * Then the state file the no-op used: its size, and the time this process takes to load it, to
+ * look up every database in it (a stat and a header read per file) and to save it.
+ *   npm run bench:fleet            (FLEET_BENCH_COUNT=N databases, 2,000 by default: 500 for a quick
+ *                                   run, 10000 or 20000 for how the no-op and the state file scale;
+ *                                   FLEET_BENCH_LANES=1 also times --lanes threads and --lanes async;
+ *                                   the fleets go to the OS temporary directory: TMPDIR=/dev/shm for RAM)
  * Writes bench/results/fleet.json.
  */
 import { timedNode, type Timed } from '../timed-process.js';
 import { columnText } from '../../lib/libsql.js';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +25,7 @@ import { planMigration } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
 import { targetOf } from '../../lib/target.js';
+import { FleetState } from '../../lib/fleet/file-state.js';
 import { loadRegistry } from '../../schema/registry.js';
 import { fileUrl, makeFleet, tradingRows } from './fixture.js';
 
@@ -51,10 +56,43 @@ async function fleet(name: string): Promise<string> {
   return dir;
 }
 
+const nameOf = (i: number): string => `db-${String(i).padStart(5, '0')}`;
+const median = (values: readonly number[]): number =>
+  Math.round(([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0) * 10) / 10;
+
+/**
+ * The state file sync-all left in `dir`, as a no-op run uses it, timed here three times (median):
+ * load (read, parse, check), look up every database (identity of each file), save (a copy).
+ */
+function stateFileCosts(dir: string): { bytes: number; loadMs: number; lookupMs: number; saveMs: number } {
+  const path = join(work, 'fleet-state.json');
+  copyFileSync(join(dir, '.schema-sync', 'fleet-state.json'), path);
+  const times = { load: [] as number[], lookup: [] as number[], save: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    let started = performance.now();
+    const state = FleetState.load(path);
+    times.load.push(performance.now() - started);
+    started = performance.now();
+    let settled = 0;
+    for (let i = 0; i < COUNT; i++) if (state.recordedFor(nameOf(i), join(dir, `${nameOf(i)}.db`)) !== null) settled++;
+    times.lookup.push(performance.now() - started);
+    if (settled !== COUNT) throw new Error(`the state file settles ${settled} of ${COUNT} databases`);
+    started = performance.now();
+    state.save();
+    times.save.push(performance.now() - started);
+  }
+  return {
+    bytes: statSync(path).size,
+    loadMs: median(times.load),
+    lookupMs: median(times.lookup),
+    saveMs: median(times.save),
+  };
+}
+
 /** Every database at 1.1.0 (version row), and a sample fully checked. */
 async function verify(dir: string, label: string): Promise<void> {
   for (let i = 0; i < COUNT; i++) {
-    const client = createClient({ url: fileUrl(join(dir, `db-${String(i).padStart(5, '0')}.db`)) });
+    const client = createClient({ url: fileUrl(join(dir, `${nameOf(i)}.db`)) });
     try {
       const { recorded } = await readVersionState(client);
       if (recorded?.version !== '1.1.0')
@@ -128,7 +166,11 @@ try {
   const noopRead = await timed([...cli, '--data-dir', syncDir, '--state', 'none'], join(work, 'noop-read.out'));
   if (noopRead.code !== 0) throw new Error(`no-op sync-all --state none exited ${noopRead.code}`);
   console.error(
-    `no-op re-run reading every version row (--state none): ${noopRead.wallS} s (${((noopRead.wallS / run.wallS) * 100).toFixed(1)}%), cpu ${noopRead.cpuS} s`,
+    `no-op re-run reading every version row (--state none): ${noopRead.wallS} s (${((noopRead.wallS / run.wallS) * 100).toFixed(1)}%), cpu ${noopRead.cpuS} s, peak RSS ${noopRead.peakRssMb} MB`,
+  );
+  const stateFile = stateFileCosts(syncDir);
+  console.error(
+    `state file: ${(stateFile.bytes / 1e6).toFixed(2)} MB; load ${stateFile.loadMs} ms, look up every database ${stateFile.lookupMs} ms, save ${stateFile.saveMs} ms`,
   );
   rmSync(syncDir, { recursive: true, force: true });
 
@@ -169,7 +211,14 @@ try {
     noop_reading_every_version_row_s: noopRead.wallS,
     noop_reading_every_version_row_cpu_s: noopRead.cpuS,
     noop_vs_migrating: Math.round((noop.wallS / run.wallS) * 1000) / 1000,
+    noop_vs_floor: Math.round((noop.wallS / floor.wallS) * 1000) / 1000,
+    noop_reading_every_version_row_vs_floor: Math.round((noopRead.wallS / floor.wallS) * 1000) / 1000,
     noop_peak_rss_mb: noop.peakRssMb,
+    noop_reading_every_version_row_peak_rss_mb: noopRead.peakRssMb,
+    state_file_bytes: stateFile.bytes,
+    state_file_load_ms: stateFile.loadMs,
+    state_file_lookup_every_database_ms: stateFile.lookupMs,
+    state_file_save_ms: stateFile.saveMs,
     other_lanes: Object.fromEntries(
       Object.entries(otherLanes).map(([lanes, r]) => [
         lanes,

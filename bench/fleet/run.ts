@@ -3,8 +3,9 @@
  * built-in versions: new table, added columns, indexes, a view and the positions rebuild), as whole
  * processes, against a floor measured in the same run: the very same DDL replayed by hand, one
  * client.migrate() batch per database, sequentially (bench/fleet/floor.mjs). Then a no-op re-run
- * (median of three), and the same with --state none. The CLI is the built one (dist/bin/schema-sync.js, built first), as installed; FLEET_BENCH_TSX=1
- * runs it from source through tsx instead. Peak RSS and CPU time by /usr/bin/time when present.
+ * (median of three), and the same with --state none. The CLI is the built one
+ * (dist/bin/schema-sync.js, built first), as installed; FLEET_BENCH_TSX=1 runs it from source
+ * through tsx instead. Peak RSS and CPU time by /usr/bin/time when present.
  * Then the state file the no-op used: its size, and the time this process takes to load it, to
  * look up every database in it (a stat and a header read per file) and to save it.
  *   npm run bench:fleet            (FLEET_BENCH_COUNT=N databases, 2,000 by default: 500 for a quick

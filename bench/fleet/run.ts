@@ -11,7 +11,8 @@
  *   npm run bench:fleet            (FLEET_BENCH_COUNT=N databases, 2,000 by default: 500 for a quick
  *                                   run, 10000 or 20000 for how the no-op and the state file scale;
  *                                   FLEET_BENCH_LANES=1 also times --lanes threads and --lanes async;
- *                                   the fleets go to the OS temporary directory: TMPDIR=/dev/shm for RAM)
+ *                                   the fleets go to the OS temporary directory: TMPDIR=/dev/shm for RAM;
+ *                                   FLEET_BENCH_CLI_REPO=<checkout> times that checkout's CLI instead)
  * Writes bench/results/fleet.json.
  */
 import { timedNode, type Timed } from '../timed-process.js';
@@ -121,13 +122,15 @@ async function verify(dir: string, label: string): Promise<void> {
 }
 
 const fromSource = process.env['FLEET_BENCH_TSX'] === '1';
+// Another checkout's CLI (built there) against this run's floor, for a before/after comparison.
+const cliRepo = process.env['FLEET_BENCH_CLI_REPO'] ?? repo;
 const cli = fromSource
-  ? ['--import', 'tsx', join(repo, 'bin', 'schema-sync.ts'), 'sync-all', '--json']
-  : [join(repo, 'dist', 'bin', 'schema-sync.js'), 'sync-all', '--json'];
+  ? ['--import', 'tsx', join(cliRepo, 'bin', 'schema-sync.ts'), 'sync-all', '--json']
+  : [join(cliRepo, 'dist', 'bin', 'schema-sync.js'), 'sync-all', '--json'];
 if (!fromSource)
   execFileSync(
     process.execPath,
-    [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.json')],
+    [join(cliRepo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(cliRepo, 'tsconfig.json')],
     { stdio: 'inherit' },
   );
 const summaryOf = (out: string): Record<string, unknown> =>
@@ -152,7 +155,10 @@ try {
   const statementsFile = join(work, 'statements.json');
   writeFileSync(statementsFile, JSON.stringify(ddl));
 
-  const floor = await timed([join(here, 'floor.mjs'), floorDir, statementsFile], join(work, 'floor.out'));
+  const floor = await timed(
+    ['--expose-gc', join(here, 'floor.mjs'), floorDir, statementsFile],
+    join(work, 'floor.out'),
+  );
   if (floor.code !== 0) throw new Error('floor failed');
   rmSync(floorDir, { recursive: true, force: true });
   console.error(`floor (hand-replayed DDL, sequential): ${floor.wallS} s, cpu ${floor.cpuS} s`);
@@ -203,7 +209,7 @@ try {
 
   const result = {
     databases: COUNT,
-    cli: fromSource ? 'tsx bin/schema-sync.ts' : 'node dist/bin/schema-sync.js',
+    cli: `${fromSource ? 'tsx bin/schema-sync.ts' : 'node dist/bin/schema-sync.js'}${cliRepo === repo ? '' : ` in ${cliRepo}`}`,
     rows_per_database: SCALE * 9,
     statements_per_database: fullPlan.steps.length,
     cores: availableParallelism(),

@@ -3,8 +3,9 @@
 // starts like the built CLI does (no TypeScript loader). argv: <data dir> <statements.json>
 //
 // Run with --expose-gc: a closed connection keeps its file descriptor and native memory until the
-// garbage collector finalises it, so without a minor collection every few databases (what
-// sync-all's workers do, lib/worker-host.ts) 20,000 databases run out of descriptors
+// garbage collector finalises it, and the native finalizers run only once the loop yields. Without
+// a minor collection and a yield every few databases (sync-all's workers collect as often, and
+// yield between requests: lib/worker-host.ts), 20,000 databases run out of descriptors
 // (SQLITE_CANTOPEN) and each open walks SQLite's growing list of open files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,5 +23,8 @@ for (const name of readdirSync(dir)
   const client = createClient({ url: pathToFileURL(join(dir, name)).href });
   await client.migrate(statements);
   client.close();
-  if (++done % COLLECT_EVERY === 0) globalThis.gc?.({ type: 'minor' });
+  if (++done % COLLECT_EVERY === 0) {
+    globalThis.gc?.({ type: 'minor' });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -9,6 +9,7 @@
 // (SQLITE_CANTOPEN) and each open walks SQLite's growing list of open files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as turn } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '@libsql/client';
 
@@ -25,6 +26,6 @@ for (const name of readdirSync(dir)
   client.close();
   if (++done % COLLECT_EVERY === 0) {
     globalThis.gc?.({ type: 'minor' });
-    await new Promise((resolve) => setImmediate(resolve));
+    await turn();
   }
 }

@@ -1,8 +1,8 @@
 /**
  * One database synced by its address: open a client, run the sync loop (lib/sync.ts), read what
  * the fleet's state file remembers of the file, close. The same code runs on the main thread and
- * in pool workers (lib/sync-worker.ts), for the service's off-loop syncs and for fleet lanes; only
- * plain data goes in and comes out, so a job and its result cross to a worker unchanged.
+ * in pool workers (lib/sync-worker.ts for the service's off-loop syncs, lib/fleet/lane-worker.ts for
+ * fleet lanes); only plain data goes in and comes out, so a job and its result cross to a worker unchanged.
  */
 import type { Client } from '@libsql/client';
 import { detailOfThrown } from './database-errors.js';

@@ -7,7 +7,9 @@
  * With a plan cache (fleet rollouts), a behind database reads its schema fingerprint (1) instead,
  * only the first database of each fingerprint is introspected, and once a group's plan has been
  * applied the next database of the group is tried blind first: one request that proves where the
- * database is before it applies (1 in all when the guess holds). The loop knows no registry and logs nothing:
+ * database is before it applies (1 in all when the guess holds). Embedded files too, where a round
+ * trip costs nothing: the proof is still cheaper than the version read and fingerprint it replaces
+ * (bench/fleet, 2026-12-07: 3.2 against 3.9 ms CPU a database). The loop knows no registry and logs nothing:
  * it returns its outcome as plain data (`SyncOutcome`), which crosses to and from a worker as is.
  */
 import type { Client } from '@libsql/client';

@@ -2,17 +2,23 @@
  * bench/fleet: `schema-sync sync-all` over 2,000 databases with rows, from 1.0.0 to 1.1.0 (the
  * built-in versions: new table, added columns, indexes, a view and the positions rebuild), as whole
  * processes, against a floor measured in the same run: the very same DDL replayed by hand, one
- * client.migrate() batch per database, sequentially (bench/fleet/floor.mjs). Then a no-op re-run.
- * The CLI is the built one (dist/bin/schema-sync.js, built first), as installed; FLEET_BENCH_TSX=1
- * runs it from source through tsx instead. Peak RSS and CPU time by /usr/bin/time when present.
- *   npm run bench:fleet            (FLEET_BENCH_COUNT=500 for a quick run;
- *                                   FLEET_BENCH_LANES=1 also times --lanes threads and --lanes async)
+ * client.migrate() batch per database, sequentially (bench/fleet/floor.mjs). Then a no-op re-run
+ * (median of three), and the same with --state none. The CLI is the built one
+ * (dist/bin/schema-sync.js, built first), as installed; FLEET_BENCH_TSX=1 runs it from source
+ * through tsx instead. Peak RSS and CPU time by /usr/bin/time when present.
+ * Then the state file the no-op used: its size, and the time this process takes to load it, to
+ * look up every database in it (a stat and a header read per file) and to save it.
+ *   npm run bench:fleet            (FLEET_BENCH_COUNT=N databases, 2,000 by default: 500 for a quick
+ *                                   run, 10000 or 20000 for how the no-op and the state file scale;
+ *                                   FLEET_BENCH_LANES=1 also times --lanes threads and --lanes async;
+ *                                   the fleets go to the OS temporary directory: TMPDIR=/dev/shm for RAM;
+ *                                   FLEET_BENCH_CLI_REPO=<checkout> times that checkout's CLI instead)
  * Writes bench/results/fleet.json.
  */
 import { timedNode, type Timed } from '../timed-process.js';
 import { columnText } from '../../lib/libsql.js';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +27,7 @@ import { planMigration } from '../../lib/plan/planner.js';
 import { introspect } from '../../lib/introspect.js';
 import { readVersionState } from '../../lib/audit.js';
 import { targetOf } from '../../lib/target.js';
+import { FleetState } from '../../lib/fleet/file-state.js';
 import { loadRegistry } from '../../schema/registry.js';
 import { fileUrl, makeFleet, tradingRows } from './fixture.js';
 
@@ -38,6 +45,16 @@ if (from === undefined) throw new Error('the built-in registry lacks 1.0.0');
 const timed = (args: readonly string[], outFile: string): Promise<Timed> =>
   timedNode(args, { cwd: repo, env: { ...process.env, SCHEMA_DIR: '' }, outFile, captureStderr: false });
 
+/**
+ * A no-op run is short enough for a busy neighbour to double it: three runs (each alike, the state
+ * file saved unchanged), the one with the median wall time.
+ */
+async function medianRun(args: readonly string[], outFile: string): Promise<Timed> {
+  const runs: Timed[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await timed(args, outFile));
+  return [...runs].sort((a, b) => a.wallS - b.wallS)[1] as Timed;
+}
+
 async function fleet(name: string): Promise<string> {
   const dir = join(work, name);
   await makeFleet({
@@ -51,10 +68,49 @@ async function fleet(name: string): Promise<string> {
   return dir;
 }
 
+const nameOf = (i: number): string => `db-${String(i).padStart(5, '0')}`;
+const median = (values: readonly number[]): number =>
+  Math.round(([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0) * 10) / 10;
+
+/**
+ * The state file sync-all left in `dir`, as a no-op run uses it, timed here three times (median):
+ * load (read, parse, check), look up every database (identity of each file), save (a copy).
+ */
+function stateFileCosts(dir: string): { bytes: number; loadMs: number; lookupMs: number; saveMs: number } {
+  const path = join(work, 'fleet-state.json');
+  copyFileSync(join(dir, '.schema-sync', 'fleet-state.json'), path);
+  const times = { load: [] as number[], lookup: [] as number[], save: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    let started = performance.now();
+    const state = FleetState.load(path);
+    times.load.push(performance.now() - started);
+    started = performance.now();
+    let settled = 0;
+    for (let i = 0; i < COUNT; i++) if (state.recordedFor(nameOf(i), join(dir, `${nameOf(i)}.db`)) !== null) settled++;
+    times.lookup.push(performance.now() - started);
+    if (settled !== COUNT) throw new Error(`the state file settles ${settled} of ${COUNT} databases`);
+    started = performance.now();
+    state.save();
+    times.save.push(performance.now() - started);
+  }
+  return {
+    bytes: statSync(path).size,
+    loadMs: median(times.load),
+    lookupMs: median(times.lookup),
+    saveMs: median(times.save),
+  };
+}
+
 /** Every database at 1.1.0 (version row), and a sample fully checked. */
 async function verify(dir: string, label: string): Promise<void> {
+  const collect = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
   for (let i = 0; i < COUNT; i++) {
-    const client = createClient({ url: fileUrl(join(dir, `db-${String(i).padStart(5, '0')}.db`)) });
+    // Closed connections hold their descriptors until collected and finalised (see floor.mjs).
+    if (i % 32 === 31) {
+      collect?.({ type: 'minor' });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const client = createClient({ url: fileUrl(join(dir, `${nameOf(i)}.db`)) });
     try {
       const { recorded } = await readVersionState(client);
       if (recorded?.version !== '1.1.0')
@@ -72,13 +128,15 @@ async function verify(dir: string, label: string): Promise<void> {
 }
 
 const fromSource = process.env['FLEET_BENCH_TSX'] === '1';
+// Another checkout's CLI (built there) against this run's floor, for a before/after comparison.
+const cliRepo = process.env['FLEET_BENCH_CLI_REPO'] ?? repo;
 const cli = fromSource
-  ? ['--import', 'tsx', join(repo, 'bin', 'schema-sync.ts'), 'sync-all', '--json']
-  : [join(repo, 'dist', 'bin', 'schema-sync.js'), 'sync-all', '--json'];
+  ? ['--import', 'tsx', join(cliRepo, 'bin', 'schema-sync.ts'), 'sync-all', '--json']
+  : [join(cliRepo, 'dist', 'bin', 'schema-sync.js'), 'sync-all', '--json'];
 if (!fromSource)
   execFileSync(
     process.execPath,
-    [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.json')],
+    [join(cliRepo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(cliRepo, 'tsconfig.json')],
     { stdio: 'inherit' },
   );
 const summaryOf = (out: string): Record<string, unknown> =>
@@ -103,7 +161,10 @@ try {
   const statementsFile = join(work, 'statements.json');
   writeFileSync(statementsFile, JSON.stringify(ddl));
 
-  const floor = await timed([join(here, 'floor.mjs'), floorDir, statementsFile], join(work, 'floor.out'));
+  const floor = await timed(
+    ['--expose-gc', join(here, 'floor.mjs'), floorDir, statementsFile],
+    join(work, 'floor.out'),
+  );
   if (floor.code !== 0) throw new Error('floor failed');
   rmSync(floorDir, { recursive: true, force: true });
   console.error(`floor (hand-replayed DDL, sequential): ${floor.wallS} s, cpu ${floor.cpuS} s`);
@@ -117,7 +178,7 @@ try {
     `sync-all: ${run.wallS} s (${(run.wallS / floor.wallS).toFixed(2)}× floor), cpu ${run.cpuS} s, peak RSS ${run.peakRssMb} MB`,
   );
 
-  const noop = await timed([...cli, '--data-dir', syncDir], join(work, 'noop.out'));
+  const noop = await medianRun([...cli, '--data-dir', syncDir], join(work, 'noop.out'));
   if (noop.code !== 0) throw new Error(`no-op sync-all exited ${noop.code}`);
   const noopSummary = summaryOf(noop.out);
   console.error(
@@ -125,10 +186,14 @@ try {
   );
   // The same re-run reading every database's version row (no state file): what a first re-run
   // after, say, restoring the directory costs.
-  const noopRead = await timed([...cli, '--data-dir', syncDir, '--state', 'none'], join(work, 'noop-read.out'));
+  const noopRead = await medianRun([...cli, '--data-dir', syncDir, '--state', 'none'], join(work, 'noop-read.out'));
   if (noopRead.code !== 0) throw new Error(`no-op sync-all --state none exited ${noopRead.code}`);
   console.error(
-    `no-op re-run reading every version row (--state none): ${noopRead.wallS} s (${((noopRead.wallS / run.wallS) * 100).toFixed(1)}%), cpu ${noopRead.cpuS} s`,
+    `no-op re-run reading every version row (--state none): ${noopRead.wallS} s (${((noopRead.wallS / run.wallS) * 100).toFixed(1)}%), cpu ${noopRead.cpuS} s, peak RSS ${noopRead.peakRssMb} MB`,
+  );
+  const stateFile = stateFileCosts(syncDir);
+  console.error(
+    `state file: ${(stateFile.bytes / 1e6).toFixed(2)} MB; load ${stateFile.loadMs} ms, look up every database ${stateFile.lookupMs} ms, save ${stateFile.saveMs} ms`,
   );
   rmSync(syncDir, { recursive: true, force: true });
 
@@ -150,7 +215,7 @@ try {
 
   const result = {
     databases: COUNT,
-    cli: fromSource ? 'tsx bin/schema-sync.ts' : 'node dist/bin/schema-sync.js',
+    cli: `${fromSource ? 'tsx bin/schema-sync.ts' : 'node dist/bin/schema-sync.js'}${cliRepo === repo ? '' : ` in ${cliRepo}`}`,
     rows_per_database: SCALE * 9,
     statements_per_database: fullPlan.steps.length,
     cores: availableParallelism(),
@@ -169,7 +234,14 @@ try {
     noop_reading_every_version_row_s: noopRead.wallS,
     noop_reading_every_version_row_cpu_s: noopRead.cpuS,
     noop_vs_migrating: Math.round((noop.wallS / run.wallS) * 1000) / 1000,
+    noop_vs_floor: Math.round((noop.wallS / floor.wallS) * 1000) / 1000,
+    noop_reading_every_version_row_vs_floor: Math.round((noopRead.wallS / floor.wallS) * 1000) / 1000,
     noop_peak_rss_mb: noop.peakRssMb,
+    noop_reading_every_version_row_peak_rss_mb: noopRead.peakRssMb,
+    state_file_bytes: stateFile.bytes,
+    state_file_load_ms: stateFile.loadMs,
+    state_file_lookup_every_database_ms: stateFile.lookupMs,
+    state_file_save_ms: stateFile.saveMs,
     other_lanes: Object.fromEntries(
       Object.entries(otherLanes).map(([lanes, r]) => [
         lanes,

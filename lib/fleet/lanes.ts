@@ -12,7 +12,6 @@ import {
   createSyncJobs,
   fileToRemember,
   openDatabase,
-  SYNC_WORKER_MODULE,
   type SyncJob,
   type SyncJobResult,
   type SyncJobSettings,
@@ -42,8 +41,11 @@ export interface LaneSet {
   close(): Promise<void>;
 }
 
-/** A job's result as a lane's output. */
-function laneOutput(db: FleetDatabase, to: string, job: SyncJobResult): LaneOutput {
+/**
+ * A job's result as a lane's output, wherever the job ran: a worker replies with this (see
+ * lane-worker.ts), so a plan crosses back only with the job that made it, not with every database.
+ */
+export function laneOutput(db: FleetDatabase, to: string, job: SyncJobResult): LaneOutput {
   if ('thrown' in job) {
     return {
       result: { name: db.name, from: null, to, outcome: 'failed', statements: 0, durationMs: 0, error: job.thrown },
@@ -64,6 +66,9 @@ function laneOutput(db: FleetDatabase, to: string, job: SyncJobResult): LaneOutp
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const jobSettings = (settings: LaneSettings): SyncJobSettings => ({ ...settings, sharePlans: true });
+
+/** The worker module of worker lanes (lane-worker.ts, or its built .js). */
+const LANE_WORKER_MODULE = new URL(`./lane-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /** Async lanes on this thread share one set of jobs, hence one plan cache. */
 export function asyncLanes(settings: LaneSettings, count: number): LaneSet {
@@ -88,10 +93,10 @@ const PIPELINE = 2;
  */
 export function workerLanes(settings: LaneSettings, count: number, kind: WorkerKind): LaneSet {
   const init = jobSettings(settings);
-  const pool = createWorkerPool<SyncJobSettings, SyncJob, SyncJobResult>({
+  const pool = createWorkerPool<SyncJobSettings, SyncJob, LaneOutput>({
     name: 'sync worker',
     kind,
-    module: SYNC_WORKER_MODULE,
+    module: LANE_WORKER_MODULE,
     init,
     size: count,
     pipeline: PIPELINE,
@@ -129,7 +134,7 @@ export function workerLanes(settings: LaneSettings, count: number, kind: WorkerK
       escalated = true;
       pool.start();
     }
-    if (pool.readyWorkers() > 0) return laneOutput(db, settings.to, await pool.run({ db }));
+    if (pool.readyWorkers() > 0) return pool.run({ db });
     // Loading, or replacing one that died: the main thread syncs meanwhile.
     const output = laneOutput(db, settings.to, await main.run({ db }));
     await yieldToEventLoop();

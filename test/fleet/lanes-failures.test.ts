@@ -83,7 +83,7 @@ t.test(
     const crash = join(root, 'crash-in-worker.mjs');
     writeFileSync(
       crash,
-      "if (typeof process.send === 'function' && /sync-worker\\.[jt]s$/.test(process.argv[1] ?? '')) process.exit(7);\n",
+      "if (typeof process.send === 'function' && /lane-worker\\.[jt]s$/.test(process.argv[1] ?? '')) process.exit(7);\n",
     );
     const child = spawn(
       process.execPath,

@@ -1,7 +1,7 @@
 /**
  * A rollout over a list or a stream of databases: optional canary phase, then the rest, with N
- * lanes pulling from one queue as the databases arrive, stopping early on a failed canary or at --max-failures. Databases a stop left
- * untouched are reported as `not_attempted`.
+ * lanes pulling from one queue as the databases arrive, stopping early on a failed canary or at
+ * --max-failures. Databases a stop left untouched are reported as `not_attempted`.
  */
 import { detailOfThrown } from '../database-errors.js';
 import type { Plan } from '../plan/steps.js';

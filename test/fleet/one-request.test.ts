@@ -6,7 +6,7 @@
  * the full path; every database ends at the target with its rows, integrity and foreign keys intact.
  */
 import { createClient, type Client } from '@libsql/client';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { schemaDir } from '../helpers/app.js';
 import { buildTursoApp, initialize, startPlatform, tursoEnv } from '../support/turso-app.js';
 import type { TursoPlatform } from '../support/turso-platform.js';
@@ -32,13 +32,19 @@ async function withFile<T>(file: string, fn: (client: Client) => Promise<T>): Pr
   }
 }
 
-t.test('behind databases of one group: one request each once the group has a plan', async (t) => {
+/** The users' databases at 1.0.0 behind a Turso stand-in, sorted by name, and the 2.0.0 registry. */
+async function fleetAtV1(t: Test) {
   const platform = await startPlatform(t);
   const v1 = schemaDir(t, { '1.0.0.sql': V1 });
   const v2 = schemaDir(t, { '1.0.0.sql': V1, '2.0.0.sql': V2 });
   const old = await buildTursoApp(t, platform, { env: { SCHEMA_DIR: v1 } });
   for (const user of USERS) t.equal((await initialize(old, user)).statusCode, 200);
   const files = [...platform.databases.values()].sort((a, b) => (a.Name < b.Name ? -1 : 1));
+  return { platform, v2, files };
+}
+
+t.test('behind databases of one group: one request each once the group has a plan', async (t) => {
+  const { platform, v2, files } = await fleetAtV1(t);
   for (const db of files) {
     await withFile(db.file, (client) =>
       client.batch(
@@ -127,12 +133,7 @@ t.test('behind databases of one group: one request each once the group has a pla
 });
 
 t.test('with many lanes the first database goes alone, so the others still cost one request each', async (t) => {
-  const platform = await startPlatform(t);
-  const v1 = schemaDir(t, { '1.0.0.sql': V1 });
-  const v2 = schemaDir(t, { '1.0.0.sql': V1, '2.0.0.sql': V2 });
-  const old = await buildTursoApp(t, platform, { env: { SCHEMA_DIR: v1 } });
-  for (const user of USERS) t.equal((await initialize(old, user)).statusCode, 200);
-  const files = [...platform.databases.values()].sort((a, b) => (a.Name < b.Name ? -1 : 1));
+  const { platform, v2, files } = await fleetAtV1(t);
   const before = requestsOf(platform);
   const run = await runSyncAll(['--json', '--concurrency', '8'], tursoEnv(platform, { SCHEMA_DIR: v2 }));
   t.equal(run.code, 0, run.err);

@@ -1,7 +1,7 @@
 /**
- * A pool worker (lib/worker-pool.ts) that syncs databases, as a thread (the service) or a child
- * process (sync-all): it receives the registry's versions as data and runs one sync job
- * (lib/sync-job.ts) per request.
+ * The service's sync thread (lib/worker-pool.ts): it receives the registry's versions as data and
+ * runs one sync job (lib/sync-job.ts) per request, replying with the job's whole result. sync-all's
+ * workers run the same jobs through lib/fleet/lane-worker.ts, which replies with less.
  */
 import { createSyncJobs, type SyncJob, type SyncJobResult, type SyncJobSettings } from './sync-job.js';
 import { hostWorker } from './worker-host.js';

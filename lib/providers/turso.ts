@@ -136,6 +136,15 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
       lifetimeMs: userTokenLifetime,
     }));
 
+  /** The group's databases, page by page; every hostname read is remembered. */
+  async function* listGroup(): AsyncGenerator<ListedDatabase> {
+    for await (const database of api.listDatabases({ group: options.group, limit: 100 })) {
+      remember(database);
+      const owner = owners.get(database.Name);
+      yield { name: database.Name, userId: owner?.verified ? owner.owner : null };
+    }
+  }
+
   const fetchOptions = (db: DatabaseRef) => ({
     database: db.name,
     userId: db.userId,
@@ -218,23 +227,19 @@ export function createTursoProvider(options: TursoProviderOptions): TursoProvide
     },
 
     async warmUp(): Promise<number> {
+      // The listing remembers every hostname it reads. It stops at the cache's bound: past it,
+      // every further entry would evict one learnt on demand since.
+      const listing = listGroup();
       let learnt = 0;
-      for await (const database of api.listDatabases({ group: options.group, limit: 100 })) {
-        remember(database);
-        learnt++;
-        // Past the bound, every further entry would evict one learnt on demand since.
-        if (closed || learnt >= CACHE_MAX) break;
+      try {
+        while (!closed && learnt < CACHE_MAX && !(await listing.next()).done) learnt++;
+      } finally {
+        await listing.return(undefined);
       }
       return learnt;
     },
 
-    async *listDatabases(): AsyncGenerator<ListedDatabase> {
-      for await (const database of api.listDatabases({ group: options.group, limit: 100 })) {
-        remember(database);
-        const owner = owners.get(database.Name);
-        yield { name: database.Name, userId: owner?.verified ? owner.owner : null };
-      }
-    },
+    listDatabases: listGroup,
 
     async check(): Promise<void> {
       // Renew in the background when due; readiness answers now.

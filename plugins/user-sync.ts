@@ -49,7 +49,10 @@ export interface SyncFailure {
   readonly details: ErrorDetails;
 }
 
-export type InitializeOutcome =
+export type InitializeOutcome = {
+  /** The user's database, located once per sign-in (the route hands out its credentials). */
+  readonly database: UserDatabase;
+} & (
   | {
       readonly synced: true;
       readonly created: boolean;
@@ -63,7 +66,8 @@ export type InitializeOutcome =
       readonly failure: SyncFailure;
       /** What the database records after the failed attempt (unchanged by it). */
       readonly version: string | null;
-    };
+    }
+);
 
 export interface UserSync {
   /** Sign-in: create the database when new, bring it to the current version; sync failures are answers, not throws. */
@@ -287,7 +291,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
       if (atCurrent.has(db.name)) {
         log.debug({ user_id: userId, outcome: 'up_to_date', cached: true }, 'schema up to date (cached)');
         metrics?.signInCacheHit();
-        return { synced: true, created: false, result: null, version: target.version };
+        return { database: db, synced: true, created: false, result: null, version: target.version };
       }
       return singleFlight(`initialize:${db.name}`, async (): Promise<InitializeOutcome> => {
         const { created } = await provider.ensure(db);
@@ -295,7 +299,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
         provider.prepareCredentials?.(db);
         try {
           const result = await attempt(db, log, 'sign_in', created);
-          return { synced: true, created, result, version: result.toVersion };
+          return { database: db, synced: true, created, result, version: result.toVersion };
         } catch (error) {
           if (isServiceError(error)) throw error; // e.g. the provider is unavailable: not a sync outcome
           const failure = failureOf(error);
@@ -305,7 +309,7 @@ const userSyncPlugin: FastifyPluginAsync<UserSyncPluginOptions> = async (fastify
               (recorded) => recorded?.version ?? null,
               () => null,
             ));
-          return { synced: false, created, failure, version };
+          return { database: db, synced: false, created, failure, version };
         }
       });
     },

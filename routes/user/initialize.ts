@@ -100,8 +100,7 @@ const initializeRoute: FastifyPluginAsyncTypebox = async (fastify) => {
       const outcome = await fastify.userSync.initialize(userId, request.log);
       // The cache answered: nothing happened worth a log line each time (plugins/request-log.ts samples these).
       if (outcome.synced && outcome.result === null) request.cachedSignIn = true;
-      const provider = fastify.databases.provider;
-      const credentials = await provider.credentials(provider.locate(userId));
+      const credentials = await fastify.databases.provider.credentials(outcome.database);
       const reply: InitializeReply = {
         success: true,
         message: messageOf(outcome),
